@@ -1,0 +1,90 @@
+/*
+ * An account: its worker thread, which owns the protocol session and writes
+ * the store; the request queue from the UI; and the event queue back to the
+ * UI, which wakes the UI's poll() through a pipe. The UI never waits on the
+ * network: it posts a request and goes on.
+ */
+#ifndef TERN_ACCOUNT_H
+#define TERN_ACCOUNT_H
+
+#include <stdint.h>
+
+struct account;
+struct account_config;
+struct store;
+
+enum account_state {
+	ACCOUNT_OFFLINE,	/* no worker, or --offline */
+	ACCOUNT_CONNECTING,
+	ACCOUNT_ONLINE,
+	ACCOUNT_WAITING,	/* connection lost or refused; retrying later */
+	ACCOUNT_FAILED,		/* will not retry (bad password, bad certificate) */
+};
+
+enum account_event_kind {
+	EV_STATE,		/* state, text: reason when not online */
+	EV_FOLDERS,		/* the folder list changed */
+	EV_HEADERS,		/* folder_id: messages added, changed or removed */
+	EV_PROGRESS,		/* folder_id, n of total headers fetched */
+	EV_BODY,		/* msg_id: the body is now cached */
+	EV_ERROR,		/* text: something failed (shown, not fatal) */
+	EV_DONE,		/* a one-shot run finished; n is 0 ok, 1 failed */
+};
+
+struct account_event {
+	enum account_event_kind kind;
+	struct account *account;
+	int64_t folder_id;
+	int64_t msg_id;
+	long n;
+	long total;
+	enum account_state state;
+	char *text;		/* owned by the event; account_event_release() */
+};
+
+/* The event queue that every account of the process posts into. */
+struct evqueue;
+
+/* A new queue; its wake fd becomes readable when events wait. */
+struct evqueue *evqueue_new(void);
+void evqueue_free(struct evqueue *q);
+/* The fd to poll() for input. */
+int evqueue_fd(struct evqueue *q);
+/* Take the next event into *EV_R: 1 if one was taken, 0 if none waits. */
+int evqueue_next(struct evqueue *q, struct account_event *ev_r);
+void account_event_release(struct account_event *ev);
+
+/*
+ * A new account for CFG (which must outlive it) posting to Q, with its own
+ * store handle (STORE_PATH NULL: the ephemeral in-memory store).
+ * Returns NULL with *ERR set when the store cannot be opened.
+ */
+struct account *account_new(struct account_config *cfg, struct evqueue *q,
+    const char *store_path, char **err);
+/*
+ * Start the worker with PASSWORD (copied, cleared after use; may be NULL
+ * when password_cmd is set). With ONESHOT the worker syncs the folder list
+ * and FOLDER (NULL: every subscribed folder), posts EV_DONE and ends.
+ * Otherwise it connects, keeps FOLDER (NULL: INBOX) in sync and serves
+ * requests until account_stop().
+ */
+int account_start(struct account *a, const char *password, int oneshot,
+    const char *folder);
+/* Stop the worker (cancelling any blocked I/O) and wait for it. */
+void account_stop(struct account *a);
+void account_free(struct account *a);
+
+const struct account_config *account_config(const struct account *a);
+enum account_state account_state(const struct account *a);
+
+/* Requests; each returns at once. */
+/* Make FOLDER the open folder: sync it now and keep it in sync. */
+void account_open_folder(struct account *a, const char *folder);
+/* Fetch the body of message MSG_ID into the store (EV_BODY when done). */
+void account_fetch_body(struct account *a, int64_t msg_id);
+/* Push queued operations (store_pending_*) to the server. */
+void account_push_pending(struct account *a);
+/* Sync the folder list and the open folder now. */
+void account_sync_now(struct account *a);
+
+#endif

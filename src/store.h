@@ -1,0 +1,177 @@
+/*
+ * The local cache: one SQLite database per account (WAL, dir 0700, files
+ * 0600, a schema version with migrations). The account worker writes
+ * through its own handle; the UI reads (and queues user operations) through
+ * another. This file pair holds every SQL statement of tern and is the only
+ * sqlite3 user.
+ *
+ * Strings in the structs below are owned by the struct; release them with
+ * the matching *_release() function.
+ */
+#ifndef TERN_STORE_H
+#define TERN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Message flags, as a bitmask. */
+#define MSG_SEEN	0x01u
+#define MSG_ANSWERED	0x02u
+#define MSG_FLAGGED	0x04u
+#define MSG_DELETED	0x08u
+#define MSG_DRAFT	0x10u
+
+/* Special-use roles, in the order the folder pane lists them. */
+enum folder_role {
+	ROLE_INBOX = 0,
+	ROLE_DRAFTS,
+	ROLE_SENT,
+	ROLE_JUNK,
+	ROLE_TRASH,
+	ROLE_ARCHIVE,
+	ROLE_NONE,
+};
+
+struct store_folder {
+	int64_t id;
+	char *name;		/* the server's name (modified UTF-7 for IMAP) */
+	char *display;		/* decoded UTF-8 name, not yet sanitised */
+	char delim;		/* hierarchy delimiter, '\0' when flat */
+	enum folder_role role;
+	int noselect;
+	int subscribed;
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t highestmodseq;
+	int total;		/* messages cached */
+	int unseen;		/* of which not \Seen */
+};
+
+struct store_msg {
+	int64_t id;
+	int64_t folder_id;
+	uint32_t uid;
+	uint64_t modseq;
+	unsigned int flags;	/* MSG_* */
+	char *keywords;		/* space-separated, or NULL */
+	int64_t date;		/* Date: header, or the arrival time */
+	int64_t internaldate;
+	int64_t size;
+	char *from_name;	/* decoded UTF-8; may be NULL */
+	char *from_addr;
+	char *to_addrs;		/* decoded, comma-separated display form */
+	char *cc_addrs;
+	char *subject;
+	char *message_id;
+	char *in_reply_to;
+	char *references;
+	int has_body;
+};
+
+/* A queued user operation, replayed by the worker in id order. */
+enum pending_kind { PENDING_FLAGS = 1 };
+
+struct store_pending {
+	int64_t id;
+	enum pending_kind kind;
+	int64_t folder_id;
+	uint32_t uid;
+	unsigned int add;	/* flags to set */
+	unsigned int remove;	/* flags to clear */
+};
+
+/*
+ * The cache file of ACCOUNT under $XDG_CACHE_HOME/tern (or ~/.cache/tern),
+ * creating the directory with mode 0700. Returns a new string, or NULL
+ * with *ERR set.
+ */
+char *store_path(const char *account, char **err);
+/*
+ * Open (creating and migrating as needed) the database at PATH, or a
+ * shared in-memory database named by ACCOUNT when PATH is NULL (the
+ * ephemeral mode: every handle opened with the same name sees the same
+ * data while one stays open). Returns 0, or -1 with *ERR set.
+ */
+int store_open(const char *path, const char *account, struct store **st_r,
+    char **err);
+/* Close the handle; NULL is a no-op. */
+void store_close(struct store *st);
+/* The last SQLite error of this handle, for messages. */
+const char *store_errmsg(struct store *st);
+
+/* Transactions (nested calls are not supported). Return 0 or -1. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Folders. */
+/*
+ * Make the folder list equal to LIST (N entries, matched by name): new ones
+ * are added, known ones keep their sync state, missing ones are dropped
+ * with their messages.
+ */
+int store_folders_replace(struct store *st, const struct store_folder *list,
+    size_t n);
+/* All folders, special-use roles first, then by display name. */
+int store_folder_list(struct store *st, struct store_folder **list_r,
+    size_t *n_r);
+void store_folder_list_free(struct store_folder *list, size_t n);
+/* The folder called NAME: 0 found, 1 not found, -1 error. */
+int store_folder_get(struct store *st, const char *name,
+    struct store_folder *f_r);
+int store_folder_get_id(struct store *st, int64_t id, struct store_folder *f_r);
+void store_folder_release(struct store_folder *f);
+/* Record the sync state of folder ID. */
+int store_folder_set_sync(struct store *st, int64_t id, uint32_t uidvalidity,
+    uint32_t uidnext, uint64_t highestmodseq);
+/* Drop every cached message of folder ID (a UIDVALIDITY change). */
+int store_folder_clear(struct store *st, int64_t id);
+/* Recount total and unseen of folder ID from its messages. */
+int store_folder_recount(struct store *st, int64_t id);
+
+/* Messages. */
+/* Insert or update the message (FOLDER_ID, UID) from M; its id in *ID_R. */
+int store_msg_put(struct store *st, const struct store_msg *m, int64_t *id_r);
+/* Set the flags and keywords of (FOLDER_ID, UID); 1 if there is no such. */
+int store_msg_set_flags(struct store *st, int64_t folder_id, uint32_t uid,
+    unsigned int flags, const char *keywords);
+/* Delete (FOLDER_ID, UID) and its body. */
+int store_msg_delete(struct store *st, int64_t folder_id, uint32_t uid);
+/* The cached UIDs of FOLDER_ID in ascending order; free() the array. */
+int store_msg_uids(struct store *st, int64_t folder_id, uint32_t **uids_r,
+    size_t *n_r);
+/* Cached UIDs and flags of FOLDER_ID, ascending by UID; free() both. */
+int store_msg_uid_flags(struct store *st, int64_t folder_id,
+    uint32_t **uids_r, unsigned int **flags_r, size_t *n_r);
+/*
+ * The row ids of FOLDER_ID in display order (SORT is an enum sort_kind
+ * value; newest first for dates unless REVERSE). free() the array.
+ */
+int store_msg_ids(struct store *st, int64_t folder_id, int sort, int reverse,
+    int64_t **ids_r, size_t *n_r);
+/* The message with row id ID: 0 found, 1 gone, -1 error. */
+int store_msg_get(struct store *st, int64_t id, struct store_msg *m_r);
+void store_msg_release(struct store_msg *m);
+
+/* Bodies (raw RFC 5322 bytes). */
+int store_body_put(struct store *st, int64_t msg_id, const char *raw,
+    size_t len);
+/* The body of MSG_ID in *RAW_R (free() it): 0 found, 1 not cached, -1 error. */
+int store_body_get(struct store *st, int64_t msg_id, char **raw_r,
+    size_t *len_r);
+
+/* Pending operations. */
+/*
+ * Change the flags of message MSG_ID locally (set ADD, clear REMOVE) and
+ * queue the change for the server, in one transaction.
+ */
+int store_pending_flags(struct store *st, int64_t msg_id, unsigned int add,
+    unsigned int remove);
+/* The oldest pending operation: 0 found, 1 none, -1 error. */
+int store_pending_first(struct store *st, struct store_pending *p_r);
+/* Forget pending operation ID (done, or impossible). */
+int store_pending_done(struct store *st, int64_t id);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * The connection under libetpan: a TCP socket, optionally wrapped in TLS
+ * done by OpenSSL, exposed to libetpan as a mailstream through our own
+ * mailstream_low driver. The chain is verified against the system store
+ * plus an optional CA file, the host name (or IP literal) is checked, an
+ * optional SHA-256 pin is enforced, and TLS 1.2 is the minimum. Reads and
+ * writes honour a timeout and can be cancelled from another thread.
+ * This file pair is the only OpenSSL user in tern.
+ */
+#ifndef TERN_TLS_H
+#define TERN_TLS_H
+
+#include <stddef.h>
+
+struct _mailstream;
+
+/* What a failed connection or handshake was. */
+enum tls_status {
+	TLS_OK = 0,
+	TLS_ERR_NET,		/* resolve/connect/IO error or timeout */
+	TLS_ERR_VERIFY,		/* the certificate was refused */
+	TLS_ERR_PROTOCOL,	/* handshake failed, bytes injected, ... */
+	TLS_ERR_CANCELLED,
+};
+
+struct tls_options {
+	const char *host;	/* host name or IP literal to verify */
+	const char *ca_file;	/* extra trust anchor; NULL: none */
+	const unsigned char *pin;	/* 32-byte SHA-256 of the leaf DER */
+	int timeout_sec;	/* per read/write; 0: 60 s */
+};
+
+/* Ignore SIGPIPE and initialise OpenSSL; call once before any thread. */
+void tls_global_init(void);
+
+/*
+ * Connect to HOST:PORT (every address getaddrinfo returns, in turn) and
+ * return a libetpan stream in *STREAM_R: TLS after a verified handshake if
+ * USE_TLS, plain text otherwise. On failure returns the kind and sets *ERR
+ * to one line naming what failed (for a refused certificate: untrusted
+ * issuer, name mismatch, expired, not yet valid, pin mismatch).
+ */
+enum tls_status tls_connect(const char *host, int port,
+    const struct tls_options *opt, int use_tls,
+    struct _mailstream **stream_r, char **err);
+
+/*
+ * Upgrade an open plain stream after the server accepted STARTTLS/STLS:
+ * refuses (TLS_ERR_PROTOCOL) if any byte is already buffered, else does the
+ * verified handshake on the same socket and swaps the low driver.
+ */
+enum tls_status tls_starttls(struct _mailstream *stream,
+    const struct tls_options *opt, char **err);
+
+/* Cancel a blocked read or write on STREAM; safe from any thread. */
+void tls_cancel(struct _mailstream *stream);
+
+/* Nonzero if STREAM runs over TLS. */
+int tls_is_secure(struct _mailstream *stream);
+
+#endif
