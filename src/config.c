@@ -1,2 +1,1079 @@
-/* placeholder until the module lands */
+/*
+ * The configuration: the INI file of DESIGN.md read with libinih, and the
+ * mailbox URL (imaps://user@host:port/FOLDER) that opens one account with no
+ * file. This file owns the syntax of both, every default, and the wording
+ * of every configuration error.
+ *
+ * libinih splits "key = value" lines; the behaviour it was built with
+ * (inline comments, multi-line values, the line buffer size, the line
+ * number given to the handler) differs between builds, so we feed it lines
+ * through our own reader that makes the result the same everywhere: the
+ * reader counts lines, drops comments (whole-line ";" and "#", and ";"
+ * after a blank), strips leading blanks (so no line continues a value),
+ * notes each [section] header and its line, and hands a value that would
+ * not fit inih's line buffer over by reference ("key=\001N").
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
 #include "config.h"
+#include "i18n.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+#define CONFIG_MAX_SIZE (1024 * 1024)	/* bytes in a config file */
+#define CONFIG_MAX_NUMBER 1000000	/* largest numeric value */
+#define CONFIG_LONG_VALUE '\001'	/* "key=\001N": the value is longv[N] */
+
+/* Defaults for what the file does not say. */
+#define DEFAULT_SORT SORT_DATE
+#define DEFAULT_PAGER_LINES 10
+#define DEFAULT_CACHE CACHE_HEADERS
+
+/* A mailbox URL taken apart. */
+struct url_parts {
+	enum account_proto proto;
+	enum tls_mode tls;
+	char *user;		/* NULL: none in the URL */
+	char *host;		/* without the brackets of an IPv6 literal */
+	int port;
+	char *folder;		/* NULL: none */
+};
+
+enum account_key {
+	AK_IMAP,
+	AK_POP3,
+	AK_USER,
+	AK_PASSWORD_CMD,
+	AK_TLS_CA_FILE,
+	AK_TLS_FINGERPRINT,
+	AK_TLS,
+	AK_CACHE,
+	AK_POP3_DELETE,
+	AK_POP3_KEEP_DAYS,
+	AK_COUNT
+};
+
+enum ui_key { UK_SORT, UK_PAGER_LINES, UK_COUNT };
+
+enum section_kind { SEC_NONE, SEC_UI, SEC_ACCOUNT };
+
+/* The state of one parse. */
+struct config_parse {
+	const char *name;	/* the file, for messages */
+	const char *text;	/* the whole input */
+	size_t pos;		/* the next unread byte of text */
+	int lineno;		/* the line last handed to inih */
+	int stopped;		/* the reader has returned NULL */
+
+	struct config *cfg;
+	char *err;		/* the first error, or NULL */
+	int err_line;
+
+	char **longv;		/* values handed over by reference */
+	size_t nlongv;
+
+	enum section_kind sec;
+	int ui_line;		/* line of [ui], 0 if none yet */
+	int ui_seen[UK_COUNT];	/* line each key was set on, 0 if not */
+
+	struct account_config *acct;	/* the account being read */
+	int acct_seen[AK_COUNT];
+	int acct_tls_on;	/* the value of "tls" when set */
+	char *acct_url;		/* the server URL as written */
+	int acct_implicit;	/* the URL's scheme is imaps or pop3s */
+	char *acct_url_user;	/* the user in the URL, or NULL */
+	char *acct_user_key;	/* the "user" key, or NULL */
+};
+
+static void config_error(struct config_parse *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static char *config_reader(char *, int, void *);
+static int config_handler(void *, const char *, const char *, const char *);
+static int config_parse_text(const char *, const char *, struct config **,
+    char **);
+static void config_section_begin(struct config_parse *, const char *, int);
+static void config_account_end(struct config_parse *);
+static int url_parse(const char *, struct url_parts *, char **);
+static void url_parts_release(struct url_parts *);
+
+static const char *ui_key_names[UK_COUNT] = {
+	"sort", "pager_lines"
+};
+
+static const char *account_key_names[AK_COUNT] = {
+	"imap", "pop3", "user", "password_cmd", "tls_ca_file",
+	"tls_fingerprint", "tls", "cache", "pop3_delete", "pop3_keep_days"
+};
+
+static const char *sort_names[] = {
+	[SORT_DATE] = "date", [SORT_THREADS] = "threads", [SORT_FROM] = "from",
+	[SORT_SUBJECT] = "subject", [SORT_SIZE] = "size"
+};
+
+/* Record the first error, at LINE of the file. */
+static void
+config_error(struct config_parse *p, int line, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	if (p->err != NULL)
+		return;
+	strbuf_addf(&sb, "%s:%d: ", p->name, line);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	p->err = strbuf_detach(&sb, NULL);
+	p->err_line = line;
+}
+
+static int
+is_blank(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Trim blanks at both ends of the LEN bytes at S; return the new length. */
+static size_t
+trim(const char **s, size_t len)
+{
+	while (len > 0 && is_blank((unsigned char)**s)) {
+		(*s)++;
+		len--;
+	}
+	while (len > 0 && is_blank((unsigned char)(*s)[len - 1]))
+		len--;
+	return len;
+}
+
+/*
+ * The inih reader: hand over the next line of p->text, cleaned as the
+ * comment at the top of this file says. Returns NULL at the end or once an
+ * error has been recorded.
+ */
+static char *
+config_reader(char *str, int num, void *arg)
+{
+	struct config_parse *p = arg;
+	const char *line, *end, *c, *eq;
+	size_t len, i, namelen, vlen;
+	char *val;
+
+	if (p->stopped || p->err != NULL || p->text[p->pos] == '\0') {
+		p->stopped = 1;
+		return NULL;
+	}
+	line = p->text + p->pos;
+	end = strchr(line, '\n');
+	if (end == NULL)
+		end = line + strlen(line);
+	p->pos = (size_t)(end - p->text) + (*end == '\n');
+	p->lineno++;
+
+	len = (size_t)(end - line);
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (p->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
+	for (i = 0; i < len; i++) {
+		if ((iscntrl((unsigned char)line[i]) && line[i] != '\t')) {
+			config_error(p, p->lineno,
+			    _("control character in the line"));
+			p->stopped = 1;
+			return NULL;
+		}
+	}
+
+	/* Comments: a whole line, or ";" after a blank. */
+	len = trim(&line, len);
+	if (len > 0 && (line[0] == ';' || line[0] == '#'))
+		len = 0;
+	for (c = line; c < line + len; c++) {
+		if (*c == ';' && c > line && is_blank((unsigned char)c[-1])) {
+			len = (size_t)(c - line);
+			break;
+		}
+	}
+	len = trim(&line, len);
+
+	if (len > 0 && line[0] == '[') {
+		c = memchr(line, ']', len);
+		if (c != NULL) {
+			char *sec = xstrndup(line + 1, (size_t)(c - line - 1));
+
+			config_section_begin(p, sec, p->lineno);
+			free(sec);
+			if (p->err != NULL) {
+				p->stopped = 1;
+				return NULL;
+			}
+		}
+	}
+
+	if (num < 3)
+		return NULL;
+	if (len + 2 <= (size_t)num) {
+		memcpy(str, line, len);
+		str[len] = '\n';
+		str[len + 1] = '\0';
+		return str;
+	}
+
+	/* Too long for inih's buffer: pass the value by reference. */
+	eq = NULL;
+	for (c = line; c < line + len; c++) {
+		if (*c == '=' || *c == ':') {
+			eq = c;
+			break;
+		}
+	}
+	namelen = eq != NULL ? (size_t)(eq - line) : len;
+	if (eq == NULL || namelen + 24 > (size_t)num) {
+		config_error(p, p->lineno, _("the line is too long"));
+		p->stopped = 1;
+		return NULL;
+	}
+	c = eq + 1;
+	vlen = trim(&c, len - (size_t)(c - line));
+	val = xstrndup(c, vlen);
+	p->longv = xreallocarray(p->longv, p->nlongv + 1, sizeof *p->longv);
+	p->longv[p->nlongv] = val;
+	snprintf(str, (size_t)num, "%.*s=%c%zu\n", (int)namelen, line,
+	    CONFIG_LONG_VALUE, p->nlongv);
+	p->nlongv++;
+	return str;
+}
+
+static struct account_config *
+account_new(const char *name, int line)
+{
+	struct account_config *ac = xcalloc(1, sizeof *ac);
+
+	ac->name = xstrdup(name);
+	ac->cache = DEFAULT_CACHE;
+	ac->line = line;
+	return ac;
+}
+
+static void
+account_free(struct account_config *ac)
+{
+	if (ac == NULL)
+		return;
+	free(ac->name);
+	free(ac->host);
+	free(ac->user);
+	free(ac->password_cmd);
+	free(ac->tls_ca_file);
+	free(ac->folder);
+	free(ac);
+}
+
+static struct config *
+config_new(void)
+{
+	struct config *cfg = xcalloc(1, sizeof *cfg);
+
+	cfg->ui.sort = DEFAULT_SORT;
+	cfg->ui.sort_reverse = 0;
+	cfg->ui.pager_lines = DEFAULT_PAGER_LINES;
+	return cfg;
+}
+
+static void
+config_add_account(struct config *cfg, struct account_config *ac)
+{
+	cfg->accounts = xreallocarray(cfg->accounts, cfg->naccounts + 1,
+	    sizeof *cfg->accounts);
+	cfg->accounts[cfg->naccounts++] = ac;
+}
+
+/* Start the section named NAME (the text between the brackets) at LINE. */
+static void
+config_section_begin(struct config_parse *p, const char *name, int line)
+{
+	const char *s = name, *rest;
+	size_t len, wlen;
+	struct account_config *old;
+	char *acname;
+
+	config_account_end(p);
+	if (p->err != NULL)
+		return;
+
+	len = trim(&s, strlen(s));
+	for (wlen = 0; wlen < len && !is_blank((unsigned char)s[wlen]); wlen++)
+		;
+	rest = s + wlen;
+	if (wlen == 2 && strncmp(s, "ui", 2) == 0 && wlen == len) {
+		if (p->ui_line != 0) {
+			config_error(p, line,
+			    _("section \"%s\" appears twice (first on line %d)"),
+			    "ui", p->ui_line);
+			return;
+		}
+		p->ui_line = line;
+		p->sec = SEC_UI;
+		return;
+	}
+	if (wlen != 7 || strncmp(s, "account", 7) != 0) {
+		config_error(p, line, _("unknown section \"%.*s\""), (int)len,
+		    s);
+		return;
+	}
+	len = trim(&rest, len - wlen);
+	if (len == 0) {
+		config_error(p, line, _("section \"account\" has no name"));
+		return;
+	}
+	acname = xstrndup(rest, len);
+	old = config_find_account(p->cfg, acname);
+	if (old != NULL) {
+		config_error(p, line,
+		    _("duplicate account \"%s\" (first on line %d)"), acname,
+		    old->line);
+		free(acname);
+		return;
+	}
+	p->acct = account_new(acname, line);
+	free(acname);
+	config_add_account(p->cfg, p->acct);
+	memset(p->acct_seen, 0, sizeof p->acct_seen);
+	p->acct_tls_on = 1;
+	p->acct_implicit = 0;
+	p->sec = SEC_ACCOUNT;
+}
+
+/* Check the account being read for what needs all its keys. */
+static void
+config_account_end(struct config_parse *p)
+{
+	struct account_config *ac = p->acct;
+	const int *seen = p->acct_seen;
+
+	if (ac == NULL)
+		goto out;
+	if (p->err != NULL)
+		goto out;
+
+	if (!seen[AK_IMAP] && !seen[AK_POP3]) {
+		config_error(p, ac->line,
+		    _("account \"%s\": missing key \"imap\" or \"pop3\""),
+		    ac->name);
+		goto out;
+	}
+	if (p->acct_user_key != NULL && p->acct_url_user != NULL &&
+	    strcmp(p->acct_user_key, p->acct_url_user) != 0) {
+		config_error(p, seen[AK_USER],
+		    _("key \"user\": \"%s\" differs from the user \"%s\" of "
+		    "the URL"), p->acct_user_key, p->acct_url_user);
+		goto out;
+	}
+	if (p->acct_user_key != NULL)
+		ac->user = xstrdup(p->acct_user_key);
+	else if (p->acct_url_user != NULL)
+		ac->user = xstrdup(p->acct_url_user);
+	else {
+		config_error(p, ac->line,
+		    _("account \"%s\": missing key \"user\""), ac->name);
+		goto out;
+	}
+	if (seen[AK_TLS] && !p->acct_tls_on) {
+		if (p->acct_implicit) {
+			config_error(p, seen[AK_TLS],
+			    _("key \"tls\": \"off\" conflicts with the "
+			    "implicit TLS of \"%s\""), p->acct_url);
+			goto out;
+		}
+		ac->tls = TLS_OFF;
+	}
+	if (ac->proto != PROTO_POP3) {
+		if (seen[AK_POP3_DELETE] || seen[AK_POP3_KEEP_DAYS]) {
+			int k = seen[AK_POP3_DELETE] ? AK_POP3_DELETE :
+			    AK_POP3_KEEP_DAYS;
+
+			config_error(p, seen[k],
+			    _("key \"%s\": only a POP3 account takes it"),
+			    account_key_names[k]);
+			goto out;
+		}
+	}
+
+out:
+	free(p->acct_url);
+	free(p->acct_url_user);
+	free(p->acct_user_key);
+	p->acct_url = p->acct_url_user = p->acct_user_key = NULL;
+	p->acct = NULL;
+}
+
+/* Parse a boolean; returns 0 or 1, or -1 if VALUE is none. */
+static int
+parse_bool(const char *value)
+{
+	static const char *yes[] = { "yes", "on", "true", "1" };
+	static const char *no[] = { "no", "off", "false", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcasecmp(value, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(value, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Parse a non-negative number into *N; an error names KEY at LINE. */
+static int
+parse_number(struct config_parse *p, int line, const char *key,
+    const char *value, int *n)
+{
+	const char *s;
+	long v = 0;
+
+	for (s = value; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s)) {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not a non-negative number"),
+			    key, value);
+			return -1;
+		}
+		v = v * 10 + (*s - '0');
+		if (v > CONFIG_MAX_NUMBER) {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is too large (at most %d)"),
+			    key, value, CONFIG_MAX_NUMBER);
+			return -1;
+		}
+	}
+	*n = (int)v;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Parse a SHA-256 fingerprint: an optional "sha256:" and 32 bytes in hex,
+ * with or without a colon between bytes. Returns 0 or -1.
+ */
+static int
+parse_fingerprint(const char *value, unsigned char out[32])
+{
+	const char *s = value;
+	size_t n = 0;
+	int hi, lo;
+
+	if (strncasecmp(s, "sha256:", 7) == 0)
+		s += 7;
+	while (*s != '\0') {
+		if (n == 32)
+			return -1;
+		hi = hexval((unsigned char)s[0]);
+		lo = hi < 0 ? -1 : hexval((unsigned char)s[1]);
+		if (lo < 0)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		s += 2;
+		if (*s == ':') {
+			s++;
+			if (*s == '\0')
+				return -1;
+		}
+	}
+	return n == 32 ? 0 : -1;
+}
+
+static int
+config_ui_key(struct config_parse *p, int k, const char *key,
+    const char *value, int line)
+{
+	struct ui_config *ui = &p->cfg->ui;
+	const char *s = value;
+	size_t i;
+
+	switch (k) {
+	case UK_SORT:
+		ui->sort_reverse = 0;
+		if (strncasecmp(s, "reverse-", 8) == 0) {
+			ui->sort_reverse = 1;
+			s += 8;
+		}
+		for (i = 0; i < sizeof sort_names / sizeof sort_names[0]; i++) {
+			if (strcasecmp(s, sort_names[i]) == 0) {
+				ui->sort = (enum sort_kind)i;
+				return 0;
+			}
+		}
+		config_error(p, line,
+		    _("key \"%s\": \"%s\" is not one of date, threads, from, "
+		    "subject, size (optionally after \"reverse-\")"),
+		    key, value);
+		return -1;
+	case UK_PAGER_LINES:
+		return parse_number(p, line, key, value, &ui->pager_lines);
+	}
+	return -1;
+}
+
+/* Take the server URL VALUE of key K ("imap" or "pop3"). */
+static int
+config_account_url(struct config_parse *p, int k, const char *key,
+    const char *value, int line)
+{
+	struct account_config *ac = p->acct;
+	struct url_parts u;
+	char *uerr = NULL;
+	int other = k == AK_IMAP ? AK_POP3 : AK_IMAP;
+	enum account_proto want = k == AK_IMAP ? PROTO_IMAP : PROTO_POP3;
+
+	if (p->acct_seen[other]) {
+		config_error(p, line,
+		    _("key \"%s\": account \"%s\" already has a server "
+		    "(\"%s\" on line %d)"), key, ac->name,
+		    account_key_names[other], p->acct_seen[other]);
+		return -1;
+	}
+	if (url_parse(value, &u, &uerr) == -1) {
+		config_error(p, line, _("key \"%s\": %s"), key, uerr);
+		free(uerr);
+		return -1;
+	}
+	if (u.proto != want) {
+		config_error(p, line, _("key \"%s\": \"%s\" is not %s URL"),
+		    key, value, want == PROTO_IMAP ? _("an IMAP") : _("a POP3"));
+		url_parts_release(&u);
+		return -1;
+	}
+	ac->proto = u.proto;
+	ac->tls = u.tls;
+	ac->port = u.port;
+	ac->host = u.host;
+	ac->folder = u.folder;
+	p->acct_url_user = u.user;
+	p->acct_url = xstrdup(value);
+	p->acct_implicit = u.tls == TLS_IMPLICIT;
+	return 0;
+}
+
+static int
+config_account_key(struct config_parse *p, int k, const char *key,
+    const char *value, int line)
+{
+	struct account_config *ac = p->acct;
+	int b;
+
+	switch (k) {
+	case AK_IMAP:
+	case AK_POP3:
+		return config_account_url(p, k, key, value, line);
+	case AK_USER:
+		p->acct_user_key = xstrdup(value);
+		return 0;
+	case AK_PASSWORD_CMD:
+		ac->password_cmd = xstrdup(value);
+		return 0;
+	case AK_TLS_CA_FILE:
+		ac->tls_ca_file = xstrdup(value);
+		return 0;
+	case AK_TLS_FINGERPRINT:
+		if (parse_fingerprint(value, ac->fingerprint) == -1) {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not a SHA-256 fingerprint "
+			    "(32 bytes in hex, as sha256:9F:86:...)"), key,
+			    value);
+			return -1;
+		}
+		ac->has_fingerprint = 1;
+		return 0;
+	case AK_TLS:
+		if ((b = parse_bool(value)) == -1) {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not on or off"), key,
+			    value);
+			return -1;
+		}
+		p->acct_tls_on = b;
+		return 0;
+	case AK_CACHE:
+		if (strcasecmp(value, "headers") == 0)
+			ac->cache = CACHE_HEADERS;
+		else if (strcasecmp(value, "bodies") == 0)
+			ac->cache = CACHE_BODIES;
+		else if (strcasecmp(value, "off") == 0)
+			ac->cache = CACHE_OFF;
+		else {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not one of headers, "
+			    "bodies, off"), key, value);
+			return -1;
+		}
+		return 0;
+	case AK_POP3_DELETE:
+		if ((b = parse_bool(value)) == -1) {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not yes or no"), key,
+			    value);
+			return -1;
+		}
+		ac->pop3_delete = b;
+		return 0;
+	case AK_POP3_KEEP_DAYS:
+		return parse_number(p, line, key, value, &ac->pop3_keep_days);
+	}
+	return -1;
+}
+
+/* Find NAME in the NKEYS names of NAMES; -1 if absent. */
+static int
+key_index(const char *const *names, int nkeys, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nkeys; i++) {
+		if (strcmp(names[i], name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* The inih handler: one "key = value" of the current section. */
+static int
+config_handler(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	struct config_parse *p = arg;
+	int line = p->lineno, k;
+	int *seen;
+	const char *const *names;
+	size_t idx;
+	char *end;
+
+	if (p->err != NULL)
+		return 1;
+	if (value[0] == CONFIG_LONG_VALUE) {
+		idx = (size_t)strtoul(value + 1, &end, 10);
+		if (*end != '\0' || idx >= p->nlongv)
+			return 0;
+		value = p->longv[idx];
+	}
+
+	switch (p->sec) {
+	case SEC_NONE:
+		config_error(p, line, _("key \"%s\" outside a section"), name);
+		return 1;
+	case SEC_UI:
+		names = ui_key_names;
+		k = key_index(names, UK_COUNT, name);
+		seen = p->ui_seen;
+		break;
+	case SEC_ACCOUNT:
+	default:
+		names = account_key_names;
+		k = key_index(names, AK_COUNT, name);
+		seen = p->acct_seen;
+		break;
+	}
+	if (k == -1) {
+		config_error(p, line, _("unknown key \"%s\""), name);
+		return 1;
+	}
+	if (seen[k] != 0) {
+		config_error(p, line,
+		    _("key \"%s\" is set twice (first on line %d)"), name,
+		    seen[k]);
+		return 1;
+	}
+	if (*value == '\0') {
+		config_error(p, line, _("key \"%s\" has no value"), name);
+		return 1;
+	}
+	if (p->sec == SEC_UI)
+		config_ui_key(p, k, names[k], value, line);
+	else
+		config_account_key(p, k, names[k], value, line);
+	seen[k] = line;
+	(void)section;
+	return 1;
+}
+
+static int
+config_parse_text(const char *text, const char *name, struct config **cfg_r,
+    char **err)
+{
+	struct config_parse p;
+	size_t i;
+	int r, ret = -1;
+
+	memset(&p, 0, sizeof p);
+	p.name = name;
+	p.text = text;
+	p.cfg = config_new();
+
+	r = ini_parse_stream(config_reader, &p, config_handler, &p);
+	if (r == -2)
+		config_error(&p, p.lineno, _("out of memory"));
+	config_account_end(&p);
+	if (r > 0 && (p.err == NULL || r < p.err_line)) {
+		free(p.err);
+		p.err = NULL;
+		config_error(&p, r,
+		    _("syntax error (expected \"key = value\" or "
+		    "\"[section]\")"));
+	}
+	if (p.err != NULL) {
+		*err = p.err;
+		p.err = NULL;
+		goto out;
+	}
+	*cfg_r = p.cfg;
+	p.cfg = NULL;
+	ret = 0;
+
+out:
+	for (i = 0; i < p.nlongv; i++)
+		free(p.longv[i]);
+	free(p.longv);
+	config_free(p.cfg);
+	return ret;
+}
+
+int
+config_load(const char *path, struct config **cfg_r, char **err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[8192];
+	FILE *f;
+	size_t n;
+	int ret = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		*err = xasprintf(_("cannot read \"%s\": %s"), path,
+		    strerror(errno));
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		strbuf_add(&sb, buf, n);
+		if (sb.len > CONFIG_MAX_SIZE) {
+			*err = xasprintf(_("\"%s\" is too large (more than "
+			    "%d bytes)"), path, CONFIG_MAX_SIZE);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		*err = xasprintf(_("cannot read \"%s\": %s"), path,
+		    strerror(errno));
+		goto out;
+	}
+	if (strlen(sb.buf) != sb.len) {
+		*err = xasprintf(_("\"%s\" holds a NUL byte"), path);
+		goto out;
+	}
+	if (config_parse_text(sb.buf, path, cfg_r, err) == -1)
+		goto out;
+	(*cfg_r)->path = xstrdup(path);
+	ret = 0;
+
+out:
+	fclose(f);
+	strbuf_release(&sb);
+	return ret;
+}
+
+int
+config_load_string(const char *text, const char *name, struct config **cfg_r,
+    char **err)
+{
+	return config_parse_text(text, name, cfg_r, err);
+}
+
+/*
+ * Percent-decode the LEN bytes at S into a new string in *OUT. Refuses a
+ * bad escape and any control character. Returns 0 or -1.
+ */
+static int
+url_decode(const char *s, size_t len, char **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int c, hi, lo;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '%') {
+			if (i + 2 >= len)
+				goto bad;
+			hi = hexval((unsigned char)s[i + 1]);
+			lo = hi < 0 ? -1 : hexval((unsigned char)s[i + 2]);
+			if (lo < 0)
+				goto bad;
+			c = hi << 4 | lo;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f)
+			goto bad;
+		strbuf_addch(&sb, c);
+	}
+	*out = strbuf_detach(&sb, NULL);
+	return 0;
+
+bad:
+	strbuf_release(&sb);
+	return -1;
+}
+
+static void
+url_parts_release(struct url_parts *u)
+{
+	free(u->user);
+	free(u->host);
+	free(u->folder);
+	memset(u, 0, sizeof *u);
+}
+
+static int
+host_char_ok(int c, int bracketed)
+{
+	if (isalnum(c) || c == '-' || c == '.' || c == '_')
+		return 1;
+	return bracketed && (c == ':' || c == '%');
+}
+
+/*
+ * Take URL apart: scheme://[user@]host[:port][/folder]. On error returns -1
+ * with the reason in *ERR (without a file position).
+ */
+static int
+url_parse(const char *url, struct url_parts *u, char **err)
+{
+	static const struct {
+		const char *scheme;
+		enum account_proto proto;
+		enum tls_mode tls;
+		int port;
+	} schemes[] = {
+		{ "imaps", PROTO_IMAP, TLS_IMPLICIT, 993 },
+		{ "imap", PROTO_IMAP, TLS_STARTTLS, 143 },
+		{ "pop3s", PROTO_POP3, TLS_IMPLICIT, 995 },
+		{ "pop3", PROTO_POP3, TLS_STARTTLS, 110 },
+	};
+	const char *sep, *auth, *auth_end, *at, *host, *host_end, *c, *path;
+	size_t i, slen, hlen;
+	long port;
+
+	memset(u, 0, sizeof *u);
+	sep = strstr(url, "://");
+	if (sep == NULL) {
+		*err = xasprintf(_("\"%s\" is not a URL (expected "
+		    "imaps://host, imap://host, pop3s://host or "
+		    "pop3://host)"), url);
+		return -1;
+	}
+	slen = (size_t)(sep - url);
+	for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		if (strlen(schemes[i].scheme) == slen &&
+		    strncasecmp(url, schemes[i].scheme, slen) == 0)
+			break;
+	}
+	if (i == sizeof schemes / sizeof schemes[0]) {
+		*err = xasprintf(_("unknown scheme \"%.*s\" in \"%s\" "
+		    "(expected imaps, imap, pop3s or pop3)"), (int)slen, url,
+		    url);
+		return -1;
+	}
+	u->proto = schemes[i].proto;
+	u->tls = schemes[i].tls;
+	u->port = schemes[i].port;
+
+	auth = sep + 3;
+	auth_end = auth + strcspn(auth, "/");
+	path = *auth_end == '/' ? auth_end + 1 : NULL;
+
+	/* The user ends at the last "@": user names often hold one. */
+	at = NULL;
+	for (c = auth; c < auth_end; c++) {
+		if (*c == '@')
+			at = c;
+	}
+	host = auth;
+	if (at != NULL) {
+		if (memchr(auth, ':', (size_t)(at - auth)) != NULL) {
+			*err = xstrdup(_("a password does not belong in the "
+			    "URL"));
+			goto fail;
+		}
+		if (at == auth) {
+			*err = xasprintf(_("empty user name in \"%s\""), url);
+			goto fail;
+		}
+		if (url_decode(auth, (size_t)(at - auth), &u->user) == -1) {
+			*err = xasprintf(_("bad user name in \"%s\""), url);
+			goto fail;
+		}
+		host = at + 1;
+	}
+
+	if (*host == '[') {
+		host++;
+		host_end = memchr(host, ']', (size_t)(auth_end - host));
+		if (host_end == NULL) {
+			*err = xasprintf(_("unclosed \"[\" in \"%s\""), url);
+			goto fail;
+		}
+		c = host_end + 1;
+		hlen = (size_t)(host_end - host);
+		for (i = 0; i < hlen; i++) {
+			if (!host_char_ok((unsigned char)host[i], 1))
+				break;
+		}
+		if (hlen == 0 || i != hlen || memchr(host, ':', hlen) == NULL) {
+			*err = xasprintf(_("bad IPv6 address in \"%s\""), url);
+			goto fail;
+		}
+	} else {
+		host_end = host;
+		while (host_end < auth_end && *host_end != ':')
+			host_end++;
+		c = host_end;
+		hlen = (size_t)(host_end - host);
+		for (i = 0; i < hlen; i++) {
+			if (!host_char_ok((unsigned char)host[i], 0))
+				break;
+		}
+		if (i != hlen) {
+			*err = xasprintf(_("bad host name in \"%s\""), url);
+			goto fail;
+		}
+	}
+	if (hlen == 0) {
+		*err = xasprintf(_("missing host in \"%s\""), url);
+		goto fail;
+	}
+	u->host = xstrndup(host, hlen);
+
+	if (c < auth_end) {
+		if (*c != ':' || c + 1 == auth_end)
+			goto bad_port;
+		port = 0;
+		for (c++; c < auth_end; c++) {
+			if (!isdigit((unsigned char)*c))
+				goto bad_port;
+			port = port * 10 + (*c - '0');
+			if (port > 65535)
+				goto bad_port;
+		}
+		if (port == 0)
+			goto bad_port;
+		u->port = (int)port;
+	}
+
+	if (path != NULL && *path != '\0') {
+		if (u->proto == PROTO_POP3) {
+			*err = xasprintf(_("a POP3 URL has no folder: \"%s\""),
+			    url);
+			goto fail;
+		}
+		if (url_decode(path, strlen(path), &u->folder) == -1) {
+			*err = xasprintf(_("bad folder name in \"%s\""), url);
+			goto fail;
+		}
+	}
+	return 0;
+
+bad_port:
+	*err = xasprintf(_("bad port in \"%s\""), url);
+fail:
+	url_parts_release(u);
+	return -1;
+}
+
+int
+config_from_url(const char *url, struct config **cfg_r, char **err)
+{
+	struct url_parts u;
+	struct account_config *ac;
+	struct config *cfg;
+
+	if (url_parse(url, &u, err) == -1)
+		return -1;
+	cfg = config_new();
+	ac = account_new(u.host, 0);
+	ac->proto = u.proto;
+	ac->tls = u.tls;
+	ac->port = u.port;
+	ac->host = u.host;
+	ac->user = u.user;
+	ac->folder = u.folder;
+	config_add_account(cfg, ac);
+	*cfg_r = cfg;
+	return 0;
+}
+
+char *
+config_default_path(void)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	/* The XDG spec says a relative path is to be ignored. */
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/tern/config", xdg);
+	if (home == NULL || home[0] == '\0') {
+		pw = getpwuid(getuid());
+		if (pw == NULL || pw->pw_dir == NULL)
+			return NULL;
+		home = pw->pw_dir;
+	}
+	return xasprintf("%s/.config/tern/config", home);
+}
+
+struct account_config *
+config_find_account(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->naccounts; i++) {
+		if (strcmp(cfg->accounts[i]->name, name) == 0)
+			return cfg->accounts[i];
+	}
+	return NULL;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->naccounts; i++)
+		account_free(cfg->accounts[i]);
+	free(cfg->accounts);
+	free(cfg->path);
+	free(cfg);
+}

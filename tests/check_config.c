@@ -1,2 +1,584 @@
-/* placeholder until the suite lands */
-int main(void) { return 77; }
+/*
+ * Unit tests for src/config.c: the DESIGN.md example, one row per error
+ * (checking the exact FILE:LINE and key of the message), and one row per
+ * mailbox URL form.
+ */
+#include "autoconfig.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "xmalloc.h"
+
+/* The example of DESIGN.md's "Config file", with the pin written out. */
+static const char design_example[] =
+    "[ui]\n"
+    "sort = threads            ; date | threads | from | subject | size\n"
+    "pager_lines = 12          ; index lines kept above the pager\n"
+    "\n"
+    "[account work]\n"
+    "imap = imaps://mail.example.com        ; or imap://host (STARTTLS), "
+    "pop3s://, pop3://\n"
+    "user = me@example.com\n"
+    "password_cmd = pass show mail/work\n"
+    "tls_ca_file = /etc/ssl/private-ca.pem  ; optional extra trust anchor\n"
+    "tls_fingerprint = sha256:9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:5A:D0:"
+    "15:A3:BF:4F:1B:2B:0B:82:2C:D1:5D:6C:15:B0:F0:0A:08    ; optional pin\n"
+    "tls = on                               ; off allows plain text, loudly\n"
+    "cache = bodies                         ; headers | bodies | off\n"
+    "\n"
+    "[account home]\n"
+    "pop3 = pop3s://pop.example.net\n"
+    "user = me\n"
+    "pop3_delete = no                       ; yes: download-and-delete\n"
+    "pop3_keep_days = 14                    ; keep mode: delete on server "
+    "after N days\n";
+
+/* SHA-256("test"), the pin of the example. */
+static const unsigned char test_sha256[32] = {
+	0x9f, 0x86, 0xd0, 0x81, 0x88, 0x4c, 0x7d, 0x65, 0x9a, 0x2f, 0xea,
+	0xa0, 0xc5, 0x5a, 0xd0, 0x15, 0xa3, 0xbf, 0x4f, 0x1b, 0x2b, 0x0b,
+	0x82, 0x2c, 0xd1, 0x5d, 0x6c, 0x15, 0xb0, 0xf0, 0x0a, 0x08
+};
+
+START_TEST(test_design_example)
+{
+	struct config *cfg = NULL;
+	struct account_config *w, *h;
+	char *err = NULL;
+
+	ck_assert_msg(config_load_string(design_example, "config", &cfg,
+	    &err) == 0, "error: %s", err);
+	ck_assert_int_eq(cfg->ui.sort, SORT_THREADS);
+	ck_assert_int_eq(cfg->ui.sort_reverse, 0);
+	ck_assert_int_eq(cfg->ui.pager_lines, 12);
+	ck_assert_uint_eq(cfg->naccounts, 2);
+	ck_assert_ptr_null(cfg->path);
+
+	w = config_find_account(cfg, "work");
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_eq(w, cfg->accounts[0]);
+	ck_assert_int_eq(w->proto, PROTO_IMAP);
+	ck_assert_str_eq(w->host, "mail.example.com");
+	ck_assert_int_eq(w->port, 993);
+	ck_assert_int_eq(w->tls, TLS_IMPLICIT);
+	ck_assert_str_eq(w->user, "me@example.com");
+	ck_assert_str_eq(w->password_cmd, "pass show mail/work");
+	ck_assert_str_eq(w->tls_ca_file, "/etc/ssl/private-ca.pem");
+	ck_assert_int_eq(w->has_fingerprint, 1);
+	ck_assert_mem_eq(w->fingerprint, test_sha256, 32);
+	ck_assert_int_eq(w->cache, CACHE_BODIES);
+	ck_assert_ptr_null(w->folder);
+	ck_assert_int_eq(w->line, 5);
+
+	h = config_find_account(cfg, "home");
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(h->proto, PROTO_POP3);
+	ck_assert_str_eq(h->host, "pop.example.net");
+	ck_assert_int_eq(h->port, 995);
+	ck_assert_int_eq(h->tls, TLS_IMPLICIT);
+	ck_assert_str_eq(h->user, "me");
+	ck_assert_ptr_null(h->password_cmd);
+	ck_assert_ptr_null(h->tls_ca_file);
+	ck_assert_int_eq(h->has_fingerprint, 0);
+	ck_assert_int_eq(h->cache, CACHE_HEADERS);
+	ck_assert_int_eq(h->pop3_delete, 0);
+	ck_assert_int_eq(h->pop3_keep_days, 14);
+	ck_assert_int_eq(h->line, 14);
+
+	ck_assert_ptr_null(config_find_account(cfg, "nope"));
+	config_free(cfg);
+}
+END_TEST
+
+/* Files that parse, and one value each to check. */
+struct ok_row {
+	const char *text;
+	const char *what;	/* which field to check */
+	long want;
+	const char *want_str;
+};
+
+static long
+ok_field(const struct config *cfg, const char *what, const char **s)
+{
+	const struct account_config *a = cfg->naccounts > 0 ?
+	    cfg->accounts[0] : NULL;
+
+	*s = NULL;
+	if (strcmp(what, "sort") == 0)
+		return cfg->ui.sort;
+	if (strcmp(what, "sort_reverse") == 0)
+		return cfg->ui.sort_reverse;
+	if (strcmp(what, "pager_lines") == 0)
+		return cfg->ui.pager_lines;
+	if (strcmp(what, "naccounts") == 0)
+		return (long)cfg->naccounts;
+	if (a == NULL)
+		return -999;
+	if (strcmp(what, "tls") == 0)
+		return a->tls;
+	if (strcmp(what, "port") == 0)
+		return a->port;
+	if (strcmp(what, "cache") == 0)
+		return a->cache;
+	if (strcmp(what, "pop3_delete") == 0)
+		return a->pop3_delete;
+	if (strcmp(what, "fingerprint0") == 0)
+		return a->has_fingerprint ? a->fingerprint[0] : -1;
+	if (strcmp(what, "fingerprint31") == 0)
+		return a->has_fingerprint ? a->fingerprint[31] : -1;
+	if (strcmp(what, "user") == 0)
+		*s = a->user;
+	else if (strcmp(what, "host") == 0)
+		*s = a->host;
+	else if (strcmp(what, "folder") == 0)
+		*s = a->folder;
+	else if (strcmp(what, "password_cmd") == 0)
+		*s = a->password_cmd;
+	else if (strcmp(what, "name") == 0)
+		*s = a->name;
+	return 0;
+}
+
+#define ACC "[account a]\nimap = imaps://h\nuser = u\n"
+#define FP64 "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+#define LONGCMD \
+    "echo 0123456789012345678901234567890123456789012345678901234567890123" \
+    "456789012345678901234567890123456789012345678901234567890123456789" \
+    "0123456789012345678901234567890123456789012345678901234567890123456" \
+    "789012345678901234567890123456789012345678901234567890123456789"
+
+static const struct ok_row ok_rows[] = {
+	{ "", "naccounts", 0, NULL },
+	{ "", "sort", SORT_DATE, NULL },
+	{ "", "pager_lines", 10, NULL },
+	{ "[ui]\nsort = reverse-date\n", "sort", SORT_DATE, NULL },
+	{ "[ui]\nsort = reverse-date\n", "sort_reverse", 1, NULL },
+	{ "[ui]\nsort = from\n", "sort", SORT_FROM, NULL },
+	{ "[ui]\nsort = subject\n", "sort", SORT_SUBJECT, NULL },
+	{ "[ui]\nsort = Size\n", "sort", SORT_SIZE, NULL },
+	{ "[ui]\npager_lines = 0\n", "pager_lines", 0, NULL },
+	{ "[account a]\nimap = imap://h\nuser = u\n", "tls", TLS_STARTTLS,
+	  NULL },
+	{ "[account a]\nimap = imap://h\nuser = u\ntls = off\n", "tls",
+	  TLS_OFF, NULL },
+	{ "[account a]\ntls = no\npop3 = pop3://h\nuser = u\n", "tls",
+	  TLS_OFF, NULL },
+	{ "[account a]\nimap = imap://h\nuser = u\ntls = yes\n", "tls",
+	  TLS_STARTTLS, NULL },
+	{ "[account a]\nimap = imap://h\nuser = u\n", "port", 143, NULL },
+	{ "[account a]\npop3 = pop3://h\nuser = u\n", "port", 110, NULL },
+	{ "[account a]\npop3 = pop3://h:1100\nuser = u\n", "port", 1100,
+	  NULL },
+	{ ACC "cache = off\n", "cache", CACHE_OFF, NULL },
+	{ ACC "cache = headers\n", "cache", CACHE_HEADERS, NULL },
+	{ "[account a]\npop3 = pop3s://h\nuser = u\npop3_delete = true\n",
+	  "pop3_delete", 1, NULL },
+	{ "[account a]\npop3 = pop3s://h\nuser = u\npop3_delete = 1\n",
+	  "pop3_delete", 1, NULL },
+	{ "[account a]\npop3 = pop3s://h\nuser = u\npop3_delete = off\n",
+	  "pop3_delete", 0, NULL },
+	{ ACC "tls_fingerprint = " FP64 "\n", "fingerprint0", 0x9f, NULL },
+	{ ACC "tls_fingerprint = " FP64 "\n", "fingerprint31", 0x08, NULL },
+	{ ACC "tls_fingerprint = SHA256:" FP64 "\n", "fingerprint31", 0x08,
+	  NULL },
+	/* The user comes from the URL, or from both when they agree. */
+	{ "[account a]\nimap = imaps://me%40x.org@h/\n", "user", 0,
+	  "me@x.org" },
+	{ "[account a]\nimap = imaps://me@x.org@h\n", "user", 0, "me@x.org" },
+	{ "[account a]\nimap = imaps://u@h\nuser = u\n", "user", 0, "u" },
+	{ "[account a]\nimap = imaps://h/Lists/tern\nuser = u\n", "folder", 0,
+	  "Lists/tern" },
+	/* Syntax: comments, blanks, CRLF, a BOM, indented lines. */
+	{ "; comment\n# comment\n\n" ACC, "naccounts", 1, NULL },
+	{ "[account a]\r\nimap = imaps://h\r\nuser = u ; who\r\n", "user", 0,
+	  "u" },
+	{ "\xef\xbb\xbf[account a]\nimap = imaps://h\nuser = u\n", "user", 0,
+	  "u" },
+	{ "[account a]\n  imap = imaps://h\n\tuser = u\n", "user", 0, "u" },
+	{ "[ account  a b ]\nimap = imaps://h\nuser = u\n", "name", 0, "a b" },
+	{ "[account a]\nimap=imaps://h\nuser:u\n", "user", 0, "u" },
+	{ ACC "password_cmd = pass show a;b\n", "password_cmd", 0,
+	  "pass show a;b" },
+	{ ACC "password_cmd = pass show a ; comment\n", "password_cmd", 0,
+	  "pass show a" },
+	/* A line longer than inih's line buffer. */
+	{ ACC "password_cmd = " LONGCMD "   ; comment\n", "password_cmd", 0,
+	  LONGCMD },
+	{ ACC "password_cmd = " LONGCMD "\n[account b]\npop3 = pop3s://h2\n"
+	  "user = v\n", "naccounts", 2, NULL },
+};
+
+START_TEST(test_ok_rows)
+{
+	const struct ok_row *row = &ok_rows[_i];
+	struct config *cfg = NULL;
+	char *err = NULL;
+	const char *s;
+	long v;
+
+	ck_assert_msg(config_load_string(row->text, "config", &cfg, &err) == 0,
+	    "row %d: unexpected error: %s", _i, err);
+	v = ok_field(cfg, row->what, &s);
+	if (row->want_str != NULL) {
+		ck_assert_msg(s != NULL && strcmp(s, row->want_str) == 0,
+		    "row %d: %s is \"%s\", want \"%s\"", _i, row->what,
+		    s != NULL ? s : "(null)", row->want_str);
+	} else {
+		ck_assert_msg(v == row->want, "row %d: %s is %ld, want %ld",
+		    _i, row->what, v, row->want);
+	}
+	config_free(cfg);
+}
+END_TEST
+
+struct err_row {
+	const char *text;
+	const char *want;	/* the whole message */
+};
+
+static const struct err_row err_rows[] = {
+	{ ACC "colour = red\n",
+	  "config:4: unknown key \"colour\"" },
+	{ "[ui]\npager_lines = many\n",
+	  "config:2: key \"pager_lines\": \"many\" is not a non-negative "
+	  "number" },
+	{ "[account a]\npop3 = pop3s://h\nuser = u\npop3_keep_days = -3\n",
+	  "config:4: key \"pop3_keep_days\": \"-3\" is not a non-negative "
+	  "number" },
+	{ "[account a]\npop3 = pop3s://h\nuser = u\npop3_keep_days = 9999999\n",
+	  "config:4: key \"pop3_keep_days\": \"9999999\" is too large "
+	  "(at most 1000000)" },
+	{ "[ui]\nsort = random\n",
+	  "config:2: key \"sort\": \"random\" is not one of date, threads, "
+	  "from, subject, size (optionally after \"reverse-\")" },
+	{ ACC "cache = all\n",
+	  "config:4: key \"cache\": \"all\" is not one of headers, bodies, "
+	  "off" },
+	{ "[account a]\npop3 = pop3s://h\nuser = u\npop3_delete = maybe\n",
+	  "config:4: key \"pop3_delete\": \"maybe\" is not yes or no" },
+	{ "\n[account work]\nimap = imaps://h\n",
+	  "config:2: account \"work\": missing key \"user\"" },
+	{ "[ui]\nsort = date\n\n\n\n\n[account work]\nuser = me\n",
+	  "config:7: account \"work\": missing key \"imap\" or \"pop3\"" },
+	{ ACC "[account b]\n",
+	  "config:4: account \"b\": missing key \"imap\" or \"pop3\"" },
+	{ "[account a]\nimap = imaps://h\npop3 = pop3s://h\nuser = u\n",
+	  "config:3: key \"pop3\": account \"a\" already has a server "
+	  "(\"imap\" on line 2)" },
+	{ ACC "tls_fingerprint = sha256:9F:86:D0:\xe2\x80\xa6\n",
+	  "config:4: key \"tls_fingerprint\": \"sha256:9F:86:D0:\xe2\x80\xa6\" "
+	  "is not a SHA-256 fingerprint (32 bytes in hex, as "
+	  "sha256:9F:86:...)" },
+	{ ACC "tls_fingerprint = " FP64 "00\n",
+	  "config:4: key \"tls_fingerprint\": \"" FP64 "00\" is not a "
+	  "SHA-256 fingerprint (32 bytes in hex, as sha256:9F:86:...)" },
+	{ ACC "tls_fingerprint = 9f:86:\n",
+	  "config:4: key \"tls_fingerprint\": \"9f:86:\" is not a SHA-256 "
+	  "fingerprint (32 bytes in hex, as sha256:9F:86:...)" },
+	{ ACC "tls = sometimes\n",
+	  "config:4: key \"tls\": \"sometimes\" is not on or off" },
+	{ "[account a]\nimap = imaps://h\nuser = u\ntls = off\n",
+	  "config:4: key \"tls\": \"off\" conflicts with the implicit TLS of "
+	  "\"imaps://h\"" },
+	{ "[account a]\ntls = off\npop3 = pop3s://h\nuser = u\n",
+	  "config:2: key \"tls\": \"off\" conflicts with the implicit TLS of "
+	  "\"pop3s://h\"" },
+	{ "[accounts]\n",
+	  "config:1: unknown section \"accounts\"" },
+	{ ACC "\n[server x]\n",
+	  "config:5: unknown section \"server x\"" },
+	{ "[account]\n",
+	  "config:1: section \"account\" has no name" },
+	{ "[ui]\n[ui]\n",
+	  "config:2: section \"ui\" appears twice (first on line 1)" },
+	{ ACC "user = v\n",
+	  "config:4: key \"user\" is set twice (first on line 3)" },
+	{ "[ui]\nsort = date\nsort = size\n",
+	  "config:3: key \"sort\" is set twice (first on line 2)" },
+	{ ACC "[account a]\n",
+	  "config:4: duplicate account \"a\" (first on line 1)" },
+	{ "user = u\n",
+	  "config:1: key \"user\" outside a section" },
+	{ ACC "cache =\n",
+	  "config:4: key \"cache\" has no value" },
+	{ ACC "cache\n",
+	  "config:4: syntax error (expected \"key = value\" or \"[section]\")" },
+	{ ACC "[account b\n",
+	  "config:4: syntax error (expected \"key = value\" or \"[section]\")" },
+	{ ACC "cache = \001\n",
+	  "config:4: control character in the line" },
+	{ "[account a]\nimap = ftp://h\nuser = u\n",
+	  "config:2: key \"imap\": unknown scheme \"ftp\" in \"ftp://h\" "
+	  "(expected imaps, imap, pop3s or pop3)" },
+	{ "[account a]\nimap = pop3s://h\nuser = u\n",
+	  "config:2: key \"imap\": \"pop3s://h\" is not an IMAP URL" },
+	{ "[account a]\npop3 = imap://h\nuser = u\n",
+	  "config:2: key \"pop3\": \"imap://h\" is not a POP3 URL" },
+	{ "[account a]\nimap = imaps://\nuser = u\n",
+	  "config:2: key \"imap\": missing host in \"imaps://\"" },
+	{ "[account a]\nimap = imaps://a@h\nuser = b\n",
+	  "config:3: key \"user\": \"b\" differs from the user \"a\" of the "
+	  "URL" },
+	{ ACC "pop3_delete = yes\n",
+	  "config:4: key \"pop3_delete\": only a POP3 account takes it" },
+	{ ACC "password_cmd = x\n" LONGCMD LONGCMD "\n",
+	  "config:5: the line is too long" },
+};
+
+START_TEST(test_err_rows)
+{
+	const struct err_row *row = &err_rows[_i];
+	struct config *cfg = NULL;
+	char *err = NULL;
+
+	ck_assert_msg(config_load_string(row->text, "config", &cfg, &err) == -1,
+	    "row %d: parsed, but should fail with: %s", _i, row->want);
+	ck_assert_ptr_null(cfg);
+	ck_assert_msg(err != NULL && strcmp(err, row->want) == 0,
+	    "row %d: message\n  \"%s\"\nwant\n  \"%s\"", _i,
+	    err != NULL ? err : "(null)", row->want);
+	free(err);
+}
+END_TEST
+
+struct url_row {
+	const char *url;
+	int ok;
+	enum account_proto proto;
+	enum tls_mode tls;
+	const char *user;
+	const char *host;
+	int port;
+	const char *folder;
+	const char *err;	/* the message when !ok */
+};
+
+static const struct url_row url_rows[] = {
+	{ "imaps://mail.example.com", 1, PROTO_IMAP, TLS_IMPLICIT, NULL,
+	  "mail.example.com", 993, NULL, NULL },
+	{ "imap://mail.example.com", 1, PROTO_IMAP, TLS_STARTTLS, NULL,
+	  "mail.example.com", 143, NULL, NULL },
+	{ "pop3s://pop.example.net", 1, PROTO_POP3, TLS_IMPLICIT, NULL,
+	  "pop.example.net", 995, NULL, NULL },
+	{ "pop3://pop.example.net/", 1, PROTO_POP3, TLS_STARTTLS, NULL,
+	  "pop.example.net", 110, NULL, NULL },
+	{ "IMAPS://h", 1, PROTO_IMAP, TLS_IMPLICIT, NULL, "h", 993, NULL,
+	  NULL },
+	{ "imaps://me@h:10993", 1, PROTO_IMAP, TLS_IMPLICIT, "me", "h", 10993,
+	  NULL, NULL },
+	{ "imap://me%40example.com@h:1143/INBOX", 1, PROTO_IMAP, TLS_STARTTLS,
+	  "me@example.com", "h", 1143, "INBOX", NULL },
+	{ "imaps://u@h/Gr%C3%BC%C3%9Fe%20und%2Fmehr", 1, PROTO_IMAP,
+	  TLS_IMPLICIT, "u", "h", 993, "Gr\xc3\xbc\xc3\x9f" "e und/mehr",
+	  NULL },
+	{ "imaps://u@h/Lists/tern", 1, PROTO_IMAP, TLS_IMPLICIT, "u", "h", 993,
+	  "Lists/tern", NULL },
+	{ "imaps://[::1]", 1, PROTO_IMAP, TLS_IMPLICIT, NULL, "::1", 993, NULL,
+	  NULL },
+	{ "imaps://u@[2001:db8::1]:9993/Sent", 1, PROTO_IMAP, TLS_IMPLICIT,
+	  "u", "2001:db8::1", 9993, "Sent", NULL },
+	{ "pop3s://u@127.0.0.1:1995", 1, PROTO_POP3, TLS_IMPLICIT, "u",
+	  "127.0.0.1", 1995, NULL, NULL },
+	{ "http://h", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "unknown scheme \"http\" in \"http://h\" (expected imaps, imap, "
+	  "pop3s or pop3)" },
+	{ "mail.example.com", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "\"mail.example.com\" is not a URL (expected imaps://host, "
+	  "imap://host, pop3s://host or pop3://host)" },
+	{ "imaps://", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "missing host in \"imaps://\"" },
+	{ "imaps://u@/INBOX", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "missing host in \"imaps://u@/INBOX\"" },
+	{ "imaps://h:", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "bad port in \"imaps://h:\"" },
+	{ "imaps://h:99999", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "bad port in \"imaps://h:99999\"" },
+	{ "imaps://h:0", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "bad port in \"imaps://h:0\"" },
+	{ "imaps://h:12x", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "bad port in \"imaps://h:12x\"" },
+	{ "imaps://[::1", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "unclosed \"[\" in \"imaps://[::1\"" },
+	{ "imaps://[nothex]", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "bad IPv6 address in \"imaps://[nothex]\"" },
+	{ "imaps://h st", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "bad host name in \"imaps://h st\"" },
+	{ "imaps://u:secret@h", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "a password does not belong in the URL" },
+	{ "imaps://@h", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "empty user name in \"imaps://@h\"" },
+	{ "imaps://u%4@h", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "bad user name in \"imaps://u%4@h\"" },
+	{ "imaps://h/a%0Ab", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "bad folder name in \"imaps://h/a%0Ab\"" },
+	{ "imaps://h/a%zz", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "bad folder name in \"imaps://h/a%zz\"" },
+	{ "pop3s://h/INBOX", 0, 0, 0, NULL, NULL, 0, NULL,
+	  "a POP3 URL has no folder: \"pop3s://h/INBOX\"" },
+};
+
+static int
+str_eq_null(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+#define S(x) ((x) != NULL ? (x) : "(null)")
+
+START_TEST(test_url_rows)
+{
+	const struct url_row *row = &url_rows[_i];
+	struct config *cfg = NULL;
+	struct account_config *a;
+	char *err = NULL;
+	int r;
+
+	r = config_from_url(row->url, &cfg, &err);
+	if (!row->ok) {
+		ck_assert_msg(r == -1, "row %d (%s): accepted", _i, row->url);
+		ck_assert_msg(err != NULL && strcmp(err, row->err) == 0,
+		    "row %d: message\n  \"%s\"\nwant\n  \"%s\"", _i, S(err),
+		    row->err);
+		free(err);
+		return;
+	}
+	ck_assert_msg(r == 0, "row %d (%s): %s", _i, row->url, S(err));
+	ck_assert_uint_eq(cfg->naccounts, 1);
+	a = cfg->accounts[0];
+	ck_assert_msg(a->proto == row->proto, "row %d: proto", _i);
+	ck_assert_msg(a->tls == row->tls, "row %d: tls %d", _i, a->tls);
+	ck_assert_msg(str_eq_null(a->user, row->user),
+	    "row %d: user \"%s\"", _i, S(a->user));
+	ck_assert_msg(strcmp(a->host, row->host) == 0, "row %d: host \"%s\"",
+	    _i, a->host);
+	ck_assert_msg(strcmp(a->name, row->host) == 0, "row %d: name \"%s\"",
+	    _i, a->name);
+	ck_assert_msg(a->port == row->port, "row %d: port %d", _i, a->port);
+	ck_assert_msg(str_eq_null(a->folder, row->folder),
+	    "row %d: folder \"%s\"", _i, S(a->folder));
+	ck_assert_int_eq(a->line, 0);
+	ck_assert_int_eq(a->cache, CACHE_HEADERS);
+	ck_assert_ptr_null(cfg->path);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_load_file)
+{
+	char path[] = "/tmp/check_config.XXXXXX";
+	struct config *cfg = NULL;
+	char *err = NULL, *want;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(design_example, f);
+	fclose(f);
+	ck_assert_msg(config_load(path, &cfg, &err) == 0, "%s", S(err));
+	ck_assert_str_eq(cfg->path, path);
+	ck_assert_uint_eq(cfg->naccounts, 2);
+	config_free(cfg);
+	cfg = NULL;
+
+	/* An error names the file. */
+	f = fopen(path, "w");
+	fputs("[ui]\n\nsort = sideways\n", f);
+	fclose(f);
+	ck_assert_int_eq(config_load(path, &cfg, &err), -1);
+	want = xasprintf("%s:3: key \"sort\": \"sideways\" is not one of "
+	    "date, threads, from, subject, size (optionally after "
+	    "\"reverse-\")", path);
+	ck_assert_str_eq(err, want);
+	free(want);
+	free(err);
+
+	/* A NUL byte. */
+	f = fopen(path, "w");
+	fwrite("[ui]\n\0\n", 1, 7, f);
+	fclose(f);
+	ck_assert_int_eq(config_load(path, &cfg, &err), -1);
+	want = xasprintf("\"%s\" holds a NUL byte", path);
+	ck_assert_str_eq(err, want);
+	free(want);
+	free(err);
+
+	unlink(path);
+	ck_assert_int_eq(config_load(path, &cfg, &err), -1);
+	want = xasprintf("cannot read \"%s\": No such file or directory",
+	    path);
+	ck_assert_str_eq(err, want);
+	free(want);
+	free(err);
+}
+END_TEST
+
+START_TEST(test_default_path)
+{
+	char *p;
+
+	setenv("XDG_CONFIG_HOME", "/x/conf", 1);
+	setenv("HOME", "/home/u", 1);
+	p = config_default_path();
+	ck_assert_str_eq(p, "/x/conf/tern/config");
+	free(p);
+
+	setenv("XDG_CONFIG_HOME", "relative", 1);
+	p = config_default_path();
+	ck_assert_str_eq(p, "/home/u/.config/tern/config");
+	free(p);
+
+	unsetenv("XDG_CONFIG_HOME");
+	p = config_default_path();
+	ck_assert_str_eq(p, "/home/u/.config/tern/config");
+	free(p);
+}
+END_TEST
+
+START_TEST(test_free_null)
+{
+	config_free(NULL);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_design_example);
+	tcase_add_loop_test(tc, test_ok_rows, 0,
+	    sizeof ok_rows / sizeof ok_rows[0]);
+	tcase_add_loop_test(tc, test_err_rows, 0,
+	    sizeof err_rows / sizeof err_rows[0]);
+	tcase_add_loop_test(tc, test_url_rows, 0,
+	    sizeof url_rows / sizeof url_rows[0]);
+	tcase_add_test(tc, test_load_file);
+	tcase_add_test(tc, test_default_path);
+	tcase_add_test(tc, test_free_null);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,71 @@
+/*
+ * The configuration: the INI file of DESIGN.md read with libinih, and the
+ * URL form (imaps://user@host:port/FOLDER) that opens one mailbox without a
+ * file. All memory belongs to the struct config; config_free() frees it.
+ */
+#ifndef TERN_CONFIG_H
+#define TERN_CONFIG_H
+
+#include <stddef.h>
+
+enum account_proto { PROTO_IMAP, PROTO_POP3 };
+/* How the connection is secured: implicit TLS, STARTTLS/STLS, or none. */
+enum tls_mode { TLS_IMPLICIT, TLS_STARTTLS, TLS_OFF };
+enum cache_mode { CACHE_HEADERS, CACHE_BODIES, CACHE_OFF };
+enum sort_kind { SORT_DATE, SORT_THREADS, SORT_FROM, SORT_SUBJECT, SORT_SIZE };
+
+struct account_config {
+	char *name;
+	enum account_proto proto;
+	char *host;
+	int port;		/* always set: the scheme's default if absent */
+	enum tls_mode tls;
+	char *user;
+	char *password_cmd;	/* NULL: prompt */
+	char *tls_ca_file;	/* NULL: the system store only */
+	unsigned char fingerprint[32];	/* SHA-256 pin when has_fingerprint */
+	int has_fingerprint;
+	enum cache_mode cache;
+	char *folder;		/* folder to open first (URL path); NULL: INBOX */
+	int pop3_delete;
+	int pop3_keep_days;	/* 0: never */
+	int line;		/* line of the [account] header, 0 for a URL */
+};
+
+struct ui_config {
+	enum sort_kind sort;
+	int sort_reverse;
+	int pager_lines;
+};
+
+struct config {
+	char *path;		/* the file read; NULL for a URL */
+	struct ui_config ui;
+	struct account_config **accounts;
+	size_t naccounts;
+};
+
+/*
+ * Read the file PATH. Returns 0 and the config in *CFG_R, or -1 with a
+ * message in *ERR ("FILE:LINE: key \"KEY\": what is wrong"); free() it.
+ */
+int config_load(const char *path, struct config **cfg_r, char **err);
+/* As config_load(), from the NUL-terminated TEXT; NAME stands for the file. */
+int config_load_string(const char *text, const char *name,
+    struct config **cfg_r, char **err);
+/*
+ * Build a one-account config from URL (imaps://, imap://, pop3s://,
+ * pop3://, with user@, :port and /FOLDER). Returns 0, or -1 with *ERR set.
+ */
+int config_from_url(const char *url, struct config **cfg_r, char **err);
+/*
+ * The default config path ($XDG_CONFIG_HOME/tern/config, else
+ * ~/.config/tern/config); free() it. NULL if no home directory is known.
+ */
+char *config_default_path(void);
+/* The account called NAME, or NULL. */
+struct account_config *config_find_account(const struct config *cfg,
+    const char *name);
+void config_free(struct config *cfg);
+
+#endif
