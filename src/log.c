@@ -1,7 +1,7 @@
 /*
  * The log sink described in log.h.
  */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <pthread.h>
 #include <stdarg.h>

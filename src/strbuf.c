@@ -1,7 +1,7 @@
 /*
  * The growable string described in strbuf.h.
  */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <stdio.h>
 #include <stdlib.h>

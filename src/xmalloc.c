@@ -2,7 +2,7 @@
  * Allocation wrappers: every allocation in tern goes through these, and an
  * allocation failure ends the program with one line on stderr.
  */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <errno.h>
 #include <stdarg.h>

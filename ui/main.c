@@ -1,2 +1,117 @@
-/* placeholder until the module lands */
-#include "config.h"
+/*
+ * tern's entry point: locale and gettext, process hardening, option
+ * parsing, then the command (the reader, or sync).
+ */
+#include "autoconfig.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include "cli.h"
+#include "i18n.h"
+#include "tls.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, _("usage: tern [-c FILE] [--offline] [--ephemeral] "
+	    "[--log FILE] [URL | ACCOUNT[:FOLDER]]\n"
+	    "       tern sync [ACCOUNT[:FOLDER]]\n"
+	    "       tern --version | --help\n"
+	    "\n"
+	    "URL is imaps://user@host[:port][/FOLDER], imap://... (STARTTLS),\n"
+	    "pop3s://... or pop3://... (STLS). The config file is\n"
+	    "$XDG_CONFIG_HOME/tern/config; see tern(1).\n"));
+}
+
+/* Keep secrets out of core dumps and away from other processes. */
+static void
+harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+#if defined(HAVE_PRCTL) && defined(PR_SET_DUMPABLE)
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "offline", no_argument, NULL, 'o' },
+		{ "ephemeral", no_argument, NULL, 'e' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_options opt;
+	const char *command = NULL, *target = NULL;
+	int c;
+
+	setlocale(LC_ALL, "");
+#ifdef ENABLE_NLS
+	bindtextdomain(PACKAGE, LOCALEDIR);
+	textdomain(PACKAGE);
+#endif
+	harden();
+	tls_global_init();
+
+	memset(&opt, 0, sizeof opt);
+	/* Options may come before and after the command word. */
+	for (;;) {
+		c = getopt_long(argc, argv, "+c:h", longopts, NULL);
+		if (c == -1) {
+			if (command == NULL && optind < argc &&
+			    strcmp(argv[optind], "sync") == 0) {
+				command = argv[optind++];
+				continue;
+			}
+			break;
+		}
+		switch (c) {
+		case 'c':
+			opt.config_path = optarg;
+			break;
+		case 'o':
+			opt.offline = 1;
+			break;
+		case 'e':
+			opt.ephemeral = 1;
+			break;
+		case 'L':
+			opt.log_path = optarg;
+			break;
+		case 'V':
+			printf("tern %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		target = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, _("tern: unexpected argument \"%s\"\n"),
+		    argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (command != NULL)
+		return cli_sync(&opt, target);
+	return cli_reader(&opt, target);
+}

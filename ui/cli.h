@@ -1,0 +1,25 @@
+/*
+ * The command line: options shared by every command, and the commands that
+ * do not take over the screen (tern sync) as well as the set-up of the
+ * full-screen reader.
+ */
+#ifndef TERN_CLI_H
+#define TERN_CLI_H
+
+struct cli_options {
+	const char *config_path;	/* -c FILE, or NULL for the default */
+	const char *log_path;		/* --log FILE, or NULL */
+	int offline;
+	int ephemeral;
+};
+
+/* Exit statuses (DESIGN.md): 0 ok, 1 runtime error, 2 usage error. */
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+/* tern sync [ACCOUNT[:FOLDER]]; returns the exit status. */
+int cli_sync(const struct cli_options *opt, const char *target);
+/* tern [URL | ACCOUNT[:FOLDER]]: the full-screen reader. */
+int cli_reader(const struct cli_options *opt, const char *target);
+
+#endif
