@@ -1,2 +1,339 @@
-/* placeholder until the suite lands */
-int main(void) { return 77; }
+/*
+ * Unit tests of the store: schema set-up, folders, messages, bodies,
+ * pending operations, file modes, the shared in-memory (ephemeral) mode and
+ * the refusal of a cache written by a newer tern.
+ */
+#include "autoconfig.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "xmalloc.h"
+
+static char tmpdir[] = "/tmp/tern-check-store-XXXXXX";
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	setenv("XDG_CACHE_HOME", tmpdir, 1);
+}
+
+static void
+teardown(void)
+{
+	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	strcpy(tmpdir, "/tmp/tern-check-store-XXXXXX");
+}
+
+static struct store *
+open_store(const char *account)
+{
+	struct store *st = NULL;
+	char *path, *err = NULL;
+
+	path = store_path(account, &err);
+	ck_assert_msg(path != NULL, "store_path: %s", err);
+	ck_assert_msg(store_open(path, account, &st, &err) == 0,
+	    "store_open: %s", err);
+	free(path);
+	return st;
+}
+
+static int64_t
+add_folder_msgs(struct store *st, const char *folder, int n)
+{
+	struct store_folder f, list[1];
+	struct store_msg m;
+	char subject[64];
+	int i;
+
+	memset(list, 0, sizeof list);
+	list[0].name = (char *)folder;
+	list[0].display = (char *)folder;
+	list[0].delim = '/';
+	list[0].role = ROLE_NONE;
+	ck_assert_int_eq(store_folders_replace(st, list, 1), 0);
+	ck_assert_int_eq(store_folder_get(st, folder, &f), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	for (i = 1; i <= n; i++) {
+		memset(&m, 0, sizeof m);
+		m.folder_id = f.id;
+		m.uid = (uint32_t)(i * 2);
+		m.date = 1000 + i;
+		m.flags = i % 2 ? MSG_SEEN : 0;
+		snprintf(subject, sizeof subject, "Subject %d", i);
+		m.subject = subject;
+		m.from_name = (char *)"Sender";
+		ck_assert_int_eq(store_msg_put(st, &m, NULL), 0);
+	}
+	ck_assert_int_eq(store_folder_recount(st, f.id), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	store_folder_release(&f);
+	ck_assert_int_eq(store_folder_get(st, folder, &f), 0);
+	ck_assert_int_eq(f.total, n);
+	ck_assert_int_eq(f.unseen, n / 2);
+	store_folder_release(&f);
+	return 0;
+}
+
+START_TEST(test_modes)
+{
+	struct store *st = open_store("acct/../x y");
+	struct stat sb;
+	char *path, *err = NULL;
+
+	path = store_path("acct/../x y", &err);
+	ck_assert_ptr_nonnull(path);
+	/* The account name never becomes a path component. */
+	ck_assert_ptr_null(strstr(path, "/../"));
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	*strrchr(path, '/') = '\0';
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0700);
+	free(path);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_folders)
+{
+	static const struct {
+		const char *name;
+		enum folder_role role;
+	} rows[] = {
+		{ "zeta", ROLE_NONE }, { "Trash", ROLE_TRASH },
+		{ "alpha", ROLE_NONE }, { "INBOX", ROLE_INBOX },
+		{ "Sent", ROLE_SENT }, { "Drafts", ROLE_DRAFTS },
+	};
+	static const char *order[] = { "INBOX", "Drafts", "Sent", "Trash",
+		"alpha", "zeta" };
+	struct store_folder list[6], *got;
+	struct store *st = open_store("folders");
+	size_t n, i;
+
+	memset(list, 0, sizeof list);
+	for (i = 0; i < 6; i++) {
+		list[i].name = (char *)rows[i].name;
+		list[i].display = (char *)rows[i].name;
+		list[i].role = rows[i].role;
+	}
+	ck_assert_int_eq(store_folders_replace(st, list, 6), 0);
+	ck_assert_int_eq(store_folder_list(st, &got, &n), 0);
+	ck_assert_uint_eq(n, 6);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(strcmp(got[i].name, order[i]) == 0,
+		    "row %zu: got %s, want %s", i, got[i].name, order[i]);
+	store_folder_list_free(got, n);
+
+	/* Dropping a folder from the server's list drops it here. */
+	add_folder_msgs(st, "zeta", 3);
+	ck_assert_int_eq(store_folders_replace(st, list + 1, 5), 0);
+	ck_assert_int_eq(store_folder_list(st, &got, &n), 0);
+	ck_assert_uint_eq(n, 5);
+	for (i = 0; i < n; i++)
+		ck_assert_str_ne(got[i].name, "zeta");
+	store_folder_list_free(got, n);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_messages)
+{
+	struct store *st = open_store("msgs");
+	struct store_folder f;
+	struct store_msg m;
+	uint32_t *uids;
+	int64_t *ids;
+	size_t n, i;
+
+	add_folder_msgs(st, "INBOX", 10);
+	ck_assert_int_eq(store_folder_get(st, "INBOX", &f), 0);
+	ck_assert_int_eq(store_msg_uids(st, f.id, &uids, &n), 0);
+	ck_assert_uint_eq(n, 10);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(uids[i], (i + 1) * 2);
+	free(uids);
+
+	/* Newest first by default, oldest first reversed. */
+	ck_assert_int_eq(store_msg_ids(st, f.id, 0, 0, &ids, &n), 0);
+	ck_assert_uint_eq(n, 10);
+	ck_assert_int_eq(store_msg_get(st, ids[0], &m), 0);
+	ck_assert_str_eq(m.subject, "Subject 10");
+	ck_assert_uint_eq(m.uid, 20);
+	store_msg_release(&m);
+	free(ids);
+	ck_assert_int_eq(store_msg_ids(st, f.id, 0, 1, &ids, &n), 0);
+	ck_assert_int_eq(store_msg_get(st, ids[0], &m), 0);
+	ck_assert_str_eq(m.subject, "Subject 1");
+	store_msg_release(&m);
+
+	/* Flags, delete, a missing UID. */
+	ck_assert_int_eq(store_msg_set_flags(st, f.id, 2, MSG_FLAGGED,
+	    "$Label1"), 0);
+	ck_assert_int_eq(store_msg_set_flags(st, f.id, 3, MSG_FLAGGED, NULL),
+	    1);
+	ck_assert_int_eq(store_msg_get(st, ids[0], &m), 0);
+	ck_assert_uint_eq(m.flags, MSG_FLAGGED);
+	ck_assert_str_eq(m.keywords, "$Label1");
+	store_msg_release(&m);
+	ck_assert_int_eq(store_msg_delete(st, f.id, 2), 0);
+	ck_assert_int_eq(store_msg_get(st, ids[0], &m), 1);
+	free(ids);
+
+	/* A UIDVALIDITY change empties the folder. */
+	ck_assert_int_eq(store_folder_clear(st, f.id), 0);
+	ck_assert_int_eq(store_msg_uids(st, f.id, &uids, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(uids);
+	store_folder_release(&f);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_bodies_and_pending)
+{
+	static const char raw[] = "Subject: x\r\n\r\nbody\0with NUL";
+	struct store *st = open_store("bodies"), *ui;
+	struct store_folder f;
+	struct store_msg m;
+	struct store_pending p;
+	int64_t *ids;
+	size_t n, len;
+	char *got, *path, *err = NULL;
+
+	add_folder_msgs(st, "INBOX", 2);
+	ck_assert_int_eq(store_folder_get(st, "INBOX", &f), 0);
+	ck_assert_int_eq(store_msg_ids(st, f.id, 0, 0, &ids, &n), 0);
+	ck_assert_int_eq(store_body_get(st, ids[0], &got, &len), 1);
+	ck_assert_int_eq(store_body_put(st, ids[0], raw, sizeof raw - 1), 0);
+
+	/* A second handle (the UI's) sees what the first wrote. */
+	path = store_path("bodies", &err);
+	ck_assert_int_eq(store_open(path, "bodies", &ui, &err), 0);
+	free(path);
+	ck_assert_int_eq(store_body_get(ui, ids[0], &got, &len), 0);
+	ck_assert_uint_eq(len, sizeof raw - 1);
+	ck_assert_mem_eq(got, raw, len);
+	free(got);
+	ck_assert_int_eq(store_msg_get(ui, ids[0], &m), 0);
+	ck_assert_int_eq(m.has_body, 1);
+	ck_assert_uint_eq(m.flags, 0);	/* message 2: unseen */
+	store_msg_release(&m);
+
+	/* A user change applies at once and is queued, in order. */
+	ck_assert_int_eq(store_pending_first(st, &p), 1);
+	ck_assert_int_eq(store_pending_flags(ui, ids[0], MSG_SEEN, 0), 0);
+	ck_assert_int_eq(store_pending_flags(ui, ids[1], MSG_FLAGGED,
+	    MSG_SEEN), 0);
+	ck_assert_int_eq(store_msg_get(st, ids[0], &m), 0);
+	ck_assert_uint_eq(m.flags, MSG_SEEN);
+	store_msg_release(&m);
+	ck_assert_int_eq(store_msg_get(st, ids[1], &m), 0);
+	ck_assert_uint_eq(m.flags, MSG_FLAGGED);
+	store_msg_release(&m);
+	store_folder_release(&f);
+	ck_assert_int_eq(store_folder_get(st, "INBOX", &f), 0);
+	ck_assert_int_eq(f.unseen, 1);
+	ck_assert_int_eq(store_pending_first(st, &p), 0);
+	ck_assert_uint_eq(p.uid, 4);
+	ck_assert_uint_eq(p.add, MSG_SEEN);
+	ck_assert_int_eq(store_pending_done(st, p.id), 0);
+	ck_assert_int_eq(store_pending_first(st, &p), 0);
+	ck_assert_uint_eq(p.uid, 2);
+	ck_assert_uint_eq(p.add, MSG_FLAGGED);
+	ck_assert_uint_eq(p.remove, MSG_SEEN);
+	ck_assert_int_eq(store_pending_done(st, p.id), 0);
+	ck_assert_int_eq(store_pending_first(st, &p), 1);
+
+	/* Deleting a message deletes its body. */
+	ck_assert_int_eq(store_msg_delete(st, f.id, 4), 0);
+	ck_assert_int_eq(store_body_get(ui, ids[0], &got, &len), 1);
+	free(ids);
+	store_folder_release(&f);
+	store_close(ui);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_ephemeral)
+{
+	struct store *a, *b;
+	struct store_folder f;
+	char *err = NULL;
+	char *cmd;
+
+	ck_assert_int_eq(store_open(NULL, "eph", &a, &err), 0);
+	ck_assert_int_eq(store_open(NULL, "eph", &b, &err), 0);
+	add_folder_msgs(a, "INBOX", 3);
+	ck_assert_int_eq(store_folder_get(b, "INBOX", &f), 0);
+	ck_assert_int_eq(f.total, 3);
+	store_folder_release(&f);
+	store_close(a);
+	store_close(b);
+	/* Nothing was written to the cache folder. */
+	cmd = xasprintf("test -z \"$(ls -A '%s')\"", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+END_TEST
+
+START_TEST(test_future_version)
+{
+	struct store *st = open_store("future");
+	char *path, *err = NULL, *cmd;
+
+	store_close(st);
+	path = store_path("future", &err);
+	cmd = xasprintf("sqlite3 '%s' 'PRAGMA user_version = 999' 2>/dev/null",
+	    path);
+	if (system(cmd) != 0) {
+		free(cmd);
+		free(path);
+		return;		/* no sqlite3 CLI here */
+	}
+	free(cmd);
+	ck_assert_int_eq(store_open(path, "future", &st, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "newer"));
+	free(err);
+	free(path);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_modes);
+	tcase_add_test(tc, test_folders);
+	tcase_add_test(tc, test_messages);
+	tcase_add_test(tc, test_bodies_and_pending);
+	tcase_add_test(tc, test_ephemeral);
+	tcase_add_test(tc, test_future_version);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
