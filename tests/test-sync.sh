@@ -1,2 +1,125 @@
-#!/bin/sh
-exit 77
+#!/bin/bash
+# tern sync against the harness dovecot: a 2,000-message INBOX is cached
+# with exactly the server's UIDs, flags and subjects; after the server gains
+# 10 messages, loses 5 and has flags changed behind tern's back, a second
+# sync matches again.
+set -eu
+. "${TERN_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/harness.sh"
+
+harness_start -n 2000
+harness_config imaps >/dev/null
+db=$XDG_CACHE_HOME/tern/test.db
+
+# "uid flags subject" per line, sorted by UID, from the server.
+server_state()
+{
+	harness_doveadm fetch -u "$HARNESS_USER" 'uid flags hdr.subject' \
+	    mailbox INBOX | python3 -c '
+import sys
+bits = {"\\Seen": 1, "\\Answered": 2, "\\Flagged": 4, "\\Deleted": 8,
+        "\\Draft": 16}
+rows, cur = [], {}
+for line in sys.stdin.read().splitlines():
+    if line.startswith("uid: "):
+        if cur: rows.append(cur)
+        cur = {"uid": int(line[5:])}
+    elif line.startswith("flags:"):
+        cur["flags"] = sum(bits.get(f, 0) for f in line[6:].split())
+    elif line.startswith("hdr.subject: "):
+        cur["subject"] = line[len("hdr.subject: "):]
+if cur: rows.append(cur)
+for r in sorted(rows, key=lambda r: r["uid"]):
+    print(r["uid"], r.get("flags", 0), r.get("subject", ""))
+'
+}
+
+# The same from tern's cache.
+cache_state()
+{
+	sqlite3 -separator ' ' "$db" "SELECT m.uid, m.flags, m.subject
+	    FROM message m JOIN folder f ON f.id = m.folder_id
+	    WHERE f.name = 'INBOX' ORDER BY m.uid"
+}
+
+compare()
+{
+	server_state >"$HARNESS_DIR/server.txt"
+	cache_state >"$HARNESS_DIR/cache.txt"
+	if ! diff -u "$HARNESS_DIR/server.txt" "$HARNESS_DIR/cache.txt" \
+	    >"$HARNESS_DIR/diff.txt"; then
+		head -40 "$HARNESS_DIR/diff.txt" >&2
+		fail "$1: the cache differs from the server"
+	fi
+	assert_eq "$2" "$(wc -l <"$HARNESS_DIR/cache.txt")" "$1: messages"
+}
+
+start=$(date +%s.%N)
+"$TERN" sync test 2>"$HARNESS_DIR/sync1.err" ||
+	fail "first sync failed: $(cat "$HARNESS_DIR/sync1.err")"
+end=$(date +%s.%N)
+echo "first sync of 2000 messages: $(echo "$end - $start" | bc 2>/dev/null || echo "?") s"
+assert_contains "$(cat "$HARNESS_DIR/sync1.err")" "INBOX 2000/2000" \
+    "progress on stderr"
+compare "first sync" 2000
+
+# Every subscribed folder came along, with its role.
+assert_eq "5" "$(sqlite3 "$db" "SELECT total FROM folder WHERE name = 'Archive'")" \
+    "Archive messages"
+assert_eq "INBOX Drafts Sent Junk Trash Archive" \
+    "$(sqlite3 "$db" "SELECT name FROM folder WHERE role < 6 ORDER BY role" | tr '\n' ' ' | sed 's/ $//')" \
+    "special folders"
+
+# The server changes behind tern's back.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	harness_deliver "Late arrival $i" >/dev/null
+done
+harness_doveadm expunge -u "$HARNESS_USER" mailbox INBOX uid 3:7
+harness_doveadm flags add -u "$HARNESS_USER" '\Flagged \Answered' \
+    mailbox INBOX uid 11
+harness_doveadm flags remove -u "$HARNESS_USER" '\Seen' mailbox INBOX uid 12
+harness_doveadm flags add -u "$HARNESS_USER" '\Seen' mailbox INBOX uid 13
+
+"$TERN" sync test:INBOX 2>"$HARNESS_DIR/sync2.err" ||
+	fail "second sync failed: $(cat "$HARNESS_DIR/sync2.err")"
+compare "second sync" 2005
+assert_eq "6" "$(sqlite3 "$db" "SELECT flags FROM message WHERE uid = 11")" \
+    "flags of UID 11 (answered + flagged)"
+
+# The folder's counts follow.
+assert_eq "2005" "$(sqlite3 "$db" "SELECT total FROM folder WHERE name = 'INBOX'")" \
+    "INBOX total"
+expected_unseen=$(awk '$2 % 2 == 0' "$HARNESS_DIR/server.txt" | wc -l)
+assert_eq "$expected_unseen" \
+    "$(sqlite3 "$db" "SELECT unseen FROM folder WHERE name = 'INBOX'")" \
+    "INBOX unseen"
+
+# A UIDVALIDITY change drops the folder's cache and refetches.
+sqlite3 "$db" "UPDATE folder SET uidvalidity = 1 WHERE name = 'INBOX';
+    UPDATE message SET subject = 'stale' WHERE uid = 20"
+"$TERN" sync test:INBOX 2>"$HARNESS_DIR/sync3.err" ||
+	fail "third sync failed: $(cat "$HARNESS_DIR/sync3.err")"
+compare "after a UIDVALIDITY change" 2005
+
+# The cache is private.
+assert_eq "700" "$(stat -c %a "$XDG_CACHE_HOME/tern")" "cache folder mode"
+assert_eq "600" "$(stat -c %a "$db")" "cache file mode"
+# And the password is nowhere in it.
+if grep -rqF "$HARNESS_PASS" "$XDG_CACHE_HOME"; then
+	fail "the password was written to the cache"
+fi
+
+# A wrong password is one clear line and exit status 1.
+echo "wrong-password" >"$HARNESS_DIR/wrongpw"
+cat >"$XDG_CONFIG_HOME/tern/config" <<CONF
+[account test]
+imap = imaps://localhost:$HARNESS_IMAPS_PORT
+user = $HARNESS_USER
+password_cmd = cat $HARNESS_DIR/wrongpw
+tls_ca_file = $HARNESS_CA
+CONF
+status=0
+"$TERN" sync test 2>"$HARNESS_DIR/sync4.err" || status=$?
+assert_eq 1 "$status" "exit status with a wrong password"
+assert_contains "$(cat "$HARNESS_DIR/sync4.err")" "login refused" \
+    "wrong password message"
+echo "ok"
