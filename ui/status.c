@@ -1,2 +1,403 @@
-/* placeholder until the module lands */
+/*
+ * The lines around the panes: the key hints at the top, the status line
+ * at the bottom (account, folder, counts, connection state, sync progress,
+ * transient messages), the prompt that takes over the status line (with
+ * Tab completion), and the full-screen help built from the action table.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <wctype.h>
+
+#include "cmd.h"
 #include "config.h"
+#include "i18n.h"
+#include "strbuf.h"
+#include "text.h"
+#include "ui-int.h"
+#include "xmalloc.h"
+
+static char *prompt_text(struct ui *);
+static void prompt_set(struct ui *, const char *, size_t);
+static void prompt_end(struct ui *);
+static void prompt_complete(struct ui *);
+static void prompt_add(struct ui *, wchar_t);
+
+void
+status_draw_header(struct ui *ui)
+{
+	struct strbuf sb = STRBUF_INIT, keys = STRBUF_INIT;
+	size_t i;
+
+	strbuf_addch(&sb, ' ');
+	for (i = 0; i < cmd_count; i++) {
+		if (cmd_table[i].hint == NULL)
+			continue;
+		strbuf_reset(&keys);
+		if (cmd_keys_of(&keys, &cmd_table[i], (int)ui->focus, "",
+		    1) == 0)
+			continue;
+		strbuf_addf(&sb, "%s:%s  ", keys.buf, _(cmd_table[i].hint));
+	}
+	ui_put(ui->lay.header, 0, ui->lay.cols, sb.buf, A_REVERSE);
+	strbuf_release(&keys);
+	strbuf_release(&sb);
+}
+
+/* The words for an account's connection state. */
+static void
+status_state(struct strbuf *sb, const struct ui_acct *as)
+{
+	switch (as->state) {
+	case ACCOUNT_OFFLINE:
+		strbuf_addstr(sb, _("offline"));
+		break;
+	case ACCOUNT_CONNECTING:
+		strbuf_addstr(sb, _("connecting"));
+		break;
+	case ACCOUNT_ONLINE:
+		strbuf_addstr(sb, _("online"));
+		break;
+	case ACCOUNT_WAITING:
+		strbuf_addstr(sb, _("retrying"));
+		break;
+	case ACCOUNT_FAILED:
+		strbuf_addstr(sb, _("failed"));
+		break;
+	}
+	if (as->state != ACCOUNT_ONLINE && as->reason != NULL &&
+	    *as->reason != '\0')
+		strbuf_addf(sb, ": %s", as->reason);
+}
+
+void
+status_draw(struct ui *ui)
+{
+	const struct ui_acct *as = &ui->as[ui->cur];
+	const struct store_folder *f = ui_open_folder_info(ui);
+	struct strbuf sb = STRBUF_INIT;
+	const char *fname;
+	char pos[32], *clean;
+	int y = ui->lay.status;
+
+	if (ui->pr.active) {
+		struct strbuf line = STRBUF_INIT;
+		const char *shown;
+		char *text = prompt_text(ui);
+		unsigned int cp;
+
+		strbuf_addstr(&line, ui->pr.label);
+		text_sanitize(&line, text, strlen(text), 0);
+		free(text);
+		/* Show the end of a text longer than the line. */
+		shown = line.buf;
+		while (*shown != '\0' && text_width(shown) > ui->lay.cols - 1)
+			shown += text_utf8_next(shown, strlen(shown), &cp);
+		ui_put(y, 0, ui->lay.cols, shown, 0);
+		ui->cursor_x = text_width(shown);
+		if (ui->cursor_x >= ui->lay.cols)
+			ui->cursor_x = ui->lay.cols - 1;
+		strbuf_release(&line);
+		return;
+	}
+
+	strbuf_addch(&sb, ' ');
+	if (ui->transient != NULL)
+		strbuf_addf(&sb, "%s  | ", ui->transient);
+	if (f != NULL)
+		fname = f->display != NULL ? f->display : f->name;
+	else
+		fname = ui->folder_want != NULL ? ui->folder_want : "INBOX";
+	clean = text_sanitize_dup(ui->accts[ui->cur].cfg->name, 0);
+	strbuf_addstr(&sb, clean);
+	free(clean);
+	strbuf_addch(&sb, ':');
+	clean = text_sanitize_dup(fname, 0);
+	strbuf_addstr(&sb, clean);
+	free(clean);
+
+	strbuf_addstr(&sb, "  [");
+	if (ui->ix.n > 0)
+		strbuf_addf(&sb, "%zu/", ui->ix.sel + 1);
+	strbuf_addf(&sb, _("%zu msgs"), ui->ix.n);
+	if (f != NULL && f->unseen > 0)
+		strbuf_addf(&sb, _(", %d unread"), f->unseen);
+	strbuf_addstr(&sb, "]  ");
+
+	status_state(&sb, as);
+	if (as->prog_total > 0 && as->prog_n < as->prog_total)
+		strbuf_addf(&sb, "  %ld/%ld", as->prog_n, as->prog_total);
+
+	if (ui->lay.divider < 0 && ui->lay.pager.h > 0) {
+		pager_position(ui, pos, sizeof pos);
+		if (pos[0] != '\0')
+			strbuf_addf(&sb, "  (%s)", pos);
+	}
+	ui_put(y, 0, ui->lay.cols, sb.buf, A_REVERSE);
+	strbuf_release(&sb);
+}
+
+/* The prompt's text as a new UTF-8 string. */
+static char *
+prompt_text(struct ui *ui)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < ui->pr.len; i++)
+		strbuf_add_utf8(&sb, (unsigned int)ui->pr.buf[i]);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void
+prompt_add(struct ui *ui, wchar_t wc)
+{
+	struct ui_prompt *pr = &ui->pr;
+
+	if (pr->len == pr->alloc) {
+		pr->alloc = pr->alloc ? pr->alloc * 2 : 64;
+		pr->buf = xreallocarray(pr->buf, pr->alloc, sizeof *pr->buf);
+	}
+	pr->buf[pr->len++] = wc;
+}
+
+/* Replace the prompt's text with LEN bytes of UTF-8 at S. */
+static void
+prompt_set(struct ui *ui, const char *s, size_t len)
+{
+	unsigned int cp;
+	size_t k;
+
+	ui->pr.len = 0;
+	while (len > 0) {
+		k = text_utf8_next(s, len, &cp);
+		prompt_add(ui, (wchar_t)cp);
+		s += k;
+		len -= k;
+	}
+}
+
+static void
+prompt_free_matches(struct ui_prompt *pr)
+{
+	size_t i;
+
+	for (i = 0; i < pr->nmatches; i++)
+		free(pr->matches[i]);
+	free(pr->matches);
+	pr->matches = NULL;
+	pr->nmatches = pr->mi = 0;
+}
+
+void
+prompt_start(struct ui *ui, const char *label,
+    void (*done)(struct ui *, const char *),
+    void (*complete)(struct ui *, const char *, char ***, size_t *))
+{
+	struct ui_prompt *pr = &ui->pr;
+
+	prompt_free_matches(pr);
+	pr->active = 1;
+	pr->label = label;
+	pr->len = 0;
+	pr->done = done;
+	pr->complete = complete;
+	ui->dirty |= DIRTY_STATUS;
+}
+
+static void
+prompt_end(struct ui *ui)
+{
+	prompt_free_matches(&ui->pr);
+	ui->pr.active = 0;
+	ui->pr.len = 0;
+	ui->dirty |= DIRTY_STATUS;
+}
+
+void
+prompt_free(struct ui *ui)
+{
+	prompt_free_matches(&ui->pr);
+	free(ui->pr.buf);
+	memset(&ui->pr, 0, sizeof ui->pr);
+}
+
+/*
+ * Tab: complete to the longest prefix the candidates share; when that adds
+ * nothing, each further Tab shows the next candidate.
+ */
+static void
+prompt_complete(struct ui *ui)
+{
+	struct ui_prompt *pr = &ui->pr;
+	char **list = NULL, *text;
+	size_t n = 0, i, lcp, tlen;
+
+	if (pr->nmatches > 1) {
+		pr->mi = (pr->mi + 1) % pr->nmatches;
+		prompt_set(ui, pr->matches[pr->mi],
+		    strlen(pr->matches[pr->mi]));
+		return;
+	}
+	if (pr->complete == NULL)
+		return;
+	text = prompt_text(ui);
+	tlen = strlen(text);
+	pr->complete(ui, text, &list, &n);
+	free(text);
+	if (n == 0) {
+		beep();
+		return;
+	}
+	lcp = strlen(list[0]);
+	for (i = 1; i < n; i++) {
+		size_t k = 0;
+
+		while (k < lcp && list[i][k] != '\0' &&
+		    strncasecmp(list[0] + k, list[i] + k, 1) == 0)
+			k++;
+		lcp = k;
+	}
+	while (lcp > 0 && (list[0][lcp] & 0xc0) == 0x80)
+		lcp--;
+	if (n == 1 || lcp > tlen) {
+		prompt_set(ui, list[0], n == 1 ? strlen(list[0]) : lcp);
+		for (i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		return;
+	}
+	/* Cycle from the first candidate that changes the text. */
+	pr->matches = list;
+	pr->nmatches = n;
+	pr->mi = strlen(list[0]) == tlen ? 1 : 0;
+	prompt_set(ui, list[pr->mi], strlen(list[pr->mi]));
+}
+
+void
+prompt_key(struct ui *ui, int key)
+{
+	struct ui_prompt *pr = &ui->pr;
+	void (*done)(struct ui *, const char *);
+	char *text;
+
+	ui->dirty |= DIRTY_STATUS;
+	if (key == '\t') {
+		prompt_complete(ui);
+		return;
+	}
+	prompt_free_matches(pr);
+	switch (key) {
+	case CMD_KEY_ENTER:
+		text = prompt_text(ui);
+		done = pr->done;
+		prompt_end(ui);
+		if (done != NULL)
+			done(ui, text);
+		free(text);
+		return;
+	case CMD_KEY_ESC:
+	case CMD_KEY_CTRL('G'):
+		prompt_end(ui);
+		return;
+	case CMD_KEY_BSPACE:
+		if (pr->len == 0)
+			prompt_end(ui);
+		else
+			pr->len--;
+		return;
+	case CMD_KEY_CTRL('U'):
+		pr->len = 0;
+		return;
+	case CMD_KEY_CTRL('W'):
+		while (pr->len > 0 && pr->buf[pr->len - 1] == ' ')
+			pr->len--;
+		while (pr->len > 0 && pr->buf[pr->len - 1] != ' ')
+			pr->len--;
+		return;
+	}
+	if (key >= ' ' && !(key & CMD_KEY_FN) && key != CMD_KEY_BSPACE &&
+	    iswprint((wint_t)key))
+		prompt_add(ui, (wchar_t)key);
+}
+
+/* The help screen's lines: one per action. */
+static void
+help_line(struct strbuf *sb, const struct cmd_action *a)
+{
+	struct strbuf keys = STRBUF_INIT;
+
+	if (cmd_keys_of(&keys, a, -1, " ", 0) == 0)
+		strbuf_addstr(&keys, "-");
+	text_fit(sb, keys.buf, 16, 1);
+	strbuf_addstr(sb, "  ");
+	text_fit(sb, a->name, 18, 1);
+	strbuf_addstr(sb, "  ");
+	strbuf_addstr(sb, _(a->help));
+	strbuf_release(&keys);
+}
+
+void
+help_draw(struct ui *ui)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int y = 0, lines = LINES, cols = COLS, body;
+	size_t i;
+
+	erase();
+	if (lines <= 0 || cols <= 0)
+		return;
+	ui_put(y++, 0, cols, _(" tern: keys (q to close)"), A_REVERSE);
+	body = lines - 1;
+	if (body > 0 && ui->help_top + (size_t)body > cmd_count)
+		ui->help_top = cmd_count > (size_t)body ?
+		    cmd_count - (size_t)body : 0;
+	for (i = ui->help_top; i < cmd_count && y < lines; i++) {
+		strbuf_reset(&sb);
+		strbuf_addch(&sb, ' ');
+		help_line(&sb, &cmd_table[i]);
+		ui_put(y++, 0, cols, sb.buf, 0);
+	}
+	strbuf_release(&sb);
+}
+
+void
+help_key(struct ui *ui, int key)
+{
+	const struct cmd_action *a = cmd_lookup(PANE_INDEX, key);
+	long page = LINES > 2 ? LINES - 1 : 1, top = (long)ui->help_top;
+	const char *n = a != NULL ? a->name : "";
+
+	if (key == CMD_KEY_ESC || strcmp(n, "quit") == 0 ||
+	    strcmp(n, "help") == 0) {
+		ui->help = 0;
+		ui->dirty |= DIRTY_ALL;
+		clearok(curscr, TRUE);
+		return;
+	}
+	if (strcmp(n, "move-down") == 0 || strcmp(n, "open") == 0)
+		top++;
+	else if (strcmp(n, "move-up") == 0)
+		top--;
+	else if (strcmp(n, "page-down") == 0)
+		top += page;
+	else if (strcmp(n, "page-up") == 0)
+		top -= page;
+	else if (strcmp(n, "first") == 0)
+		top = 0;
+	else if (strcmp(n, "last") == 0)
+		top = (long)cmd_count;
+	else if (strcmp(n, "redraw") == 0)
+		clearok(curscr, TRUE);
+	else
+		return;
+	if (top < 0)
+		top = 0;
+	if (top > (long)cmd_count)
+		top = (long)cmd_count;
+	ui->help_top = (size_t)top;
+	ui->dirty |= DIRTY_ALL;
+}

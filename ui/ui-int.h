@@ -1,0 +1,242 @@
+/*
+ * The reader's internal state, shared by the files of ui/: the layout of
+ * the screen, the three panes (folders, index, pager), the status line and
+ * its prompt, and what each account last told us. Only ui/ sees this.
+ *
+ * Everything is drawn on stdscr inside the rectangles of struct ui_layout;
+ * a pane draws only when its dirty bit is set, and ui.c calls doupdate()
+ * once per turn of the loop.
+ */
+#ifndef TERN_UI_INT_H
+#define TERN_UI_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <wchar.h>
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <curses.h>
+
+#include "account.h"
+#include "store.h"
+#include "text.h"
+#include "ui.h"
+
+struct ui;
+
+/* The panes that can hold the focus. */
+enum ui_pane {
+	PANE_FOLDERS,
+	PANE_INDEX,
+	PANE_PAGER,
+	PANE_COUNT
+};
+
+/* Dirty bits: what must be drawn again. */
+#define DIRTY_HEADER	0x01u
+#define DIRTY_FOLDERS	0x02u
+#define DIRTY_INDEX	0x04u
+#define DIRTY_PAGER	0x08u
+#define DIRTY_STATUS	0x10u
+#define DIRTY_CLEAR	0x20u	/* erase the screen first */
+#define DIRTY_ALL	0x3fu
+
+/* The width of the folder pane, and the width from which it shows. */
+#define UI_FOLDERS_WIDTH	24
+#define UI_WIDE_COLS		120
+
+/* A rectangle of the screen; h or w of 0 means "not shown". */
+struct ui_rect {
+	int y, x, h, w;
+};
+
+struct ui_layout {
+	int lines, cols;
+	int header;		/* row of the key hints, -1 if none */
+	int status;		/* row of the status line, -1 if none */
+	struct ui_rect folders;
+	int sep_x;		/* column of the folder pane border, -1 */
+	struct ui_rect index;
+	int divider;		/* row between index and pager, -1 if none */
+	struct ui_rect pager;
+};
+
+/* What an account told us, and its folders as last read from the store. */
+struct ui_acct {
+	enum account_state state;
+	char *reason;		/* sanitised; NULL when none */
+	int64_t prog_folder;
+	long prog_n, prog_total;
+	struct store_folder *folders;
+	size_t nfolders;
+	int stale;		/* reload the folders before the next draw */
+};
+
+/* One row of the folder pane: an account title, or one of its folders. */
+struct ui_frow {
+	size_t acct;
+	long folder;		/* index in ui_acct.folders, -1: the title */
+};
+
+struct pane_folders {
+	struct ui_frow *rows;
+	size_t n;
+	size_t sel;
+	size_t top;
+	/* The selection by identity, kept across reloads. */
+	int have_sel;
+	size_t sel_acct;
+	int64_t sel_id;		/* -1: the account's title */
+};
+
+struct pane_index {
+	int64_t *ids;		/* row ids in display order */
+	size_t n;
+	size_t sel;
+	size_t top;
+	int reload;		/* reload the ids before the next draw */
+};
+
+struct pane_pager {
+	size_t acct;
+	int64_t msg_id;		/* -1: nothing shown */
+	int width;		/* the width LINES was wrapped for */
+	int loaded;		/* LINES holds the rendering */
+	int loading;		/* waiting for EV_BODY */
+	int64_t requested;	/* last msg_id whose body we asked for */
+	struct text_lines lines;
+	size_t nhead;		/* of which header lines (drawn bold) */
+	size_t top;
+};
+
+/* A one-line prompt on the status row. */
+struct ui_prompt {
+	int active;
+	const char *label;	/* translated */
+	wchar_t *buf;
+	size_t len, alloc;
+	/* Called with the UTF-8 text when Enter is pressed. */
+	void (*done)(struct ui *, const char *);
+	/* Fill the candidates for completing PREFIX (UTF-8); may be NULL. */
+	void (*complete)(struct ui *, const char *, char ***, size_t *);
+	char **matches;		/* the candidates being cycled by Tab */
+	size_t nmatches, mi;
+};
+
+struct ui {
+	const struct config *cfg;
+	struct ui_account *accts;
+	size_t naccts;
+	struct evqueue *q;
+	struct ui_acct *as;	/* naccts entries */
+
+	/* The open folder. */
+	size_t cur;		/* its account */
+	int64_t folder_id;	/* -1 until the store knows it */
+	char *folder_want;	/* the name asked for while folder_id is -1 */
+
+	struct ui_layout lay;
+	enum ui_pane focus;
+	int wide;		/* the layout of the last resize */
+	int show_folders;
+	int pager_open;		/* narrow layout: the pager has the screen */
+	int help;		/* the help screen is up */
+	size_t help_top;
+	unsigned int dirty;
+	int quit;		/* 1: leave the loop; EXIT status in quit_status */
+	int quit_status;
+
+	char *transient;	/* a message on the status line, sanitised */
+	time_t transient_until;
+
+	struct pane_folders fp;
+	struct pane_index ix;
+	struct pane_pager pg;
+	struct ui_prompt pr;
+	int cursor_x;		/* where the prompt's cursor is, -1: hidden */
+};
+
+/* ui.c */
+/* Compute the layout for the terminal's size; marks everything dirty. */
+void ui_relayout(struct ui *ui);
+/* Move the focus to a pane that is on the screen. */
+void ui_focus_fix(struct ui *ui);
+/* Open folder F of account ACCT: request it and load the index now. */
+int ui_open_folder(struct ui *ui, size_t acct, const struct store_folder *f);
+/* The folder of ACCT called NAME (server or display name; NULL: Inbox). */
+const struct store_folder *ui_find_folder(struct ui *ui, size_t acct,
+    const char *name);
+/* The open folder's entry in the folder list, or NULL. */
+const struct store_folder *ui_open_folder_info(struct ui *ui);
+/* Show a transient message on the status line (sanitised here). */
+void ui_message(struct ui *ui, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Draw sanitised S at (Y, X), fitted and padded to W columns. */
+void ui_put(int y, int x, int w, const char *s, int attr);
+/* The store and the account (NULL when offline) of account ACCT. */
+struct store *ui_store(struct ui *ui, size_t acct);
+struct account *ui_account(struct ui *ui, size_t acct);
+
+/* pane-folders.c */
+/* Read account ACCT's folder list from the store again. */
+void folders_reload(struct ui *ui, size_t acct);
+/* Rebuild the pane's rows from the lists, keeping the selection. */
+void folders_rebuild(struct ui *ui);
+void folders_draw(struct ui *ui);
+/* Move the selection by N rows, or to the first or last (END) row. */
+void folders_move(struct ui *ui, long n);
+void folders_jump(struct ui *ui, int end);
+/* Open the selected folder. */
+void folders_open_selected(struct ui *ui);
+void folders_free(struct ui *ui);
+
+/* pane-index.c */
+/* Read the open folder's row ids again, keeping the selection. */
+void index_load(struct ui *ui);
+void index_draw(struct ui *ui);
+/* Move the selection by N rows, or to the first or last (END) row. */
+void index_move(struct ui *ui, long n);
+void index_jump(struct ui *ui, int end);
+/* The selected message's row id, or -1. */
+int64_t index_selected(struct ui *ui);
+void index_free(struct ui *ui);
+
+/* pane-pager.c */
+/* Show message ID of account ACCT (-1: nothing); rendered when drawn. */
+void pager_show(struct ui *ui, size_t acct, int64_t id);
+/* EV_BODY: message ID of ACCT is now cached. */
+void pager_body_arrived(struct ui *ui, size_t acct, int64_t id);
+/* Draw the pager and, in the wide layout, the divider above it. */
+void pager_draw(struct ui *ui);
+/* Scroll by N lines, or to the top or the end (END). */
+void pager_scroll(struct ui *ui, long n);
+void pager_jump(struct ui *ui, int end);
+/* The number of lines a page scrolls. */
+int pager_page(struct ui *ui);
+/* Write "top", "end", "all" or a percentage into BUF ("" if none). */
+void pager_position(struct ui *ui, char *buf, size_t len);
+void pager_free(struct ui *ui);
+
+/* status.c */
+/* Draw the key hints of the top line, built from the action table. */
+void status_draw_header(struct ui *ui);
+/* Draw the status line, or the prompt when one is active. */
+void status_draw(struct ui *ui);
+/*
+ * Start a prompt labelled LABEL on the status line; DONE gets the text
+ * on Enter, COMPLETE (may be NULL) offers candidates for Tab.
+ */
+void prompt_start(struct ui *ui, const char *label,
+    void (*done)(struct ui *, const char *),
+    void (*complete)(struct ui *, const char *, char ***, size_t *));
+/* Feed KEY to the active prompt. */
+void prompt_key(struct ui *ui, int key);
+void prompt_free(struct ui *ui);
+/* The full-screen key list, and its keys (scroll, close). */
+void help_draw(struct ui *ui);
+void help_key(struct ui *ui, int key);
+
+#endif
