@@ -1,0 +1,644 @@
+# tests/harness.sh: a private dovecot for tern's integration tests.
+#
+#   . "$TERN_SRCDIR/tests/harness.sh"      (from a bash script with set -eu)
+#
+# Sourcing it also sources tests/lib.sh (fail, skip, assert_*, at_exit, tui_*)
+# and sets, if unset: TERN_SRCDIR (the repository holding this file), TERN
+# ($TERN_SRCDIR/tern, else $TERN_SRCDIR/build/normal/tern if that exists),
+# TERN_CORPUS ($TERN_SRCDIR/../shared/corpus). `make check` exports all three.
+#
+# harness_start [-n N] [-c] [-u USER:PASS]...
+#     Start dovecot (the Debian 2.3 binaries; never the system service) on
+#     127.0.0.1 with four free high ports, everything under a fresh
+#     HARNESS_DIR (mktemp -d): config, base_dir, state_dir, log, mail, TLS.
+#     Stopped by its master PID at exit, on INT/TERM/HUP and on failure.
+#     Users: alice / alice-secret-1 and bob / bob-secret-2; each -u adds a
+#     user or changes the password of an existing one (USER without ':',
+#     either without newlines). disable_plaintext_auth = yes, BUT dovecot
+#     2.3 counts a connection whose remote and local addresses are equal as
+#     secured, so on 127.0.0.1 plaintext LOGIN/USER+PASS before STARTTLS/
+#     STLS IS accepted (handy for `tls = off` tests). The same four ports
+#     also listen on $HARNESS_STRICT_ADDR (127.0.0.2, when it can be bound;
+#     else empty): a client there connects from 127.0.0.1, so dovecot
+#     advertises LOGINDISABLED and refuses plaintext auth until STARTTLS/
+#     STLS. (Its certificate does not match 127.0.0.2 either.)
+#     Mail (Maildir++, folder separator "/"): alice's INBOX holds N (default
+#     50) generated messages, UID i = message i (see tests/seed.py):
+#       Subject "Message %05d of N" ("Message 00042 of 50"),
+#       From "Sender i <sender-i@example.org>", To alice@example.org,
+#       Message-ID <seed-i@example.org>, Date 2025-01-01 00:00 UTC + i min
+#       (also the INTERNALDATE; the highest UID is the newest),
+#       \Seen when i % 3 == 0, \Flagged when i % 10 == 0.
+#     Drafts, Sent, Trash, Junk, Archive exist for every user with their
+#     SPECIAL-USE flag, auto-created and subscribed; alice's Archive holds 5
+#     messages ("Archived 1".."Archived 5"), her Sent 4 ("Sent 1".."Sent 4"),
+#     all \Seen. With -c, every *.eml under $TERN_CORPUS (recursively, in path
+#     order; skipped silently if the folder is absent) goes into alice's
+#     subscribed folder "Corpus". bob has only the empty special folders.
+#     Returns once all four ports answer (fails with the log after 10 s).
+#     Takes about 1 s for 50 messages, 2 s for 2,000, 10-18 s for 100,000
+#     (mostly creating the files; set TMPDIR=/dev/shm to go faster).
+#     Exports:
+#       HARNESS_DIR         the private directory (removed at stop unless
+#                           HARNESS_KEEP=1)
+#       HARNESS_CA          CA certificate (PEM) that signed the server cert
+#       HARNESS_OTHER_CA    an unrelated CA (PEM), for negative tests
+#       HARNESS_CERT        the server certificate (PEM); SAN DNS:localhost
+#                           only, so 127.0.0.1 is a wrong host name
+#       HARNESS_KEY         its private key (PEM), e.g. for fake-server.py
+#       HARNESS_CERT_SHA256 its fingerprint, "sha256:AA:BB:..." (uppercase)
+#       HARNESS_IMAPS_PORT  IMAP, implicit TLS
+#       HARNESS_IMAP_PORT   IMAP, STARTTLS
+#       HARNESS_POP3S_PORT  POP3, implicit TLS
+#       HARNESS_POP3_PORT   POP3, STLS
+#       HARNESS_STRICT_ADDR 127.0.0.2 or empty (see above)
+#       HARNESS_USER        alice
+#       HARNESS_PASS        alice-secret-1 (or what -u alice:... set)
+#       HARNESS_N           N
+#       HARNESS_LOG         dovecot's log file
+#       HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME  fresh, empty, under HARNESS_DIR
+#
+# harness_config [imaps|imap|pop3s|pop3] [LINE]...
+#     Write $XDG_CONFIG_HOME/tern/config (0600): one "[account test]" for
+#     that listener (default imaps) at host ${HARNESS_HOST:-localhost} (a
+#     test may set HARNESS_HOST, e.g. to 127.0.0.1) as $HARNESS_USER, with
+#     password_cmd reading $HARNESS_PASS from a 0600 file outside HOME and
+#     tls_ca_file = $HARNESS_CA; each LINE is appended verbatim (so "tls =
+#     off", "tls_fingerprint = ...", or a whole "[ui]" section after it).
+#     Prints the config's path. Set HARNESS_USER/HARNESS_PASS first to log in
+#     as someone else.
+#
+# harness_url [imaps|imap|pop3s|pop3] [FOLDER]
+#     Print the URL of a listener: imaps://alice@localhost:PORT[/FOLDER]
+#     (host ${HARNESS_HOST:-localhost}).
+#
+# harness_doveadm ARGS...
+#     doveadm with the harness's config, e.g.
+#       harness_doveadm fetch -u alice 'uid flags hdr.subject' mailbox INBOX
+#       harness_doveadm expunge -u alice mailbox INBOX uid 3:7
+#       harness_doveadm flags add -u alice '\Flagged' mailbox INBOX uid 9
+#
+# harness_deliver [-u USER] [-f FOLDER] SUBJECT [BODY]
+#     Add one message dated now (doveadm save, so dovecot indexes it at once
+#     and IDLE clients hear of it). Default user $HARNESS_USER, folder INBOX.
+#     From "Deliverer <deliverer@example.org>", Message-ID unique.
+#     Prints the new message's UID.
+#
+# harness_stop
+#     Stop dovecot (TERM to the master PID and its children, KILL after 5 s)
+#     and remove HARNESS_DIR. Idempotent; run automatically at exit. On a
+#     failing exit it first prints the tail of dovecot's log on stderr.
+#
+# As root (CI), dovecot's internal and login users are the dovecot and
+# dovenull system users and mail belongs to the "mail" user (uid 8 on
+# Debian; first_valid_uid is lowered to it). As another user, everything
+# runs as that user, without chroots.
+
+if [ -n "${_TERN_HARNESS_SH:-}" ]; then
+	return 0
+fi
+_TERN_HARNESS_SH=1
+
+_harness_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${TERN_SRCDIR:=$(cd "$_harness_here/.." && pwd)}"
+if [ -z "${TERN:-}" ]; then
+	TERN=$TERN_SRCDIR/tern
+	if [ ! -x "$TERN" ] && [ -x "$TERN_SRCDIR/build/normal/tern" ]; then
+		TERN=$TERN_SRCDIR/build/normal/tern
+	fi
+fi
+: "${TERN_CORPUS:=$TERN_SRCDIR/../shared/corpus}"
+export TERN_SRCDIR TERN TERN_CORPUS
+
+. "$_harness_here/lib.sh"
+
+HARNESS_DIR=
+_harness_pid=
+_harness_hooked=
+
+_harness_dovecot=${HARNESS_DOVECOT:-/usr/sbin/dovecot}
+_harness_doveadm=${HARNESS_DOVEADM:-/usr/bin/doveadm}
+
+_harness_die()
+{
+	# The exit hook prints the tail of dovecot's log.
+	fail "harness: $*"
+}
+
+# Print N TCP ports free on 127.0.0.1 (and on address $2 too if given),
+# one a line.
+_harness_free_ports()
+{
+	"$TERN_PYTHON" - "$@" <<'EOF'
+import socket, sys
+n = int(sys.argv[1])
+extra = sys.argv[2] if len(sys.argv) > 2 else ""
+held = []
+ports = []
+while len(ports) < n:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+    port = s.getsockname()[1]
+    if extra:
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind((extra, port))
+        except OSError:
+            continue
+        finally:
+            t.close()
+    ports.append(port)
+for p in ports:
+    print(p)
+EOF
+}
+
+# Can we listen on ADDRESS?
+_harness_can_bind()
+{
+	"$TERN_PYTHON" -c 'import socket, sys
+socket.socket().bind((sys.argv[1], 0))' "$1" 2>/dev/null
+}
+
+# Succeed when every port given accepts a TCP connection on 127.0.0.1.
+_harness_ports_up()
+{
+	local p
+	for p in "$@"; do
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || return 1
+	done
+}
+
+# Is PID a live (not zombie) process?
+_harness_alive()
+{
+	local state
+	kill -0 "$1" 2>/dev/null || return 1
+	if [ -r "/proc/$1/stat" ]; then
+		state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) ||
+		    return 1
+		[ "$state" != Z ] || return 1
+	fi
+	return 0
+}
+
+_harness_certs()
+{
+	local t=$HARNESS_DIR/tls
+	local ossl="openssl"
+	mkdir -p "$t"
+	(
+		cd "$t"
+		$ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		    -out ca.key
+		$ossl req -x509 -new -key ca.key -sha256 -days 30 \
+		    -subj "/O=tern tests/CN=tern test CA" -out ca.pem \
+		    -addext "basicConstraints=critical,CA:TRUE" \
+		    -addext "keyUsage=critical,keyCertSign,cRLSign"
+		$ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		    -out other-ca.key
+		$ossl req -x509 -new -key other-ca.key -sha256 -days 30 \
+		    -subj "/O=elsewhere/CN=unrelated test CA" -out other-ca.pem \
+		    -addext "basicConstraints=critical,CA:TRUE" \
+		    -addext "keyUsage=critical,keyCertSign,cRLSign"
+		$ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		    -out server.key
+		$ossl req -new -key server.key \
+		    -subj "/O=tern tests/CN=tern test server" -out server.csr
+		printf '%s\n' \
+		    "subjectAltName=DNS:localhost" \
+		    "basicConstraints=critical,CA:FALSE" \
+		    "keyUsage=critical,digitalSignature" \
+		    "extendedKeyUsage=serverAuth" \
+		    "subjectKeyIdentifier=hash" \
+		    "authorityKeyIdentifier=keyid" >server.ext
+		$ossl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+		    -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
+		    -sha256 -days 30 -extfile server.ext -out server.pem
+		rm -f server.csr server.ext ca.key other-ca.key
+	) >"$HARNESS_DIR/log/openssl.log" 2>&1 ||
+	    _harness_die "could not make certificates: $(cat "$HARNESS_DIR/log/openssl.log")"
+	HARNESS_CA=$t/ca.pem
+	HARNESS_OTHER_CA=$t/other-ca.pem
+	HARNESS_CERT=$t/server.pem
+	HARNESS_KEY=$t/server.key
+	HARNESS_CERT_SHA256=sha256:$(openssl x509 -in "$t/server.pem" -noout \
+	    -fingerprint -sha256 | sed 's/^[^=]*=//' | tr 'a-f' 'A-F')
+	export HARNESS_CA HARNESS_OTHER_CA HARNESS_CERT HARNESS_KEY \
+	    HARNESS_CERT_SHA256
+}
+
+# Who runs what: sets _harness_{internal,login,mail}_{user,...}.
+_harness_identity()
+{
+	if [ "$(id -u)" = 0 ]; then
+		_harness_root=1
+		_harness_internal_user=dovecot
+		_harness_internal_group=dovecot
+		_harness_login_user=dovenull
+		if getent passwd mail >/dev/null; then
+			_harness_mail_uid=$(id -u mail)
+			_harness_mail_gid=$(getent group mail | cut -d: -f3)
+		else
+			_harness_mail_uid=$(id -u nobody)
+			_harness_mail_gid=$(id -g nobody)
+		fi
+		if ! getent passwd dovecot >/dev/null ||
+		    ! getent passwd dovenull >/dev/null; then
+			_harness_die "the dovecot/dovenull users are missing (install dovecot-core)"
+		fi
+	else
+		_harness_root=
+		_harness_internal_user=$(id -un)
+		_harness_internal_group=$(id -gn)
+		_harness_login_user=$(id -un)
+		_harness_mail_uid=$(id -u)
+		_harness_mail_gid=$(id -g)
+	fi
+}
+
+# Write the passwd-file from _harness_users ("user:pass" entries).
+_harness_passwd()
+{
+	local entry user pass b64
+	: >"$HARNESS_DIR/passwd"
+	mkdir -p "$HARNESS_DIR/secrets"
+	chmod 700 "$HARNESS_DIR/secrets"
+	for entry in "${_harness_users[@]}"; do
+		user=${entry%%:*}
+		pass=${entry#*:}
+		b64=$(printf '%s' "$pass" | base64 -w0)
+		printf '%s:{PLAIN.b64}%s:%s:%s::%s::\n' "$user" "$b64" \
+		    "$_harness_mail_uid" "$_harness_mail_gid" \
+		    "$HARNESS_DIR/mail/$user" >>"$HARNESS_DIR/passwd"
+		mkdir -p "$HARNESS_DIR/mail/$user"
+		(umask 077 && printf '%s\n' "$pass" >"$HARNESS_DIR/secrets/$user")
+	done
+	chmod 644 "$HARNESS_DIR/passwd"
+}
+
+_harness_write_conf()
+{
+	local d=$HARNESS_DIR corpus_box=$1 chroot_lines=
+	if [ -z "$_harness_root" ]; then
+		chroot_lines="service imap-login {
+  chroot =
+}
+service pop3-login {
+  chroot =
+}
+service anvil {
+  chroot =
+}
+service ipc {
+  chroot =
+}
+service auth-worker {
+  user = \$default_internal_user
+}"
+	fi
+	cat >"$d/dovecot.conf" <<EOF
+# Written by tern's tests/harness.sh; private to this test run.
+protocols = imap pop3
+listen = 127.0.0.1${HARNESS_STRICT_ADDR:+, $HARNESS_STRICT_ADDR}
+instance_name = tern-harness-$$
+base_dir = $d/run
+state_dir = $d/state
+log_path = $d/log/dovecot.log
+info_log_path = $d/log/dovecot.log
+default_internal_user = $_harness_internal_user
+default_internal_group = $_harness_internal_group
+default_login_user = $_harness_login_user
+first_valid_uid = $_harness_mail_uid
+first_valid_gid = $_harness_mail_gid
+shutdown_clients = yes
+auth_verbose = yes
+
+ssl = yes
+ssl_cert = <$d/tls/server.pem
+ssl_key = <$d/tls/server.key
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $d/passwd
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u $d/passwd
+}
+
+mail_location = maildir:~/Maildir
+mail_fsync = never
+mailbox_idle_check_interval = 1 secs
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \\Archive
+    auto = subscribe
+  }
+$corpus_box
+}
+
+protocol imap {
+  mail_max_userip_connections = 1000
+}
+protocol pop3 {
+  mail_max_userip_connections = 1000
+  pop3_uidl_format = %08Xu%08Xv
+}
+
+service imap-login {
+  inet_listener imap {
+    port = $HARNESS_IMAP_PORT
+  }
+  inet_listener imaps {
+    port = $HARNESS_IMAPS_PORT
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = $HARNESS_POP3_PORT
+  }
+  inet_listener pop3s {
+    port = $HARNESS_POP3S_PORT
+    ssl = yes
+  }
+}
+$chroot_lines
+EOF
+}
+
+harness_start()
+{
+	local n=50 corpus='' opt entry name i found tries ports corpus_box=''
+	local OPTIND=1 OPTARG
+	_harness_users=("alice:alice-secret-1" "bob:bob-secret-2")
+	while getopts n:cu: opt; do
+		case $opt in
+		n) n=$OPTARG ;;
+		c) corpus=1 ;;
+		u)
+			case $OPTARG in
+			*:*) ;;
+			*) fail "harness_start: -u wants USER:PASS" ;;
+			esac
+			name=${OPTARG%%:*}
+			found=
+			for i in "${!_harness_users[@]}"; do
+				if [ "${_harness_users[i]%%:*}" = "$name" ]; then
+					_harness_users[i]=$OPTARG
+					found=1
+				fi
+			done
+			[ -n "$found" ] || _harness_users+=("$OPTARG")
+			;;
+		*) fail "usage: harness_start [-n N] [-c] [-u USER:PASS]..." ;;
+		esac
+	done
+	case $n in
+	'' | *[!0-9]*) fail "harness_start: -n wants a number" ;;
+	esac
+	[ -z "$HARNESS_DIR" ] || harness_stop
+	[ -x "$_harness_dovecot" ] ||
+	    skip "dovecot is not installed (apt-get install dovecot-imapd dovecot-pop3d)"
+	command -v openssl >/dev/null || skip "openssl is not installed"
+	command -v "$TERN_PYTHON" >/dev/null || skip "python3 is not installed"
+
+	if [ -z "$_harness_hooked" ]; then
+		at_exit _harness_on_exit
+		_harness_hooked=1
+	fi
+	HARNESS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tern-harness.XXXXXX")
+	export HARNESS_DIR
+	# dovecot's unprivileged processes must be able to traverse it.
+	chmod 755 "$HARNESS_DIR"
+	mkdir -p "$HARNESS_DIR/run" "$HARNESS_DIR/state" "$HARNESS_DIR/log" \
+	    "$HARNESS_DIR/mail" "$HARNESS_DIR/home" "$HARNESS_DIR/config" \
+	    "$HARNESS_DIR/cache"
+	chmod 700 "$HARNESS_DIR/home" "$HARNESS_DIR/config" "$HARNESS_DIR/cache"
+	HARNESS_LOG=$HARNESS_DIR/log/dovecot.log
+	HARNESS_N=$n
+	export HARNESS_LOG HARNESS_N
+	HOME=$HARNESS_DIR/home
+	XDG_CONFIG_HOME=$HARNESS_DIR/config
+	XDG_CACHE_HOME=$HARNESS_DIR/cache
+	export HOME XDG_CONFIG_HOME XDG_CACHE_HOME
+
+	_harness_identity
+	_harness_certs
+	_harness_passwd
+	HARNESS_USER=alice
+	for entry in "${_harness_users[@]}"; do
+		if [ "${entry%%:*}" = alice ]; then
+			HARNESS_PASS=${entry#*:}
+		fi
+	done
+	export HARNESS_USER HARNESS_PASS
+
+	if [ -n "$corpus" ] && [ -d "$TERN_CORPUS" ]; then
+		"$TERN_PYTHON" "$_harness_here/seed.py" harness \
+		    "$HARNESS_DIR/mail/alice/Maildir" "$n" --corpus "$TERN_CORPUS" \
+		    >"$HARNESS_DIR/log/seed.log" 2>&1 ||
+		    _harness_die "seeding failed: $(cat "$HARNESS_DIR/log/seed.log")"
+		corpus_box="  mailbox Corpus {
+    auto = subscribe
+  }"
+	else
+		"$TERN_PYTHON" "$_harness_here/seed.py" harness \
+		    "$HARNESS_DIR/mail/alice/Maildir" "$n" \
+		    >"$HARNESS_DIR/log/seed.log" 2>&1 ||
+		    _harness_die "seeding failed: $(cat "$HARNESS_DIR/log/seed.log")"
+	fi
+	if [ -n "$_harness_root" ]; then
+		chown -R "$_harness_mail_uid:$_harness_mail_gid" \
+		    "$HARNESS_DIR/mail"
+	fi
+
+	HARNESS_STRICT_ADDR=
+	if _harness_can_bind 127.0.0.2; then
+		HARNESS_STRICT_ADDR=127.0.0.2
+	fi
+	export HARNESS_STRICT_ADDR
+	for tries in 1 2 3; do
+		ports=$(_harness_free_ports 4 $HARNESS_STRICT_ADDR | tr '\n' ' ')
+		read -r HARNESS_IMAPS_PORT HARNESS_IMAP_PORT HARNESS_POP3S_PORT \
+		    HARNESS_POP3_PORT <<<"$ports"
+		export HARNESS_IMAPS_PORT HARNESS_IMAP_PORT HARNESS_POP3S_PORT \
+		    HARNESS_POP3_PORT
+		_harness_write_conf "$corpus_box"
+		if "$_harness_dovecot" -c "$HARNESS_DIR/dovecot.conf" \
+		    >"$HARNESS_DIR/log/start.log" 2>&1; then
+			break
+		fi
+		if [ "$tries" = 3 ] || ! grep -qi 'address already in use' \
+		    "$HARNESS_DIR/log/start.log" "$HARNESS_LOG" 2>/dev/null; then
+			_harness_die "dovecot did not start: $(cat "$HARNESS_DIR/log/start.log")"
+		fi
+	done
+	if ! wait_until 5 test -s "$HARNESS_DIR/run/master.pid"; then
+		_harness_die "dovecot wrote no master.pid"
+	fi
+	_harness_pid=$(cat "$HARNESS_DIR/run/master.pid")
+	if ! wait_until 10 _harness_ports_up "$HARNESS_IMAPS_PORT" \
+	    "$HARNESS_IMAP_PORT" "$HARNESS_POP3S_PORT" "$HARNESS_POP3_PORT"; then
+		_harness_die "dovecot's ports did not answer within 10 s"
+	fi
+}
+
+harness_url()
+{
+	local proto=${1:-imaps} port
+	case $proto in
+	imaps) port=$HARNESS_IMAPS_PORT ;;
+	imap) port=$HARNESS_IMAP_PORT ;;
+	pop3s) port=$HARNESS_POP3S_PORT ;;
+	pop3) port=$HARNESS_POP3_PORT ;;
+	*) fail "harness_url: unknown listener '$proto'" ;;
+	esac
+	printf '%s://%s@%s:%s%s\n' "$proto" "$HARNESS_USER" \
+	    "${HARNESS_HOST:-localhost}" "$port" "${2:+/$2}"
+}
+
+harness_config()
+{
+	local proto=imaps key url file secret
+	[ -n "$HARNESS_DIR" ] || fail "harness_config: no harness_start"
+	case ${1:-} in
+	imaps | imap | pop3s | pop3)
+		proto=$1
+		shift
+		;;
+	esac
+	case $proto in
+	imap*) key=imap ;;
+	pop3*) key=pop3 ;;
+	esac
+	url=$(harness_url "$proto")
+	url=${url/"$HARNESS_USER"@/}
+	secret=$HARNESS_DIR/secrets/config-$HARNESS_USER
+	(umask 077 && printf '%s\n' "$HARNESS_PASS" >"$secret")
+	mkdir -p "$XDG_CONFIG_HOME/tern"
+	chmod 700 "$XDG_CONFIG_HOME/tern"
+	file=$XDG_CONFIG_HOME/tern/config
+	(
+		umask 077
+		{
+			printf '%s\n' "[account test]" \
+			    "$key = $url" \
+			    "user = $HARNESS_USER" \
+			    "password_cmd = cat '$secret'" \
+			    "tls_ca_file = $HARNESS_CA"
+			if [ "$#" -gt 0 ]; then
+				printf '%s\n' "$@"
+			fi
+		} >"$file"
+	)
+	chmod 600 "$file"
+	printf '%s\n' "$file"
+}
+
+harness_doveadm()
+{
+	[ -n "$HARNESS_DIR" ] || fail "harness_doveadm: no harness_start"
+	"$_harness_doveadm" -c "$HARNESS_DIR/dovecot.conf" "$@"
+}
+
+harness_deliver()
+{
+	local user=$HARNESS_USER folder=INBOX opt subject body id uid
+	local OPTIND=1 OPTARG
+	while getopts u:f: opt; do
+		case $opt in
+		u) user=$OPTARG ;;
+		f) folder=$OPTARG ;;
+		*) fail "usage: harness_deliver [-u USER] [-f FOLDER] SUBJECT [BODY]" ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	[ "$#" -ge 1 ] ||
+	    fail "usage: harness_deliver [-u USER] [-f FOLDER] SUBJECT [BODY]"
+	subject=$1
+	body=${2:-"Delivered by the test harness."}
+	id="deliver-$(date +%s)-$$-$RANDOM$RANDOM@example.org"
+	printf '%s\n' \
+	    "Date: $(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S +0000')" \
+	    "From: Deliverer <deliverer@example.org>" \
+	    "To: $user@example.org" \
+	    "Subject: $subject" \
+	    "Message-ID: <$id>" \
+	    "MIME-Version: 1.0" \
+	    "Content-Type: text/plain; charset=UTF-8" \
+	    "" \
+	    "$body" | harness_doveadm save -u "$user" -m "$folder" ||
+	    fail "harness_deliver: doveadm save failed"
+	uid=$(harness_doveadm fetch -u "$user" uid mailbox "$folder" \
+	    header message-id "$id" | sed -n 's/^uid: *//p' | tail -n 1)
+	printf '%s\n' "$uid"
+}
+
+harness_stop()
+{
+	local kids pid i
+	if [ -n "$_harness_pid" ]; then
+		kids=$(ps -o pid= --ppid "$_harness_pid" 2>/dev/null || true)
+		kill -TERM "$_harness_pid" 2>/dev/null || true
+		for ((i = 0; i < 100; i++)); do
+			_harness_alive "$_harness_pid" || break
+			sleep 0.05
+		done
+		if _harness_alive "$_harness_pid"; then
+			kill -KILL "$_harness_pid" 2>/dev/null || true
+		fi
+		for pid in $kids; do
+			for ((i = 0; i < 40; i++)); do
+				_harness_alive "$pid" || break
+				sleep 0.05
+			done
+			if _harness_alive "$pid"; then
+				kill -KILL "$pid" 2>/dev/null || true
+			fi
+		done
+		_harness_pid=
+	fi
+	if [ -n "$HARNESS_DIR" ]; then
+		if [ "${HARNESS_KEEP:-0}" = 1 ]; then
+			printf 'harness: kept %s\n' "$HARNESS_DIR" >&2
+		else
+			rm -rf "$HARNESS_DIR"
+		fi
+		HARNESS_DIR=
+	fi
+}
+
+_harness_on_exit()
+{
+	if [ "$LIB_EXIT_STATUS" != 0 ] && [ "$LIB_EXIT_STATUS" != 77 ] &&
+	    [ -n "$HARNESS_DIR" ] && [ -s "$HARNESS_DIR/log/dovecot.log" ]; then
+		printf '%s\n' "--- dovecot log (tail) ---" >&2
+		tail -n 30 "$HARNESS_DIR/log/dovecot.log" >&2
+		printf '%s\n' "--------------------------" >&2
+	fi
+	harness_stop
+}

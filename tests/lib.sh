@@ -1,0 +1,330 @@
+# tests/lib.sh: small helpers for tern's bash test scripts.
+#
+# Source it (tests/harness.sh sources it too):  . "$TERN_SRCDIR/tests/lib.sh"
+# Safe under `set -eu`; sourcing it twice is harmless.
+#
+# Results (automake's test protocol: 0 pass, 1 fail, 77 skip)
+#   fail MSG...                   print "FAIL: MSG" on stderr, exit 1
+#   skip MSG...                   print "SKIP: MSG" on stderr, exit 77
+#   assert_eq EXPECTED ACTUAL WHAT
+#   assert_contains HAYSTACK NEEDLE WHAT
+#   assert_not_contains HAYSTACK NEEDLE WHAT
+#   wait_until SECONDS CMD...     run CMD every 50 ms until it succeeds;
+#                                 returns 1 on timeout (does not fail)
+#
+# Environment
+#   TERN_PYTHON                   the python3 to run helper scripts with
+#                                 (/usr/bin/python3 if present; exported)
+#
+# Clean-up
+#   at_exit CMD...                run CMD (eval'd) when the script exits, also
+#                                 on INT/TERM/HUP and on failure; hooks run
+#                                 in reverse order, with `set +e`. lib.sh owns
+#                                 the EXIT/INT/TERM/HUP traps: scripts must use
+#                                 at_exit, never `trap ... EXIT`.
+#   LIB_EXIT_STATUS               the status the script is exiting with, for
+#                                 hooks that only act on failure
+#
+# Fake server (tests/fake-server.py; one at a time, killed on exit)
+#   fake_start SCENARIO [OPTION]...  start it on 127.0.0.1 and wait for its
+#                                 port; sets FAKE_PORT, FAKE_PID, FAKE_LOG
+#                                 (the lines the client sent) and FAKE_ERR
+#                                 (its stderr); OPTIONs go to fake-server.py
+#                                 (--timeout S, --cert PEM --key PEM)
+#   fake_stop                     kill it by PID (idempotent)
+#
+# TUI (tmux; one private tmux server per script, killed on exit)
+#   tui_start COLS ROWS CMD...    start CMD (argv, not a shell string) in a
+#                                 detached COLSxROWS session of a private
+#                                 server (tmux -L <unique> -f /dev/null) with
+#                                 TERM=xterm-256color LANG=LC_ALL=C.UTF-8;
+#                                 remain-on-exit is on, and everything CMD
+#                                 writes to the terminal is copied to a file
+#                                 (pipe-pane, set up before CMD starts)
+#   tui_keys KEYS...              tmux send-keys (tmux key names: Enter, Escape,
+#                                 Up, C-c ...; use -l for literal text)
+#   tui_screen                    print the screen (capture-pane -p)
+#   tui_wait_for TEXT [SECONDS]   poll every 50 ms until TEXT is on screen
+#                                 (default 10 s); on timeout print the screen
+#                                 and fail
+#   tui_wait_gone TEXT [SECONDS]  the same, until TEXT is no longer on screen
+#   tui_wait_exit [SECONDS]       wait for CMD to exit (default 10 s), print
+#                                 its exit status (#{pane_dead_status}; empty
+#                                 if it died of a signal); fail on timeout
+#   tui_raw_output                print the raw bytes CMD wrote so far (for
+#                                 grepping escape sequences)
+#   tui_stop                      kill the private server (idempotent; also
+#                                 run at exit)
+
+if [ -n "${_TERN_LIB_SH:-}" ]; then
+	return 0
+fi
+_TERN_LIB_SH=1
+
+# The system's python3 (Debian's; no pip packages needed), not a shim that
+# PATH may put first.
+if [ -z "${TERN_PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then
+		TERN_PYTHON=/usr/bin/python3
+	else
+		TERN_PYTHON=python3
+	fi
+fi
+export TERN_PYTHON
+
+# --- results ---------------------------------------------------------------
+
+fail()
+{
+	printf 'FAIL: %s\n' "$*" >&2
+	exit 1
+}
+
+skip()
+{
+	printf 'SKIP: %s\n' "$*" >&2
+	exit 77
+}
+
+assert_eq()
+{
+	if [ "$1" != "$2" ]; then
+		fail "${3:-value}: expected '$1', got '$2'"
+	fi
+}
+
+assert_contains()
+{
+	case "$1" in
+	*"$2"*) ;;
+	*) fail "${3:-text}: '$2' not found in:
+$1" ;;
+	esac
+}
+
+assert_not_contains()
+{
+	case "$1" in
+	*"$2"*) fail "${3:-text}: '$2' unexpectedly found in:
+$1" ;;
+	esac
+}
+
+wait_until()
+{
+	local secs=$1 i=0 max
+	shift
+	max=$((secs * 20))
+	while ! "$@"; do
+		i=$((i + 1))
+		if [ "$i" -ge "$max" ]; then
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+# --- exit hooks ------------------------------------------------------------
+
+_lib_exit_hooks=()
+LIB_EXIT_STATUS=0
+
+at_exit()
+{
+	_lib_exit_hooks+=("$*")
+}
+
+_lib_on_exit()
+{
+	LIB_EXIT_STATUS=$?
+	local i
+	set +e
+	# Clean-up must finish: a closed stdout or a second ^C must not cut it.
+	trap '' HUP INT TERM PIPE
+	for ((i = ${#_lib_exit_hooks[@]} - 1; i >= 0; i--)); do
+		eval "${_lib_exit_hooks[i]}"
+	done
+	_lib_exit_hooks=()
+	return "$LIB_EXIT_STATUS"
+}
+
+trap _lib_on_exit EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 141' PIPE
+
+# --- fake server ---------------------------------------------------------
+
+FAKE_PID=
+FAKE_PORT=
+FAKE_LOG=
+FAKE_ERR=
+_fake_dir=
+_fake_hooked=
+
+fake_start()
+{
+	local scenario=$1 here
+	shift
+	fake_stop
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	_fake_dir=$(mktemp -d "${TMPDIR:-/tmp}/tern-fake.XXXXXX")
+	FAKE_LOG=$_fake_dir/received.log
+	FAKE_ERR=$_fake_dir/stderr.log
+	: >"$FAKE_LOG"
+	if [ -z "$_fake_hooked" ]; then
+		at_exit fake_stop
+		_fake_hooked=1
+	fi
+	"$TERN_PYTHON" "$here/fake-server.py" --port-file "$_fake_dir/port" \
+	    --log "$FAKE_LOG" "$@" "$scenario" 2>"$FAKE_ERR" &
+	FAKE_PID=$!
+	if ! wait_until 10 test -s "$_fake_dir/port"; then
+		cat "$FAKE_ERR" >&2
+		fail "fake-server.py $scenario did not start"
+	fi
+	FAKE_PORT=$(cat "$_fake_dir/port")
+}
+
+fake_stop()
+{
+	if [ -n "$FAKE_PID" ]; then
+		kill "$FAKE_PID" 2>/dev/null || true
+		wait "$FAKE_PID" 2>/dev/null || true
+		FAKE_PID=
+	fi
+	if [ -n "$_fake_dir" ]; then
+		rm -rf "$_fake_dir"
+		_fake_dir=
+	fi
+}
+
+# --- TUI through tmux ------------------------------------------------------
+
+_TUI_SOCK=
+_TUI_SOCK_PATH=
+_TUI_DIR=
+_TUI_HOOKED=
+
+_tui_tmux()
+{
+	env -u TMUX tmux -L "$_TUI_SOCK" -f /dev/null "$@"
+}
+
+tui_start()
+{
+	local cols=$1 rows=$2
+	shift 2
+	command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
+	[ "$#" -gt 0 ] || fail "tui_start: no command"
+	tui_stop
+	_TUI_SOCK="tern-test-$$-$RANDOM$RANDOM"
+	_TUI_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tern-tui.XXXXXX")
+	: >"$_TUI_DIR/raw"
+	if [ -z "$_TUI_HOOKED" ]; then
+		at_exit tui_stop
+		_TUI_HOOKED=1
+	fi
+	# The session starts with a placeholder so that remain-on-exit and the
+	# pipe are in place before the real command runs; respawn-pane then
+	# replaces the placeholder with it.
+	_tui_tmux new-session -d -s tui -x "$cols" -y "$rows" \
+	    "exec sleep 2147483647" \; \
+	    set-option -g remain-on-exit on \; \
+	    set-option -g status off \; \
+	    pipe-pane -o -t tui "exec cat >>'$_TUI_DIR/raw'" \; \
+	    respawn-pane -k -t tui \
+	    env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 "$@" ||
+	    fail "tui_start: tmux could not start the session"
+	_TUI_SOCK_PATH=$(_tui_tmux display-message -p '#{socket_path}') || true
+}
+
+tui_keys()
+{
+	_tui_tmux send-keys -t tui "$@"
+}
+
+tui_screen()
+{
+	_tui_tmux capture-pane -p -t tui
+}
+
+_tui_timeout()
+{
+	printf '%s\n' "--- screen ---" >&2
+	tui_screen >&2 || true
+	printf '%s\n' "--------------" >&2
+	fail "$1"
+}
+
+tui_wait_for()
+{
+	local text=$1 secs=${2:-10} i=0 max
+	max=$((secs * 20))
+	while :; do
+		case "$(tui_screen)" in
+		*"$text"*) return 0 ;;
+		esac
+		i=$((i + 1))
+		if [ "$i" -ge "$max" ]; then
+			_tui_timeout "timed out after ${secs}s waiting for '$text'"
+		fi
+		sleep 0.05
+	done
+}
+
+tui_wait_gone()
+{
+	local text=$1 secs=${2:-10} i=0 max
+	max=$((secs * 20))
+	while :; do
+		case "$(tui_screen)" in
+		*"$text"*) ;;
+		*) return 0 ;;
+		esac
+		i=$((i + 1))
+		if [ "$i" -ge "$max" ]; then
+			_tui_timeout "timed out after ${secs}s waiting for '$text' to go"
+		fi
+		sleep 0.05
+	done
+}
+
+tui_wait_exit()
+{
+	local secs=${1:-10} i=0 max
+	max=$((secs * 20))
+	while [ "$(_tui_tmux display-message -p -t tui '#{pane_dead}')" != 1 ]; do
+		i=$((i + 1))
+		if [ "$i" -ge "$max" ]; then
+			_tui_timeout "timed out after ${secs}s waiting for the program to exit"
+		fi
+		sleep 0.05
+	done
+	_tui_tmux display-message -p -t tui '#{pane_dead_status}'
+}
+
+tui_raw_output()
+{
+	[ -n "$_TUI_DIR" ] || fail "tui_raw_output: no tui_start"
+	cat "$_TUI_DIR/raw"
+}
+
+tui_stop()
+{
+	if [ -n "$_TUI_SOCK" ]; then
+		_tui_tmux kill-server >/dev/null 2>&1 || true
+		_TUI_SOCK=
+		# tmux 3.3 leaves the socket file behind.
+		case "$_TUI_SOCK_PATH" in
+		*/tern-test-*) rm -f "$_TUI_SOCK_PATH" ;;
+		esac
+		_TUI_SOCK_PATH=
+	fi
+	if [ -n "$_TUI_DIR" ]; then
+		rm -rf "$_TUI_DIR"
+		_TUI_DIR=
+	fi
+}
