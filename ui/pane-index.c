@@ -48,11 +48,10 @@ index_load(struct ui *ui)
 	struct pane_index *ix = &ui->ix;
 	struct store *st = ui_store(ui, ui->cur);
 	int64_t old_id = index_selected(ui), *ids = NULL;
-	size_t old_sel = ix->sel, off, n = 0, i;
+	size_t old_sel = ix->sel, n = 0, i;
 	int sort = SORT_DATE, reverse = 0;
 
 	ix->reload = 0;
-	off = ix->sel >= ix->top ? ix->sel - ix->top : 0;
 	ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
 	if (st == NULL || ui->folder_id < 0) {
 		index_free(ui);
@@ -79,8 +78,10 @@ index_load(struct ui *ui)
 			}
 		}
 	}
-	/* Keep the selection on the same screen line. */
-	ix->top = ix->sel >= off ? ix->sel - off : 0;
+	/*
+	 * Keep the first line where it was (new mail at the top shows up
+	 * above the selection) unless the selection would leave the screen.
+	 */
 	index_clamp(ui);
 }
 
@@ -186,15 +187,19 @@ index_draw(struct ui *ui)
 	time_t now = time(NULL);
 	char flags[8], date[64];
 	const char *from;
-	int i, fromw, attr, k;
+	int i, datew, fromw, attr, k;
 	size_t idx;
 
 	index_clamp(ui);
 	localtime_r(&now, &today);
+	/* Narrow panes drop the date, then the sender: the subject stays. */
+	datew = r->w >= 40 ? INDEX_DATE_COLS : 0;
 	fromw = INDEX_FROM_COLS;
-	if (r->w - INDEX_FLAGS_COLS - INDEX_DATE_COLS - 3 < 2 * fromw)
-		fromw = (r->w - INDEX_FLAGS_COLS - INDEX_DATE_COLS - 3) / 3;
-	if (fromw < 4)
+	if (r->w - INDEX_FLAGS_COLS - datew - 3 < 2 * fromw)
+		fromw = (r->w - INDEX_FLAGS_COLS - datew - 3) / 3;
+	if (r->w < 30)
+		fromw = 0;
+	else if (fromw < 4)
 		fromw = 4;
 
 	for (i = 0; i < r->h; i++) {
@@ -223,7 +228,7 @@ index_draw(struct ui *ui)
 
 		strbuf_reset(&line);
 		index_column(&line, flags, INDEX_FLAGS_COLS);
-		index_column(&line, date, INDEX_DATE_COLS);
+		index_column(&line, date, datew);
 		index_column(&line, from, fromw);
 		index_column(&line, m.subject, r->w);
 
