@@ -187,7 +187,7 @@ text_sanitize(struct strbuf *sb, const char *s, size_t len, int flags)
 				strbuf_addch(sb, '\n');
 				col = 0;
 			} else if (cp == '\r') {
-				/* "\r\n" gives the '\n'; a lone '\r' is dropped. */
+				/* Dropped: "\r\n" gives its '\n' anyway. */
 			} else {
 				do {
 					strbuf_addch(sb, ' ');

@@ -35,8 +35,8 @@ show(const char *s, size_t len)
 		return ("(null)");
 	for (i = 0; i < len && o + 5 < sizeof buf[0]; i++) {
 		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
-			o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x",
-			    (unsigned char)s[i]);
+			o += (size_t)snprintf(b + o, sizeof buf[0] - o,
+			    "\\x%02x", (unsigned char)s[i]);
 		else
 			b[o++] = s[i];
 	}
@@ -62,7 +62,8 @@ static const struct {
 	{ "word between plain words", "hello =?UTF-8?B?w6k=?= world",
 	    "hello \xc3\xa9 world" },
 	{ "word then plain", "=?UTF-8?Q?a?= b", "a b" },
-	{ "plain then words", "Re: [list] =?UTF-8?Q?caf=C3=A9?= =?UTF-8?Q?_ok?=",
+	{ "plain then words",
+	    "Re: [list] =?UTF-8?Q?caf=C3=A9?= =?UTF-8?Q?_ok?=",
 	    "Re: [list] caf\xc3\xa9 ok" },
 	{ "character split over words", "=?UTF-8?Q?=C3?= =?UTF-8?Q?=A9?=",
 	    "\xc3\xa9" },
@@ -102,7 +103,8 @@ static const struct {
 	{ "8-bit inside Q word", "=?iso-8859-1?Q?Fr\xf6sche?=",
 	    "Fr\xc3\xb6sche" },
 	{ "raw latin-1", "caf\xe9", "caf\xc3\xa9" },
-	{ "raw windows-1252", "\x93quoted\x94", "\xe2\x80\x9cquoted\xe2\x80\x9d" },
+	{ "raw windows-1252", "\x93quoted\x94",
+	    "\xe2\x80\x9cquoted\xe2\x80\x9d" },
 	{ "raw UTF-8", "caf\xc3\xa9", "caf\xc3\xa9" },
 	{ "raw undefined 1252 byte", "a\x81", "a" RFFFD },
 	{ "spaces kept", "a  b", "a  b" },
@@ -541,7 +543,8 @@ START_TEST(test_attachment_size)
 	for (i = 0; i < 12 * 1024 / 57; i++)
 		strbuf_addstr(&raw, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");
-	strbuf_addstr(&raw, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n--m--\n");
+	strbuf_addstr(&raw,
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n--m--\n");
 	ck_assert_int_eq(mime_message_parse(raw.buf, raw.len, &msg), 0);
 	ck_assert_msg(strcmp(msg.text,
 	    "[image/png attachment: photo.png, 12 KB]\n") == 0, "got \"%s\"",
@@ -807,7 +810,8 @@ static const struct {
 	{ "header-encoding/zbateson-m1001.eml", "subject",
 	    "Die Hasen und die Fr\xc3\xb6sche (Netscape", NULL },
 	{ "header-encoding/mikel-plain-raw_email_with_partially_quoted_"
-	    "subject.eml", "subject", "\"\xe6\xbc\xa2\xe5\xad\x97\" mid", NULL },
+	    "subject.eml", "subject", "\"\xe6\xbc\xa2\xe5\xad\x97\" mid",
+	    NULL },
 	{ "attachments/zbateson-m2011.eml", "subject",
 	    "Die Hasen und die Fr\xc3\xb6sche", "=?" },
 	{ "attachments/zbateson-m3004.eml", "text",

@@ -228,10 +228,10 @@ static const struct width_row width_rows[] = {
 	{ "^[", 2 },
 	{ RFFFD, 1 },
 	{ "\xff", 1 },						/* invalid */
-	{ "\xef\xbc\xa1", 2 },					/* fullwidth A */
+	{ "\xef\xbc\xa1", 2 },				/* fullwidth A */
 	{ "\xed\x95\x9c\xea\xb8\x80", 4 },			/* 한글 */
 	{ "\xd0\x9f\xd1\x80\xd0\xb8", 3 },			/* При */
-	{ "\xee\x80\x80", 1 },					/* private use */
+	{ "\xee\x80\x80", 1 },				/* private use */
 	{ "x\x1b", 2 },			/* control: shown as U+FFFD */
 };
 
@@ -328,8 +328,8 @@ static const struct wrap_row wrap_rows[] = {
 	    "\xe6\x9c\xac", NULL } },
 	{ "e\xcc\x81" "e\xcc\x81" "e\xcc\x81", 2, { "e\xcc\x81" "e\xcc\x81",
 	    "e\xcc\x81", NULL } },
-	{ "> quoted line that is long\n> next", 12, { "> quoted", "line that is",
-	    "long", "> next", NULL } },
+	{ "> quoted line that is long\n> next", 12, { "> quoted",
+	    "line that is", "long", "> next", NULL } },
 };
 
 START_TEST(test_wrap_rows)
