@@ -98,6 +98,8 @@ struct pane_index {
 	size_t sel;
 	size_t top;
 	int reload;		/* reload the ids before the next draw */
+	int64_t loaded_at;	/* when they were last read (ui_now_ms) */
+	int64_t load_cost;	/* and how long that took, in ms */
 };
 
 struct pane_pager {
@@ -176,6 +178,8 @@ void ui_message(struct ui *ui, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Draw sanitised S at (Y, X), fitted and padded to W columns. */
 void ui_put(int y, int x, int w, const char *s, int attr);
+/* A monotonic clock in milliseconds. */
+int64_t ui_now_ms(void);
 /* The store and the account (NULL when offline) of account ACCT. */
 struct store *ui_store(struct ui *ui, size_t acct);
 struct account *ui_account(struct ui *ui, size_t acct);
@@ -196,6 +200,12 @@ void folders_free(struct ui *ui);
 /* pane-index.c */
 /* Read the open folder's row ids again, keeping the selection. */
 void index_load(struct ui *ui);
+/*
+ * Whether a pending reload should run now (reloads are spaced out while a
+ * sync posts events, so that keys stay quick); if not, *WAIT_R is how many
+ * ms until it should.
+ */
+int index_reload_due(struct ui *ui, int *wait_r);
 void index_draw(struct ui *ui);
 /* Move the selection by N rows, or to the first or last (END) row. */
 void index_move(struct ui *ui, long n);

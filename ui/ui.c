@@ -124,6 +124,15 @@ ui_signals_restore(void)
 	}
 }
 
+int64_t
+ui_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct store *
 ui_store(struct ui *ui, size_t acct)
 {
@@ -495,9 +504,9 @@ ui_draw(struct ui *ui)
 {
 	const struct ui_layout *l = &ui->lay;
 	int64_t id;
-	int y;
+	int y, wait;
 
-	if (ui->ix.reload)
+	if (index_reload_due(ui, &wait))
 		index_load(ui);
 	/* The wide layout previews the selected message. */
 	if (ui->wide && l->pager.h > 0) {
@@ -568,7 +577,7 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	SCREEN *scr;
 	char buf[64];
 	time_t now;
-	int timeout, nfd;
+	int timeout, nfd, wait;
 	size_t i;
 
 	if (n == 0) {
@@ -631,7 +640,11 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 			timeout = ui.transient_until > now ?
 			    (int)(ui.transient_until - now) * 1000 : 0;
 		}
+		if (!index_reload_due(&ui, &wait) && wait >= 0 &&
+		    (timeout < 0 || wait < timeout))
+			timeout = wait;
 		nfd = 0;
+		memset(pfd, 0, sizeof pfd);
 		pfd[nfd].fd = STDIN_FILENO;
 		pfd[nfd++].events = POLLIN;
 		pfd[nfd].fd = ui_sig_pipe[0];
@@ -641,6 +654,13 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 			pfd[nfd++].events = POLLIN;
 		}
 		if (poll(pfd, nfd, timeout) < 0 && errno != EINTR) {
+			ui.quit = 1;
+			ui.quit_status = 1;
+			break;
+		}
+		/* The terminal went away (a hang-up without SIGHUP). */
+		if ((pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+		    !(pfd[0].revents & POLLIN)) {
 			ui.quit = 1;
 			ui.quit_status = 1;
 			break;
