@@ -161,13 +161,27 @@ _harness_can_bind()
 socket.socket().bind((sys.argv[1], 0))' "$1" 2>/dev/null
 }
 
-# Succeed when every port given accepts a TCP connection on 127.0.0.1.
+# Succeed when every port given listens on 127.0.0.1. On Linux this reads
+# /proc/net/tcp, so that no probe connection clutters dovecot's log.
 _harness_ports_up()
 {
 	local p
 	for p in "$@"; do
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || return 1
+		if [ -r /proc/net/tcp ]; then
+			grep -q "^ *[0-9]*: 0100007F:$(printf '%04X' "$p") 00000000:0000 0A" \
+			    /proc/net/tcp || return 1
+		else
+			(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || return 1
+		fi
 	done
+}
+
+# Succeed when dovecot listens on all four ports, or has died.
+_harness_ready()
+{
+	_harness_alive "$_harness_pid" || return 0
+	_harness_ports_up "$HARNESS_IMAPS_PORT" "$HARNESS_IMAP_PORT" \
+	    "$HARNESS_POP3S_PORT" "$HARNESS_POP3_PORT"
 }
 
 # Is PID a live (not zombie) process?
@@ -501,9 +515,12 @@ harness_start()
 		_harness_die "dovecot wrote no master.pid"
 	fi
 	_harness_pid=$(cat "$HARNESS_DIR/run/master.pid")
-	if ! wait_until 10 _harness_ports_up "$HARNESS_IMAPS_PORT" \
-	    "$HARNESS_IMAP_PORT" "$HARNESS_POP3S_PORT" "$HARNESS_POP3_PORT"; then
+	if ! wait_until 10 _harness_ready; then
 		_harness_die "dovecot's ports did not answer within 10 s"
+	fi
+	if ! _harness_alive "$_harness_pid"; then
+		_harness_pid=
+		_harness_die "dovecot exited right after starting"
 	fi
 }
 
