@@ -71,6 +71,10 @@ reader_at()
 		    "${cols}x${rows}: index above the pager"
 		assert_contains "$(tui_screen)" "Archive" \
 		    "${cols}x${rows}: folder pane"
+		assert_contains "$(screen_line 2)" "INBOX" \
+		    "${cols}x${rows}: folder pane, first row"
+		assert_contains "$(screen_line 2)" "│" \
+		    "${cols}x${rows}: folder pane border"
 	fi
 
 	# Change folder, completing the name with Tab.

@@ -159,6 +159,7 @@ struct ui {
 	struct pane_pager pg;
 	struct ui_prompt pr;
 	int cursor_x;		/* where the prompt's cursor is, -1: hidden */
+	int utf8;		/* the locale's charset is UTF-8 */
 };
 
 /* ui.c */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -529,8 +530,13 @@ ui_draw(struct ui *ui)
 		status_draw_header(ui);
 	if ((ui->dirty & DIRTY_FOLDERS) && l->folders.w > 0) {
 		folders_draw(ui);
+		/*
+		 * The border is U+2502 itself rather than ACS_VLINE: the
+		 * alternate character set is not honoured by every terminal
+		 * in UTF-8 mode.
+		 */
 		for (y = l->folders.y; y < l->folders.y + l->folders.h; y++)
-			mvaddch(y, l->sep_x, ACS_VLINE);
+			mvaddstr(y, l->sep_x, ui->utf8 ? "\u2502" : "|");
 	}
 	if ((ui->dirty & DIRTY_INDEX) && l->index.w > 0 && l->index.h > 0)
 		index_draw(ui);
@@ -597,6 +603,8 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	ui.pg.msg_id = -1;
 	ui.pg.requested = -1;
 	ui.cursor_x = -1;
+	ui.utf8 = strcasecmp(nl_langinfo(CODESET), "UTF-8") == 0 ||
+	    strcasecmp(nl_langinfo(CODESET), "utf8") == 0;
 	for (i = 0; i < n; i++) {
 		ui.as[i].state = accts[i].account != NULL ?
 		    account_state(accts[i].account) : ACCOUNT_OFFLINE;
