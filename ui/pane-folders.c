@@ -228,7 +228,7 @@ folders_draw(struct ui *ui)
 		f = folders_row_folder(ui, idx);
 		if (f == NULL) {
 			clean = text_sanitize_dup(
-			    ui->accts[fp->rows[idx].acct].cfg->name, 0);
+			    ui_account_name(ui, fp->rows[idx].acct), 0);
 			text_fit(&line, clean, r->w, 1);
 			free(clean);
 			attr = A_BOLD | A_UNDERLINE;

@@ -193,6 +193,20 @@ index_date(char *buf, size_t len, int64_t date, const struct tm *today)
 		strftime(buf, len, "%Y-%m-%d", &tm);
 }
 
+/* What an empty index says. */
+static const char *
+index_empty(struct ui *ui)
+{
+	const struct ui_acct *as = &ui->as[ui->cur];
+	struct account *a = ui_account(ui, ui->cur);
+
+	if (ui->folder_id >= 0)
+		return _("(no messages)");
+	if (a != NULL && as->nfolders == 0 && as->state != ACCOUNT_FAILED)
+		return _("(waiting for the folder list)");
+	return _("(no such folder)");
+}
+
 /* Append one column: S sanitised and fitted to COLS, then a space. */
 static void
 index_column(struct strbuf *line, const char *s, int cols)
@@ -239,9 +253,7 @@ index_draw(struct ui *ui)
 		if (idx >= ix->n || st == NULL ||
 		    store_msg_get(st, ix->ids[idx], &m) != 0) {
 			ui_put(r->y + i, r->x, r->w,
-			    idx == 0 && ix->n == 0 && i == 0 ?
-			    (ui->folder_id < 0 ? _("(no folder)") :
-			    _("(no messages)")) : "", 0);
+			    ix->n == 0 && i == 0 ? index_empty(ui) : "", 0);
 			continue;
 		}
 		k = 0;

@@ -111,7 +111,7 @@ status_draw(struct ui *ui)
 		fname = f->display != NULL ? f->display : f->name;
 	else
 		fname = ui->folder_want != NULL ? ui->folder_want : "INBOX";
-	clean = text_sanitize_dup(ui->accts[ui->cur].cfg->name, 0);
+	clean = text_sanitize_dup(ui_account_name(ui, ui->cur), 0);
 	strbuf_addstr(&sb, clean);
 	free(clean);
 	strbuf_addch(&sb, ':');

@@ -181,6 +181,8 @@ void ui_message(struct ui *ui, const char *fmt, ...)
 void ui_put(int y, int x, int w, const char *s, int attr);
 /* A monotonic clock in milliseconds. */
 int64_t ui_now_ms(void);
+/* The name of account ACCT (not sanitised; never NULL). */
+const char *ui_account_name(struct ui *ui, size_t acct);
 /* The store and the account (NULL when offline) of account ACCT. */
 struct store *ui_store(struct ui *ui, size_t acct);
 struct account *ui_account(struct ui *ui, size_t acct);

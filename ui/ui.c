@@ -134,6 +134,15 @@ ui_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+const char *
+ui_account_name(struct ui *ui, size_t acct)
+{
+	if (acct >= ui->naccts || ui->accts[acct].cfg == NULL ||
+	    ui->accts[acct].cfg->name == NULL)
+		return "";
+	return ui->accts[acct].cfg->name;
+}
+
 struct store *
 ui_store(struct ui *ui, size_t acct)
 {
@@ -191,11 +200,9 @@ ui_relayout(struct ui *ui)
 		lines = 0;
 	if (cols < 0)
 		cols = 0;
+	/* Crossing the threshold resets the folder pane to its default. */
 	if (wide != ui->wide) {
-		if (ui->wide == -1 || wide || !ui->show_folders)
-			ui->show_folders = wide;
-		else
-			ui->show_folders = 0;
+		ui->show_folders = wide;
 		if (wide)
 			ui->pager_open = 0;
 		else if (ui->wide != -1 && ui->focus == PANE_PAGER)
@@ -440,7 +447,7 @@ ui_event(struct ui *ui, struct account_event *ev)
 		break;
 	case EV_ERROR:
 		if (ui->naccts > 1)
-			ui_message(ui, "%s: %s", ui->accts[i].cfg->name,
+			ui_message(ui, "%s: %s", ui_account_name(ui, i),
 			    ev->text != NULL ? ev->text : _("error"));
 		else
 			ui_message(ui, "%s",
