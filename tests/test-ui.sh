@@ -23,7 +23,8 @@ status_file=$HARNESS_DIR/tui-status
 start_tern()
 {
 	rm -f "$status_file"
-	tui_start "$1" "$2" sh -c '"$1"; echo "$?" >"$2.tmp"; mv "$2.tmp" "$2"' \
+	tui_start "$1" "$2" \
+	    sh -c '"$1"; echo "$?" >"$2.tmp"; mv "$2.tmp" "$2"' \
 	    sh "$TERN" "$status_file"
 }
 

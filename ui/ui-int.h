@@ -148,8 +148,8 @@ struct ui {
 	int help;		/* the help screen is up */
 	size_t help_top;
 	unsigned int dirty;
-	int quit;		/* 1: leave the loop; EXIT status in quit_status */
-	int quit_status;
+	int quit;		/* leave the loop */
+	int quit_status;	/* and return this */
 
 	char *transient;	/* a message on the status line, sanitised */
 	time_t transient_until;
