@@ -36,8 +36,11 @@
 #     order; skipped silently if the folder is absent) goes into alice's
 #     subscribed folder "Corpus". bob has only the empty special folders.
 #     Returns once all four ports answer (fails with the log after 10 s).
-#     Takes about 1 s for 50 messages, 2 s for 2,000, 10-18 s for 100,000
-#     (mostly creating the files; set TMPDIR=/dev/shm to go faster).
+#     HARNESS_DIR goes under $HARNESS_TMPDIR, else $TMPDIR, else /dev/shm
+#     when it is writable with room to spare, else /tmp (set
+#     HARNESS_TMPDIR=/tmp to measure on a disk). Start-up takes about 0.4 s
+#     for 50 or 2,000 messages and 3 s for 100,000 on /dev/shm; on this
+#     machine's /tmp 0.4 s, 2 s and 9-18 s.
 #     Exports:
 #       HARNESS_DIR         the private directory (removed at stop unless
 #                           HARNESS_KEEP=1)
@@ -243,6 +246,30 @@ _harness_certs()
 	    HARNESS_CERT_SHA256
 }
 
+# Where HARNESS_DIR goes: $HARNESS_TMPDIR, else $TMPDIR, else /dev/shm if
+# it is a writable tmpfs with room for N messages (creating many small files
+# there is 4-10 times faster than on the disk), else /tmp.
+_harness_tmpdir()
+{
+	local avail
+	if [ -n "${HARNESS_TMPDIR:-}" ]; then
+		echo "$HARNESS_TMPDIR"
+		return
+	fi
+	if [ -n "${TMPDIR:-}" ]; then
+		echo "$TMPDIR"
+		return
+	fi
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		avail=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
+		if [ -n "$avail" ] && [ "$avail" -gt $(($1 * 8 + 262144)) ]; then
+			echo /dev/shm
+			return
+		fi
+	fi
+	echo /tmp
+}
+
 # Who runs what: sets _harness_{internal,login,mail}_{user,...}.
 _harness_identity()
 {
@@ -444,7 +471,7 @@ harness_start()
 		at_exit _harness_on_exit
 		_harness_hooked=1
 	fi
-	HARNESS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tern-harness.XXXXXX")
+	HARNESS_DIR=$(mktemp -d "$(_harness_tmpdir "$n")/tern-harness.XXXXXX")
 	export HARNESS_DIR
 	# dovecot's unprivileged processes must be able to traverse it.
 	chmod 755 "$HARNESS_DIR"
