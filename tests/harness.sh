@@ -59,6 +59,7 @@
 #       HARNESS_PASS        alice-secret-1 (or what -u alice:... set)
 #       HARNESS_N           N
 #       HARNESS_LOG         dovecot's log file
+#       HARNESS_PID         dovecot's master PID
 #       HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME  fresh, empty, under HARNESS_DIR
 #
 # harness_config [imaps|imap|pop3s|pop3] [LINE]...
@@ -542,6 +543,8 @@ harness_start()
 		_harness_die "dovecot wrote no master.pid"
 	fi
 	_harness_pid=$(cat "$HARNESS_DIR/run/master.pid")
+	HARNESS_PID=$_harness_pid
+	export HARNESS_PID
 	if ! wait_until 10 _harness_ready; then
 		_harness_die "dovecot's ports did not answer within 10 s"
 	fi

@@ -13,6 +13,10 @@
 #                                 returns 1 on timeout (does not fail)
 #
 # Environment
+#   TERN_TEST_TIMEOUT             seconds after which the script is failed
+#                                 (its children and then itself get SIGTERM,
+#                                 so exit hooks still clean up); default
+#                                 600, 0 disables (tools/demo does)
 #   TERN_PYTHON                   the python3 to run helper scripts with
 #                                 (/usr/bin/python3 if present; exported)
 #
@@ -149,11 +153,54 @@ _lib_on_exit()
 	return "$LIB_EXIT_STATUS"
 }
 
+# --- watchdog --------------------------------------------------------------
+
+# A hung test must fail, and clean up, rather than stall `make check`: after
+# TERN_TEST_TIMEOUT seconds (default 600; 0 disables) the script's children
+# and then the script get SIGTERM, which runs the exit hooks.
+_lib_watchdog_pid=
+
+_lib_watchdog_start()
+{
+	local secs=${TERN_TEST_TIMEOUT:-600} parent=$$
+	case $secs in
+	'' | 0 | *[!0-9]*) return 0 ;;
+	esac
+	(
+		sleep "$secs" &
+		spid=$!
+		trap 'kill "$spid" 2>/dev/null; exit 0' TERM
+		wait "$spid" || exit 0
+		printf 'FAIL: timed out after %ss (TERN_TEST_TIMEOUT)\n' \
+		    "$secs" >&2
+		for pid in $(ps -o pid= --ppid "$parent" 2>/dev/null); do
+			if [ "$pid" != "$BASHPID" ]; then
+				kill -TERM "$pid" 2>/dev/null
+			fi
+		done
+		kill -TERM "$parent" 2>/dev/null
+		exit 0
+	) &
+	_lib_watchdog_pid=$!
+	at_exit '_lib_watchdog_stop'
+}
+
+_lib_watchdog_stop()
+{
+	if [ -n "$_lib_watchdog_pid" ]; then
+		kill -TERM "$_lib_watchdog_pid" 2>/dev/null
+		wait "$_lib_watchdog_pid" 2>/dev/null
+		_lib_watchdog_pid=
+	fi
+	return 0
+}
+
 trap _lib_on_exit EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
+_lib_watchdog_start
 
 # --- fake server ---------------------------------------------------------
 
