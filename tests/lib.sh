@@ -28,6 +28,8 @@
 #                                 at_exit, never `trap ... EXIT`.
 #   LIB_EXIT_STATUS               the status the script is exiting with, for
 #                                 hooks that only act on failure
+#   Never use a bare `wait`: the watchdog is a background job too; wait for
+#   your own PIDs.
 #
 # Fake server (tests/fake-server.py; one at a time, killed on exit)
 #   fake_start SCENARIO [OPTION]...  start it on 127.0.0.1 and wait for its
@@ -42,7 +44,9 @@
 #                                 detached COLSxROWS session of a private
 #                                 server (tmux -L <unique> -f /dev/null) with
 #                                 TERM=xterm-256color LANG=LC_ALL=C.UTF-8;
-#                                 remain-on-exit is on, and everything CMD
+#                                 remain-on-exit is on (with no "Pane is
+#                                 dead" line, so the last screen stays as
+#                                 CMD left it), and everything CMD
 #                                 writes to the terminal is copied to a file
 #                                 (pipe-pane, set up before CMD starts)
 #   tui_keys KEYS...              tmux send-keys (tmux key names: Enter, Escape,
@@ -280,6 +284,7 @@ tui_start()
 	_tui_tmux new-session -d -s tui -x "$cols" -y "$rows" \
 	    "exec sleep 2147483647" \; \
 	    set-option -g remain-on-exit on \; \
+	    set-option -g remain-on-exit-format '' \; \
 	    set-option -g status off \; \
 	    pipe-pane -o -t tui "exec cat >>'$_TUI_DIR/raw'" \; \
 	    respawn-pane -k -t tui \
