@@ -14,7 +14,7 @@ db=$XDG_CACHE_HOME/tern/test.db
 server_state()
 {
 	harness_doveadm fetch -u "$HARNESS_USER" 'uid flags hdr.subject' \
-	    mailbox INBOX | python3 -c '
+	    mailbox INBOX | "$TERN_PYTHON" -c '
 import sys
 bits = {"\\Seen": 1, "\\Answered": 2, "\\Flagged": 4, "\\Deleted": 8,
         "\\Draft": 16}

@@ -82,35 +82,19 @@ expect_refused "STARTTLS, system store only" "untrusted issuer"
 write_conf "imap://127.0.0.1:$HARNESS_IMAP_PORT" "tls_ca_file = $HARNESS_CA"
 expect_refused "STARTTLS, wrong host name" "name mismatch"
 
-# start_fake SCENARIO: a fake server; sets fake_port and fake_log.
-start_fake()
-{
-	fake_log=$HARNESS_DIR/fake-$1.log
-	rm -f "$HARNESS_DIR/fake.port" "$fake_log"
-	python3 "$TERN_SRCDIR/tests/fake-server.py" \
-	    --port-file "$HARNESS_DIR/fake.port" --log "$fake_log" "$1" &
-	fake_pid=$!
-	at_exit "kill $fake_pid 2>/dev/null || true"
-	wait_until 10 test -s "$HARNESS_DIR/fake.port" ||
-		fail "fake server $1 did not start"
-	fake_port=$(cat "$HARNESS_DIR/fake.port")
-}
-
-start_fake imap-no-starttls
-write_conf "imap://localhost:$fake_port" "tls_ca_file = $HARNESS_CA"
+fake_start imap-no-starttls
+write_conf "imap://localhost:$FAKE_PORT" "tls_ca_file = $HARNESS_CA"
 expect_refused "STARTTLS not offered" "STARTTLS"
-kill "$fake_pid" 2>/dev/null || true
-wait "$fake_pid" 2>/dev/null || true
-if grep -qi "LOGIN\|AUTHENTICATE" "$fake_log"; then
+if grep -qi "LOGIN\|AUTHENTICATE" "$FAKE_LOG"; then
 	fail "credentials were sent to a server without STARTTLS"
 fi
+fake_stop
 
-start_fake imap-starttls-inject
-write_conf "imap://localhost:$fake_port" "tls_ca_file = $HARNESS_CA"
+fake_start imap-starttls-inject
+write_conf "imap://localhost:$FAKE_PORT" "tls_ca_file = $HARNESS_CA"
 expect_refused "bytes injected after STARTTLS" "STARTTLS"
-kill "$fake_pid" 2>/dev/null || true
-wait "$fake_pid" 2>/dev/null || true
-if grep -qi "LOGIN\|AUTHENTICATE" "$fake_log"; then
+if grep -qi "LOGIN\|AUTHENTICATE" "$FAKE_LOG"; then
 	fail "credentials were sent after an injected STARTTLS answer"
 fi
+fake_stop
 echo "ok"
