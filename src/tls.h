@@ -58,4 +58,11 @@ void tls_cancel(struct _mailstream *stream);
 /* Nonzero if STREAM runs over TLS. */
 int tls_is_secure(struct _mailstream *stream);
 
+/*
+ * Nonzero if bytes of STREAM already wait to be read, in libetpan's buffer
+ * or decrypted inside TLS, where a poll() on the socket would not see them
+ * (check before waiting in IDLE).
+ */
+int tls_pending(struct _mailstream *stream);
+
 #endif
