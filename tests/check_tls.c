@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -44,6 +45,17 @@ static char *
 path_in(const char *name)
 {
 	return xasprintf("%s/%s", tmpdir, name);
+}
+
+static void remove_tmpdir(void);
+
+/* Give up on setting up the suite: a hard error, not a test failure. */
+static void
+die(const char *what)
+{
+	fprintf(stderr, "check_tls: %s\n", what);
+	remove_tmpdir();
+	exit(99);
 }
 
 static long long
@@ -95,10 +107,8 @@ write_file(const char *name, const char *text)
 	char *p = path_in(name);
 	FILE *f = fopen(p, "w");
 
-	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
-		fprintf(stderr, "cannot write %s\n", p);
-		exit(99);
-	}
+	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0)
+		die("cannot write a file in the temporary folder");
 	free(p);
 }
 
@@ -108,11 +118,11 @@ must_run(const char *const argv[])
 	if (run(argv, NULL) != 0) {
 		fprintf(stderr, "failed: %s %s %s\n", argv[0], argv[1],
 		    argv[2] != NULL ? argv[2] : "");
-		exit(99);
+		die("cannot make the test certificates");
 	}
 }
 
-/* Make the CAs and certificates; exits 99 if that fails. */
+/* Make the CAs and certificates; dies if that fails. */
 static void
 make_certs(void)
 {
@@ -183,15 +193,13 @@ make_certs(void)
 
 	fpout = path_in("fingerprint.txt");
 	if (run(fp, fpout) != 0 || (f = fopen(fpout, "r")) == NULL ||
-	    fgets(line, sizeof line, f) == NULL) {
-		fprintf(stderr, "cannot get the fingerprint\n");
-		exit(99);
-	}
+	    fgets(line, sizeof line, f) == NULL)
+		die("cannot get the fingerprint");
 	fclose(f);
 	free(fpout);
 	/* "sha256 Fingerprint=19:22:..." (older: "SHA256 Fingerprint=") */
 	if ((p = strchr(line, '=')) == NULL)
-		exit(99);
+		die("cannot parse the fingerprint");
 	p++;
 	p[strcspn(p, "\r\n")] = '\0';
 	snprintf(good_pin_text, sizeof good_pin_text, "sha256:%s", p);
@@ -202,7 +210,7 @@ make_certs(void)
 			p++;
 	}
 	if (n != 32)
-		exit(99);
+		die("cannot parse the fingerprint");
 
 	snprintf(ca_pem, sizeof ca_pem, "%s/ca.pem", tmpdir);
 	snprintf(good_key, sizeof good_key, "%s/server.key", tmpdir);
@@ -521,6 +529,7 @@ static void *
 peer_main(void *arg)
 {
 	struct peer *p = arg;
+	char scratch[4096];
 	ssize_t n;
 	int fd;
 
@@ -529,10 +538,14 @@ peer_main(void *arg)
 		return NULL;
 	if (p->greeting != NULL)
 		send(fd, p->greeting, strlen(p->greeting), MSG_NOSIGNAL);
-	while (p->len < sizeof p->got - 1) {
-		n = recv(fd, p->got + p->len, sizeof p->got - 1 - p->len, 0);
+	/* Keep what fits; read the rest too, so close() sends no RST. */
+	for (;;) {
+		n = recv(fd, scratch, sizeof scratch, 0);
 		if (n <= 0)
 			break;
+		if ((size_t)n > sizeof p->got - 1 - p->len)
+			n = (ssize_t)(sizeof p->got - 1 - p->len);
+		memcpy(p->got + p->len, scratch, (size_t)n);
 		p->len += (size_t)n;
 	}
 	p->got[p->len] = '\0';
@@ -815,6 +828,33 @@ START_TEST(test_pending)
 }
 END_TEST
 
+/* A peer that does not speak TLS (row 0) or says nothing (row 1). */
+START_TEST(test_handshake_fails)
+{
+	static const char *const want[] = {
+		"TLS handshake with \"127.0.0.1\" failed: ",
+		"TLS handshake with \"127.0.0.1\" timed out",
+	};
+	struct peer p;
+	struct tls_options opt;
+	mailstream *s = NULL;
+	char *err = NULL;
+	enum tls_status st;
+
+	peer_start(&p, _i == 0 ? "* OK plain text here\r\n" : NULL);
+	options(&opt, "127.0.0.1", ca_pem, NULL);
+	opt.timeout_sec = 1;
+	st = tls_connect("127.0.0.1", p.port, &opt, 1, &s, &err);
+	ck_assert_msg(st == (_i == 0 ? TLS_ERR_PROTOCOL : TLS_ERR_NET),
+	    "row %d: status %d (%s)", _i, st, err);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strncmp(err, want[_i], strlen(want[_i])) == 0,
+	    "row %d: %s", _i, err);
+	free(err);
+	peer_join(&p);
+}
+END_TEST
+
 static Suite *
 tls_suite(void)
 {
@@ -835,15 +875,37 @@ tls_suite(void)
 	tcase_add_loop_test(tc, test_starttls, 0, 2);
 	tcase_add_test(tc, test_starttls_refused_cert);
 	tcase_add_test(tc, test_pending);
+	tcase_add_loop_test(tc, test_handshake_fails, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
+}
+
+/* Remove tmpdir and the files in it (it holds no folders). */
+static void
+remove_tmpdir(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	char *p;
+
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 ||
+			    strcmp(e->d_name, "..") == 0)
+				continue;
+			p = path_in(e->d_name);
+			unlink(p);
+			free(p);
+		}
+		closedir(d);
+	}
+	rmdir(tmpdir);
 }
 
 int
 main(void)
 {
 	static const char *const version[] = { "openssl", "version", NULL };
-	static const char *const rm[] = { "rm", "-rf", tmpdir, NULL };
 	SRunner *sr;
 	int failed;
 
@@ -853,7 +915,7 @@ main(void)
 	}
 	if (run(version, NULL) != 0) {
 		printf("SKIP: no openssl command\n");
-		run(rm, NULL);
+		remove_tmpdir();
 		return 77;
 	}
 	tls_global_init();
@@ -863,6 +925,6 @@ main(void)
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	run(rm, NULL);
+	remove_tmpdir();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
