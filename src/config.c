@@ -15,7 +15,6 @@
  */
 #include "autoconfig.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -23,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -139,10 +139,29 @@ config_error(struct config_parse *p, int line, const char *fmt, ...)
 	p->err_line = line;
 }
 
+/* Character classes, in ASCII whatever the locale says. */
 static int
 is_blank(int c)
 {
 	return c == ' ' || c == '\t';
+}
+
+static int
+is_control(int c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+static int
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+is_alnum(int c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 /* Trim blanks at both ends of the LEN bytes at S; return the new length. */
@@ -185,12 +204,13 @@ config_reader(char *str, int num, void *arg)
 	len = (size_t)(end - line);
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	if (p->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+	if (p->lineno == 1 && len >= 3 &&
+	    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
 		line += 3;
 		len -= 3;
 	}
 	for (i = 0; i < len; i++) {
-		if ((iscntrl((unsigned char)line[i]) && line[i] != '\t')) {
+		if (is_control((unsigned char)line[i]) && line[i] != '\t') {
 			config_error(p, p->lineno,
 			    _("control character in the line"));
 			p->stopped = 1;
@@ -322,7 +342,8 @@ config_section_begin(struct config_parse *p, const char *name, int line)
 	if (wlen == 2 && strncmp(s, "ui", 2) == 0 && wlen == len) {
 		if (p->ui_line != 0) {
 			config_error(p, line,
-			    _("section \"%s\" appears twice (first on line %d)"),
+			    _("section \"%s\" appears twice (first on line "
+			    "%d)"),
 			    "ui", p->ui_line);
 			return;
 		}
@@ -447,9 +468,10 @@ parse_number(struct config_parse *p, int line, const char *key,
 	long v = 0;
 
 	for (s = value; *s != '\0'; s++) {
-		if (!isdigit((unsigned char)*s)) {
+		if (!is_digit((unsigned char)*s)) {
 			config_error(p, line,
-			    _("key \"%s\": \"%s\" is not a non-negative number"),
+			    _("key \"%s\": \"%s\" is not a non-negative "
+			    "number"),
 			    key, value);
 			return -1;
 		}
@@ -564,8 +586,14 @@ config_account_url(struct config_parse *p, int k, const char *key,
 		return -1;
 	}
 	if (u.proto != want) {
-		config_error(p, line, _("key \"%s\": \"%s\" is not %s URL"),
-		    key, value, want == PROTO_IMAP ? _("an IMAP") : _("a POP3"));
+		if (want == PROTO_IMAP)
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not an IMAP URL"), key,
+			    value);
+		else
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not a POP3 URL"), key,
+			    value);
 		url_parts_release(&u);
 		return -1;
 	}
@@ -675,6 +703,11 @@ config_handler(void *arg, const char *section, const char *name,
 
 	if (p->err != NULL)
 		return 1;
+	/* Builds that call at each new section, or allow a bare name. */
+	if (name == NULL)
+		return 1;
+	if (value == NULL)
+		return 0;
 	if (value[0] == CONFIG_LONG_VALUE) {
 		idx = (size_t)strtoul(value + 1, &end, 10);
 		if (*end != '\0' || idx >= p->nlongv)
@@ -834,7 +867,7 @@ url_decode(const char *s, size_t len, char **out)
 			c = hi << 4 | lo;
 			i += 2;
 		}
-		if (c < 0x20 || c == 0x7f)
+		if (is_control(c))
 			goto bad;
 		strbuf_addch(&sb, c);
 	}
@@ -858,7 +891,7 @@ url_parts_release(struct url_parts *u)
 static int
 host_char_ok(int c, int bracketed)
 {
-	if (isalnum(c) || c == '-' || c == '.' || c == '_')
+	if (is_alnum(c) || c == '-' || c == '.' || c == '_')
 		return 1;
 	return bracketed && (c == ':' || c == '%');
 }
@@ -980,7 +1013,7 @@ url_parse(const char *url, struct url_parts *u, char **err)
 			goto bad_port;
 		port = 0;
 		for (c++; c < auth_end; c++) {
-			if (!isdigit((unsigned char)*c))
+			if (!is_digit((unsigned char)*c))
 				goto bad_port;
 			port = port * 10 + (*c - '0');
 			if (port > 65535)

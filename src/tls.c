@@ -293,7 +293,7 @@ tls_low_close(mailstream_low *low)
 	if (c->fd == -1)
 		return 0;
 	if (c->ssl != NULL && !mailstream_cancel_cancelled(c->cancel)) {
-		/* One non-blocking attempt to say goodbye; errors do not count. */
+		/* One non-blocking try to say goodbye; errors do not count. */
 		ERR_clear_error();
 		SSL_shutdown(c->ssl);
 		ERR_clear_error();

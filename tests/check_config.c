@@ -308,9 +308,11 @@ static const struct err_row err_rows[] = {
 	{ ACC "cache =\n",
 	  "config:4: key \"cache\" has no value" },
 	{ ACC "cache\n",
-	  "config:4: syntax error (expected \"key = value\" or \"[section]\")" },
+	  "config:4: syntax error (expected \"key = value\" or "
+	  "\"[section]\")" },
 	{ ACC "[account b\n",
-	  "config:4: syntax error (expected \"key = value\" or \"[section]\")" },
+	  "config:4: syntax error (expected \"key = value\" or "
+	  "\"[section]\")" },
 	{ ACC "cache = \001\n",
 	  "config:4: control character in the line" },
 	{ "[account a]\nimap = ftp://h\nuser = u\n",

@@ -219,8 +219,8 @@ make_certs(void)
 /* A running `openssl s_server`. */
 struct server {
 	pid_t pid;
-	int in;			/* its stdin: what we write reaches the client */
-	int out;		/* its stdout: what the client sent, and chatter */
+	int in;			/* its stdin, to the client */
+	int out;		/* its stdout: from the client, and chatter */
 	int port;
 };
 
