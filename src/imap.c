@@ -1065,7 +1065,8 @@ imap_sync_folder(void *b, const char *name, char **err)
 		status = BACKEND_ERR_LOCAL;
 		goto out;
 	}
-	if (im->hooks.progress != NULL)
+	/* Batches reported their progress; otherwise report the end. */
+	if (nmissing == 0 && im->hooks.progress != NULL)
 		im->hooks.progress(im->hooks.arg, f.id, (long)nsrv,
 		    (long)nsrv);
 out:
