@@ -1114,6 +1114,8 @@ imap_fetch_body(void *b, int64_t msg_id, char **err)
 	clist *result = NULL;
 	clistiter *it, *jt;
 	enum backend_status status;
+	struct mime_message mm;
+	const char *raw;
 	uint32_t uid = 0;
 	int r, found = 0;
 
@@ -1154,8 +1156,13 @@ imap_fetch_body(void *b, int64_t msg_id, char **err)
 		if (got != uid || sec == NULL)
 			continue;
 		found = 1;
-		if (store_body_put(im->st, msg_id, sec->sec_body_part != NULL ?
-		    sec->sec_body_part : "", sec->sec_length) != 0) {
+		raw = sec->sec_body_part != NULL ? sec->sec_body_part : "";
+		/* The decoded text feeds full-text search. */
+		mime_message_parse(raw, sec->sec_length, &mm);
+		r = store_body_put(im->st, msg_id, raw, sec->sec_length,
+		    mm.text);
+		mime_message_release(&mm);
+		if (r != 0) {
 			*err = xasprintf(_("cannot save the message: %s"),
 			    store_errmsg(im->st));
 			status = BACKEND_ERR_LOCAL;

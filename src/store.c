@@ -20,7 +20,7 @@
 #include "xmalloc.h"
 
 /* The schema version this code writes; older files are migrated. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store {
 	sqlite3 *db;
@@ -68,6 +68,40 @@ static const char *store_migrations[] = {
 	" uid INTEGER NOT NULL,"
 	" add_flags INTEGER NOT NULL DEFAULT 0,"
 	" remove_flags INTEGER NOT NULL DEFAULT 0);",
+	/*
+	 * 1 -> 2: what the IMAP work needs: messages kept after a mass
+	 * deletion on the server, attachment marks, the server's counts of
+	 * folders not synced, richer pending operations, and full-text
+	 * search over subjects, addresses and cached text.
+	 */
+	"ALTER TABLE message ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE message ADD COLUMN has_attachment INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE folder ADD COLUMN srv_total INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE folder ADD COLUMN srv_unseen INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE folder ADD COLUMN srv_uidnext INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE pending ADD COLUMN dest TEXT;"
+	"ALTER TABLE pending ADD COLUMN keyword TEXT;"
+	"ALTER TABLE pending ADD COLUMN created INTEGER NOT NULL DEFAULT 0;"
+	"CREATE VIRTUAL TABLE fts USING fts5(subject, addrs, body,"
+	" tokenize = 'trigram case_sensitive 0');"
+	"INSERT INTO fts (rowid, subject, addrs, body) SELECT id,"
+	" coalesce(subject, ''), coalesce(from_name, '') || ' ' ||"
+	" coalesce(from_addr, '') || ' ' || coalesce(to_addrs, '') || ' ' ||"
+	" coalesce(cc_addrs, ''), '' FROM message;"
+	"CREATE TRIGGER message_fts_insert AFTER INSERT ON message BEGIN"
+	" INSERT INTO fts (rowid, subject, addrs, body) VALUES (new.id,"
+	" coalesce(new.subject, ''), coalesce(new.from_name, '') || ' ' ||"
+	" coalesce(new.from_addr, '') || ' ' || coalesce(new.to_addrs, '') ||"
+	" ' ' || coalesce(new.cc_addrs, ''), ''); END;"
+	"CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN"
+	" DELETE FROM fts WHERE rowid = old.id; END;"
+	"CREATE TRIGGER message_fts_update AFTER UPDATE OF subject, from_name,"
+	" from_addr, to_addrs, cc_addrs ON message BEGIN"
+	" UPDATE fts SET subject = coalesce(new.subject, ''),"
+	" addrs = coalesce(new.from_name, '') || ' ' ||"
+	" coalesce(new.from_addr, '') || ' ' || coalesce(new.to_addrs, '') ||"
+	" ' ' || coalesce(new.cc_addrs, '') WHERE rowid = new.id; END;",
 };
 
 #define NMIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])
@@ -794,7 +828,8 @@ store_msg_get(struct store *st, int64_t id, struct store_msg *m_r)
 /* Bodies. */
 
 int
-store_body_put(struct store *st, int64_t msg_id, const char *raw, size_t len)
+store_body_put(struct store *st, int64_t msg_id, const char *raw, size_t len,
+    const char *text)
 {
 	sqlite3_stmt *stmt;
 	int r;
@@ -813,6 +848,18 @@ store_body_put(struct store *st, int64_t msg_id, const char *raw, size_t len)
 	    store_exec_id(st, "UPDATE message SET has_body = 1 WHERE id = ?1",
 	    msg_id) != 0)
 		goto fail;
+	if (text != NULL) {
+		stmt = store_prepare(st, "UPDATE fts SET body = ?2"
+		    " WHERE rowid = ?1");
+		if (stmt == NULL)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, msg_id);
+		sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
+		r = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (r != SQLITE_DONE)
+			goto fail;
+	}
 	return store_commit(st);
 fail:
 	store_rollback(st);

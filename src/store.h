@@ -155,9 +155,12 @@ int store_msg_ids(struct store *st, int64_t folder_id, int sort, int reverse,
 int store_msg_get(struct store *st, int64_t id, struct store_msg *m_r);
 void store_msg_release(struct store_msg *m);
 
-/* Bodies (raw RFC 5322 bytes). */
+/*
+ * Bodies (raw RFC 5322 bytes). TEXT, when not NULL, is the message's
+ * decoded text (UTF-8) for full-text search.
+ */
 int store_body_put(struct store *st, int64_t msg_id, const char *raw,
-    size_t len);
+    size_t len, const char *text);
 /* The body of MSG_ID in *RAW_R (free() it): 0 found, 1 not cached, -1 error. */
 int store_body_get(struct store *st, int64_t msg_id, char **raw_r,
     size_t *len_r);

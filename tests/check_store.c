@@ -215,7 +215,8 @@ START_TEST(test_bodies_and_pending)
 	ck_assert_int_eq(store_folder_get(st, "INBOX", &f), 0);
 	ck_assert_int_eq(store_msg_ids(st, f.id, 0, 0, &ids, &n), 0);
 	ck_assert_int_eq(store_body_get(st, ids[0], &got, &len), 1);
-	ck_assert_int_eq(store_body_put(st, ids[0], raw, sizeof raw - 1), 0);
+	ck_assert_int_eq(store_body_put(st, ids[0], raw, sizeof raw - 1,
+	    "body with words"), 0);
 
 	/* A second handle (the UI's) sees what the first wrote. */
 	path = store_path("bodies", &err);
