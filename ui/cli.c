@@ -79,6 +79,7 @@ cli_load(const struct cli_options *opt, const char *target,
 		*acc_r = cfg->accounts[0];
 		*folder_r = xstrdup(cfg->accounts[0]->folder);
 		*cfg_r = cfg;
+		cfg = NULL;
 		rc = 0;
 		goto out;
 	}
