@@ -29,6 +29,11 @@ enum account_event_kind {
 	EV_BODY,		/* msg_id: the body is now cached */
 	EV_ERROR,		/* text: something failed (shown, not fatal) */
 	EV_DONE,		/* a one-shot run finished; n is 0 ok, 1 failed */
+	EV_NEWMAIL,		/* folder_id: n new messages arrived */
+	EV_GONE,		/* folder_id: n of total messages vanished on
+				 * the server at once; they are kept, marked
+				 * gone, until account_resolve_gone() */
+	EV_NOTICE,		/* text: something worth saying, not an error */
 };
 
 struct account_event {
@@ -86,5 +91,16 @@ void account_fetch_body(struct account *a, int64_t msg_id);
 void account_push_pending(struct account *a);
 /* Sync the folder list and the open folder now. */
 void account_sync_now(struct account *a);
+/* Folder operations on the server (names in UTF-8, as the user typed). */
+void account_folder_create(struct account *a, const char *name);
+void account_folder_rename(struct account *a, const char *from,
+    const char *to);
+void account_folder_delete(struct account *a, const char *name);
+void account_folder_subscribe(struct account *a, const char *name, int on);
+/*
+ * Answer EV_GONE for FOLDER_ID: with DROP the messages marked gone leave
+ * the cache; otherwise they stay, marked, until the next such question.
+ */
+void account_resolve_gone(struct account *a, int64_t folder_id, int drop);
 
 #endif

@@ -20,7 +20,7 @@
 #include "xmalloc.h"
 
 /* The schema version this code writes; older files are migrated. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store {
 	sqlite3 *db;
@@ -83,6 +83,7 @@ static const char *store_migrations[] = {
 	"ALTER TABLE pending ADD COLUMN dest TEXT;"
 	"ALTER TABLE pending ADD COLUMN keyword TEXT;"
 	"ALTER TABLE pending ADD COLUMN created INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE pending ADD COLUMN started INTEGER NOT NULL DEFAULT 0;"
 	"CREATE VIRTUAL TABLE fts USING fts5(subject, addrs, body,"
 	" tokenize = 'trigram case_sensitive 0');"
 	"INSERT INTO fts (rowid, subject, addrs, body) SELECT id,"
@@ -102,6 +103,29 @@ static const char *store_migrations[] = {
 	" addrs = coalesce(new.from_name, '') || ' ' ||"
 	" coalesce(new.from_addr, '') || ' ' || coalesce(new.to_addrs, '') ||"
 	" ' ' || coalesce(new.cc_addrs, '') WHERE rowid = new.id; END;",
+	/*
+	 * 2 -> 3: POP3 (see the POP3 section below): the UIDL ledger, one
+	 * row per message identity ever downloaded or acted on, and the
+	 * preview list of what waits on the server.
+	 */
+	"CREATE TABLE pop3_uidl ("
+	" uidl TEXT PRIMARY KEY,"
+	" uid INTEGER NOT NULL DEFAULT 0,"
+	" first_seen INTEGER NOT NULL DEFAULT 0,"
+	" size INTEGER NOT NULL DEFAULT 0,"
+	" msg_id INTEGER REFERENCES message(id) ON DELETE SET NULL,"
+	" fetched INTEGER NOT NULL DEFAULT 0,"
+	" local_deleted INTEGER NOT NULL DEFAULT 0,"
+	" server INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX pop3_uidl_by_msg ON pop3_uidl (msg_id);"
+	"CREATE TABLE pop3_preview ("
+	" pos INTEGER PRIMARY KEY,"
+	" uidl TEXT NOT NULL UNIQUE,"
+	" size INTEGER NOT NULL DEFAULT 0,"
+	" date INTEGER NOT NULL DEFAULT 0,"
+	" sender TEXT,"
+	" subject TEXT,"
+	" state INTEGER NOT NULL DEFAULT 0);",
 };
 
 #define NMIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])
@@ -364,7 +388,8 @@ store_rollback(struct store *st)
 
 #define FOLDER_COLUMNS \
 	"id, name, display, delim, role, noselect, subscribed, uidvalidity," \
-	" uidnext, highestmodseq, total, unseen"
+	" uidnext, highestmodseq, total, unseen, srv_total, srv_unseen," \
+	" srv_uidnext"
 
 static void
 store_folder_read(sqlite3_stmt *stmt, struct store_folder *f)
@@ -385,6 +410,9 @@ store_folder_read(sqlite3_stmt *stmt, struct store_folder *f)
 	f->highestmodseq = (uint64_t)sqlite3_column_int64(stmt, 9);
 	f->total = sqlite3_column_int(stmt, 10);
 	f->unseen = sqlite3_column_int(stmt, 11);
+	f->srv_total = sqlite3_column_int(stmt, 12);
+	f->srv_unseen = sqlite3_column_int(stmt, 13);
+	f->srv_uidnext = (uint32_t)sqlite3_column_int64(stmt, 14);
 }
 
 void
@@ -565,6 +593,26 @@ store_exec_id(struct store *st, const char *sql, int64_t id)
 }
 
 int
+store_folder_set_status(struct store *st, int64_t id, int total, int unseen,
+    uint32_t uidnext)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "UPDATE folder SET srv_total = ?2,"
+	    " srv_unseen = ?3, srv_uidnext = ?4 WHERE id = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int(stmt, 2, total);
+	sqlite3_bind_int(stmt, 3, unseen);
+	sqlite3_bind_int64(stmt, 4, uidnext);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
 store_folder_clear(struct store *st, int64_t id)
 {
 	if (store_exec_id(st, "DELETE FROM message WHERE folder_id = ?1",
@@ -588,7 +636,7 @@ store_folder_recount(struct store *st, int64_t id)
 #define MSG_COLUMNS \
 	"id, folder_id, uid, modseq, flags, keywords, date, internaldate," \
 	" size, from_name, from_addr, to_addrs, cc_addrs, subject," \
-	" message_id, in_reply_to, refs, has_body"
+	" message_id, in_reply_to, refs, has_body, gone, has_attachment"
 
 void
 store_msg_release(struct store_msg *m)
@@ -820,6 +868,8 @@ store_msg_get(struct store *st, int64_t id, struct store_msg *m_r)
 		m_r->in_reply_to = store_column_dup(stmt, 15);
 		m_r->references = store_column_dup(stmt, 16);
 		m_r->has_body = sqlite3_column_int(stmt, 17);
+		m_r->gone = sqlite3_column_int(stmt, 18);
+		m_r->has_attachment = sqlite3_column_int(stmt, 19);
 	}
 	sqlite3_finalize(stmt);
 	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
@@ -948,7 +998,8 @@ store_pending_first(struct store *st, struct store_pending *p_r)
 
 	memset(p_r, 0, sizeof *p_r);
 	stmt = store_prepare(st, "SELECT id, kind, folder_id, uid, add_flags,"
-	    " remove_flags FROM pending ORDER BY id LIMIT 1");
+	    " remove_flags, dest, keyword, started FROM pending"
+	    " ORDER BY id LIMIT 1");
 	if (stmt == NULL)
 		return -1;
 	r = sqlite3_step(stmt);
@@ -959,6 +1010,9 @@ store_pending_first(struct store *st, struct store_pending *p_r)
 		p_r->uid = (uint32_t)sqlite3_column_int64(stmt, 3);
 		p_r->add = (unsigned int)sqlite3_column_int(stmt, 4);
 		p_r->remove = (unsigned int)sqlite3_column_int(stmt, 5);
+		p_r->dest = store_column_dup(stmt, 6);
+		p_r->keyword = store_column_dup(stmt, 7);
+		p_r->started = sqlite3_column_int(stmt, 8);
 	}
 	sqlite3_finalize(stmt);
 	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
@@ -968,4 +1022,288 @@ int
 store_pending_done(struct store *st, int64_t id)
 {
 	return store_exec_id(st, "DELETE FROM pending WHERE id = ?1", id);
+}
+
+int
+store_pending_start(struct store *st, int64_t id)
+{
+	return store_exec_id(st, "UPDATE pending SET started = 1 WHERE id = ?1",
+	    id);
+}
+
+void
+store_pending_release(struct store_pending *p)
+{
+	free(p->dest);
+	free(p->keyword);
+	memset(p, 0, sizeof *p);
+}
+
+int
+store_pending_count(struct store *st, int *n_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*n_r = 0;
+	if ((stmt = store_prepare(st, "SELECT count(*) FROM pending")) == NULL)
+		return -1;
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*n_r = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+/*
+ * Queue KIND for message MSG_ID with destination DEST; with REMOVE_LOCAL
+ * the message leaves its folder here at once. One transaction.
+ */
+static int
+store_pending_msg_op(struct store *st, int64_t msg_id, enum pending_kind kind,
+    const char *dest, int remove_local)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if (store_begin(st) != 0)
+		return -1;
+	stmt = store_prepare(st, "INSERT INTO pending (kind, folder_id, uid,"
+	    " dest, created) SELECT ?2, folder_id, uid, ?3, strftime('%s')"
+	    " FROM message WHERE id = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, msg_id);
+	sqlite3_bind_int(stmt, 2, kind);
+	store_bind_text(stmt, 3, dest);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (r != SQLITE_DONE || sqlite3_changes(st->db) != 1)
+		goto fail;
+	if (remove_local) {
+		int64_t folder_id = 0;
+
+		stmt = store_prepare(st,
+		    "SELECT folder_id FROM message WHERE id = ?1");
+		if (stmt == NULL)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, msg_id);
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			folder_id = sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+		if (store_exec_id(st, "DELETE FROM message WHERE id = ?1",
+		    msg_id) != 0 || store_folder_recount(st, folder_id) != 0)
+			goto fail;
+	}
+	return store_commit(st);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+store_pending_move(struct store *st, int64_t msg_id, const char *dest)
+{
+	return store_pending_msg_op(st, msg_id, PENDING_MOVE, dest, 1);
+}
+
+int
+store_pending_copy(struct store *st, int64_t msg_id, const char *dest)
+{
+	return store_pending_msg_op(st, msg_id, PENDING_COPY, dest, 0);
+}
+
+int
+store_pending_expunge(struct store *st, int64_t folder_id, int *n_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*n_r = 0;
+	if (store_begin(st) != 0)
+		return -1;
+	stmt = store_prepare(st, "INSERT INTO pending (kind, folder_id, uid,"
+	    " created) SELECT ?2, folder_id, uid, strftime('%s') FROM message"
+	    " WHERE folder_id = ?1 AND (flags & ?3) != 0 ORDER BY uid");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int(stmt, 2, PENDING_EXPUNGE);
+	sqlite3_bind_int(stmt, 3, MSG_DELETED);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (r != SQLITE_DONE)
+		goto fail;
+	*n_r = sqlite3_changes(st->db);
+	stmt = store_prepare(st, "DELETE FROM message WHERE folder_id = ?1"
+	    " AND (flags & ?2) != 0");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int(stmt, 2, MSG_DELETED);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (r != SQLITE_DONE || store_folder_recount(st, folder_id) != 0)
+		goto fail;
+	return store_commit(st);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+store_folder_count_flag(struct store *st, int64_t folder_id,
+    unsigned int flag, int *n_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*n_r = 0;
+	stmt = store_prepare(st, "SELECT count(*) FROM message"
+	    " WHERE folder_id = ?1 AND (flags & ?2) != 0");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int(stmt, 2, (int)flag);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*n_r = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+/*
+ * POP3: the UIDL ledger and the preview list (see store.h). The ledger's
+ * msg_id follows the message row (ON DELETE SET NULL), but a vanished row
+ * never counts as a deletion by the user: only local_deleted or the
+ * \Deleted flag do, so that no cache accident deletes mail on a server.
+ */
+
+/* The synthetic UID the next downloaded message of FOLDER_ID gets. */
+static int
+store_pop3_next_uid(struct store *st, int64_t folder_id, uint32_t *uid_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "SELECT max(f.uidnext, coalesce((SELECT"
+	    " max(uid) FROM message WHERE folder_id = f.id), 0) + 1)"
+	    " FROM folder f WHERE f.id = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*uid_r = (uint32_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_pop3_put_batch(struct store *st, int64_t folder_id,
+    struct store_pop3_new *batch, size_t n, int64_t now)
+{
+	sqlite3_stmt *msg = NULL, *body = NULL, *fts = NULL, *led = NULL;
+	uint32_t uid;
+	size_t i;
+	int r, rc = -1, began = 0;
+
+	if (n == 0)
+		return 0;
+	/* This commit must reach the disk before any DELE is sent. */
+	if (store_exec(st, "PRAGMA synchronous = FULL") != 0)
+		return -1;
+	if (store_begin(st) != 0)
+		goto out;
+	began = 1;
+	if (store_pop3_next_uid(st, folder_id, &uid) != 0)
+		goto out;
+	msg = store_prepare(st, "INSERT INTO message (folder_id, uid, flags,"
+	    " date, internaldate, size, from_name, from_addr, to_addrs,"
+	    " cc_addrs, subject, message_id, in_reply_to, refs, has_body)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, 1) RETURNING id");
+	body = store_prepare(st, "INSERT OR REPLACE INTO body (message_id,"
+	    " raw) VALUES (?1, ?2)");
+	fts = store_prepare(st, "UPDATE fts SET body = ?2 WHERE rowid = ?1");
+	led = store_prepare(st, "INSERT INTO pop3_uidl (uidl, uid, first_seen,"
+	    " size, msg_id, fetched, local_deleted, server) VALUES (?1, ?2, ?3,"
+	    " ?4, ?5, 1, 0, 0) ON CONFLICT (uidl) DO UPDATE SET uid = ?2,"
+	    " size = ?4, msg_id = ?5, fetched = 1, local_deleted = 0,"
+	    " first_seen = CASE WHEN first_seen > 0 THEN first_seen"
+	    " ELSE ?3 END");
+	if (msg == NULL || body == NULL || fts == NULL || led == NULL)
+		goto out;
+	for (i = 0; i < n; i++, uid++) {
+		struct store_pop3_new *b = &batch[i];
+		const struct store_msg *m = &b->msg;
+
+		sqlite3_reset(msg);
+		sqlite3_bind_int64(msg, 1, folder_id);
+		sqlite3_bind_int64(msg, 2, uid);
+		sqlite3_bind_int(msg, 3, (int)m->flags);
+		sqlite3_bind_int64(msg, 4, m->date);
+		sqlite3_bind_int64(msg, 5, m->internaldate);
+		sqlite3_bind_int64(msg, 6, m->size);
+		store_bind_text(msg, 7, m->from_name);
+		store_bind_text(msg, 8, m->from_addr);
+		store_bind_text(msg, 9, m->to_addrs);
+		store_bind_text(msg, 10, m->cc_addrs);
+		store_bind_text(msg, 11, m->subject);
+		store_bind_text(msg, 12, m->message_id);
+		store_bind_text(msg, 13, m->in_reply_to);
+		store_bind_text(msg, 14, m->references);
+		if (sqlite3_step(msg) != SQLITE_ROW)
+			goto out;
+		b->msg_id = sqlite3_column_int64(msg, 0);
+		b->uid = uid;
+		sqlite3_reset(msg);
+
+		sqlite3_reset(body);
+		sqlite3_bind_int64(body, 1, b->msg_id);
+		sqlite3_bind_blob64(body, 2, b->raw, b->len, SQLITE_STATIC);
+		if (sqlite3_step(body) != SQLITE_DONE)
+			goto out;
+		if (b->text != NULL) {
+			sqlite3_reset(fts);
+			sqlite3_bind_int64(fts, 1, b->msg_id);
+			sqlite3_bind_text(fts, 2, b->text, -1, SQLITE_STATIC);
+			if (sqlite3_step(fts) != SQLITE_DONE)
+				goto out;
+		}
+		sqlite3_reset(led);
+		sqlite3_bind_text(led, 1, b->uidl, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(led, 2, uid);
+		sqlite3_bind_int64(led, 3, now);
+		sqlite3_bind_int64(led, 4, b->size);
+		sqlite3_bind_int64(led, 5, b->msg_id);
+		if (sqlite3_step(led) != SQLITE_DONE)
+			goto out;
+	}
+	{
+		sqlite3_stmt *next;
+
+		next = store_prepare(st, "UPDATE folder SET uidnext = ?2"
+		    " WHERE id = ?1");
+		if (next == NULL)
+			goto out;
+		sqlite3_bind_int64(next, 1, folder_id);
+		sqlite3_bind_int64(next, 2, uid);
+		r = sqlite3_step(next);
+		sqlite3_finalize(next);
+		if (r != SQLITE_DONE)
+			goto out;
+	}
+	if (store_folder_recount(st, folder_id) != 0)
+		goto out;
+	rc = store_commit(st);
+out:
+	sqlite3_finalize(msg);
+	sqlite3_finalize(body);
+	sqlite3_finalize(fts);
+	sqlite3_finalize(led);
+	if (rc != 0 && began)
+		store_rollback(st);
+	store_exec(st, "PRAGMA synchronous = NORMAL");
+	return rc;
 }

@@ -47,6 +47,9 @@ struct store_folder {
 	uint64_t highestmodseq;
 	int total;		/* messages cached */
 	int unseen;		/* of which not \Seen */
+	int srv_total;		/* the server's counts from STATUS, -1 unknown */
+	int srv_unseen;
+	uint32_t srv_uidnext;
 };
 
 struct store_msg {
@@ -68,10 +71,17 @@ struct store_msg {
 	char *in_reply_to;
 	char *references;
 	int has_body;
+	int gone;		/* vanished on the server, kept on request */
+	int has_attachment;
 };
 
 /* A queued user operation, replayed by the worker in id order. */
-enum pending_kind { PENDING_FLAGS = 1 };
+enum pending_kind {
+	PENDING_FLAGS = 1,	/* set ADD, clear REMOVE */
+	PENDING_MOVE,		/* move to DEST (already gone locally) */
+	PENDING_COPY,		/* copy to DEST */
+	PENDING_EXPUNGE,	/* expunge (already gone locally) */
+};
 
 struct store_pending {
 	int64_t id;
@@ -80,6 +90,9 @@ struct store_pending {
 	uint32_t uid;
 	unsigned int add;	/* flags to set */
 	unsigned int remove;	/* flags to clear */
+	char *dest;		/* destination folder (server name) or NULL */
+	char *keyword;		/* keyword, or NULL */
+	int started;		/* sent once already, before a crash or drop */
 };
 
 /*
@@ -126,6 +139,9 @@ void store_folder_release(struct store_folder *f);
 /* Record the sync state of folder ID. */
 int store_folder_set_sync(struct store *st, int64_t id, uint32_t uidvalidity,
     uint32_t uidnext, uint64_t highestmodseq);
+/* Record the server's counts of folder ID (from STATUS). */
+int store_folder_set_status(struct store *st, int64_t id, int total,
+    int unseen, uint32_t uidnext);
 /* Drop every cached message of folder ID (a UIDVALIDITY change). */
 int store_folder_clear(struct store *st, int64_t id);
 /* Recount total and unseen of folder ID from its messages. */
@@ -172,9 +188,29 @@ int store_body_get(struct store *st, int64_t msg_id, char **raw_r,
  */
 int store_pending_flags(struct store *st, int64_t msg_id, unsigned int add,
     unsigned int remove);
+/*
+ * Queue moving message MSG_ID to folder DEST (server name); the message
+ * leaves its folder in the cache at once.
+ */
+int store_pending_move(struct store *st, int64_t msg_id, const char *dest);
+/* Queue copying message MSG_ID to folder DEST (server name). */
+int store_pending_copy(struct store *st, int64_t msg_id, const char *dest);
+/*
+ * Expunge folder FOLDER_ID: its \Deleted messages leave the cache at once
+ * and their expunge is queued; *N_R is how many.
+ */
+int store_pending_expunge(struct store *st, int64_t folder_id, int *n_r);
 /* The oldest pending operation: 0 found, 1 none, -1 error. */
 int store_pending_first(struct store *st, struct store_pending *p_r);
+void store_pending_release(struct store_pending *p);
+/* Record that operation ID was sent (replay then checks before resending). */
+int store_pending_start(struct store *st, int64_t id);
 /* Forget pending operation ID (done, or impossible). */
 int store_pending_done(struct store *st, int64_t id);
+/* How many operations wait. */
+int store_pending_count(struct store *st, int *n_r);
+/* How many messages of FOLDER_ID carry FLAG. */
+int store_folder_count_flag(struct store *st, int64_t folder_id,
+    unsigned int flag, int *n_r);
 
 #endif

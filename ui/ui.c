@@ -453,6 +453,18 @@ ui_event(struct ui *ui, struct account_event *ev)
 			ui_message(ui, "%s",
 			    ev->text != NULL ? ev->text : _("error"));
 		break;
+	case EV_NEWMAIL:
+		ui_message(ui, ngettext("%ld new message", "%ld new messages",
+		    (unsigned long)ev->n), ev->n);
+		break;
+	case EV_NOTICE:
+		ui_message(ui, "%s", ev->text != NULL ? ev->text : "");
+		break;
+	case EV_GONE:
+		ui_message(ui, _("%ld of %ld messages vanished on the server; "
+		    "local copies kept"), ev->n, ev->total);
+		as->stale = 1;
+		break;
 	case EV_DONE:
 		break;
 	}
