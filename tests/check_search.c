@@ -1,0 +1,473 @@
+/*
+ * Unit tests for src/search.c: queries and the trees they parse into (as
+ * printed by search_print), queries that must be refused with the right
+ * message and column, every prefix of the valid queries and random bytes
+ * (no crash, an answer either way), copies, and the case folding used by
+ * the offline search.
+ */
+#include "autoconfig.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "search.h"
+#include "strbuf.h"
+#include "testutil.h"
+#include "xmalloc.h"
+
+/* Queries and their trees. */
+static const struct {
+	const char *query;
+	const char *tree;
+} good_rows[] = {
+	{ "all", "(all)" },
+	{ "ALL", "(all)" },
+	{ "  all  ", "(all)" },
+	{ "hello", "(text \"hello\")" },
+	{ "from:ann", "(from \"ann\")" },
+	{ "FROM:ann", "(from \"ann\")" },
+	{ "From:Ann", "(from \"Ann\")" },
+	{ "to:bob@example.org", "(to \"bob@example.org\")" },
+	{ "cc:carol", "(cc \"carol\")" },
+	{ "subject:report", "(subject \"report\")" },
+	{ "body:invoice", "(body \"invoice\")" },
+	{ "text:hello", "(text \"hello\")" },
+	{ "before:2025-01-02", "(before 2025-01-02)" },
+	{ "since:2024-02-29", "(since 2024-02-29)" },
+	{ "on:2000-12-31", "(on 2000-12-31)" },
+	{ "larger:10k", "(larger 10240)" },
+	{ "larger:10K", "(larger 10240)" },
+	{ "smaller:2M", "(smaller 2097152)" },
+	{ "smaller:2MB", "(smaller 2097152)" },
+	{ "larger:1g", "(larger 1073741824)" },
+	{ "larger:500", "(larger 500)" },
+	{ "larger:0", "(larger 0)" },
+	{ "larger:4294967295", "(larger 4294967295)" },
+	{ "is:unread", "(is unread)" },
+	{ "is:read", "(is read)" },
+	{ "IS:Flagged", "(is flagged)" },
+	{ "is:answered", "(is answered)" },
+	{ "is:deleted", "(is deleted)" },
+	{ "has:attachment", "(has attachment)" },
+	{ "HAS:Attachment", "(has attachment)" },
+	/* AND, implicit and explicit. */
+	{ "a b", "(and (text \"a\") (text \"b\"))" },
+	{ "a AND b", "(and (text \"a\") (text \"b\"))" },
+	{ "a b c", "(and (text \"a\") (text \"b\") (text \"c\"))" },
+	{ "a and b", "(and (text \"a\") (text \"and\") (text \"b\"))" },
+	/* OR and precedence: AND binds tighter. */
+	{ "a OR b", "(or (text \"a\") (text \"b\"))" },
+	{ "a OR b OR c", "(or (text \"a\") (text \"b\") (text \"c\"))" },
+	{ "a b OR c", "(or (and (text \"a\") (text \"b\")) (text \"c\"))" },
+	{ "a OR b c", "(or (text \"a\") (and (text \"b\") (text \"c\")))" },
+	{ "a or b", "(and (text \"a\") (text \"or\") (text \"b\"))" },
+	/* NOT and '-'. */
+	{ "NOT a", "(not (text \"a\"))" },
+	{ "-a", "(not (text \"a\"))" },
+	{ "-from:ann", "(not (from \"ann\"))" },
+	{ "--a", "(not (not (text \"a\")))" },
+	{ "NOT a b", "(and (not (text \"a\")) (text \"b\"))" },
+	{ "a -b", "(and (text \"a\") (not (text \"b\")))" },
+	{ "-(a OR b)", "(not (or (text \"a\") (text \"b\")))" },
+	{ "-\"a b\"", "(not (text \"a b\"))" },
+	{ "not a", "(and (text \"not\") (text \"a\"))" },
+	{ "e-mail", "(text \"e-mail\")" },
+	{ "a - b", "(and (text \"a\") (text \"-\") (text \"b\"))" },
+	{ "from:-x", "(from \"-x\")" },
+	/* Parentheses. */
+	{ "(a)", "(text \"a\")" },
+	{ "(a OR b) c", "(and (or (text \"a\") (text \"b\")) (text \"c\"))" },
+	{ "a (b OR c)", "(and (text \"a\") (or (text \"b\") (text \"c\")))" },
+	{ "(a b) c", "(and (text \"a\") (text \"b\") (text \"c\"))" },
+	{ "((a))", "(text \"a\")" },
+	{ "(a)(b)", "(and (text \"a\") (text \"b\"))" },
+	{ "from:ann(b)", "(and (from \"ann\") (text \"b\"))" },
+	{ "is:unread (from:ann OR from:bob) -is:deleted",
+	  "(and (is unread) (or (from \"ann\") (from \"bob\")) "
+	  "(not (is deleted)))" },
+	/* Phrases. */
+	{ "\"hello world\"", "(text \"hello world\")" },
+	{ "subject:\"Quarterly report\"", "(subject \"Quarterly report\")" },
+	{ "from:\"Ann Smith\" x", "(and (from \"Ann Smith\") (text \"x\"))" },
+	{ "\"say \\\"hi\\\"\"", "(text \"say \\\"hi\\\"\")" },
+	{ "\"back\\\\slash\"", "(text \"back\\\\slash\")" },
+	{ "\"other \\n escape\"", "(text \"other \\\\n escape\")" },
+	{ "\"all\"", "(text \"all\")" },
+	{ "\"OR\"", "(text \"OR\")" },
+	{ "\"a\tb\"", "(text \"a b\")" },
+	{ "\"a\" \"b\"", "(and (text \"a\") (text \"b\"))" },
+	{ "ab\"cd", "(text \"ab\\\"cd\")" },
+	{ "\"x(y)\"", "(text \"x(y)\")" },
+	/* Words that only look like operators. */
+	{ "10:30", "(text \"10:30\")" },
+	{ ":x", "(text \":x\")" },
+	{ "a1:b", "(text \"a1:b\")" },
+	{ "subject:a:b", "(subject \"a:b\")" },
+	{ "Re\\:", "(text \"Re\\\\:\")" },
+	/* UTF-8 anywhere. */
+	{ "Gr\xc3\xbc\xc3\x9f" "e", "(text \"Gr\xc3\xbc\xc3\x9f" "e\")" },
+	{ "subject:\xe6\x97\xa5\xe6\x9c\xac",
+	  "(subject \"\xe6\x97\xa5\xe6\x9c\xac\")" },
+	{ "from:\"Jos\xc3\xa9 M\xc3\xbcller\"",
+	  "(from \"Jos\xc3\xa9 M\xc3\xbcller\")" },
+	{ "\xf0\x9f\x98\x80 OR caf\xc3\xa9",
+	  "(or (text \"\xf0\x9f\x98\x80\") (text \"caf\xc3\xa9\"))" },
+	/* White space of every kind. */
+	{ "\ta\r\nb\n", "(and (text \"a\") (text \"b\"))" },
+};
+
+/* Queries that must fail, with a part of the message. */
+static const struct {
+	const char *query;
+	const char *error;
+} bad_rows[] = {
+	{ "", "empty query" },
+	{ "   ", "empty query" },
+	{ "a foo:bar", "unknown operator \"foo:\" at column 3" },
+	{ "Foo:bar", "unknown operator \"Foo:\" at column 1" },
+	{ "http://example.org", "unknown operator \"http:\" at column 1" },
+	{ "from:", "missing value after \"from:\" at column 1" },
+	{ "x from: y", "missing value after \"from:\" at column 3" },
+	{ "from:(a)", "missing value after \"from:\" at column 1" },
+	{ "(a", "missing ) to close the ( at column 1" },
+	{ "a (b (c)", "missing ) to close the ( at column 3" },
+	{ "a)", "unexpected ) at column 2" },
+	{ ")", "unexpected ) at column 1" },
+	{ "()", "empty parentheses at column 1" },
+	{ "\"abc", "missing closing quote for the phrase at column 1" },
+	{ "x \"abc\\\"", "missing closing quote for the phrase at column 3" },
+	{ "subject:\"abc", "missing closing quote for the phrase at column 9" },
+	{ "\"\"", "empty phrase at column 1" },
+	{ "OR a", "\"OR\" needs a term before it at column 1" },
+	{ "AND a", "\"AND\" needs a term before it at column 1" },
+	{ "a OR", "\"OR\" needs a term after it at column 3" },
+	{ "a AND", "\"AND\" needs a term after it at column 3" },
+	{ "a OR OR b", "\"OR\" needs a term after it at column 3" },
+	{ "a AND OR b", "\"AND\" needs a term after it at column 3" },
+	{ "NOT", "\"NOT\" needs a term after it at column 1" },
+	{ "a NOT", "\"NOT\" needs a term after it at column 3" },
+	{ "-(", "missing term at the end" },
+	{ "(NOT)", "\"NOT\" needs a term after it at column 2" },
+	{ "before:2025-1-2", "bad date \"2025-1-2\" at column 1" },
+	{ "before:2025-02-30", "bad date \"2025-02-30\"" },
+	{ "since:2023-02-29", "bad date \"2023-02-29\"" },
+	{ "on:2025-13-01", "bad date \"2025-13-01\"" },
+	{ "on:0999-01-01", "bad date \"0999-01-01\"" },
+	{ "on:yesterday", "bad date \"yesterday\"" },
+	{ "larger:big", "bad size \"big\" at column 1" },
+	{ "larger:10x", "bad size \"10x\"" },
+	{ "larger:k", "bad size \"k\"" },
+	{ "larger:-1", "bad size \"-1\"" },
+	{ "larger:10kk", "bad size \"10kk\"" },
+	{ "larger:4G", "size \"4G\" at column 1 is too large" },
+	{ "larger:4294967296", "size \"4294967296\" at column 1 is too large" },
+	{ "larger:99999999999999999999999",
+	  "size \"99999999999999999999999\" at column 1 is too large" },
+	{ "is:new", "unknown value \"new\" for \"is:\" at column 1" },
+	{ "has:pdf", "unknown value \"pdf\" for \"has:\" at column 1" },
+	{ "\xc3\xa9 foo:x", "unknown operator \"foo:\" at column 3" },
+	{ "\xe6\x97\xa5\xe6\x9c\xac (", "missing term at the end" },
+	{ "\xe6\x97\xa5 )", "unexpected ) at column 3" },
+	{ "ab\xff", "invalid UTF-8 at column 3" },
+	{ "\xc3", "invalid UTF-8 at column 1" },
+	{ "\xed\xa0\x80", "invalid UTF-8 at column 1" },
+	{ "a\x01" "b", "control character at column 2" },
+	{ "a\x1b[31m", "control character at column 2" },
+	{ "a\x7f", "control character at column 2" },
+	{ "a\xc2\x85", "control character at column 2" },
+};
+
+static void
+print_tree(struct strbuf *sb, const struct search_node *n)
+{
+	strbuf_reset(sb);
+	search_print(sb, n);
+}
+
+START_TEST(test_good_rows)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct search_node *n = NULL, *copy;
+	char *err = NULL;
+	const char *q = good_rows[_i].query;
+
+	ck_assert_msg(search_parse(q, strlen(q), &n, &err) == 0,
+	    "row %d (%s): refused: %s", _i, q, err);
+	ck_assert_ptr_nonnull(n);
+	print_tree(&sb, n);
+	ck_assert_msg(strcmp(sb.buf, good_rows[_i].tree) == 0,
+	    "row %d (%s): got %s, want %s", _i, q, sb.buf,
+	    good_rows[_i].tree);
+	/* A copy prints the same and lives on its own. */
+	copy = search_dup(n);
+	search_free(n);
+	print_tree(&sb, copy);
+	ck_assert_msg(strcmp(sb.buf, good_rows[_i].tree) == 0,
+	    "row %d (%s): the copy printed %s", _i, q, sb.buf);
+	search_free(copy);
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(test_bad_rows)
+{
+	struct search_node *n = NULL;
+	char *err = NULL;
+	const char *q = bad_rows[_i].query;
+
+	ck_assert_msg(search_parse(q, strlen(q), &n, &err) == -1,
+	    "row %d (%s): accepted", _i, q);
+	ck_assert_msg(n == NULL, "row %d: a tree with an error", _i);
+	ck_assert_msg(err != NULL, "row %d: no message", _i);
+	ck_assert_msg(strstr(err, bad_rows[_i].error) != NULL,
+	    "row %d (%s): got \"%s\", want \"%s\"", _i, q, err,
+	    bad_rows[_i].error);
+	free(err);
+}
+END_TEST
+
+/* Parse LEN bytes at Q; it must answer either way, consistently. */
+static void
+parse_any(const char *q, size_t len, const char *what, size_t at)
+{
+	struct search_node *n = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	char *err = NULL, *copy;
+	int r;
+
+	/* A private copy, so that reading past LEN is caught by ASan. */
+	copy = xmalloc(len > 0 ? len : 1);
+	memcpy(copy, q, len);
+	r = search_parse(copy, len, &n, &err);
+	if (r == 0) {
+		ck_assert_msg(n != NULL && err == NULL, "%s %zu: ok but no "
+		    "tree", what, at);
+		search_print(&sb, n);
+		ck_assert_msg(sb.len > 0, "%s %zu: empty print", what, at);
+		search_free(n);
+	} else {
+		ck_assert_msg(r == -1 && n == NULL && err != NULL &&
+		    *err != '\0', "%s %zu: failed without a message", what,
+		    at);
+		free(err);
+	}
+	strbuf_release(&sb);
+	free(copy);
+}
+
+START_TEST(test_prefixes)
+{
+	const char *q = good_rows[_i].query;
+	size_t len = strlen(q), i;
+
+	for (i = 0; i <= len; i++)
+		parse_any(q, i, good_rows[_i].query, i);
+}
+END_TEST
+
+START_TEST(test_random)
+{
+	static const char alphabet[] = "()\"\\-: \tabcOANDRTfromisyhxk0129";
+	uint64_t state = 0x9e3779b97f4a7c15ULL + (uint64_t)_i;
+	char buf[64];
+	size_t len, i;
+	int round;
+
+	for (round = 0; round < 2000; round++) {
+		len = tu_rand(&state) % sizeof buf;
+		for (i = 0; i < len; i++) {
+			uint64_t r = tu_rand(&state);
+
+			/* Half random bytes, half bytes the parser cares for. */
+			buf[i] = r & 1 ? (char)(r >> 8) :
+			    alphabet[(r >> 8) % (sizeof alphabet - 1)];
+		}
+		parse_any(buf, len, "random round", (size_t)round);
+	}
+}
+END_TEST
+
+START_TEST(test_limits)
+{
+	struct strbuf q = STRBUF_INIT;
+	struct search_node *n = NULL;
+	char *err = NULL;
+	int i;
+
+	/* Nesting: 32 levels pass, 33 do not. */
+	for (i = 0; i < SEARCH_MAX_DEPTH; i++)
+		strbuf_addch(&q, '(');
+	strbuf_addch(&q, 'a');
+	for (i = 0; i < SEARCH_MAX_DEPTH; i++)
+		strbuf_addch(&q, ')');
+	ck_assert_msg(search_parse(q.buf, q.len, &n, &err) == 0, "%s", err);
+	search_free(n);
+	strbuf_reset(&q);
+	for (i = 0; i < 10000; i++)
+		strbuf_addch(&q, '(');
+	ck_assert_int_eq(search_parse(q.buf, q.len, &n, &err), -1);
+	ck_assert_msg(strstr(err, "nested too deeply") != NULL, "%s", err);
+	free(err);
+	strbuf_reset(&q);
+	for (i = 0; i < 10000; i++)
+		strbuf_addch(&q, '-');
+	strbuf_addch(&q, 'a');
+	ck_assert_int_eq(search_parse(q.buf, q.len, &n, &err), -1);
+	ck_assert_msg(strstr(err, "nested too deeply") != NULL, "%s", err);
+	free(err);
+	/* Terms: 256 pass, 257 do not. */
+	strbuf_reset(&q);
+	for (i = 0; i < SEARCH_MAX_TERMS; i++)
+		strbuf_addstr(&q, i == 0 ? "a" : " OR a");
+	ck_assert_msg(search_parse(q.buf, q.len, &n, &err) == 0, "%s", err);
+	ck_assert_int_eq(n->kind, SEARCH_OR);
+	ck_assert_uint_eq(n->nkids, SEARCH_MAX_TERMS);
+	search_free(n);
+	strbuf_addstr(&q, " a");
+	ck_assert_int_eq(search_parse(q.buf, q.len, &n, &err), -1);
+	ck_assert_msg(strstr(err, "too many terms") != NULL, "%s", err);
+	free(err);
+	/* A NUL inside the buffer is a control character, not the end. */
+	ck_assert_int_eq(search_parse("a\0b", 3, &n, &err), -1);
+	ck_assert_msg(strstr(err, "control character at column 2") != NULL,
+	    "%s", err);
+	free(err);
+	strbuf_release(&q);
+}
+END_TEST
+
+START_TEST(test_uses_body)
+{
+	static const struct {
+		const char *query;
+		int body, all;
+	} rows[] = {
+		{ "all", 0, 1 },
+		{ "from:a", 0, 0 },
+		{ "a", 1, 0 },
+		{ "body:a", 1, 0 },
+		{ "subject:a OR -(is:read b)", 1, 0 },
+		{ "subject:a is:read", 0, 0 },
+		{ "all all", 0, 0 },
+	};
+	struct search_node *n;
+	char *err = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		ck_assert_int_eq(search_parse(rows[i].query,
+		    strlen(rows[i].query), &n, &err), 0);
+		ck_assert_msg(search_uses_body(n) == rows[i].body,
+		    "row %zu (%s): uses_body", i, rows[i].query);
+		ck_assert_msg(search_is_all(n) == rows[i].all,
+		    "row %zu (%s): is_all", i, rows[i].query);
+		search_free(n);
+	}
+	ck_assert_int_eq(search_uses_body(NULL), 0);
+	search_free(NULL);
+	ck_assert_ptr_null(search_dup(NULL));
+}
+END_TEST
+
+/* Case folding and the substring test built on it. */
+static const struct {
+	const char *haystack;
+	const char *needle;
+	int found;
+} fold_rows[] = {
+	{ "Hello World", "o w", 1 },
+	{ "Hello World", "WORLD", 1 },
+	{ "Hello World", "worlds", 0 },
+	{ "", "a", 0 },
+	{ "abc", "", 1 },
+	{ "GR\xc3\x9c\xc3\x9f" "E", "gr\xc3\xbc\xc3\x9f" "e", 1 },
+	{ "Stra\xe1\xba\x9e" "e", "stra\xc3\x9f" "e", 1 },
+	{ "\xc3\x89T\xc3\x89", "\xc3\xa9t\xc3\xa9", 1 },
+	{ "\xc3\x89T\xc3\x89", "ete", 0 },
+	{ "\xc5\x81\xc3\xb3" "d\xc5\xba", "\xc5\x82\xc3\xb3" "d\xc5\xba", 1 },
+	{ "\xc5\xb9r\xc3\xb3" "d\xc5\x82o", "\xc5\xbar\xc3\xb3" "d\xc5\x82o", 1 },
+	{ "\xce\x9f\xce\x94\xce\x8f\xce\xa3", "\xce\xbf\xce\xb4\xcf\x8e\xcf\x83",
+	  1 },
+	{ "\xce\xbb\xcf\x8c\xce\xb3\xce\xbf\xcf\x82",
+	  "\xce\x9b\xce\x8c\xce\x93\xce\x9f\xce\xa3", 1 },
+	{ "\xd0\x9f\xd0\xa0\xd0\x98\xd0\x92\xd0\x95\xd0\xa2",
+	  "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82", 1 },
+	{ "\xd0\x81\xd0\xb6", "\xd1\x91\xd0\xb6", 1 },
+	{ "\xef\xbc\xa1\xef\xbc\xa2", "\xef\xbd\x81\xef\xbd\x82", 1 },
+	{ "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", "\xe6\x9c\xac", 1 },
+	{ "bad\xff" "bytes", "\xff" "b", 1 },
+	{ "x\xc3", "x\xc3", 1 },
+};
+
+START_TEST(test_fold_rows)
+{
+	const char *h = fold_rows[_i].haystack;
+	char *needle;
+
+	needle = search_fold(fold_rows[_i].needle,
+	    strlen(fold_rows[_i].needle));
+	ck_assert_msg(search_contains(h, strlen(h), needle) ==
+	    fold_rows[_i].found, "row %d (%s in %s): want %d", _i,
+	    fold_rows[_i].needle, h, fold_rows[_i].found);
+	free(needle);
+}
+END_TEST
+
+START_TEST(test_fold_keeps_length)
+{
+	char *s;
+
+	s = search_fold("ABC\xc3\x84" "x", 6);
+	ck_assert_str_eq(s, "abc\xc3\xa4" "x");
+	free(s);
+	/* Only LEN bytes are read. */
+	s = search_fold("ABCDEF", 3);
+	ck_assert_str_eq(s, "abc");
+	free(s);
+	ck_assert_int_eq(search_contains(NULL, 0, "a"), 0);
+}
+END_TEST
+
+static Suite *
+search_suite(void)
+{
+	Suite *s = suite_create("search");
+	TCase *tc;
+
+	tc = tcase_create("parse");
+	tcase_add_loop_test(tc, test_good_rows, 0,
+	    sizeof good_rows / sizeof good_rows[0]);
+	tcase_add_loop_test(tc, test_bad_rows, 0,
+	    sizeof bad_rows / sizeof bad_rows[0]);
+	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_uses_body);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("robust");
+	tcase_add_loop_test(tc, test_prefixes, 0,
+	    sizeof good_rows / sizeof good_rows[0]);
+	tcase_add_loop_test(tc, test_random, 0, 8);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fold");
+	tcase_add_loop_test(tc, test_fold_rows, 0,
+	    sizeof fold_rows / sizeof fold_rows[0]);
+	tcase_add_test(tc, test_fold_keeps_length);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(search_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
