@@ -1,0 +1,923 @@
+/*
+ * Threading and sorting for the index (see thread.h). This file owns the
+ * reading of Message-ID, References and In-Reply-To for threading, the
+ * JWZ algorithm as tern applies it, the sort orders, and the display rows
+ * with their tree lines and collapsed threads.
+ *
+ * The build, after JWZ ("message threading", 1997-2002), in linear steps:
+ *   1. every Message-ID and every id named in References / In-Reply-To
+ *      gets a container (a hash table of ids pointing into the input); a
+ *      message whose id is taken, or that has none, gets its own;
+ *   2. each References chain links its neighbours when the child has no
+ *      parent yet, and the message's own container takes the last
+ *      reference as its parent, overriding a link guessed before;
+ *   3. cycles of parent links (References that contradict each other) are
+ *      broken afterwards in one pass, so no link ever needs a loop search;
+ *   4. empty containers (ids that were referenced but are not here) go:
+ *      their children move up to the nearest real ancestor, and children
+ *      that end up with none are kept together under the oldest of them,
+ *      marked as having a missing parent;
+ *   5. optionally a reply whose thread has no parent joins the oldest
+ *      thread with the same subject;
+ *   6. replies are ordered by date, threads by the sort key.
+ */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "strbuf.h"
+#include "thread.h"
+#include "xmalloc.h"
+
+/* A message's place in the final forest (indexes are message indexes). */
+struct thread_node {
+	int32_t parent;		/* -1: the first message of a thread */
+	int32_t child;		/* first reply, -1 if none */
+	int32_t next;		/* next sibling, -1 if none */
+	int32_t root;		/* the first message of its thread */
+	uint32_t depth;
+	uint32_t size;		/* messages in the thread (roots only) */
+	uint8_t marks;		/* THREAD_MARK_* */
+	uint8_t collapsed;	/* roots only */
+};
+
+struct thread {
+	size_t n;
+	struct thread_node *node;
+	int32_t *roots;		/* thread roots in display order */
+	size_t nroots;
+	size_t *rows;		/* display rows: message indexes */
+	size_t nrows;
+	size_t *row_of;		/* message index to row, THREAD_NONE folded */
+};
+
+/* A container of the build: a message, or an id someone referenced. */
+struct thread_box {
+	const char *key;	/* the id (not terminated), NULL if none */
+	uint32_t keylen;
+	uint32_t hash;
+	int32_t msg;		/* message index, -1 for an empty container */
+	int32_t parent;
+	uint8_t marks;
+};
+
+struct thread_build {
+	const struct thread_msg *msgs;
+	size_t n;
+	struct thread_box *box;
+	size_t nbox, abox;
+	int32_t *table;		/* open addressing over box, -1 empty */
+	size_t cap;		/* a power of two */
+	size_t used;
+	int32_t *refs;		/* the chain being read */
+	size_t nrefs, arefs;
+};
+
+/* A thread (or message) with what it sorts by. */
+struct thread_sortrec {
+	const char *s;
+	int64_t v;
+	int64_t date;
+	int32_t msg;
+};
+
+static uint32_t thread_hash(const char *, size_t, int);
+static int32_t thread_box_new(struct thread_build *, const char *, size_t,
+    uint32_t, int32_t);
+static int32_t thread_lookup(struct thread_build *, const char *, size_t);
+static int thread_next_id(const char **, const char **, size_t *);
+static void thread_read_refs(struct thread_build *, const struct thread_msg *);
+static void thread_break_cycles(struct thread_build *);
+static void thread_flatten(struct thread *);
+
+/* FNV-1a over LEN bytes, optionally folding ASCII case. */
+static uint32_t
+thread_hash(const char *s, size_t len, int fold)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (fold && c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h ^= c;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static int32_t
+thread_box_new(struct thread_build *b, const char *key, size_t len,
+    uint32_t hash, int32_t msg)
+{
+	struct thread_box *x;
+
+	if (b->nbox == b->abox) {
+		b->abox = b->abox == 0 ? 64 : b->abox * 2;
+		b->box = xreallocarray(b->box, b->abox, sizeof *b->box);
+	}
+	x = &b->box[b->nbox];
+	x->key = key;
+	x->keylen = (uint32_t)len;
+	x->hash = hash;
+	x->msg = msg;
+	x->parent = -1;
+	x->marks = 0;
+	return (int32_t)b->nbox++;
+}
+
+/* Double the hash table. */
+static void
+thread_grow(struct thread_build *b)
+{
+	size_t cap = b->cap == 0 ? 1024 : b->cap * 2, i, j;
+	int32_t *t = xreallocarray(NULL, cap, sizeof *t);
+
+	for (i = 0; i < cap; i++)
+		t[i] = -1;
+	for (i = 0; i < b->cap; i++) {
+		if (b->table[i] < 0)
+			continue;
+		j = b->box[b->table[i]].hash & (cap - 1);
+		while (t[j] >= 0)
+			j = (j + 1) & (cap - 1);
+		t[j] = b->table[i];
+	}
+	free(b->table);
+	b->table = t;
+	b->cap = cap;
+}
+
+/* The container of the id KEY (LEN bytes), made empty if new. */
+static int32_t
+thread_lookup(struct thread_build *b, const char *key, size_t len)
+{
+	uint32_t h = thread_hash(key, len, 0);
+	const struct thread_box *x;
+	size_t i;
+	int32_t id;
+
+	if ((b->used + 1) * 2 > b->cap)
+		thread_grow(b);
+	for (i = h & (b->cap - 1); b->table[i] >= 0; i = (i + 1) &
+	    (b->cap - 1)) {
+		x = &b->box[b->table[i]];
+		if (x->hash == h && x->keylen == len &&
+		    memcmp(x->key, key, len) == 0)
+			return b->table[i];
+	}
+	id = thread_box_new(b, key, len, h, -1);
+	b->table[i] = id;
+	b->used++;
+	return id;
+}
+
+static int
+thread_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Find the next id in *SP, the text of the next "<...>": sets *KEY_R and
+ * *LEN_R and advances *SP; returns 0 when there is none.
+ */
+static int
+thread_next_id(const char **sp, const char **key_r, size_t *len_r)
+{
+	const char *s = *sp, *lt, *gt;
+
+	if (s == NULL)
+		return 0;
+	for (;;) {
+		lt = strchr(s, '<');
+		if (lt == NULL) {
+			*sp = s + strlen(s);
+			return 0;
+		}
+		gt = strchr(lt + 1, '>');
+		if (gt == NULL) {
+			*sp = lt + strlen(lt);
+			return 0;
+		}
+		s = gt + 1;
+		/* "<>" or "<a <b>": take the innermost '<'. */
+		while (memchr(lt + 1, '<', (size_t)(gt - lt - 1)) != NULL)
+			lt = memchr(lt + 1, '<', (size_t)(gt - lt - 1));
+		if (gt - lt - 1 > 0) {
+			*key_r = lt + 1;
+			*len_r = (size_t)(gt - lt - 1);
+			*sp = s;
+			return 1;
+		}
+	}
+}
+
+/* The first blank-separated word of S, for ids written without "<>". */
+static int
+thread_bare_id(const char *s, const char **key_r, size_t *len_r)
+{
+	const char *e;
+
+	if (s == NULL || strchr(s, '<') != NULL)
+		return 0;
+	while (thread_blank((unsigned char)*s))
+		s++;
+	for (e = s; *e != '\0' && !thread_blank((unsigned char)*e); e++)
+		;
+	if (e == s || memchr(s, '@', (size_t)(e - s)) == NULL)
+		return 0;
+	*key_r = s;
+	*len_r = (size_t)(e - s);
+	return 1;
+}
+
+static void
+thread_refs_add(struct thread_build *b, int32_t box)
+{
+	if (b->nrefs > 0 && b->refs[b->nrefs - 1] == box)
+		return;
+	if (b->nrefs == b->arefs) {
+		b->arefs = b->arefs == 0 ? 16 : b->arefs * 2;
+		b->refs = xreallocarray(b->refs, b->arefs, sizeof *b->refs);
+	}
+	b->refs[b->nrefs++] = box;
+}
+
+/* Read M's References (else In-Reply-To) into b->refs, oldest first. */
+static void
+thread_read_refs(struct thread_build *b, const struct thread_msg *m)
+{
+	const char *p, *key, *irt_key = NULL;
+	size_t len, irt_len = 0, i;
+	int32_t irt;
+
+	b->nrefs = 0;
+	p = m->references;
+	while (thread_next_id(&p, &key, &len))
+		thread_refs_add(b, thread_lookup(b, key, len));
+	if (b->nrefs == 0 && thread_bare_id(m->references, &key, &len))
+		thread_refs_add(b, thread_lookup(b, key, len));
+	p = m->in_reply_to;
+	if (thread_next_id(&p, &key, &len) ||
+	    thread_bare_id(m->in_reply_to, &key, &len)) {
+		irt_key = key;
+		irt_len = len;
+	}
+	if (irt_key == NULL)
+		return;
+	/* In-Reply-To names the parent when References forgot it. */
+	irt = thread_lookup(b, irt_key, irt_len);
+	for (i = 0; i < b->nrefs; i++) {
+		if (b->refs[i] == irt)
+			return;
+	}
+	thread_refs_add(b, irt);
+}
+
+/*
+ * Parent links form a graph where each container has at most one parent,
+ * so every cycle is found by one walk per container: cut the link that
+ * closes it.
+ */
+static void
+thread_break_cycles(struct thread_build *b)
+{
+	uint8_t *state = xcalloc(b->nbox, 1);	/* 0 new, 1 on path, 2 done */
+	size_t s;
+	int32_t x;
+
+	for (s = 0; s < b->nbox; s++) {
+		if (state[s] != 0)
+			continue;
+		for (x = (int32_t)s; x >= 0 && state[x] == 0;
+		    x = b->box[x].parent)
+			state[x] = 1;
+		if (x >= 0 && state[x] == 1)
+			b->box[x].parent = -1;	/* x closes a cycle */
+		for (x = (int32_t)s; x >= 0 && state[x] == 1;
+		    x = b->box[x].parent)
+			state[x] = 2;
+	}
+	free(state);
+}
+
+const char *
+thread_subject_base(const char *s, int *reply_r)
+{
+	static const char *prefixes[] = {
+		"re", "fwd", "fw", "aw", "sv", "antw", "wg", "vs", "tr", "rif"
+	};
+	const char *p, *q;
+	size_t i, len;
+	int reply = 0, again = 1;
+
+	if (s == NULL)
+		s = "";
+	while (again) {
+		again = 0;
+		while (thread_blank((unsigned char)*s))
+			s++;
+		if (strchr("rRfFaAsSwWvVtT", *s) == NULL || *s == '\0')
+			break;
+		for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+			len = strlen(prefixes[i]);
+			if (strncasecmp(s, prefixes[i], len) != 0)
+				continue;
+			p = s + len;
+			/* "Re[2]:", "Re^2:", "Re(2):" */
+			if (*p == '[' || *p == '(' || *p == '^') {
+				q = p + 1;
+				while (*q >= '0' && *q <= '9')
+					q++;
+				if (q == p + 1)
+					continue;
+				if (*p != '^') {
+					if (*q != (*p == '[' ? ']' : ')'))
+						continue;
+					q++;
+				}
+				p = q;
+			}
+			if (*p != ':')
+				continue;
+			s = p + 1;
+			reply = again = 1;
+			break;
+		}
+	}
+	if (reply_r != NULL)
+		*reply_r = reply;
+	return s;
+}
+
+/* Ascending order of records: key, then date, then input order. */
+static int
+thread_cmp_num(const void *a, const void *b)
+{
+	const struct thread_sortrec *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	return (x->msg > y->msg) - (x->msg < y->msg);
+}
+
+static int
+thread_cmp_str(const void *a, const void *b)
+{
+	const struct thread_sortrec *x = a, *y = b;
+	int c = strcasecmp(x->s, y->s);
+
+	if (c != 0)
+		return c;
+	return thread_cmp_num(a, b);
+}
+
+/* Sort the roots of T by KEY, in the direction FLAGS ask for. */
+static void
+thread_sort_roots(struct thread *t, const struct thread_msg *msgs,
+    const int64_t *newest, enum thread_key key, int flags)
+{
+	struct thread_sortrec *rec;
+	size_t i, j;
+	int32_t r, tmp;
+	int desc;
+
+	rec = xreallocarray(NULL, t->nroots > 0 ? t->nroots : 1, sizeof *rec);
+	for (i = 0; i < t->nroots; i++) {
+		r = t->roots[i];
+		rec[i].msg = r;
+		rec[i].date = msgs[r].date;
+		rec[i].s = "";
+		rec[i].v = 0;
+		switch (key) {
+		case THREAD_KEY_DATE:
+			rec[i].v = newest[r];
+			break;
+		case THREAD_KEY_FROM:
+			rec[i].s = msgs[r].from != NULL ? msgs[r].from : "";
+			break;
+		case THREAD_KEY_SUBJECT:
+			rec[i].s = thread_subject_base(msgs[r].subject, NULL);
+			break;
+		case THREAD_KEY_SIZE:
+			rec[i].v = msgs[r].size;
+			break;
+		}
+	}
+	qsort(rec, t->nroots, sizeof *rec, key == THREAD_KEY_FROM ||
+	    key == THREAD_KEY_SUBJECT ? thread_cmp_str : thread_cmp_num);
+	for (i = 0; i < t->nroots; i++)
+		t->roots[i] = rec[i].msg;
+	free(rec);
+	desc = key == THREAD_KEY_DATE || key == THREAD_KEY_SIZE;
+	if ((flags & THREAD_REVERSE) != 0)
+		desc = !desc;
+	if (desc && t->nroots > 1) {
+		for (i = 0, j = t->nroots - 1; i < j; i++, j--) {
+			tmp = t->roots[i];
+			t->roots[i] = t->roots[j];
+			t->roots[j] = tmp;
+		}
+	}
+}
+
+/* Sort the N message indexes of IDX by date, oldest first. */
+static void
+thread_sort_by_date(const struct thread_msg *msgs, int32_t *idx, size_t n)
+{
+	struct thread_sortrec *rec;
+	size_t i;
+
+	if (n < 2)
+		return;
+	rec = xreallocarray(NULL, n, sizeof *rec);
+	for (i = 0; i < n; i++) {
+		rec[i].s = NULL;
+		rec[i].v = msgs[idx[i]].date;
+		rec[i].date = 0;
+		rec[i].msg = idx[i];
+	}
+	qsort(rec, n, sizeof *rec, thread_cmp_num);
+	for (i = 0; i < n; i++)
+		idx[i] = rec[i].msg;
+	free(rec);
+}
+
+/*
+ * Steps 1 to 4: the parent of each message in PARENT (-1 for none) and
+ * its marks in MARKS.
+ */
+static void
+thread_link(const struct thread_msg *msgs, size_t n, int32_t *parent,
+    uint8_t *marks)
+{
+	struct thread_build b;
+	const char *p, *key;
+	size_t i, len;
+	int32_t *box_of, *res, *best, x, y, v, top, stack_top;
+	int32_t *stack;
+
+	memset(&b, 0, sizeof b);
+	b.msgs = msgs;
+	b.n = n;
+	box_of = xreallocarray(NULL, n > 0 ? n : 1, sizeof *box_of);
+
+	/* 1. A container for each message. */
+	for (i = 0; i < n; i++) {
+		p = msgs[i].message_id;
+		if (thread_next_id(&p, &key, &len) ||
+		    thread_bare_id(msgs[i].message_id, &key, &len)) {
+			x = thread_lookup(&b, key, len);
+			if (b.box[x].msg >= 0) {
+				/* Taken: this one is a duplicate. */
+				x = thread_box_new(&b, NULL, 0, 0, (int32_t)i);
+				b.box[x].marks |= THREAD_MARK_DUP;
+			} else
+				b.box[x].msg = (int32_t)i;
+		} else
+			x = thread_box_new(&b, NULL, 0, 0, (int32_t)i);
+		box_of[i] = x;
+	}
+
+	/* 2. Links from References and In-Reply-To. */
+	for (i = 0; i < n; i++) {
+		thread_read_refs(&b, &msgs[i]);
+		x = box_of[i];
+		for (len = 0; len + 1 < b.nrefs; len++) {
+			y = b.refs[len + 1];
+			if (y != b.refs[len] && b.box[y].parent < 0 && y != x)
+				b.box[y].parent = b.refs[len];
+		}
+		if (b.nrefs > 0 && b.refs[b.nrefs - 1] != x)
+			b.box[x].parent = b.refs[b.nrefs - 1];
+	}
+
+	/* 3. No cycles. */
+	thread_break_cycles(&b);
+
+	/*
+	 * 4. Skip empty containers: RES[box] of an empty one is its nearest
+	 * real ancestor, or -2 - TOP for the empty container TOP at the head
+	 * of its chain.
+	 */
+	res = xreallocarray(NULL, b.nbox > 0 ? b.nbox : 1, sizeof *res);
+	best = xreallocarray(NULL, b.nbox > 0 ? b.nbox : 1, sizeof *best);
+	stack = xreallocarray(NULL, b.nbox > 0 ? b.nbox : 1, sizeof *stack);
+	for (i = 0; i < b.nbox; i++) {
+		res[i] = INT32_MIN;
+		best[i] = -1;
+	}
+	for (i = 0; i < n; i++) {
+		x = b.box[box_of[i]].parent;
+		marks[i] = b.box[box_of[i]].marks;
+		if (x < 0 || b.box[x].msg >= 0) {
+			parent[i] = x < 0 ? -1 : b.box[x].msg;
+			continue;
+		}
+		stack_top = 0;
+		for (;;) {
+			if (b.box[x].msg >= 0) {
+				v = x;
+				break;
+			}
+			if (res[x] != INT32_MIN) {
+				v = res[x];
+				break;
+			}
+			stack[stack_top++] = x;
+			if (b.box[x].parent < 0) {
+				v = -2 - x;
+				break;
+			}
+			x = b.box[x].parent;
+		}
+		while (stack_top > 0)
+			res[stack[--stack_top]] = v;
+		if (v >= 0) {
+			parent[i] = b.box[v].msg;
+			continue;
+		}
+		/* Under an empty head: the oldest of its group leads. */
+		top = -2 - v;
+		parent[i] = -2 - top;
+		if (best[top] < 0 || msgs[i].date < msgs[best[top]].date)
+			best[top] = (int32_t)i;
+	}
+	for (i = 0; i < n; i++) {
+		if (parent[i] >= -1)
+			continue;
+		top = -2 - parent[i];
+		if (best[top] == (int32_t)i)
+			parent[i] = -1;
+		else {
+			parent[i] = best[top];
+			marks[i] |= THREAD_MARK_FAKE;
+		}
+	}
+	free(stack);
+	free(best);
+	free(res);
+	free(box_of);
+	free(b.box);
+	free(b.table);
+	free(b.refs);
+}
+
+/* Step 5: a reply that heads a thread joins the oldest same subject. */
+static void
+thread_join_subjects(const struct thread_msg *msgs, size_t n,
+    const char **base, const uint8_t *reply, int32_t *parent, uint8_t *marks)
+{
+	int32_t *order, *table, r, a;
+	size_t nroots = 0, cap, i, j, len;
+	const char *s;
+	uint32_t h;
+
+	order = xreallocarray(NULL, n > 0 ? n : 1, sizeof *order);
+	for (i = 0; i < n; i++) {
+		if (parent[i] < 0)
+			order[nroots++] = (int32_t)i;
+	}
+	thread_sort_by_date(msgs, order, nroots);
+	for (cap = 16; cap < nroots * 2; cap *= 2)
+		;
+	table = xreallocarray(NULL, cap, sizeof *table);
+	for (i = 0; i < cap; i++)
+		table[i] = -1;
+	for (i = 0; i < nroots; i++) {
+		r = order[i];
+		s = base[r];
+		len = strlen(s);
+		if (len == 0)
+			continue;
+		h = thread_hash(s, len, 1);
+		for (j = h & (cap - 1); (a = table[j]) >= 0;
+		    j = (j + 1) & (cap - 1)) {
+			if (strcasecmp(base[a], s) == 0)
+				break;
+		}
+		if (a < 0)
+			table[j] = r;
+		else if (reply[r]) {
+			parent[r] = a;
+			marks[r] |= THREAD_MARK_FAKE;
+		}
+	}
+	free(table);
+	free(order);
+}
+
+struct thread *
+thread_build(const struct thread_msg *msgs, size_t n, enum thread_key key,
+    int flags)
+{
+	struct thread *t = xcalloc(1, sizeof *t);
+	struct thread_node *nd;
+	int32_t *parent, *order, p, x, r;
+	uint8_t *marks, *reply = NULL;
+	const char **base = NULL;
+	int64_t *newest;
+	size_t i, k;
+	int rep;
+
+	t->n = n;
+	t->node = xreallocarray(NULL, n > 0 ? n : 1, sizeof *t->node);
+	t->roots = xreallocarray(NULL, n > 0 ? n : 1, sizeof *t->roots);
+	t->rows = xreallocarray(NULL, n > 0 ? n : 1, sizeof *t->rows);
+	t->row_of = xreallocarray(NULL, n > 0 ? n : 1, sizeof *t->row_of);
+	parent = xreallocarray(NULL, n > 0 ? n : 1, sizeof *parent);
+	marks = xcalloc(n > 0 ? n : 1, 1);
+	newest = xreallocarray(NULL, n > 0 ? n : 1, sizeof *newest);
+
+	if (flags & THREAD_GROUP) {
+		base = xreallocarray(NULL, n > 0 ? n : 1, sizeof *base);
+		reply = xcalloc(n > 0 ? n : 1, 1);
+		for (i = 0; i < n; i++) {
+			base[i] = thread_subject_base(msgs[i].subject, &rep);
+			reply[i] = (uint8_t)rep;
+		}
+		thread_link(msgs, n, parent, marks);
+		if (flags & THREAD_SUBJECT)
+			thread_join_subjects(msgs, n, base, reply, parent,
+			    marks);
+	} else {
+		for (i = 0; i < n; i++)
+			parent[i] = -1;
+	}
+
+	/* 6. Children in date order: link them newest first, prepending. */
+	for (i = 0; i < n; i++) {
+		nd = &t->node[i];
+		nd->parent = parent[i];
+		nd->child = nd->next = -1;
+		nd->root = (int32_t)i;
+		nd->depth = 0;
+		nd->size = 1;
+		nd->marks = marks[i];
+		nd->collapsed = 0;
+	}
+	order = xreallocarray(NULL, n > 0 ? n : 1, sizeof *order);
+	for (i = 0; i < n; i++)
+		order[i] = (int32_t)i;
+	if (flags & THREAD_GROUP)
+		thread_sort_by_date(msgs, order, n);
+	for (k = n; k > 0; k--) {
+		x = order[k - 1];
+		if ((p = t->node[x].parent) < 0)
+			continue;
+		t->node[x].next = t->node[p].child;
+		t->node[p].child = x;
+	}
+	free(order);
+
+	/* Depth, root, size and newest date, walking each tree. */
+	t->nroots = 0;
+	for (i = 0; i < n; i++) {
+		if (t->node[i].parent >= 0)
+			continue;
+		r = (int32_t)i;
+		t->roots[t->nroots++] = r;
+		newest[r] = msgs[r].date;
+		x = r;
+		for (;;) {
+			if (t->node[x].child >= 0)
+				x = t->node[x].child;
+			else {
+				while (x != r && t->node[x].next < 0)
+					x = t->node[x].parent;
+				if (x == r)
+					break;
+				x = t->node[x].next;
+			}
+			nd = &t->node[x];
+			nd->root = r;
+			nd->depth = t->node[nd->parent].depth + 1;
+			t->node[r].size++;
+			if (msgs[x].date > newest[r])
+				newest[r] = msgs[x].date;
+			if (strcasecmp(base[x], base[nd->parent]) == 0)
+				nd->marks |= THREAD_MARK_SAME_SUBJECT;
+		}
+	}
+	thread_sort_roots(t, msgs, newest, key, flags);
+	thread_flatten(t);
+	free(base);
+	free(reply);
+	free(newest);
+	free(marks);
+	free(parent);
+	return t;
+}
+
+void
+thread_free(struct thread *t)
+{
+	if (t == NULL)
+		return;
+	free(t->node);
+	free(t->roots);
+	free(t->rows);
+	free(t->row_of);
+	free(t);
+}
+
+/* Lay out the display rows from the roots and the collapsed states. */
+static void
+thread_flatten(struct thread *t)
+{
+	size_t i;
+	int32_t r, x;
+
+	for (i = 0; i < t->n; i++)
+		t->row_of[i] = THREAD_NONE;
+	t->nrows = 0;
+	for (i = 0; i < t->nroots; i++) {
+		r = t->roots[i];
+		t->row_of[r] = t->nrows;
+		t->rows[t->nrows++] = (size_t)r;
+		if (t->node[r].collapsed)
+			continue;
+		x = r;
+		for (;;) {
+			if (t->node[x].child >= 0)
+				x = t->node[x].child;
+			else {
+				while (x != r && t->node[x].next < 0)
+					x = t->node[x].parent;
+				if (x == r)
+					break;
+				x = t->node[x].next;
+			}
+			t->row_of[x] = t->nrows;
+			t->rows[t->nrows++] = (size_t)x;
+		}
+	}
+}
+
+size_t
+thread_rows(const struct thread *t)
+{
+	return t->nrows;
+}
+
+size_t
+thread_msg(const struct thread *t, size_t row)
+{
+	return row < t->nrows ? t->rows[row] : THREAD_NONE;
+}
+
+size_t
+thread_row_of(const struct thread *t, size_t msg)
+{
+	if (msg >= t->n)
+		return THREAD_NONE;
+	if (t->row_of[msg] != THREAD_NONE)
+		return t->row_of[msg];
+	return t->row_of[t->node[msg].root];
+}
+
+unsigned int
+thread_depth(const struct thread *t, size_t row)
+{
+	return row < t->nrows ? t->node[t->rows[row]].depth : 0;
+}
+
+unsigned int
+thread_marks(const struct thread *t, size_t row)
+{
+	return row < t->nrows ? t->node[t->rows[row]].marks : 0;
+}
+
+size_t
+thread_size(const struct thread *t, size_t row)
+{
+	if (row >= t->nrows)
+		return 0;
+	return t->node[t->node[t->rows[row]].root].size;
+}
+
+size_t
+thread_hidden(const struct thread *t, size_t row)
+{
+	const struct thread_node *nd;
+
+	if (row >= t->nrows)
+		return 0;
+	nd = &t->node[t->rows[row]];
+	return nd->parent < 0 && nd->collapsed ? nd->size - 1 : 0;
+}
+
+size_t
+thread_root_row(const struct thread *t, size_t row)
+{
+	if (row >= t->nrows)
+		return THREAD_NONE;
+	return t->row_of[t->node[t->rows[row]].root];
+}
+
+int
+thread_collapsed(const struct thread *t, size_t row)
+{
+	if (row >= t->nrows)
+		return 0;
+	return t->node[t->node[t->rows[row]].root].collapsed;
+}
+
+int
+thread_tree(const struct thread *t, size_t row, struct strbuf *sb, int ascii)
+{
+	unsigned char more[THREAD_TREE_LEVELS];
+	const struct thread_node *nd;
+	unsigned int depth, levels, i;
+	int32_t x;
+	int cols = 0;
+
+	if (row >= t->nrows)
+		return 0;
+	x = (int32_t)t->rows[row];
+	nd = &t->node[x];
+	depth = nd->depth;
+	if (depth == 0)
+		return 0;
+	/* Whether each ancestor below the root has a sibling after it. */
+	levels = depth - 1;
+	if (levels > THREAD_TREE_LEVELS)
+		levels = THREAD_TREE_LEVELS;
+	x = nd->parent;
+	for (i = 0; i < levels; i++) {
+		more[levels - 1 - i] = t->node[x].next >= 0;
+		x = t->node[x].parent;
+	}
+	if (levels < depth - 1) {
+		strbuf_addstr(sb, ascii ? "." : "\u2026");
+		cols++;
+	}
+	for (i = 0; i < levels; i++) {
+		if (more[i])
+			strbuf_addstr(sb, ascii ? "| " : "\u2502 ");
+		else
+			strbuf_addstr(sb, "  ");
+		cols += 2;
+	}
+	if (ascii)
+		strbuf_addch(sb, nd->next >= 0 ? '|' : '`');
+	else
+		strbuf_addstr(sb, nd->next >= 0 ? "\u251c" : "\u2514");
+	if (nd->marks & THREAD_MARK_FAKE)
+		strbuf_addch(sb, '*');
+	else if (nd->marks & THREAD_MARK_DUP)
+		strbuf_addch(sb, '=');
+	else
+		strbuf_addstr(sb, ascii ? "-" : "\u2500");
+	strbuf_addch(sb, '>');
+	return cols + 3;
+}
+
+size_t
+thread_toggle(struct thread *t, size_t row)
+{
+	int32_t r;
+
+	if (row >= t->nrows)
+		return row;
+	r = t->node[t->rows[row]].root;
+	if (t->node[r].size > 1) {
+		t->node[r].collapsed = !t->node[r].collapsed;
+		thread_flatten(t);
+	}
+	return t->row_of[r];
+}
+
+void
+thread_collapse_all(struct thread *t, int collapse)
+{
+	size_t i;
+
+	for (i = 0; i < t->nroots; i++)
+		t->node[t->roots[i]].collapsed = collapse &&
+		    t->node[t->roots[i]].size > 1;
+	thread_flatten(t);
+}
+
+void
+thread_set_collapsed(struct thread *t, const size_t *msgs, size_t n,
+    int collapse)
+{
+	size_t i;
+	int32_t r;
+
+	for (i = 0; i < n; i++) {
+		if (msgs[i] >= t->n)
+			continue;
+		r = t->node[msgs[i]].root;
+		t->node[r].collapsed = collapse && t->node[r].size > 1;
+	}
+	thread_flatten(t);
+}
