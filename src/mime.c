@@ -2,7 +2,8 @@
  * Reading a message: this file owns header decoding (RFC 2047 encoded words,
  * RFC 2231 parameters), transfer decoding (quoted-printable, base64),
  * charset conversion to UTF-8, date parsing, the choice of what text of a
- * MIME tree the pager shows and the stripping of HTML to text.
+ * MIME tree the pager shows (HTML through html.c or a caller's renderer),
+ * format=flowed, and the list of parts for the attachment menu.
  *
  * libetpan's MIME parser gives the structure of the message. Everything
  * else is done here, because libetpan gets it wrong in ways a reader sees:
@@ -24,12 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libetpan/mailmime.h>
 #include <libetpan/mailmime_content.h>
 #include <libetpan/mmapstring.h>
 
+#include "html.h"
 #include "i18n.h"
 #include "mime.h"
 #include "strbuf.h"
@@ -42,6 +45,7 @@
 #define MIME_WORD_MAX 4096
 
 enum mime_charset_kind {
+	MIME_CS_ASCII,		/* no 8-bit: any that comes is mislabelled */
 	MIME_CS_CP1252,
 	MIME_CS_UTF8,
 	MIME_CS_ICONV,
@@ -104,12 +108,20 @@ static const struct {
 	{ "unicode-1-1-utf-7", "UTF-7" },
 };
 
+/*
+ * Names of US-ASCII: 8-bit bytes under them are UTF-8 when they are valid
+ * UTF-8 (the usual mislabelling), else windows-1252.
+ */
+static const char *mime_ascii_names[] = {
+	"us-ascii", "ascii", "ansi_x3.4-1968", "us", "iso646-us", NULL
+};
+
 /* Names read as windows-1252. */
 static const char *mime_cp1252_names[] = {
-	"us-ascii", "ascii", "iso-8859-1", "iso8859-1", "iso_8859-1",
+	"iso-8859-1", "iso8859-1", "iso_8859-1",
 	"latin1", "latin-1", "l1", "windows-1252", "cp1252", "x-cp1252",
-	"ansi_x3.4-1968", "iso-ir-100", "cp819", "ibm819", "iso_8859-1:1987",
-	"us", "8859-1", "iso-8859-1:1987", NULL
+	"iso-ir-100", "cp819", "ibm819", "iso_8859-1:1987",
+	"8859-1", "iso-8859-1:1987", NULL
 };
 
 static const char *mime_months[] = {
@@ -130,18 +142,15 @@ static const struct {
 	{ "mst", -420 }, { "mdt", -360 }, { "pst", -480 }, { "pdt", -420 },
 };
 
-static const struct {
-	const char *name;
-	unsigned int cp;
-} mime_entities[] = {
-	{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
-	{ "apos", '\'' }, { "nbsp", 0xa0 }, { "copy", 0xa9 }, { "reg", 0xae },
-	{ "trade", 0x2122 }, { "mdash", 0x2014 }, { "ndash", 0x2013 },
-	{ "hellip", 0x2026 }, { "laquo", 0xab }, { "raquo", 0xbb },
-	{ "lsquo", 0x2018 }, { "rsquo", 0x2019 }, { "ldquo", 0x201c },
-	{ "rdquo", 0x201d }, { "bull", 0x2022 }, { "middot", 0xb7 },
-	{ "euro", 0x20ac }, { "pound", 0xa3 }, { "deg", 0xb0 },
-	{ "shy", 0xad }, { "zwnj", 0x200c }, { "zwj", 0x200d },
+/* The state of one rendering of a MIME tree. */
+struct mime_render {
+	struct strbuf *sb;
+	const struct mime_options *o;
+	int dry;		/* only mark what is shown, append nothing */
+	int has_text;		/* a text a reader sees was appended */
+	int last_attach;	/* the last thing appended was such a line */
+	unsigned char *shown;	/* per part of the walk, or NULL */
+	size_t nshown;
 };
 
 static void	mime_add_utf8(struct strbuf *, const char *, size_t);
@@ -172,30 +181,53 @@ static size_t	mime_header_block(const char *, size_t, size_t *);
 static char	*mime_header_get(const char *, size_t, const char *);
 static void	mime_normalise_newlines(struct strbuf *);
 static enum mime_kind mime_leaf_kind(struct mailmime *);
-static enum mime_kind mime_rank(struct mailmime *, int);
+static int	mime_pref(enum mime_kind, const struct mime_options *);
+static enum mime_kind mime_rank(struct mailmime *, int,
+		    const struct mime_options *);
 static int	mime_is_attachment(struct mailmime *);
 static const char *mime_subtype(struct mailmime *);
 static int	mime_is_multipart(struct mailmime *, const char *);
 static void	mime_type_name(struct strbuf *, struct mailmime *);
+static void	mime_data_decode(struct strbuf *, struct mailmime_data *);
 static void	mime_leaf_decode(struct strbuf *, struct mailmime *);
+static const char *mime_content_param(struct mailmime *, const char *);
+static int	mime_html_charset(const char *, size_t, char *, size_t);
 static void	mime_leaf_text(struct strbuf *, struct mailmime *,
-		    enum mime_kind);
-static void	mime_html_strip(struct strbuf *, const char *, size_t);
-static void	mime_html_newline(struct strbuf *, int);
-static size_t	mime_html_entity(struct strbuf *, const char *, size_t);
+		    enum mime_kind, const struct mime_options *);
 static size_t	mime_params(struct mailmime *, struct mime_param *, size_t);
 static int	mime_param_section(const struct mime_param *, size_t,
 		    const char *, unsigned long, int *, int *);
 static char	*mime_param_get(const struct mime_param *, size_t,
 		    const char *);
 static char	*mime_filename(struct mailmime *);
-static void	mime_add_header_block(struct strbuf *, const char *, size_t);
-static int	mime_render(struct strbuf *, struct mailmime *, int);
+static const char *mime_header_label(const char *);
+static void	mime_add_header_block(struct strbuf *, const char *, size_t,
+		    const struct mime_options *);
+static size_t	mime_count_parts(struct mailmime *, int);
+static void	mime_add_size(struct strbuf *, size_t);
+static void	mime_message_data(struct strbuf *, struct mailmime *);
+static void	mime_part_bytes(struct strbuf *, struct mailmime *);
+static size_t	mime_part_size(struct mailmime *);
+static void	mime_separate(struct strbuf *, int);
+static void	mime_attach_line(struct mime_render *, struct mailmime *,
+		    size_t);
+static void	mime_attach_only(struct mime_render *, struct mailmime *,
+		    int, size_t);
+static void	mime_mark_shown(struct mime_render *, size_t);
+static int	mime_render(struct mime_render *, struct mailmime *, int,
+		    size_t);
 static void	mime_list_parts(struct strbuf *, struct mailmime *, int);
 static int	mime_count_leaves(struct mailmime *, int);
-static int	mime_blank(const struct strbuf *);
 static void	mime_mime_copy(struct strbuf *, const char *, size_t, size_t,
 		    size_t);
+static int	mime_tree(const char *, size_t, struct strbuf *,
+		    struct mailmime **, struct mailmime **);
+static enum mime_disposition mime_disposition(struct mailmime *);
+static char	*mime_description(struct mailmime *);
+static void	mime_parts_fill(struct mailmime *, int, struct mime_part *,
+		    size_t, size_t *);
+static struct mailmime *mime_part_find(struct mailmime *, int, size_t,
+		    size_t *);
 
 /* Append LEN bytes of UTF-8, each invalid byte as U+FFFD. */
 static void
@@ -297,7 +329,7 @@ mime_charset(const char *cs, char *buf, size_t size)
 	size_t i, n;
 
 	if (cs == NULL)
-		return (MIME_CS_CP1252);
+		return (MIME_CS_ASCII);
 	while (*cs == ' ' || *cs == '\t' || *cs == '"' || *cs == '\'')
 		cs++;
 	for (n = 0; cs[n] != '\0' && cs[n] != '"' && cs[n] != '\'' &&
@@ -311,7 +343,11 @@ mime_charset(const char *cs, char *buf, size_t size)
 	}
 	name[n] = '\0';
 	if (n == 0)
-		return (MIME_CS_CP1252);
+		return (MIME_CS_ASCII);
+	for (i = 0; mime_ascii_names[i] != NULL; i++) {
+		if (strcmp(name, mime_ascii_names[i]) == 0)
+			return (MIME_CS_ASCII);
+	}
 	for (i = 0; mime_cp1252_names[i] != NULL; i++) {
 		if (strcmp(name, mime_cp1252_names[i]) == 0)
 			return (MIME_CS_CP1252);
@@ -376,6 +412,9 @@ mime_convert(struct strbuf *sb, const char *charset, const char *s,
 	char name[64];
 
 	switch (mime_charset(charset, name, sizeof name)) {
+	case MIME_CS_ASCII:
+		mime_add_raw(sb, s, len);
+		break;
 	case MIME_CS_CP1252:
 		mime_add_cp1252(sb, s, len);
 		break;
@@ -1072,9 +1111,18 @@ mime_leaf_kind(struct mailmime *m)
 	return (kind);
 }
 
-/* The best kind of text that rendering M would show. */
+/* How much a reader wants KIND: text/plain first unless O prefers HTML. */
+static int
+mime_pref(enum mime_kind kind, const struct mime_options *o)
+{
+	if (o->prefer_html && kind == MIME_KIND_HTML)
+		return (MIME_KIND_PLAIN + 1);
+	return ((int)kind);
+}
+
+/* The kind of text that rendering M would show, the most wanted first. */
 static enum mime_kind
-mime_rank(struct mailmime *m, int depth)
+mime_rank(struct mailmime *m, int depth, const struct mime_options *o)
 {
 	enum mime_kind best = MIME_KIND_NONE, k;
 	clistiter *it;
@@ -1089,8 +1137,8 @@ mime_rank(struct mailmime *m, int depth)
 	case MAILMIME_MULTIPLE:
 		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
 		    it != NULL; it = clist_next(it)) {
-			k = mime_rank(clist_content(it), depth + 1);
-			if (k > best)
+			k = mime_rank(clist_content(it), depth + 1, o);
+			if (mime_pref(k, o) > mime_pref(best, o))
 				best = k;
 		}
 		return (best);
@@ -1098,11 +1146,10 @@ mime_rank(struct mailmime *m, int depth)
 	return (MIME_KIND_NONE);
 }
 
-/* Append the body of single part M with its transfer encoding undone. */
+/* Append the bytes of D with its transfer encoding undone. */
 static void
-mime_leaf_decode(struct strbuf *sb, struct mailmime *m)
+mime_data_decode(struct strbuf *sb, struct mailmime_data *d)
 {
-	struct mailmime_data *d = m->mm_data.mm_single;
 	const char *s;
 	size_t len;
 
@@ -1128,225 +1175,143 @@ mime_leaf_decode(struct strbuf *sb, struct mailmime *m)
 	}
 }
 
+/* Append the body of single part M with its transfer encoding undone. */
+static void
+mime_leaf_decode(struct strbuf *sb, struct mailmime *m)
+{
+	mime_data_decode(sb, m->mm_data.mm_single);
+}
+
+/* The Content-Type parameter NAME of M, or NULL. */
+static const char *
+mime_content_param(struct mailmime *m, const char *name)
+{
+	if (m->mm_content_type == NULL)
+		return (NULL);
+	return (mailmime_content_param_get(m->mm_content_type, (char *)name));
+}
+
+/*
+ * The charset an HTML document S (LEN bytes) declares in a meta element
+ * near its start, into BUF; 0 if found.
+ */
+static int
+mime_html_charset(const char *s, size_t len, char *buf, size_t size)
+{
+	static const char key[] = "charset=";
+	size_t i, n;
+
+	if (len > 4096)
+		len = 4096;
+	for (i = 0; i + sizeof key - 1 < len; i++) {
+		if (strncasecmp(s + i, key, sizeof key - 1) != 0)
+			continue;
+		i += sizeof key - 1;
+		while (i < len && (s[i] == '"' || s[i] == '\'' || s[i] == ' '))
+			i++;
+		for (n = 0; i + n < len && n + 1 < size &&
+		    (isalnum((unsigned char)s[i + n]) ||
+		    strchr("-_.:", s[i + n]) != NULL) && s[i + n] != '\0'; n++)
+			buf[n] = s[i + n];
+		buf[n] = '\0';
+		return (n > 0 ? 0 : -1);
+	}
+	return (-1);
+}
+
 /* Append the text of single part M, shown as KIND. */
 static void
-mime_leaf_text(struct strbuf *sb, struct mailmime *m, enum mime_kind kind)
+mime_leaf_text(struct strbuf *sb, struct mailmime *m, enum mime_kind kind,
+    const struct mime_options *o)
 {
 	struct strbuf raw = STRBUF_INIT, utf8 = STRBUF_INIT;
-	const char *cs = NULL;
+	const char *cs, *fmt, *delsp;
+	char sniffed[48], *out;
+	size_t olen = 0;
 
 	mime_leaf_decode(&raw, m);
-	if (m->mm_content_type != NULL)
-		cs = mailmime_content_param_get(m->mm_content_type,
-		    (char *)"charset");
+	cs = mime_content_param(m, "charset");
+	if ((cs == NULL || *cs == '\0') && kind == MIME_KIND_HTML &&
+	    mime_html_charset(raw.buf, raw.len, sniffed, sizeof sniffed) == 0)
+		cs = sniffed;
 	if (cs == NULL || *cs == '\0')
 		mime_add_raw(&utf8, raw.buf, raw.len);
 	else
 		mime_convert(&utf8, cs, raw.buf, raw.len);
 	mime_normalise_newlines(&utf8);
-	if (kind == MIME_KIND_HTML)
-		mime_html_strip(sb, utf8.buf, utf8.len);
-	else
+	if (kind == MIME_KIND_HTML) {
+		out = NULL;
+		if (o->html_render != NULL)
+			out = o->html_render(o->html_arg, utf8.buf, utf8.len,
+			    &olen);
+		if (out != NULL) {
+			strbuf_reset(&raw);
+			mime_add_utf8(&raw, out, olen);
+			mime_normalise_newlines(&raw);
+			strbuf_add(sb, raw.buf, raw.len);
+		} else {
+			out = html_to_text(utf8.buf, utf8.len, 0, &olen);
+			strbuf_add(sb, out, olen);
+		}
+		free(out);
+	} else if (kind == MIME_KIND_PLAIN && o->reflow &&
+	    (fmt = mime_content_param(m, "format")) != NULL &&
+	    strcasecmp(fmt, "flowed") == 0) {
+		delsp = mime_content_param(m, "delsp");
+		mime_flowed_decode(sb, utf8.buf, utf8.len, delsp != NULL &&
+		    strcasecmp(delsp, "yes") == 0);
+	} else
 		strbuf_add(sb, utf8.buf, utf8.len);
 	strbuf_release(&raw);
 	strbuf_release(&utf8);
 }
 
-/*
- * End the current line of HTML text: with BLANK, leave an empty line
- * after it. Never more than one empty line, none at the start, and no
- * blank at the end of a line.
- */
-static void
-mime_html_newline(struct strbuf *sb, int blank)
+void
+mime_flowed_decode(struct strbuf *sb, const char *s, size_t len, int delsp)
 {
-	size_t n = sb->len;
+	const char *nl, *line, *text;
+	size_t pos = 0, next, n, tn, depth, i;
+	size_t pdepth = 0;
+	int open = 0, sig, flowed;
 
-	while (n > 0 && sb->buf[n - 1] == ' ')
-		n--;
-	strbuf_setlen(sb, n);
-	if (n == 0)
-		return;
-	if (sb->buf[n - 1] != '\n')
-		strbuf_addch(sb, '\n');
-	if (blank && !(sb->len >= 2 && sb->buf[sb->len - 2] == '\n'))
-		strbuf_addch(sb, '\n');
-}
-
-/*
- * Decode the HTML character reference at S (LEN bytes, S[0] is '&') and
- * append it. Returns the bytes used, or 0 when it is not one we know.
- */
-static size_t
-mime_html_entity(struct strbuf *sb, const char *s, size_t len)
-{
-	char name[16];
-	size_t i, n;
-	unsigned long cp = 0;
-	int hex, digits = 0;
-
-	for (n = 1; n < len && n < sizeof name && s[n] != ';'; n++)
-		;
-	if (n >= len || s[n] != ';' || n < 2)
-		return (0);
-	if (s[1] == '#') {
-		hex = s[2] == 'x' || s[2] == 'X';
-		for (i = hex ? 3 : 2; i < n; i++) {
-			if (hex && mime_hex((unsigned char)s[i]) != -1)
-				cp = cp * 16 + (unsigned long)mime_hex(
-				    (unsigned char)s[i]);
-			else if (!hex && isdigit((unsigned char)s[i]))
-				cp = cp * 10 + (unsigned long)(s[i] - '0');
-			else
-				return (0);
-			if (cp > 0x10ffff)
-				cp = 0x110000;
-			digits++;
+	while (pos < len) {
+		line = s + pos;
+		nl = memchr(line, '\n', len - pos);
+		n = nl != NULL ? (size_t)(nl - line) : len - pos;
+		next = nl != NULL ? pos + n + 1 : len;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		for (depth = 0; depth < n && line[depth] == '>'; depth++)
+			;
+		i = depth;
+		if (i < n && line[i] == ' ')
+			i++;	/* space-stuffing */
+		text = line + i;
+		tn = n - i;
+		sig = tn == 3 && memcmp(text, "-- ", 3) == 0;
+		flowed = !sig && tn > 0 && text[tn - 1] == ' ';
+		if (open && (depth != pdepth || sig)) {
+			strbuf_addch(sb, '\n');
+			open = 0;
 		}
-		if (digits == 0)
-			return (0);
-		if (cp >= 0x80 && cp < 0xa0 && mime_cp1252[cp - 0x80] != 0)
-			cp = mime_cp1252[cp - 0x80];
-		if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			cp = 0xfffd;
-		strbuf_add_utf8(sb, (unsigned int)cp);
-		return (n + 1);
+		if (!open && depth > 0) {
+			for (i = 0; i < depth; i++)
+				strbuf_addch(sb, '>');
+			strbuf_addch(sb, ' ');
+		}
+		if (flowed && delsp)
+			tn--;
+		strbuf_add(sb, text, tn);
+		if (flowed) {
+			open = 1;
+			pdepth = depth;
+		} else {
+			strbuf_addch(sb, '\n');
+			open = 0;
+		}
+		pos = next;
 	}
-	memcpy(name, s + 1, n - 1);
-	name[n - 1] = '\0';
-	for (i = 0; i < sizeof mime_entities / sizeof mime_entities[0]; i++) {
-		if (strcmp(name, mime_entities[i].name) == 0) {
-			strbuf_add_utf8(sb, mime_entities[i].cp);
-			return (n + 1);
-		}
-	}
-	return (0);
-}
-
-/*
- * Append the text of the UTF-8 HTML at S: tags dropped, the content of
- * style, script and title skipped, blanks collapsed outside pre, common
- * entities decoded, line breaks for br and the ends of blocks.
- */
-static void
-mime_html_strip(struct strbuf *sb, const char *s, size_t len)
-{
-	static const char *breaks[] = {
-		"br", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-		"table", "ul", "ol", "dl", "dt", "dd", "hr", "pre", "address",
-		NULL
-	};
-	static const char *skips[] = { "style", "script", "title", NULL };
-	char name[16], close[20];
-	size_t i = 0, j, n, k, start = sb->len;
-	int closing, quote, pre = 0, used;
-	const char *p;
-
-	while (i < len) {
-		if (s[i] == '<' && i + 3 < len && strncmp(s + i, "<!--", 4)
-		    == 0) {
-			for (j = i + 4; j + 2 < len && strncmp(s + j, "-->", 3)
-			    != 0; j++)
-				;
-			i = j + 3;
-			continue;
-		}
-		if (s[i] == '<') {
-			j = i + 1;
-			closing = j < len && s[j] == '/';
-			if (closing)
-				j++;
-			for (n = 0; j < len && n + 1 < sizeof name &&
-			    isalnum((unsigned char)s[j]); j++)
-				name[n++] = (char)tolower((unsigned char)s[j]);
-			name[n] = '\0';
-			if (n == 0 && !closing && (j >= len || (s[j] != '!' &&
-			    s[j] != '?'))) {
-				strbuf_addch(sb, '<');	/* "a < b" */
-				i++;
-				continue;
-			}
-			for (quote = 0; j < len; j++) {
-				if (quote != 0 && s[j] == quote)
-					quote = 0;
-				else if (quote == 0 && (s[j] == '"' ||
-				    s[j] == '\''))
-					quote = s[j];
-				else if (quote == 0 && s[j] == '>')
-					break;
-			}
-			i = j + 1;
-			for (k = 0; !closing && skips[k] != NULL; k++) {
-				if (strcmp(name, skips[k]) != 0)
-					continue;
-				snprintf(close, sizeof close, "</%s", name);
-				for (p = NULL; i < len; i++) {
-					if (strncasecmp(s + i, close,
-					    strlen(close)) == 0) {
-						p = s + i;
-						break;
-					}
-				}
-				if (p == NULL)
-					break;
-				p = memchr(p, '>', len - i);
-				i = p != NULL ? (size_t)(p - s) + 1 : len;
-				break;
-			}
-			if (strcmp(name, "pre") == 0)
-				pre = closing ? 0 : 1;
-			if (strcmp(name, "p") == 0 ||
-			    strcmp(name, "blockquote") == 0) {
-				mime_html_newline(sb, closing);
-				continue;
-			}
-			if (strcmp(name, "br") == 0) {
-				if (sb->len == start)
-					continue;
-				k = sb->len;
-				while (k > start && sb->buf[k - 1] == ' ')
-					k--;
-				strbuf_setlen(sb, k);
-				strbuf_addch(sb, '\n');
-				continue;
-			}
-			for (k = 0; breaks[k] != NULL; k++) {
-				if (strcmp(name, breaks[k]) == 0) {
-					mime_html_newline(sb, 0);
-					if (!closing && strcmp(name, "li") == 0)
-						strbuf_addstr(sb, "* ");
-					break;
-				}
-			}
-			if (closing && (strcmp(name, "td") == 0 ||
-			    strcmp(name, "th") == 0))
-				strbuf_addch(sb, ' ');
-			continue;
-		}
-		if (s[i] == '&' && (used = (int)mime_html_entity(sb, s + i,
-		    len - i)) > 0) {
-			i += (size_t)used;
-			continue;
-		}
-		if (strchr(" \t\r\n\f", s[i]) != NULL && s[i] != '\0') {
-			if (pre) {
-				if (s[i] != '\r')
-					strbuf_addch(sb, s[i]);
-			} else if (sb->len > start &&
-			    sb->buf[sb->len - 1] != ' ' &&
-			    sb->buf[sb->len - 1] != '\n')
-				strbuf_addch(sb, ' ');
-			i++;
-			continue;
-		}
-		strbuf_addch(sb, s[i]);
-		i++;
-	}
-	n = sb->len;
-	while (n > start && (sb->buf[n - 1] == ' ' || sb->buf[n - 1] == '\n'))
-		n--;
-	strbuf_setlen(sb, n);
-	if (n > start)
+	if (open)
 		strbuf_addch(sb, '\n');
 }
 
@@ -1519,98 +1484,288 @@ mime_filename(struct mailmime *m)
 	return (name);
 }
 
-/* Append the fields a reader wants of the embedded message RAW. */
-static void
-mime_add_header_block(struct strbuf *sb, const char *raw, size_t len)
+
+/* The header fields shown when the options name none. */
+static const char *const mime_default_headers[] = {
+	"From", "To", "Cc", "Date", "Subject", NULL
+};
+
+/* The label of header NAME: translated for the usual ones. */
+static const char *
+mime_header_label(const char *name)
 {
-	static const struct {
-		const char *field;
-		const char *label;
-	} fields[] = {
-		{ "From", N_("From") },
-		{ "To", N_("To") },
-		{ "Cc", N_("Cc") },
-		{ "Date", N_("Date") },
-		{ "Subject", N_("Subject") },
+	static const char *usual[] = {
+		N_("From"), N_("To"), N_("Cc"), N_("Date"), N_("Subject")
 	};
+	size_t i;
+
+	for (i = 0; i < sizeof usual / sizeof usual[0]; i++) {
+		if (strcasecmp(name, usual[i]) == 0)
+			return (_(usual[i]));
+	}
+	return (name);
+}
+
+/* Append the fields a reader wants (O's list) of the embedded RAW. */
+static void
+mime_add_header_block(struct strbuf *sb, const char *raw, size_t len,
+    const struct mime_options *o)
+{
+	const char *const *list;
 	size_t hlen, body, i;
 	char *v;
 
+	list = o->headers != NULL ? o->headers : mime_default_headers;
 	hlen = mime_header_block(raw, len, &body);
-	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		if ((v = mime_header_get(raw, hlen, fields[i].field)) == NULL)
+	for (i = 0; list[i] != NULL; i++) {
+		if ((v = mime_header_get(raw, hlen, list[i])) == NULL)
 			continue;
-		strbuf_addf(sb, "%s: %s\n", _(fields[i].label), v);
+		strbuf_addf(sb, "%s: %s\n", mime_header_label(list[i]), v);
 		free(v);
 	}
 }
 
+/* The number of parts of the walk under and including M. */
+static size_t
+mime_count_parts(struct mailmime *m, int depth)
+{
+	clistiter *it;
+	size_t n = 1;
+
+	if (depth > MIME_MAX_DEPTH)
+		return (0);
+	if (m->mm_type == MAILMIME_MULTIPLE) {
+		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
+		    it != NULL; it = clist_next(it))
+			n += mime_count_parts(clist_content(it), depth + 1);
+	} else if (m->mm_type == MAILMIME_MESSAGE &&
+	    m->mm_data.mm_message.mm_msg_mime != NULL)
+		n += mime_count_parts(m->mm_data.mm_message.mm_msg_mime,
+		    depth + 1);
+	return (n);
+}
+
+/* Append a size for people: "123 bytes", "12 KB", "1.5 MB". */
+static void
+mime_add_size(struct strbuf *sb, size_t len)
+{
+	if (len < 1024)
+		strbuf_addf(sb, _("%zu bytes"), len);
+	else if (len < 1024 * 1024)
+		strbuf_addf(sb, _("%zu KB"), (len + 1023) / 1024);
+	else
+		strbuf_addf(sb, _("%.1f MB"), (double)len / (1024.0 * 1024.0));
+}
+
 /*
- * Append the text a reader sees of M: the best alternative of an
- * alternative, the root of a related, every displayable part of any other
- * multipart in order, an embedded message after a small header block.
- * Returns whether anything was appended.
+ * Append the whole text of the embedded message M. The part of a digest
+ * that has no header of its own is the exception: libetpan reads the
+ * message's header as the part's and leaves only its body in mm_body,
+ * but the part's extent is the whole message then.
+ */
+static void
+mime_message_data(struct strbuf *sb, struct mailmime *m)
+{
+	struct mailmime_data *d = m->mm_body;
+	size_t body;
+
+	if (d != NULL && d->dt_type == MAILMIME_DATA_TEXT &&
+	    d->dt_data.dt_text.dt_data != NULL && (m->mm_mime_start == NULL ||
+	    mime_header_block(d->dt_data.dt_text.dt_data,
+	    d->dt_data.dt_text.dt_length, &body) > 0)) {
+		mime_data_decode(sb, d);
+		return;
+	}
+	if (m->mm_mime_start != NULL)
+		strbuf_add(sb, m->mm_mime_start, m->mm_length);
+}
+
+/* The bytes of part M: see mime_part_data(). */
+static void
+mime_part_bytes(struct strbuf *sb, struct mailmime *m)
+{
+	if (m->mm_type == MAILMIME_SINGLE)
+		mime_leaf_decode(sb, m);
+	else if (m->mm_type == MAILMIME_MESSAGE)
+		mime_message_data(sb, m);
+	else
+		mime_data_decode(sb, m->mm_body);
+}
+
+/* The decoded size of part M. */
+static size_t
+mime_part_size(struct mailmime *m)
+{
+	struct strbuf body = STRBUF_INIT;
+	size_t n;
+
+	mime_part_bytes(&body, m);
+	n = body.len;
+	strbuf_release(&body);
+	return (n);
+}
+
+/* End the line of SB; with BLANK also leave an empty line (not first). */
+static void
+mime_separate(struct strbuf *sb, int blank)
+{
+	if (sb->len > 0 && sb->buf[sb->len - 1] != '\n')
+		strbuf_addch(sb, '\n');
+	if (blank && sb->len > 0)
+		strbuf_addch(sb, '\n');
+}
+
+/* Append the "[-- Attachment #N ... --]" line of part M (INDEX). */
+static void
+mime_attach_line(struct mime_render *r, struct mailmime *m, size_t index)
+{
+	struct strbuf type = STRBUF_INIT, size = STRBUF_INIT;
+	char *name;
+
+	if (r->dry || r->o->attach_lines == MIME_ATTACH_NONE)
+		return;
+	name = mime_filename(m);
+	if (r->o->attach_lines == MIME_ATTACH_NAMED && name == NULL &&
+	    !mime_is_attachment(m))
+		goto out;
+	mime_type_name(&type, m);
+	mime_add_size(&size, mime_part_size(m));
+	mime_separate(r->sb, !r->last_attach);
+	if (name != NULL)
+		strbuf_addf(r->sb, _("[-- Attachment #%zu: %s (%s, %s) --]"),
+		    index + 1, name, type.buf, size.buf);
+	else
+		strbuf_addf(r->sb, _("[-- Attachment #%zu: %s, %s --]"),
+		    index + 1, type.buf, size.buf);
+	strbuf_addch(r->sb, '\n');
+	r->last_attach = 1;
+out:
+	free(name);
+	strbuf_release(&type);
+	strbuf_release(&size);
+}
+
+/* Append the attachment lines of M (INDEX) and all under it. */
+static void
+mime_attach_only(struct mime_render *r, struct mailmime *m, int depth,
+    size_t index)
+{
+	clistiter *it;
+	size_t idx = index + 1;
+
+	if (depth > MIME_MAX_DEPTH)
+		return;
+	if (m->mm_type != MAILMIME_MULTIPLE) {
+		mime_attach_line(r, m, index);
+		return;
+	}
+	for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list); it != NULL;
+	    it = clist_next(it)) {
+		mime_attach_only(r, clist_content(it), depth + 1, idx);
+		idx += mime_count_parts(clist_content(it), depth + 1);
+	}
+}
+
+/* Note that part INDEX is shown as text. */
+static void
+mime_mark_shown(struct mime_render *r, size_t index)
+{
+	if (r->shown != NULL && index < r->nshown)
+		r->shown[index] = 1;
+}
+
+/*
+ * Append the text a reader sees of M (part INDEX of the walk): the best
+ * alternative of an alternative, the root of a related or a signed, every
+ * displayable part of any other multipart in order, an embedded message
+ * after a small header block; an attachment line for each other part.
+ * Returns whether any text part was appended.
  */
 static int
-mime_render(struct strbuf *sb, struct mailmime *m, int depth)
+mime_render(struct mime_render *r, struct mailmime *m, int depth,
+    size_t index)
 {
+	struct strbuf msg = STRBUF_INIT;
 	struct mailmime *c, *best = NULL;
-	struct mailmime_data *d;
 	enum mime_kind kind, bk = MIME_KIND_NONE;
 	clistiter *it;
-	int done = 0;
+	size_t idx, bidx = 0, start;
+	int done = 0, first_only;
 
 	if (depth > MIME_MAX_DEPTH)
 		return (0);
 	switch (m->mm_type) {
 	case MAILMIME_SINGLE:
-		if ((kind = mime_leaf_kind(m)) == MIME_KIND_NONE)
+		if ((kind = mime_leaf_kind(m)) == MIME_KIND_NONE) {
+			mime_attach_line(r, m, index);
 			return (0);
-		if (sb->len > 0 && sb->buf[sb->len - 1] != '\n')
-			strbuf_addch(sb, '\n');
-		if (sb->len > 0)
-			strbuf_addch(sb, '\n');
-		mime_leaf_text(sb, m, kind);
+		}
+		mime_mark_shown(r, index);
+		if (r->dry) {
+			r->has_text = 1;
+			return (1);
+		}
+		mime_separate(r->sb, 1);
+		start = r->sb->len;
+		mime_leaf_text(r->sb, m, kind, r->o);
+		for (; start < r->sb->len; start++) {
+			if (strchr(" \t\r\n", r->sb->buf[start]) == NULL ||
+			    r->sb->buf[start] == '\0') {
+				r->has_text = 1;
+				break;
+			}
+		}
+		r->last_attach = 0;
 		return (1);
 	case MAILMIME_MESSAGE:
-		if (sb->len > 0 && sb->buf[sb->len - 1] != '\n')
-			strbuf_addch(sb, '\n');
-		if (sb->len > 0)
-			strbuf_addch(sb, '\n');
-		strbuf_addf(sb, "%s\n", _("----- attached message -----"));
-		d = m->mm_body;
-		if (d != NULL && d->dt_type == MAILMIME_DATA_TEXT &&
-		    d->dt_data.dt_text.dt_data != NULL)
-			mime_add_header_block(sb, d->dt_data.dt_text.dt_data,
-			    d->dt_data.dt_text.dt_length);
+		mime_mark_shown(r, index);
+		r->has_text = 1;
+		if (!r->dry) {
+			mime_separate(r->sb, 1);
+			strbuf_addf(r->sb, "%s\n",
+			    _("----- attached message -----"));
+			mime_message_data(&msg, m);
+			mime_add_header_block(r->sb, msg.buf, msg.len, r->o);
+			strbuf_release(&msg);
+			r->last_attach = 0;
+		}
 		if (m->mm_data.mm_message.mm_msg_mime != NULL)
-			mime_render(sb, m->mm_data.mm_message.mm_msg_mime,
-			    depth + 1);
+			mime_render(r, m->mm_data.mm_message.mm_msg_mime,
+			    depth + 1, index + 1);
 		return (1);
 	case MAILMIME_MULTIPLE:
 		break;
 	default:
 		return (0);
 	}
+	mime_mark_shown(r, index);
 	if (mime_is_multipart(m, "alternative")) {
+		idx = index + 1;
 		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
 		    it != NULL; it = clist_next(it)) {
 			c = clist_content(it);
-			if ((kind = mime_rank(c, depth + 1)) > bk) {
+			kind = mime_rank(c, depth + 1, r->o);
+			if (mime_pref(kind, r->o) > mime_pref(bk, r->o)) {
 				bk = kind;
 				best = c;
+				bidx = idx;
 			}
+			idx += mime_count_parts(c, depth + 1);
 		}
-		return (best != NULL ? mime_render(sb, best, depth + 1) : 0);
+		return (best != NULL ? mime_render(r, best, depth + 1, bidx) :
+		    0);
 	}
+	first_only = mime_is_multipart(m, "related") ||
+	    mime_is_multipart(m, "signed");
+	idx = index + 1;
 	for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
 	    it != NULL; it = clist_next(it)) {
-		if (mime_render(sb, clist_content(it), depth + 1)) {
+		c = clist_content(it);
+		if (first_only && done)
+			mime_attach_only(r, c, depth + 1, idx);
+		else if (mime_render(r, c, depth + 1, idx))
 			done = 1;
-			if (mime_is_multipart(m, "related") ||
-			    mime_is_multipart(m, "signed"))
-				break;
-		}
+		idx += mime_count_parts(c, depth + 1);
 	}
 	return (done);
 }
@@ -1620,7 +1775,6 @@ static void
 mime_list_parts(struct strbuf *sb, struct mailmime *m, int depth)
 {
 	struct strbuf type = STRBUF_INIT, size = STRBUF_INIT;
-	struct strbuf body = STRBUF_INIT;
 	clistiter *it;
 	char *name;
 
@@ -1641,14 +1795,7 @@ mime_list_parts(struct strbuf *sb, struct mailmime *m, int depth)
 	if (m->mm_type != MAILMIME_SINGLE)
 		return;
 	mime_type_name(&type, m);
-	mime_leaf_decode(&body, m);
-	if (body.len < 1024)
-		strbuf_addf(&size, _("%zu bytes"), body.len);
-	else if (body.len < 1024 * 1024)
-		strbuf_addf(&size, _("%zu KB"), (body.len + 1023) / 1024);
-	else
-		strbuf_addf(&size, _("%.1f MB"),
-		    (double)body.len / (1024.0 * 1024.0));
+	mime_add_size(&size, mime_part_size(m));
 	name = mime_filename(m);
 	if (mime_is_attachment(m)) {
 		if (name != NULL)
@@ -1669,7 +1816,6 @@ mime_list_parts(struct strbuf *sb, struct mailmime *m, int depth)
 	free(name);
 	strbuf_release(&type);
 	strbuf_release(&size);
-	strbuf_release(&body);
 }
 
 /* The number of single parts under M. */
@@ -1696,19 +1842,6 @@ mime_count_leaves(struct mailmime *m, int depth)
 		return (n);
 	}
 	return (0);
-}
-
-/* Whether SB holds only blanks and line ends. */
-static int
-mime_blank(const struct strbuf *sb)
-{
-	size_t i;
-
-	for (i = 0; i < sb->len; i++) {
-		if (strchr(" \t\r\n", sb->buf[i]) == NULL || sb->buf[i] == '\0')
-			return (0);
-	}
-	return (1);
 }
 
 /*
@@ -1745,15 +1878,64 @@ mime_mime_copy(struct strbuf *sb, const char *raw, size_t hlen, size_t body,
 	strbuf_add(sb, raw + body, len - body);
 }
 
+/*
+ * Parse the MIME structure of RAW (LEN bytes, after any mbox From_ line):
+ * the buffer libetpan reads goes in COPY (keep it while the tree lives),
+ * the tree in *MIME_R (mailmime_free() it) and the body's root part in
+ * *ROOT_R. Returns -1 when there is no tree.
+ */
+static int
+mime_tree(const char *raw, size_t len, struct strbuf *copy,
+    struct mailmime **mime_r, struct mailmime **root_r)
+{
+	size_t hlen, body, idx = 0;
+
+	*mime_r = *root_r = NULL;
+	hlen = mime_header_block(raw, len, &body);
+	mime_mime_copy(copy, raw, hlen, body, len);
+	if (len == 0 || mailmime_parse(copy->buf, copy->len, &idx, mime_r) !=
+	    MAILIMF_NO_ERROR || *mime_r == NULL) {
+		*mime_r = NULL;
+		return (-1);
+	}
+	*root_r = *mime_r;
+	if ((*root_r)->mm_type == MAILMIME_MESSAGE)
+		*root_r = (*root_r)->mm_data.mm_message.mm_msg_mime;
+	return (0);
+}
+
+void
+mime_options_init(struct mime_options *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->reflow = 1;
+	opts->attach_lines = MIME_ATTACH_NAMED;
+}
+
 int
 mime_message_parse(const char *raw, size_t len, struct mime_message *msg_r)
 {
+	return (mime_message_parse_opts(raw, len, NULL, msg_r));
+}
+
+int
+mime_message_parse_opts(const char *raw, size_t len,
+    const struct mime_options *opts, struct mime_message *msg_r)
+{
 	struct strbuf text = STRBUF_INIT, copy = STRBUF_INIT;
+	struct mime_options defaults;
+	struct mime_render r;
 	struct mailmime *mime = NULL, *root;
-	size_t skip, hlen, body, idx = 0;
+	const char *const *list;
+	size_t skip, hlen, body, i;
+	char *v;
 	int ret = 0;
 
 	memset(msg_r, 0, sizeof *msg_r);
+	if (opts == NULL) {
+		mime_options_init(&defaults);
+		opts = &defaults;
+	}
 	if (raw == NULL)
 		len = 0;
 	skip = mime_skip_from_line(raw, len);
@@ -1765,22 +1947,30 @@ mime_message_parse(const char *raw, size_t len, struct mime_message *msg_r)
 	msg_r->cc = mime_header_get(raw, hlen, "Cc");
 	msg_r->date = mime_header_get(raw, hlen, "Date");
 	msg_r->subject = mime_header_get(raw, hlen, "Subject");
+	list = opts->headers != NULL ? opts->headers : mime_default_headers;
+	for (i = 0; list[i] != NULL; i++) {
+		if ((v = mime_header_get(raw, hlen, list[i])) == NULL)
+			continue;
+		msg_r->headers = xreallocarray(msg_r->headers,
+		    msg_r->nheaders + 1, sizeof *msg_r->headers);
+		msg_r->headers[msg_r->nheaders].name = xstrdup(list[i]);
+		msg_r->headers[msg_r->nheaders++].value = v;
+	}
 
-	mime_mime_copy(&copy, raw, hlen, body, len);
-	if (len == 0 || mailmime_parse(copy.buf, copy.len, &idx, &mime) !=
-	    MAILIMF_NO_ERROR || mime == NULL) {
+	if (mime_tree(raw, len, &copy, &mime, &root) != 0) {
 		/* Nothing to walk: show the bytes as they are. */
 		mime_add_raw(&text, raw, len);
 		mime_normalise_newlines(&text);
 		ret = len == 0 ? 0 : -1;
 		goto out;
 	}
-	root = mime;
-	if (root->mm_type == MAILMIME_MESSAGE)
-		root = root->mm_data.mm_message.mm_msg_mime;
 	if (root != NULL) {
+		memset(&r, 0, sizeof r);
+		r.sb = &text;
+		r.o = opts;
 		msg_r->nparts = mime_count_leaves(root, 0);
-		if (!mime_render(&text, root, 0) || mime_blank(&text)) {
+		mime_render(&r, root, 0, 0);
+		if (!r.has_text) {
 			strbuf_reset(&text);
 			mime_list_parts(&text, root, 0);
 		}
@@ -1801,11 +1991,213 @@ out:
 void
 mime_message_release(struct mime_message *msg)
 {
+	size_t i;
+
 	free(msg->from);
 	free(msg->to);
 	free(msg->cc);
 	free(msg->date);
 	free(msg->subject);
 	free(msg->text);
+	for (i = 0; i < msg->nheaders; i++) {
+		free(msg->headers[i].name);
+		free(msg->headers[i].value);
+	}
+	free(msg->headers);
 	memset(msg, 0, sizeof *msg);
+}
+
+/* The disposition of part M. */
+static enum mime_disposition
+mime_disposition(struct mailmime *m)
+{
+	struct mailmime_field *f;
+	clistiter *it;
+
+	if (m->mm_mime_fields == NULL)
+		return (MIME_DISP_NONE);
+	for (it = clist_begin(m->mm_mime_fields->fld_list); it != NULL;
+	    it = clist_next(it)) {
+		f = clist_content(it);
+		if (f->fld_type != MAILMIME_FIELD_DISPOSITION ||
+		    f->fld_data.fld_disposition == NULL ||
+		    f->fld_data.fld_disposition->dsp_type == NULL)
+			continue;
+		return (f->fld_data.fld_disposition->dsp_type->dsp_type ==
+		    MAILMIME_DISPOSITION_TYPE_ATTACHMENT ?
+		    MIME_DISP_ATTACHMENT : MIME_DISP_INLINE);
+	}
+	return (MIME_DISP_NONE);
+}
+
+/* The decoded Content-Description of part M, or NULL. */
+static char *
+mime_description(struct mailmime *m)
+{
+	struct mailmime_field *f;
+	clistiter *it;
+	const char *d;
+
+	if (m->mm_mime_fields == NULL)
+		return (NULL);
+	for (it = clist_begin(m->mm_mime_fields->fld_list); it != NULL;
+	    it = clist_next(it)) {
+		f = clist_content(it);
+		if (f->fld_type != MAILMIME_FIELD_DESCRIPTION ||
+		    (d = f->fld_data.fld_description) == NULL)
+			continue;
+		return (mime_decode_header(d, strlen(d)));
+	}
+	return (NULL);
+}
+
+/* Fill the parts of the walk from M (at depth DEPTH) on, from *I. */
+static void
+mime_parts_fill(struct mailmime *m, int depth, struct mime_part *parts,
+    size_t n, size_t *i)
+{
+	struct strbuf type = STRBUF_INIT;
+	struct mime_part *p;
+	const char *cs;
+	clistiter *it;
+
+	if (depth > MIME_MAX_DEPTH || *i >= n)
+		return;
+	p = &parts[*i];
+	p->index = (*i)++;
+	p->depth = depth;
+	mime_type_name(&type, m);
+	p->type = strbuf_detach(&type, NULL);
+	if ((cs = mime_content_param(m, "charset")) != NULL)
+		p->charset = mime_decode_header(cs, strlen(cs));
+	p->filename = mime_filename(m);
+	p->description = mime_description(m);
+	p->size = mime_part_size(m);
+	p->disposition = mime_disposition(m);
+	p->container = m->mm_type != MAILMIME_SINGLE;
+	if (m->mm_type == MAILMIME_MULTIPLE) {
+		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
+		    it != NULL; it = clist_next(it))
+			mime_parts_fill(clist_content(it), depth + 1, parts, n,
+			    i);
+	} else if (m->mm_type == MAILMIME_MESSAGE &&
+	    m->mm_data.mm_message.mm_msg_mime != NULL)
+		mime_parts_fill(m->mm_data.mm_message.mm_msg_mime, depth + 1,
+		    parts, n, i);
+}
+
+int
+mime_parts(const char *raw, size_t len, struct mime_part **parts_r,
+    size_t *n_r)
+{
+	struct strbuf copy = STRBUF_INIT, scratch = STRBUF_INIT;
+	struct mime_options defaults;
+	struct mime_render r;
+	struct mailmime *mime, *root;
+	struct mime_part *parts = NULL;
+	size_t skip, n = 0, i = 0;
+	int ret = -1;
+
+	*parts_r = NULL;
+	*n_r = 0;
+	if (raw == NULL)
+		len = 0;
+	skip = mime_skip_from_line(raw, len);
+	if (mime_tree(raw + skip, len - skip, &copy, &mime, &root) != 0)
+		goto out;
+	if (root != NULL && (n = mime_count_parts(root, 0)) > 0) {
+		parts = xcalloc(n, sizeof *parts);
+		mime_parts_fill(root, 0, parts, n, &i);
+		mime_options_init(&defaults);
+		memset(&r, 0, sizeof r);
+		r.sb = &scratch;
+		r.o = &defaults;
+		r.dry = 1;
+		r.shown = xcalloc(n, 1);
+		r.nshown = n;
+		mime_render(&r, root, 0, 0);
+		for (i = 0; i < n; i++)
+			parts[i].shown = r.shown[i] && !parts[i].container;
+		free(r.shown);
+	}
+	mailmime_free(mime);
+	*parts_r = parts;
+	*n_r = n;
+	ret = 0;
+out:
+	strbuf_release(&copy);
+	strbuf_release(&scratch);
+	return (ret);
+}
+
+void
+mime_parts_free(struct mime_part *parts, size_t n)
+{
+	size_t i;
+
+	if (parts == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(parts[i].type);
+		free(parts[i].charset);
+		free(parts[i].filename);
+		free(parts[i].description);
+	}
+	free(parts);
+}
+
+/* The part at place WANT of the walk from M (place *I), or NULL. */
+static struct mailmime *
+mime_part_find(struct mailmime *m, int depth, size_t want, size_t *i)
+{
+	struct mailmime *found;
+	clistiter *it;
+
+	if (depth > MIME_MAX_DEPTH)
+		return (NULL);
+	if ((*i)++ == want)
+		return (m);
+	if (m->mm_type == MAILMIME_MULTIPLE) {
+		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
+		    it != NULL; it = clist_next(it)) {
+			found = mime_part_find(clist_content(it), depth + 1,
+			    want, i);
+			if (found != NULL)
+				return (found);
+		}
+	} else if (m->mm_type == MAILMIME_MESSAGE &&
+	    m->mm_data.mm_message.mm_msg_mime != NULL)
+		return (mime_part_find(m->mm_data.mm_message.mm_msg_mime,
+		    depth + 1, want, i));
+	return (NULL);
+}
+
+int
+mime_part_data(const char *raw, size_t len, size_t index, char **data_r,
+    size_t *len_r)
+{
+	struct strbuf copy = STRBUF_INIT, data = STRBUF_INIT;
+	struct mailmime *mime, *root, *m;
+	size_t skip, i = 0;
+	int ret = -1;
+
+	*data_r = NULL;
+	*len_r = 0;
+	if (raw == NULL)
+		len = 0;
+	skip = mime_skip_from_line(raw, len);
+	if (mime_tree(raw + skip, len - skip, &copy, &mime, &root) != 0)
+		goto out;
+	if (root != NULL && (m = mime_part_find(root, 0, index, &i)) != NULL) {
+		mime_part_bytes(&data, m);
+		/* Always allocated, even when empty. */
+		strbuf_grow(&data, 1);
+		*data_r = strbuf_detach(&data, len_r);
+		ret = 0;
+	}
+	mailmime_free(mime);
+out:
+	strbuf_release(&copy);
+	strbuf_release(&data);
+	return (ret);
 }

@@ -1,7 +1,10 @@
 /*
  * Unit tests for src/mime.c: RFC 2047 headers, charsets, dates, transfer
- * decoding, the choice of the text part, HTML stripping, and every message
- * of the shared corpus run through the parser and the terminal checker.
+ * decoding, the choice of the text part, HTML conversion, the reader's
+ * options (HTML preferred, attachment lines, headers, format=flowed, the
+ * renderer hook), the parts list and part data, and every message of the
+ * shared corpus run through the parser, the parts list and the terminal
+ * checker.
  */
 #include "autoconfig.h"
 
@@ -43,6 +46,8 @@ show(const char *s, size_t len)
 	b[o] = '\0';
 	return (b);
 }
+
+static void	check_parts(const char *, int, const char *, size_t);
 
 /* RFC 2047 and raw header values. */
 static const struct {
@@ -598,6 +603,7 @@ START_TEST(test_random_messages)
 		ck_assert_msg(tu_terminal_safe(safe.buf, safe.len, 1, why,
 		    sizeof why), "iteration %d: %s", iter, why);
 		mime_message_release(&msg);
+		check_parts("random", iter, raw.buf, raw.len);
 	}
 	strbuf_release(&raw);
 	strbuf_release(&safe);
@@ -661,6 +667,52 @@ check_safe_field(const char *path, const char *what, const char *v)
 	free(s);
 }
 
+/*
+ * The reader's view of a corpus message: with every attachment line and
+ * HTML preferred the text is still UTF-8 and safe once sanitised; every
+ * part's data has the size the list says, and names are UTF-8.
+ */
+static void
+check_parts(const char *path, int index, const char *raw, size_t len)
+{
+	struct strbuf safe = STRBUF_INIT;
+	struct mime_options o;
+	struct mime_message msg;
+	struct mime_part *p;
+	size_t n, i, dlen;
+	char *data, why[128];
+
+	mime_options_init(&o);
+	o.prefer_html = 1;
+	o.attach_lines = MIME_ATTACH_ALL;
+	mime_message_parse_opts(raw, len, &o, &msg);
+	ck_assert_msg(tu_utf8_valid(msg.text, msg.text_len, NULL),
+	    "%s #%d: options text is not UTF-8", path, index);
+	text_sanitize(&safe, msg.text, msg.text_len, TEXT_KEEP_NEWLINES);
+	ck_assert_msg(tu_terminal_safe(safe.buf, safe.len, 1, why, sizeof why),
+	    "%s #%d: options text unsafe after sanitising: %s", path, index,
+	    why);
+	for (i = 0; i < msg.nheaders; i++)
+		check_safe_field(path, msg.headers[i].name,
+		    msg.headers[i].value);
+	mime_message_release(&msg);
+	if (mime_parts(raw, len, &p, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			ck_assert_msg(mime_part_data(raw, len, i, &data,
+			    &dlen) == 0 && dlen == p[i].size,
+			    "%s #%d: part %zu data", path, index, i);
+			free(data);
+			check_safe_field(path, "part type", p[i].type);
+			check_safe_field(path, "part name", p[i].filename);
+			check_safe_field(path, "part description",
+			    p[i].description);
+			check_safe_field(path, "part charset", p[i].charset);
+		}
+		mime_parts_free(p, n);
+	}
+	strbuf_release(&safe);
+}
+
 static void
 check_one(const char *path, int index, const char *raw, size_t len,
     struct corpus_stats *stats)
@@ -694,6 +746,7 @@ check_one(const char *path, int index, const char *raw, size_t len,
 	}
 	stats->messages++;
 	mime_message_release(&msg);
+	check_parts(path, index, raw, len);
 	strbuf_release(&safe);
 }
 
@@ -930,6 +983,514 @@ START_TEST(test_spot_koi8r_header)
 }
 END_TEST
 
+/*
+ * The rules added for the reader: options (HTML preferred, attachment
+ * lines, headers shown, reflow), format=flowed, the renderer hook, the
+ * parts list and the decoded bytes of a part.
+ */
+static const char *const hdr_list[] = { "Subject", "X-Mailer", "From",
+	"Reply-To", NULL };
+
+/* Options of a row. */
+enum opt_kind {
+	OPT_DEFAULT,
+	OPT_HTML,		/* prefer_html */
+	OPT_ALL,		/* attach_lines ALL */
+	OPT_NONE,		/* attach_lines NONE */
+	OPT_NOFLOW,		/* reflow 0 */
+	OPT_HEADERS		/* headers = hdr_list */
+};
+
+static const struct {
+	const char *name;
+	enum opt_kind opt;
+	const char *raw;
+	const char *want;	/* the text must contain this */
+	const char *not;	/* and must not contain this (or NULL) */
+} opt_rows[] = {
+	{ "prefer html", OPT_HTML,
+	    "Content-Type: multipart/alternative; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain\n\nthe plain\n"
+	    "--b\nContent-Type: text/html\n\n<p>the <i>html</i></p>\n--b--\n",
+	    "the html\n", "the plain" },
+	{ "prefer html, none there", OPT_HTML,
+	    "Content-Type: multipart/alternative; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain\n\nthe plain\n--b--\n",
+	    "the plain", NULL },
+	{ "plain preferred by default", OPT_DEFAULT,
+	    "Content-Type: multipart/alternative; boundary=b\n\n"
+	    "--b\nContent-Type: text/html\n\n<p>the html</p>\n"
+	    "--b\nContent-Type: text/plain\n\nthe plain\n--b--\n",
+	    "the plain", "the html" },
+	{ "html links as footnotes", OPT_DEFAULT,
+	    "Content-Type: text/html; charset=utf-8\n\n"
+	    "<p>Read <a href=\"https://example.org/a\">this</a>.</p>"
+	    "<ul><li>one</li></ul>",
+	    "Read this[1].\n\n* one\n\n[1] https://example.org/a\n", NULL },
+	{ "html meta charset", OPT_DEFAULT,
+	    "Content-Type: text/html\n\n<html><head><meta http-equiv="
+	    "\"Content-Type\" content=\"text/html; charset=koi8-r\"></head>"
+	    "<body>\xf0\xd2\xc9\xd7\xc5\xd4</body></html>",
+	    "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82", NULL },
+	{ "html meta charset5", OPT_DEFAULT,
+	    "Content-Type: text/html\n\n<meta charset=\"iso-8859-2\">\xb1",
+	    "\xc4\x85", NULL },
+	{ "declared charset wins over meta", OPT_DEFAULT,
+	    "Content-Type: text/html; charset=utf-8\n\n"
+	    "<meta charset=koi8-r>\xc3\xa9", "\xc3\xa9", NULL },
+	{ "us-ascii mislabelled UTF-8", OPT_DEFAULT,
+	    "Content-Type: text/plain; charset=us-ascii\n\ncaf\xc3\xa9\n",
+	    "caf\xc3\xa9\n", NULL },
+	{ "us-ascii mislabelled latin-1", OPT_DEFAULT,
+	    "Content-Type: text/plain; charset=us-ascii\n\ncaf\xe9\n",
+	    "caf\xc3\xa9\n", NULL },
+	{ "attachment line", OPT_DEFAULT,
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\n\nbody text\n"
+	    "--m\nContent-Type: application/pdf; name=\"r.pdf\"\n"
+	    "Content-Disposition: attachment\n"
+	    "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--m--\n",
+	    "body text\n\n[-- Attachment #3: r.pdf (application/pdf, "
+	    "5 bytes) --]\n", NULL },
+	{ "attachment lines in order", OPT_DEFAULT,
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\n\nfirst\n"
+	    "--m\nContent-Type: image/gif; name=a.gif\n\nxx\n"
+	    "--m\nContent-Type: text/plain\n\nsecond\n"
+	    "--m\nContent-Type: audio/ogg\n"
+	    "Content-Disposition: attachment\n\nyyy\n--m--\n",
+	    "first\n\n[-- Attachment #3: a.gif (image/gif, 2 bytes) --]\n\n"
+	    "second\n\n[-- Attachment #5: audio/ogg, 3 bytes --]\n", NULL },
+	{ "unnamed inline part: no line by default", OPT_DEFAULT,
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\n\nfirst\n"
+	    "--m\nContent-Type: image/gif\n\nxx\n--m--\n",
+	    "first", "Attachment" },
+	{ "every part with ALL", OPT_ALL,
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\n\nfirst\n"
+	    "--m\nContent-Type: image/gif\n\nxx\n--m--\n",
+	    "first\n\n[-- Attachment #3: image/gif, 2 bytes --]\n", NULL },
+	{ "no lines with NONE", OPT_NONE,
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\n\nfirst\n"
+	    "--m\nContent-Type: image/gif; name=a.gif\n\nxx\n--m--\n",
+	    "first", "Attachment" },
+	{ "related: root shown, images listed", OPT_ALL,
+	    "Content-Type: multipart/related; boundary=r\n\n"
+	    "--r\nContent-Type: text/html\n\n<p>rich</p>\n"
+	    "--r\nContent-Type: image/png; name=logo.png\n"
+	    "Content-ID: <logo>\n\nPNG\n--r--\n",
+	    "rich\n\n[-- Attachment #3: logo.png (image/png, 3 bytes) --]",
+	    NULL },
+	{ "signed: text shown, signature listed", OPT_DEFAULT,
+	    "Content-Type: multipart/signed; boundary=s; "
+	    "protocol=\"application/pgp-signature\"\n\n"
+	    "--s\nContent-Type: text/plain\n\nsigned text\n"
+	    "--s\nContent-Type: application/pgp-signature; "
+	    "name=signature.asc\n\n-----BEGIN PGP SIGNATURE-----\n"
+	    "--s--\n", "signed text\n\n[-- Attachment #3: signature.asc "
+	    "(application/pgp-signature,", "BEGIN PGP" },
+	{ "alternative: the other one is not listed", OPT_ALL,
+	    "Content-Type: multipart/alternative; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain\n\nthe plain\n"
+	    "--b\nContent-Type: text/html\n\n<p>the html</p>\n--b--\n",
+	    "the plain", "Attachment" },
+	{ "digest: parts are messages", OPT_DEFAULT,
+	    "Content-Type: multipart/digest; boundary=d\n\n"
+	    "--d\n\nSubject: first digest\nFrom: a@x\n\nbody one\n"
+	    "--d\n\nSubject: second digest\n\nbody two\n--d--\n",
+	    "Subject: first digest\n", NULL },
+	{ "digest second message", OPT_DEFAULT,
+	    "Content-Type: multipart/digest; boundary=d\n\n"
+	    "--d\n\nSubject: first digest\nFrom: a@x\n\nbody one\n"
+	    "--d\n\nSubject: second digest\n\nbody two\n--d--\n",
+	    "body one\n\n----- attached message -----\n"
+	    "Subject: second digest\n\nbody two", NULL },
+	{ "embedded message with its headers, chosen list", OPT_HEADERS,
+	    "Content-Type: message/rfc822\n\n"
+	    "From: a@x\nTo: b@x\nSubject: inner\nX-Mailer: m1\n\ninner body\n",
+	    "Subject: inner\nX-Mailer: m1\nFrom: a@x\n\ninner body", "To:" },
+	{ "embedded message in mixed", OPT_DEFAULT,
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\n\nsee below\n"
+	    "--m\nContent-Type: message/rfc822\n\n"
+	    "From: x@y\nSubject: fwd\n"
+	    "Content-Type: multipart/mixed; boundary=n\n\n"
+	    "--n\nContent-Type: text/plain\n\ninner text\n"
+	    "--n\nContent-Type: application/zip; name=in.zip\n\nPK\n--n--\n"
+	    "--m--\n", "see below\n\n----- attached message -----\n"
+	    "From: x@y\nSubject: fwd\n\ninner text\n\n"
+	    "[-- Attachment #6: in.zip (application/zip, 2 bytes) --]",
+	    NULL },
+	{ "flowed", OPT_DEFAULT,
+	    "Content-Type: text/plain; format=flowed\n\n"
+	    "one two \nthree\n\nnext\n", "one two three\n\nnext\n", NULL },
+	{ "flowed delsp", OPT_DEFAULT,
+	    "Content-Type: text/plain; format=flowed; delsp=yes\n\n"
+	    "long\xe6\x97\xa5 \n\xe6\x9c\xac word\n",
+	    "long\xe6\x97\xa5\xe6\x9c\xac word\n", NULL },
+	{ "flowed off", OPT_NOFLOW,
+	    "Content-Type: text/plain; format=flowed\n\none \ntwo\n",
+	    "one \ntwo\n", NULL },
+	{ "flowed quoted base64", OPT_DEFAULT,
+	    "Content-Type: text/plain; charset=utf-8; format=Flowed\n"
+	    "Content-Transfer-Encoding: base64\n\n"
+	    "PiBhIGIgCj4gYwo+Pj4geCAKPj4+IHkKCg==\n",
+	    "> a b c\n>>> x y\n\n", NULL },
+};
+
+static void
+opt_set(struct mime_options *o, enum opt_kind k)
+{
+	mime_options_init(o);
+	switch (k) {
+	case OPT_HTML:
+		o->prefer_html = 1;
+		break;
+	case OPT_ALL:
+		o->attach_lines = MIME_ATTACH_ALL;
+		break;
+	case OPT_NONE:
+		o->attach_lines = MIME_ATTACH_NONE;
+		break;
+	case OPT_NOFLOW:
+		o->reflow = 0;
+		break;
+	case OPT_HEADERS:
+		o->headers = hdr_list;
+		break;
+	default:
+		break;
+	}
+}
+
+START_TEST(test_opt_rows)
+{
+	struct mime_options o;
+	struct mime_message msg;
+	int r;
+
+	opt_set(&o, opt_rows[_i].opt);
+	r = mime_message_parse_opts(opt_rows[_i].raw, strlen(opt_rows[_i].raw),
+	    &o, &msg);
+	ck_assert_msg(r == 0, "row %d (%s): returned %d", _i, opt_rows[_i].name,
+	    r);
+	ck_assert_msg(strstr(msg.text, opt_rows[_i].want) != NULL,
+	    "row %d (%s): text \"%s\" lacks \"%s\"", _i, opt_rows[_i].name,
+	    show(msg.text, msg.text_len), show(opt_rows[_i].want,
+	    strlen(opt_rows[_i].want)));
+	ck_assert_msg(opt_rows[_i].not == NULL ||
+	    strstr(msg.text, opt_rows[_i].not) == NULL,
+	    "row %d (%s): text \"%s\" has \"%s\"", _i, opt_rows[_i].name,
+	    show(msg.text, msg.text_len), opt_rows[_i].not);
+	ck_assert_msg(tu_utf8_valid(msg.text, msg.text_len, NULL),
+	    "row %d (%s): invalid UTF-8", _i, opt_rows[_i].name);
+	mime_message_release(&msg);
+}
+END_TEST
+
+/* format=flowed on its own (RFC 3676 examples and edge cases). */
+static const struct {
+	const char *in;
+	int delsp;
+	const char *out;
+} flowed_rows[] = {
+	{ "", 0, "" },
+	{ "a\n", 0, "a\n" },
+	{ "a \nb\n", 0, "a b\n" },
+	{ "a \nb \nc\n", 0, "a b c\n" },
+	{ "a \n\nb\n", 0, "a \nb\n" },
+	{ "a \nb", 0, "a b\n" },
+	{ "a ", 0, "a \n" },
+	{ "a \nb\n", 1, "ab\n" },
+	{ " From here\n", 0, "From here\n" },
+	{ "  two blanks\n", 0, " two blanks\n" },
+	{ "> q \n> r\n", 0, "> q r\n" },
+	{ ">> deep \n>> er\n> shallow\n", 0, ">> deep er\n> shallow\n" },
+	{ "> q \nnot quoted\n", 0, "> q \nnot quoted\n" },
+	{ ">q \n>r\n", 0, "> q r\n" },
+	{ "text \n-- \nsig\n", 0, "text \n-- \nsig\n" },
+	{ "-- \n", 1, "-- \n" },
+	{ "a \r\nb\r\n", 0, "a b\n" },
+	{ ">\n", 0, "> \n" },
+};
+
+START_TEST(test_flowed_rows)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	mime_flowed_decode(&sb, flowed_rows[_i].in, strlen(flowed_rows[_i].in),
+	    flowed_rows[_i].delsp);
+	ck_assert_msg(strcmp(sb.buf, flowed_rows[_i].out) == 0,
+	    "row %d: got \"%s\", want \"%s\"", _i, show(sb.buf, sb.len),
+	    show(flowed_rows[_i].out, strlen(flowed_rows[_i].out)));
+	strbuf_release(&sb);
+}
+END_TEST
+
+/* The headers of the options' list, in its order, those present. */
+START_TEST(test_header_list)
+{
+	struct mime_options o;
+	struct mime_message msg;
+	const char *raw = "From: =?UTF-8?Q?J=C3=B6rg?= <j@x>\nTo: t@x\n"
+	    "Subject: s\nX-Mailer: mailer 1.0\nDate: Tue, 1 Jul 2003 "
+	    "10:52:37 +0200\n\nbody\n";
+
+	mime_options_init(&o);
+	ck_assert_int_eq(mime_message_parse_opts(raw, strlen(raw), &o, &msg),
+	    0);
+	ck_assert_uint_eq(msg.nheaders, 4);
+	ck_assert_str_eq(msg.headers[0].name, "From");
+	ck_assert_str_eq(msg.headers[0].value, "J\xc3\xb6rg <j@x>");
+	ck_assert_str_eq(msg.headers[1].name, "To");
+	ck_assert_str_eq(msg.headers[2].name, "Date");
+	ck_assert_str_eq(msg.headers[3].name, "Subject");
+	mime_message_release(&msg);
+	ck_assert(msg.headers == NULL && msg.nheaders == 0);
+
+	o.headers = hdr_list;
+	ck_assert_int_eq(mime_message_parse_opts(raw, strlen(raw), &o, &msg),
+	    0);
+	ck_assert_uint_eq(msg.nheaders, 3);
+	ck_assert_str_eq(msg.headers[0].name, "Subject");
+	ck_assert_str_eq(msg.headers[1].name, "X-Mailer");
+	ck_assert_str_eq(msg.headers[1].value, "mailer 1.0");
+	ck_assert_str_eq(msg.headers[2].name, "From");
+	/* The fixed fields are still there. */
+	ck_assert_str_eq(msg.to, "t@x");
+	mime_message_release(&msg);
+}
+END_TEST
+
+/* The renderer hook: it gets UTF-8 HTML, its text is used. */
+static int render_calls;
+
+static char *
+render_upper(void *arg, const char *html, size_t len, size_t *len_r)
+{
+	char *s;
+	size_t i;
+
+	render_calls++;
+	ck_assert_str_eq(arg, "cookie");
+	ck_assert_uint_eq(strlen(html), len);
+	if (strstr(html, "fail") != NULL)
+		return (NULL);
+	s = malloc(len + 3);
+	ck_assert(s != NULL);
+	for (i = 0; i < len; i++)
+		s[i] = html[i] >= 'a' && html[i] <= 'z' ? html[i] - 32 : html[i];
+	/* An invalid byte from a renderer becomes U+FFFD. */
+	s[len] = '\xff';
+	s[len + 1] = '\n';
+	*len_r = len + 2;
+	return (s);
+}
+
+START_TEST(test_html_hook)
+{
+	struct mime_options o;
+	struct mime_message msg;
+	const char *raw = "Content-Type: text/html; charset=iso-8859-1\n\n"
+	    "<b>caf\xe9</b>\r\n";
+	const char *raw2 = "Content-Type: text/html\n\n<p>fail</p>";
+	const char *raw3 = "Content-Type: multipart/alternative; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain\n\nplain\n"
+	    "--b\nContent-Type: text/html\n\n<p>html</p>\n--b--\n";
+
+	mime_options_init(&o);
+	o.html_render = render_upper;
+	o.html_arg = (void *)"cookie";
+	render_calls = 0;
+	ck_assert_int_eq(mime_message_parse_opts(raw, strlen(raw), &o, &msg),
+	    0);
+	ck_assert_msg(strcmp(msg.text, "<B>CAF\xc3\xa9</B>\n" RFFFD "\n") ==
+	    0, "got \"%s\"", show(msg.text, msg.text_len));
+	mime_message_release(&msg);
+	/* NULL from the hook: the built-in converter. */
+	ck_assert_int_eq(mime_message_parse_opts(raw2, strlen(raw2), &o, &msg),
+	    0);
+	ck_assert_str_eq(msg.text, "fail\n");
+	mime_message_release(&msg);
+	/* Not called when text/plain is there. */
+	ck_assert_int_eq(mime_message_parse_opts(raw3, strlen(raw3), &o, &msg),
+	    0);
+	ck_assert_str_eq(msg.text, "plain");
+	mime_message_release(&msg);
+	ck_assert_int_eq(render_calls, 2);
+}
+END_TEST
+
+/* The parts list of one message with everything in it. */
+static const char parts_msg[] =
+    "From: a@x\nSubject: parts\nMIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"m\"\n\n"
+    "preamble\n"
+    "--m\nContent-Type: multipart/alternative; boundary=\"a\"\n\n"
+    "--a\nContent-Type: text/plain; charset=utf-8\n"
+    "Content-Transfer-Encoding: quoted-printable\n\ncaf=C3=A9\n"
+    "--a\nContent-Type: text/html; charset=utf-8\n\n<p>caf\xc3\xa9</p>\n"
+    "--a--\n"
+    "--m\nContent-Type: application/octet-stream\n"
+    "Content-Disposition: attachment;\n"
+    " filename*0*=utf-8''%E6%97%A5%E6%9C%AC;\n"
+    " filename*1=\"-report\";\n"
+    " filename*2*=%2Ebin\n"
+    "Content-Description: =?UTF-8?Q?bin=C3=A4r?=\n"
+    "Content-Transfer-Encoding: base64\n\nAAEC/w==\n"
+    "--m\nContent-Type: text/plain; name=\"../../evil;$(touch x).txt\"\n"
+    "Content-Disposition: inline\n\nhostile\n"
+    "--m\nContent-Type: message/rfc822\n\n"
+    "Subject: inner\n\ninner body\n"
+    "--m--\n";
+
+static const struct {
+	int depth;
+	const char *type;
+	const char *filename;
+	size_t size;
+	enum mime_disposition disp;
+	int container;
+	int shown;
+} parts_want[] = {
+	{ 0, "multipart/mixed", NULL, 0, MIME_DISP_NONE, 1, 0 },
+	{ 1, "multipart/alternative", NULL, 0, MIME_DISP_NONE, 1, 0 },
+	{ 2, "text/plain", NULL, 5, MIME_DISP_NONE, 0, 1 },
+	{ 2, "text/html", NULL, 12, MIME_DISP_NONE, 0, 0 },
+	{ 1, "application/octet-stream", "\xe6\x97\xa5\xe6\x9c\xac-report.bin",
+	    4, MIME_DISP_ATTACHMENT, 0, 0 },
+	{ 1, "text/plain", "../../evil;$(touch x).txt", 7, MIME_DISP_INLINE,
+	    0, 1 },
+	{ 1, "message/rfc822", NULL, 26, MIME_DISP_NONE, 1, 0 },
+	{ 2, "text/plain", NULL, 10, MIME_DISP_NONE, 0, 1 },
+};
+
+START_TEST(test_parts)
+{
+	struct mime_part *p;
+	size_t n, i;
+	char *data;
+	size_t len;
+
+	ck_assert_int_eq(mime_parts(parts_msg, LEN(parts_msg), &p, &n), 0);
+	ck_assert_uint_eq(n, sizeof parts_want / sizeof parts_want[0]);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(p[i].index == i && p[i].depth ==
+		    parts_want[i].depth, "part %zu: index/depth", i);
+		ck_assert_msg(strcmp(p[i].type, parts_want[i].type) == 0,
+		    "part %zu: type %s", i, p[i].type);
+		ck_assert_msg((p[i].filename == NULL &&
+		    parts_want[i].filename == NULL) || (p[i].filename != NULL &&
+		    parts_want[i].filename != NULL && strcmp(p[i].filename,
+		    parts_want[i].filename) == 0), "part %zu: filename %s", i,
+		    p[i].filename != NULL ? p[i].filename : "(null)");
+		if (!parts_want[i].container || parts_want[i].size != 0)
+			ck_assert_msg(p[i].size == parts_want[i].size,
+			    "part %zu: size %zu", i, p[i].size);
+		ck_assert_msg(p[i].disposition == parts_want[i].disp,
+		    "part %zu: disposition %d", i, (int)p[i].disposition);
+		ck_assert_msg(p[i].container == parts_want[i].container &&
+		    p[i].shown == parts_want[i].shown,
+		    "part %zu: container %d shown %d", i, p[i].container,
+		    p[i].shown);
+		/* The size is the length of the decoded bytes. */
+		ck_assert_int_eq(mime_part_data(parts_msg, LEN(parts_msg), i,
+		    &data, &len), 0);
+		ck_assert_msg(len == p[i].size, "part %zu: data %zu, size %zu",
+		    i, len, p[i].size);
+		free(data);
+	}
+	ck_assert_str_eq(p[2].charset, "utf-8");
+	ck_assert(p[4].charset == NULL);
+	ck_assert_str_eq(p[4].description, "bin\xc3\xa4r");
+	mime_parts_free(p, n);
+	mime_parts_free(NULL, 0);
+}
+END_TEST
+
+START_TEST(test_part_data)
+{
+	char *data;
+	size_t len;
+
+	/* base64 with NUL and 0xff. */
+	ck_assert_int_eq(mime_part_data(parts_msg, LEN(parts_msg), 4, &data,
+	    &len), 0);
+	ck_assert_uint_eq(len, 4);
+	ck_assert(memcmp(data, "\x00\x01\x02\xff", 4) == 0);
+	free(data);
+	/* quoted-printable, raw charset bytes (not converted). */
+	ck_assert_int_eq(mime_part_data(parts_msg, LEN(parts_msg), 2, &data,
+	    &len), 0);
+	/* The line end before a boundary belongs to the boundary. */
+	ck_assert_uint_eq(len, 5);
+	ck_assert(memcmp(data, "caf\xc3\xa9", 5) == 0);
+	free(data);
+	/* An embedded message: its whole text. */
+	ck_assert_int_eq(mime_part_data(parts_msg, LEN(parts_msg), 6, &data,
+	    &len), 0);
+	ck_assert_str_eq(data, "Subject: inner\n\ninner body");
+	free(data);
+	/* No such part. */
+	data = (char *)"x";
+	ck_assert_int_eq(mime_part_data(parts_msg, LEN(parts_msg), 8, &data,
+	    &len), -1);
+	ck_assert(data == NULL && len == 0);
+	ck_assert_int_eq(mime_part_data(parts_msg, LEN(parts_msg), (size_t)-1,
+	    &data, &len), -1);
+}
+END_TEST
+
+START_TEST(test_parts_simple)
+{
+	struct mime_part *p;
+	size_t n;
+	char *data;
+	size_t len;
+	const char *raw = "From x Tue Jul  1 10:52:37 2003\nSubject: s\n\nhi\n";
+
+	ck_assert_int_eq(mime_parts(raw, strlen(raw), &p, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(p[0].type, "text/plain");
+	ck_assert_uint_eq(p[0].size, 3);
+	ck_assert(p[0].shown && !p[0].container);
+	mime_parts_free(p, n);
+	ck_assert_int_eq(mime_part_data(raw, strlen(raw), 0, &data, &len), 0);
+	ck_assert_str_eq(data, "hi\n");
+	free(data);
+	ck_assert_int_eq(mime_parts("", 0, &p, &n), -1);
+	ck_assert(p == NULL && n == 0);
+	ck_assert_int_eq(mime_parts(NULL, 10, &p, &n), -1);
+}
+END_TEST
+
+/* The attachment line numbers are the parts' (from 1). */
+START_TEST(test_attach_numbers)
+{
+	struct mime_options o;
+	struct mime_message msg;
+	struct mime_part *p;
+	size_t n;
+
+	mime_options_init(&o);
+	o.attach_lines = MIME_ATTACH_ALL;
+	ck_assert_int_eq(mime_message_parse_opts(parts_msg, LEN(parts_msg), &o,
+	    &msg), 0);
+	ck_assert_int_eq(mime_parts(parts_msg, LEN(parts_msg), &p, &n), 0);
+	ck_assert_msg(strstr(msg.text, "[-- Attachment #5: \xe6\x97\xa5\xe6\x9c"
+	    "\xac-report.bin (application/octet-stream, 4 bytes) --]") != NULL,
+	    "got \"%s\"", show(msg.text, msg.text_len));
+	ck_assert_str_eq(p[4].type, "application/octet-stream");
+	ck_assert(strstr(msg.text, "caf\xc3\xa9\n") != NULL);
+	ck_assert(strstr(msg.text, "hostile\n") != NULL);
+	ck_assert(strstr(msg.text, "inner body") != NULL);
+	mime_parts_free(p, n);
+	mime_message_release(&msg);
+}
+END_TEST
+
 static Suite *
 mime_suite(void)
 {
@@ -959,6 +1520,17 @@ mime_suite(void)
 	tcase_add_test(tc, test_attachment_size);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_random_messages);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reader");
+	tcase_add_loop_test(tc, test_opt_rows, 0, NROWS(opt_rows));
+	tcase_add_loop_test(tc, test_flowed_rows, 0, NROWS(flowed_rows));
+	tcase_add_test(tc, test_header_list);
+	tcase_add_test(tc, test_html_hook);
+	tcase_add_test(tc, test_parts);
+	tcase_add_test(tc, test_part_data);
+	tcase_add_test(tc, test_parts_simple);
+	tcase_add_test(tc, test_attach_numbers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("corpus");
