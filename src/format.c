@@ -215,7 +215,8 @@ format_value(struct strbuf *sb, const struct format_conv *c,
 		strbuf_addch(sb, m->flags & MSG_DELETED ? 'D' :
 		    !(m->flags & MSG_SEEN) ? 'N' :
 		    m->flags & MSG_ANSWERED ? 'r' : ' ');
-		strbuf_addch(sb, m->flags & MSG_FLAGGED ? '!' : ' ');
+		strbuf_addch(sb, m->tagged ? '*' : m->flags & MSG_FLAGGED ?
+		    '!' : ' ');
 		strbuf_addch(sb, m->has_attachment ? 'a' : ' ');
 		break;
 	case 'D':
@@ -247,6 +248,8 @@ format_value(struct strbuf *sb, const struct format_conv *c,
 	case 's':
 		if (m->tree != NULL)
 			format_text(sb, m->tree);
+		if (m->gone)
+			strbuf_addstr(sb, _("[gone] "));
 		if (!m->same_subject || m->tree == NULL || *m->tree == '\0')
 			format_text(sb, m->subject);
 		break;

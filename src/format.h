@@ -6,13 +6,14 @@
  *
  * Conversions: %[-][WIDTH][.PRECISION]X, PRECISION the most columns
  * shown, WIDTH the least (padded on the left, or on the right with '-'):
- *   %Z  three flag columns: D (deleted), N (unread) or r (answered); '!'
- *       (flagged); 'a' (attachment)
+ *   %Z  three flag columns: D (deleted), N (unread) or r (answered);
+ *       '*' (tagged) or '!' (flagged); 'a' (attachment)
  *   %D  the date: "14:05" today, "Mar 04" this year, "2023-03-04" before
  *   %{FMT}  the date through strftime(3) FMT, local time
  *   %F  the sender's name, else address     %a  the sender's address
  *   %t  the recipients                      %s  the subject, after the
  *       thread's tree lines (only the tree when it repeats its parent's)
+ *       and "[gone] " for a message the server no longer has
  *   %c  the size ("512", "4.2K", "31K", "1.3M")
  *   %N  the number of messages in the thread
  *   %M  "(+N) " when N messages are folded under a collapsed thread
@@ -47,6 +48,8 @@ struct format_msg {
 	size_t thread_size;
 	size_t hidden;
 	long number;
+	int tagged;
+	int gone;		/* kept after it vanished on the server */
 };
 
 /* Where the tree lines landed in a rendered line (len 0: not shown). */

@@ -50,7 +50,7 @@ struct thread {
 	size_t nroots;
 	size_t *rows;		/* display rows: message indexes */
 	size_t nrows;
-	size_t *row_of;		/* message index to row, THREAD_NONE folded */
+	size_t *row_of;		/* message to row; THREAD_NONE: folded */
 };
 
 /* A container of the build: a message, or an id someone referenced. */
@@ -58,7 +58,7 @@ struct thread_box {
 	const char *key;	/* the id (not terminated), NULL if none */
 	uint32_t keylen;
 	uint32_t hash;
-	int32_t msg;		/* message index, -1 for an empty container */
+	int32_t msg;		/* message index, -1: an empty container */
 	int32_t parent;
 	uint8_t marks;
 };
@@ -287,7 +287,8 @@ thread_read_refs(struct thread_build *b, const struct thread_msg *m)
 static void
 thread_break_cycles(struct thread_build *b)
 {
-	uint8_t *state = xcalloc(b->nbox, 1);	/* 0 new, 1 on path, 2 done */
+	/* 0: not seen, 1: on the current walk, 2: done. */
+	uint8_t *state = xcalloc(b->nbox, 1);
 	size_t s;
 	int32_t x;
 

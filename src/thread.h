@@ -30,7 +30,7 @@ struct thread_msg {
 
 /* What orders the threads (or the messages, when not threaded). */
 enum thread_key {
-	THREAD_KEY_DATE,	/* newest first (a thread: its newest message) */
+	THREAD_KEY_DATE,	/* newest first (threads: newest message) */
 	THREAD_KEY_FROM,	/* A to Z, ignoring case */
 	THREAD_KEY_SUBJECT,	/* A to Z, ignoring case and "Re:" */
 	THREAD_KEY_SIZE,	/* largest first */
@@ -38,7 +38,7 @@ enum thread_key {
 
 /* Flags of thread_build(). */
 #define THREAD_GROUP	0x1	/* thread by References / In-Reply-To */
-#define THREAD_SUBJECT	0x2	/* also join a reply to a thread by subject */
+#define THREAD_SUBJECT	0x2	/* also join replies by subject */
 #define THREAD_REVERSE	0x4	/* the other way round */
 
 /* Marks of a row (thread_marks()). */

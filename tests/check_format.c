@@ -34,9 +34,16 @@ struct fmt_row {
 	int tree_cols;
 };
 
+/* Every field, in the order of struct format_msg. */
+#define FULL(fl, att, dt, sz, fr, fa, to_, sj, tr, same, ts, hid, num, tg, \
+    gn) \
+	{ .flags = (fl), .has_attachment = (att), .date = (dt), .size = (sz), \
+	  .from = (fr), .from_addr = (fa), .to = (to_), .subject = (sj), \
+	  .tree = (tr), .same_subject = (same), .thread_size = (ts), \
+	  .hidden = (hid), .number = (num), .tagged = (tg), .gone = (gn) }
 #define MSG(flags, date, size, from, subject) \
-	{ (flags), 0, (date), (size), (from), "a@example.org", \
-	  "me@example.org", (subject), NULL, 0, 1, 0, 7 }
+	FULL((flags), 0, (date), (size), (from), "a@example.org", \
+	    "me@example.org", (subject), NULL, 0, 1, 0, 7, 0, 0)
 
 static const struct fmt_row fmt_rows[] = {
 	/* Flags. */
@@ -46,8 +53,12 @@ static const struct fmt_row fmt_rows[] = {
 	  "r  |", -1, 0 },
 	{ "%Z|", MSG(MSG_DELETED | MSG_FLAGGED, 0, 0, NULL, NULL), 80,
 	  "D! |", -1, 0 },
-	{ "%Z|", { MSG_SEEN | MSG_FLAGGED, 1, 0, 0, NULL, NULL, NULL, NULL,
-	  NULL, 0, 1, 0, 1 }, 80, " !a|", -1, 0 },
+	{ "%Z|", FULL(MSG_FLAGGED, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 1,
+	  0, 1, 1, 0), 80, "N* |", -1, 0 },
+	{ "%s", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Old", NULL, 0, 1, 0,
+	  1, 0, 1), 80, "[gone] Old", -1, 0 },
+	{ "%Z|", FULL(MSG_SEEN | MSG_FLAGGED, 1, 0, 0, NULL, NULL, NULL, NULL,
+	  NULL, 0, 1, 0, 1, 0, 0), 80, " !a|", -1, 0 },
 	/* Dates. */
 	{ "%D|", MSG(0, TODAY_0905, 0, NULL, NULL), 80, "09:05|", -1, 0 },
 	{ "%D|", MSG(0, MAR_04, 0, NULL, NULL), 80, "Mar 04|", -1, 0 },
@@ -83,20 +94,20 @@ static const struct fmt_row fmt_rows[] = {
 	{ "%s", MSG(0, 0, 0, NULL, "Hello"), 80, "Hello", -1, 0 },
 	{ "%s", MSG(0, 0, 0, NULL, NULL), 80, "", -1, 0 },
 	{ "%N/%C %%x", MSG(0, 0, 0, NULL, "x"), 80, "1/7 %x", -1, 0 },
-	{ "%M%s", { 0, 0, 0, 0, NULL, NULL, NULL, "Topic", NULL, 0, 4, 3,
-	  1 }, 80, "(+3) Topic", -1, 0 },
+	{ "%M%s", FULL(0, 0, 0, 0, NULL, NULL, NULL, "Topic", NULL, 0, 4, 3, 1,
+	  0, 0), 80, "(+3) Topic", -1, 0 },
 	{ "%M%s", MSG(0, 0, 0, NULL, "Topic"), 80, "Topic", -1, 0 },
 	/* Tree lines: where they land, and a repeated subject left out. */
-	{ "%Z %s", { MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
-	  3, 0, 1 }, 80, "    " TREE "Re: x", 4, 5 },
-	{ "%Z %s|", { MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 1,
-	  3, 0, 1 }, 80, "    " TREE "|", 4, 5 },
-	{ "%Z %s", { MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
-	  3, 0, 1 }, 7, "    \u2502 \u2514", 4, 3 },
-	{ "%Z %s", { MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
-	  3, 0, 1 }, 4, "    ", -1, 0 },
-	{ "%12.8s|", { MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE,
-	  0, 3, 0, 1 }, 80, "    " TREE "Re:|", 4, 5 },
+	{ "%Z %s", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
+	  3, 0, 1, 0, 0), 80, "    " TREE "Re: x", 4, 5 },
+	{ "%Z %s|", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 1,
+	  3, 0, 1, 0, 0), 80, "    " TREE "|", 4, 5 },
+	{ "%Z %s", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
+	  3, 0, 1, 0, 0), 7, "    \u2502 \u2514", 4, 3 },
+	{ "%Z %s", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
+	  3, 0, 1, 0, 0), 4, "    ", -1, 0 },
+	{ "%12.8s|", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
+	  3, 0, 1, 0, 0), 80, "    " TREE "Re:|", 4, 5 },
 	/* The line is cut at COLS, between characters. */
 	{ "%s", MSG(0, 0, 0, NULL, "A rather long subject"), 10,
 	  "A rather l", -1, 0 },
@@ -109,8 +120,8 @@ static const struct fmt_row fmt_rows[] = {
 	{ "%s%>.%c", MSG(0, 0, 4300, NULL, "A long subject here"), 12,
 	  "A long s4.2K", -1, 0 },
 	{ "%s%>-", MSG(0, 0, 0, NULL, "ab"), 5, "ab---", -1, 0 },
-	{ "%Z %s%> %c", { MSG_SEEN, 0, 0, 512, NULL, NULL, NULL, "x", TREE,
-	  0, 3, 0, 1 }, 14, "    " TREE "x 512", 4, 5 },
+	{ "%Z %s%> %c", FULL(MSG_SEEN, 0, 0, 512, NULL, NULL, NULL, "x", TREE,
+	  0, 3, 0, 1, 0, 0), 14, "    " TREE "x 512", 4, 5 },
 	/* Hostile text in every field is made inert. */
 	{ "%s", MSG(0, 0, 0, NULL, "a\033[2Jb"), 80, "a^[[2Jb", -1, 0 },
 	{ "%s", MSG(0, 0, 0, NULL, "t\033]0;pwned\007x"), 80,
@@ -125,8 +136,8 @@ static const struct fmt_row fmt_rows[] = {
 	  "zero<U+200B>width<U+2066>x", -1, 0 },
 	{ "%s", MSG(0, 0, 0, NULL, "line\nbreak\ttab\r"), 80,
 	  "line break tab ", -1, 0 },
-	{ "%a", { 0, 0, 0, 0, NULL, "x\033[31m@y", NULL, NULL, NULL, 0, 1,
-	  0, 1 }, 80, "x^[[31m@y", -1, 0 },
+	{ "%a", FULL(0, 0, 0, 0, NULL, "x\033[31m@y", NULL, NULL, NULL, 0, 1, 0,
+	  1, 0, 0), 80, "x^[[31m@y", -1, 0 },
 	/* A literal with control characters, and a bad conversion. */
 	{ "a\033b %q", MSG(0, 0, 0, NULL, NULL), 80, "a^[b %q", -1, 0 },
 };

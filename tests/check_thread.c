@@ -105,10 +105,10 @@ check_invariants(const struct thread *t, size_t n, const char *what)
 		d = thread_depth(t, r);
 		if (d == 0) {
 			if (r > 0)
-				ck_assert_msg(thread_size(t, start) == r - start,
-				    "%s: thread at row %zu: size %zu, rows %zu",
-				    what, start, thread_size(t, start),
-				    r - start);
+				ck_assert_msg(thread_size(t, start) ==
+				    r - start, "%s: thread at row %zu: size "
+				    "%zu, rows %zu", what, start,
+				    thread_size(t, start), r - start);
 			start = r;
 		} else
 			ck_assert_msg(r > 0 && d <= prev + 1,
