@@ -32,6 +32,7 @@ static void cmd_sync_now(struct ui *);
 static void cmd_toggle_folders(struct ui *);
 static void cmd_redraw(struct ui *);
 static void cmd_help(struct ui *);
+static void cmd_attachments(struct ui *);
 
 const struct cmd_action cmd_table[] = {
 	{ "move-down", "j Down", CMD_PANE_ALL, NULL,
@@ -68,6 +69,9 @@ const struct cmd_action cmd_table[] = {
 	  N_("redraw the screen"), cmd_redraw },
 	{ "help", "?", CMD_PANE_ALL, N_("Help"),
 	  N_("list the keys"), cmd_help },
+	{ "attachments", "v", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("list the message's attachments: save, open, pipe"),
+	  cmd_attachments },
 };
 const size_t cmd_count = sizeof cmd_table / sizeof cmd_table[0];
 
@@ -389,6 +393,10 @@ cmd_dispatch(struct ui *ui, int key)
 	}
 	if (ui->pr.active) {
 		prompt_key(ui, key);
+		return 0;
+	}
+	if (ui->attach != NULL) {
+		attach_key(ui, key);
 		return 0;
 	}
 	if ((a = cmd_lookup(ui->focus, key)) == NULL)
@@ -760,4 +768,16 @@ cmd_help(struct ui *ui)
 	ui->help = 1;
 	ui->help_top = 0;
 	ui->dirty |= DIRTY_ALL;
+}
+
+/* Open the attachment list of the message the focused pane is about. */
+static void
+cmd_attachments(struct ui *ui)
+{
+	size_t acct;
+	int64_t id;
+
+	if ((id = cmd_current_msg(ui, &acct)) < 0)
+		return;
+	attach_open(ui, acct, id);
 }

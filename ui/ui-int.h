@@ -160,6 +160,7 @@ struct ui {
 	struct ui_prompt pr;
 	int cursor_x;		/* where the prompt's cursor is, -1: hidden */
 	int utf8;		/* the locale's charset is UTF-8 */
+	struct pane_attach *attach;	/* the attachment list, or NULL */
 };
 
 /* ui.c */
@@ -251,5 +252,19 @@ void prompt_free(struct ui *ui);
 /* The full-screen key list, and its keys (scroll, close). */
 void help_draw(struct ui *ui);
 void help_key(struct ui *ui, int key);
+
+/* pane-attach.c */
+struct mime_options;
+/* Open the attachment list of message ID of account ACCT. */
+void attach_open(struct ui *ui, size_t acct, int64_t id);
+/* Draw the list (full screen) and feed it a key. */
+void attach_draw(struct ui *ui);
+void attach_key(struct ui *ui, int key);
+/* Close the list, if open. */
+void attach_free(struct ui *ui);
+/* Fill OPTS for reading, with the mailcap's text/html renderer. */
+void attach_mime_options(struct ui *ui, struct mime_options *opts);
+/* Free the mailcap read for the reader. */
+void attach_mailcap_free(void);
 
 #endif

@@ -534,6 +534,19 @@ ui_draw(struct ui *ui)
 		if (ui->pg.acct != ui->cur || ui->pg.msg_id != id)
 			pager_show(ui, ui->cur, id);
 	}
+	if (ui->attach != NULL && !ui->help) {
+		if (ui->dirty != 0)
+			attach_draw(ui);
+		ui->dirty = 0;
+		if (ui->cursor_x >= 0 && l->status >= 0) {
+			curs_set(1);
+			move(l->status, ui->cursor_x);
+		} else
+			curs_set(0);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
 	if (ui->help) {
 		if (ui->dirty != 0)
 			help_draw(ui);
@@ -581,6 +594,8 @@ ui_free(struct ui *ui)
 
 	index_free(ui);
 	pager_free(ui);
+	attach_free(ui);
+	attach_mailcap_free();
 	prompt_free(ui);
 	folders_free(ui);
 	for (i = 0; i < ui->naccts; i++) {
