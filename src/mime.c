@@ -14,7 +14,8 @@
  * plain text and ignores RFC 2231 language tags; and it leaves charset
  * errors to the caller. Charsets go through iconv, one conversion per call,
  * with every byte iconv rejects turned into U+FFFD; windows-1252 (which
- * also reads iso-8859-1 and us-ascii) and UTF-8 are done here directly.
+ * also reads iso-8859-1), UTF-8, and us-ascii (8-bit bytes under it taken
+ * as UTF-8 when valid, else as windows-1252) are done here directly.
  */
 #include "autoconfig.h"
 
