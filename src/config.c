@@ -28,6 +28,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "format.h"
 #include "i18n.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -65,9 +66,15 @@ enum account_key {
 	AK_COUNT
 };
 
-enum ui_key { UK_SORT, UK_PAGER_LINES, UK_COUNT };
+enum ui_key {
+	UK_SORT,
+	UK_PAGER_LINES,
+	UK_INDEX_FORMAT,
+	UK_THREAD_SUBJECT,
+	UK_COUNT
+};
 
-enum section_kind { SEC_NONE, SEC_UI, SEC_ACCOUNT };
+enum section_kind { SEC_NONE, SEC_UI, SEC_ACCOUNT, SEC_KEYS, SEC_COLORS };
 
 /* The state of one parse. */
 struct config_parse {
@@ -87,6 +94,9 @@ struct config_parse {
 	enum section_kind sec;
 	int ui_line;		/* line of [ui], 0 if none yet */
 	int ui_seen[UK_COUNT];	/* line each key was set on, 0 if not */
+	int keys_line;		/* line of [keys], 0 if none yet */
+	int colors_line;	/* line of [colors], 0 if none yet */
+	int colors_seen[COLOR_COUNT];
 
 	struct account_config *acct;	/* the account being read */
 	int acct_seen[AK_COUNT];
@@ -109,7 +119,31 @@ static int url_parse(const char *, struct url_parts *, char **);
 static void url_parts_release(struct url_parts *);
 
 static const char *ui_key_names[UK_COUNT] = {
-	"sort", "pager_lines"
+	"sort", "pager_lines",
+	[UK_INDEX_FORMAT] = "index_format",
+	[UK_THREAD_SUBJECT] = "thread_subject",
+};
+
+const char *const config_color_names[COLOR_COUNT] = {
+	[COLOR_INDEX] = "index",
+	[COLOR_INDEX_SELECTED] = "index_selected",
+	[COLOR_UNREAD] = "unread",
+	[COLOR_FLAGGED] = "flagged",
+	[COLOR_DELETED] = "deleted",
+	[COLOR_TREE] = "tree",
+	[COLOR_FOLDER] = "folder",
+	[COLOR_FOLDER_SELECTED] = "folder_selected",
+	[COLOR_HEADER] = "header",
+	[COLOR_BODY] = "body",
+	[COLOR_QUOTE1] = "quote1",
+	[COLOR_QUOTE2] = "quote2",
+	[COLOR_QUOTE3] = "quote3",
+	[COLOR_SIGNATURE] = "signature",
+	[COLOR_SEARCH] = "search",
+	[COLOR_STATUS] = "status",
+	[COLOR_HINTS] = "hints",
+	[COLOR_DIVIDER] = "divider",
+	[COLOR_ERROR] = "error",
 };
 
 static const char *account_key_names[AK_COUNT] = {
@@ -311,6 +345,7 @@ config_new(void)
 	cfg->ui.sort = DEFAULT_SORT;
 	cfg->ui.sort_reverse = 0;
 	cfg->ui.pager_lines = DEFAULT_PAGER_LINES;
+	cfg->ui.thread_subject = 1;
 	return cfg;
 }
 
@@ -349,6 +384,21 @@ config_section_begin(struct config_parse *p, const char *name, int line)
 		}
 		p->ui_line = line;
 		p->sec = SEC_UI;
+		return;
+	}
+	if (wlen == len && (strcmp(s, "keys") == 0 ||
+	    strcmp(s, "colors") == 0 || strcmp(s, "colours") == 0)) {
+		int *seen_line = s[0] == 'k' ? &p->keys_line :
+		    &p->colors_line;
+
+		if (*seen_line != 0) {
+			config_error(p, line,
+			    _("section \"%s\" appears twice (first on line "
+			    "%d)"), s, *seen_line);
+			return;
+		}
+		*seen_line = line;
+		p->sec = s[0] == 'k' ? SEC_KEYS : SEC_COLORS;
 		return;
 	}
 	if (wlen != 7 || strncmp(s, "account", 7) != 0) {
@@ -558,8 +608,207 @@ config_ui_key(struct config_parse *p, int k, const char *key,
 		return -1;
 	case UK_PAGER_LINES:
 		return parse_number(p, line, key, value, &ui->pager_lines);
+	case UK_INDEX_FORMAT: {
+		char *ferr = NULL;
+
+		if (format_check(value, &ferr) != 0) {
+			config_error(p, line, _("key \"%s\": %s"), key, ferr);
+			free(ferr);
+			return -1;
+		}
+		ui->index_format = xstrdup(value);
+		return 0;
+	}
+	case UK_THREAD_SUBJECT:
+		if ((ui->thread_subject = parse_bool(value)) == -1) {
+			ui->thread_subject = 1;
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not yes or no"), key,
+			    value);
+			return -1;
+		}
+		return 0;
 	}
 	return -1;
+}
+
+/*
+ * A "bind = PANES KEY ACTION" line of [keys]: PANES is index, pager,
+ * folders or all, or several joined by commas. The key and the action are
+ * kept as written for the front end to check.
+ */
+static int
+config_bind_line(struct config_parse *p, const char *value, int line)
+{
+	static const struct {
+		const char *name;
+		unsigned int mask;
+	} panes[] = {
+		{ "index", CONFIG_PANE_INDEX },
+		{ "pager", CONFIG_PANE_PAGER },
+		{ "folders", CONFIG_PANE_FOLDERS },
+		{ "all", CONFIG_PANE_ALL },
+	};
+	struct config_bind *b;
+	const char *w[4], *s = value, *c, *e;
+	size_t wl[4], i, n = 0;
+	unsigned int mask = 0;
+
+	while (*s != '\0' && n < 4) {
+		while (is_blank((unsigned char)*s))
+			s++;
+		if (*s == '\0')
+			break;
+		w[n] = s;
+		while (*s != '\0' && !is_blank((unsigned char)*s))
+			s++;
+		wl[n] = (size_t)(s - w[n]);
+		n++;
+	}
+	if (n != 3) {
+		config_error(p, line, _("key \"bind\": \"%s\" is not "
+		    "\"PANE KEY ACTION\" (e.g. \"index d delete-message\")"),
+		    value);
+		return -1;
+	}
+	for (c = w[0]; c < w[0] + wl[0]; c = e + 1) {
+		e = memchr(c, ',', (size_t)(w[0] + wl[0] - c));
+		if (e == NULL)
+			e = w[0] + wl[0];
+		for (i = 0; i < sizeof panes / sizeof panes[0]; i++) {
+			if (strlen(panes[i].name) == (size_t)(e - c) &&
+			    strncmp(panes[i].name, c, (size_t)(e - c)) == 0)
+				break;
+		}
+		if (i == sizeof panes / sizeof panes[0]) {
+			config_error(p, line, _("key \"bind\": unknown pane "
+			    "\"%.*s\" (index, pager, folders or all)"),
+			    (int)(e - c), c);
+			return -1;
+		}
+		mask |= panes[i].mask;
+	}
+	p->cfg->binds = xreallocarray(p->cfg->binds, p->cfg->nbinds + 1,
+	    sizeof *p->cfg->binds);
+	b = &p->cfg->binds[p->cfg->nbinds++];
+	b->panes = mask;
+	b->key = xstrndup(w[1], wl[1]);
+	b->action = xstrndup(w[2], wl[2]);
+	b->line = line;
+	return 0;
+}
+
+/* A colour word: a name, "colorN" / "colourN", or a number 0-255. */
+static int
+parse_color_word(const char *w, size_t len, int *c)
+{
+	static const char *names[] = {
+		"black", "red", "green", "yellow", "blue", "magenta", "cyan",
+		"white"
+	};
+	size_t i, skip = 0;
+	int v = 0;
+
+	if (len == 7 && strncasecmp(w, "default", 7) == 0) {
+		*c = CONFIG_COLOR_DEFAULT;
+		return 0;
+	}
+	if (len > 6 && strncasecmp(w, "bright", 6) == 0)
+		skip = 6;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strlen(names[i]) == len - skip &&
+		    strncasecmp(w + skip, names[i], len - skip) == 0) {
+			*c = (int)i + (skip > 0 ? 8 : 0);
+			return 0;
+		}
+	}
+	if (skip == 0 && len == 4 && (strncasecmp(w, "grey", 4) == 0 ||
+	    strncasecmp(w, "gray", 4) == 0)) {
+		*c = 8;
+		return 0;
+	}
+	if (len > 6 && strncasecmp(w, "colour", 6) == 0)
+		skip = 6;
+	else if (len > 5 && strncasecmp(w, "color", 5) == 0)
+		skip = 5;
+	if (skip == len)
+		return -1;
+	for (i = skip; i < len; i++) {
+		if (!is_digit((unsigned char)w[i]) || (v = v * 10 +
+		    (w[i] - '0')) > 255)
+			return -1;
+	}
+	*c = v;
+	return 0;
+}
+
+/* "FG [BG] [ATTR...]" of the [colors] element E. */
+static int
+config_color_key(struct config_parse *p, int e, const char *value, int line)
+{
+	static const struct {
+		const char *name;
+		unsigned int attr;
+	} attrs[] = {
+		{ "bold", CONFIG_ATTR_BOLD },
+		{ "dim", CONFIG_ATTR_DIM },
+		{ "underline", CONFIG_ATTR_UNDERLINE },
+		{ "reverse", CONFIG_ATTR_REVERSE },
+		{ "italic", CONFIG_ATTR_ITALIC },
+		{ "blink", CONFIG_ATTR_BLINK },
+		{ "standout", CONFIG_ATTR_STANDOUT },
+		{ "normal", 0 },
+		{ "none", 0 },
+	};
+	struct config_color col;
+	const char *s = value, *w;
+	size_t len, i;
+	int ncolors = 0, c;
+
+	memset(&col, 0, sizeof col);
+	col.fg = col.bg = CONFIG_COLOR_DEFAULT;
+	while (*s != '\0') {
+		while (is_blank((unsigned char)*s))
+			s++;
+		if (*s == '\0')
+			break;
+		w = s;
+		while (*s != '\0' && !is_blank((unsigned char)*s))
+			s++;
+		len = (size_t)(s - w);
+		for (i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
+			if (strlen(attrs[i].name) == len &&
+			    strncasecmp(w, attrs[i].name, len) == 0)
+				break;
+		}
+		if (i < sizeof attrs / sizeof attrs[0]) {
+			col.attrs |= attrs[i].attr;
+			continue;
+		}
+		if (parse_color_word(w, len, &c) != 0) {
+			config_error(p, line, _("key \"%s\": \"%.*s\" is not a "
+			    "colour (a name such as red or brightblue, "
+			    "default, or a number 0-255) or an attribute "
+			    "(bold, dim, underline, reverse, italic, blink, "
+			    "standout, none)"), config_color_names[e], (int)len,
+			    w);
+			return -1;
+		}
+		if (ncolors == 2) {
+			config_error(p, line, _("key \"%s\": \"%s\" names more "
+			    "than two colours (foreground, background)"),
+			    config_color_names[e], value);
+			return -1;
+		}
+		if (ncolors++ == 0)
+			col.fg = c;
+		else
+			col.bg = c;
+	}
+	col.set = 1;
+	col.line = line;
+	p->cfg->colors[e] = col;
+	return 0;
 }
 
 /* Take the server URL VALUE of key K ("imap" or "pop3"). */
@@ -724,6 +973,22 @@ config_handler(void *arg, const char *section, const char *name,
 		k = key_index(names, UK_COUNT, name);
 		seen = p->ui_seen;
 		break;
+	case SEC_KEYS:
+		/* "bind" is the one key, and it may come again and again. */
+		if (strcmp(name, "bind") != 0)
+			config_error(p, line, _("unknown key \"%s\" (the "
+			    "[keys] section holds \"bind\" lines)"), name);
+		else if (*value == '\0')
+			config_error(p, line, _("key \"%s\" has no value"),
+			    name);
+		else
+			config_bind_line(p, value, line);
+		return 1;
+	case SEC_COLORS:
+		names = config_color_names;
+		k = key_index(names, COLOR_COUNT, name);
+		seen = p->colors_seen;
+		break;
 	case SEC_ACCOUNT:
 	default:
 		names = account_key_names;
@@ -747,6 +1012,8 @@ config_handler(void *arg, const char *section, const char *name,
 	}
 	if (p->sec == SEC_UI)
 		config_ui_key(p, k, names[k], value, line);
+	else if (p->sec == SEC_COLORS)
+		config_color_key(p, k, value, line);
 	else
 		config_account_key(p, k, names[k], value, line);
 	seen[k] = line;
@@ -766,6 +1033,7 @@ config_parse_text(const char *text, const char *name, struct config **cfg_r,
 	p.name = name;
 	p.text = text;
 	p.cfg = config_new();
+	p.cfg->name = xstrdup(name);
 
 	r = ini_parse_stream(config_reader, &p, config_handler, &p);
 	if (r == -2)
@@ -1107,6 +1375,13 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->naccounts; i++)
 		account_free(cfg->accounts[i]);
 	free(cfg->accounts);
+	for (i = 0; i < cfg->nbinds; i++) {
+		free(cfg->binds[i].key);
+		free(cfg->binds[i].action);
+	}
+	free(cfg->binds);
+	free(cfg->ui.index_format);
 	free(cfg->path);
+	free(cfg->name);
 	free(cfg);
 }

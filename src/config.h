@@ -36,13 +36,82 @@ struct ui_config {
 	enum sort_kind sort;
 	int sort_reverse;
 	int pager_lines;
+	char *index_format;	/* NULL: FORMAT_INDEX_DEFAULT (format.h) */
+	int thread_subject;	/* threads also join replies by subject */
 };
+
+/* The panes a `bind` line names, as a mask. */
+#define CONFIG_PANE_FOLDERS	0x1u
+#define CONFIG_PANE_INDEX	0x2u
+#define CONFIG_PANE_PAGER	0x4u
+#define CONFIG_PANE_ALL		0x7u
+
+/*
+ * A "bind = PANES KEY ACTION" line of [keys]. The key and the action are
+ * checked by the front end, which knows them; LINE is for its message.
+ */
+struct config_bind {
+	unsigned int panes;	/* CONFIG_PANE_* */
+	char *key;
+	char *action;
+	int line;
+};
+
+/* The elements [colors] sets (config_color_names[] spells them). */
+enum config_color_elem {
+	COLOR_INDEX,		/* an index line */
+	COLOR_INDEX_SELECTED,	/* the selected index line */
+	COLOR_UNREAD,
+	COLOR_FLAGGED,
+	COLOR_DELETED,
+	COLOR_TREE,		/* thread tree lines */
+	COLOR_FOLDER,		/* a line of the folder pane */
+	COLOR_FOLDER_SELECTED,
+	COLOR_HEADER,		/* header lines in the pager */
+	COLOR_BODY,		/* the message text */
+	COLOR_QUOTE1,		/* quoted text, by depth */
+	COLOR_QUOTE2,
+	COLOR_QUOTE3,
+	COLOR_SIGNATURE,
+	COLOR_SEARCH,		/* a search match in the pager */
+	COLOR_STATUS,		/* the status line */
+	COLOR_HINTS,		/* the key hints at the top */
+	COLOR_DIVIDER,		/* the line between index and pager */
+	COLOR_ERROR,		/* error messages */
+	COLOR_COUNT
+};
+
+/* Colour attributes. */
+#define CONFIG_ATTR_BOLD	0x01u
+#define CONFIG_ATTR_DIM		0x02u
+#define CONFIG_ATTR_UNDERLINE	0x04u
+#define CONFIG_ATTR_REVERSE	0x08u
+#define CONFIG_ATTR_ITALIC	0x10u
+#define CONFIG_ATTR_BLINK	0x20u
+#define CONFIG_ATTR_STANDOUT	0x40u
+
+/* CONFIG_COLOR_DEFAULT: the terminal's own colour. */
+#define CONFIG_COLOR_DEFAULT	(-1)
+
+/* One [colors] entry: colours 0-255 or CONFIG_COLOR_DEFAULT. */
+struct config_color {
+	int set;		/* the file set it (else the default scheme) */
+	int fg, bg;
+	unsigned int attrs;	/* CONFIG_ATTR_* */
+	int line;
+};
+
+extern const char *const config_color_names[COLOR_COUNT];
 
 struct config {
 	char *path;		/* the file read; NULL for a URL */
+	char *name;		/* the file as messages name it; NULL for a URL */
 	struct ui_config ui;
 	struct account_config **accounts;
 	size_t naccounts;
+	struct config_bind *binds;	/* in file order */
+	size_t nbinds;
+	struct config_color colors[COLOR_COUNT];
 };
 
 /*

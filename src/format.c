@@ -212,11 +212,11 @@ format_value(struct strbuf *sb, const struct format_conv *c,
 
 	switch (c->conv) {
 	case 'Z':
+		strbuf_addch(sb, m->tagged ? '*' : ' ');
 		strbuf_addch(sb, m->flags & MSG_DELETED ? 'D' :
 		    !(m->flags & MSG_SEEN) ? 'N' :
 		    m->flags & MSG_ANSWERED ? 'r' : ' ');
-		strbuf_addch(sb, m->tagged ? '*' : m->flags & MSG_FLAGGED ?
-		    '!' : ' ');
+		strbuf_addch(sb, m->flags & MSG_FLAGGED ? 'F' : ' ');
 		strbuf_addch(sb, m->has_attachment ? 'a' : ' ');
 		break;
 	case 'D':

@@ -6,8 +6,8 @@
  *
  * Conversions: %[-][WIDTH][.PRECISION]X, PRECISION the most columns
  * shown, WIDTH the least (padded on the left, or on the right with '-'):
- *   %Z  three flag columns: D (deleted), N (unread) or r (answered);
- *       '*' (tagged) or '!' (flagged); 'a' (attachment)
+ *   %Z  four flag columns: '*' (tagged); D (deleted), N (unread) or r
+ *       (answered); F (flagged); a (attachment)
  *   %D  the date: "14:05" today, "Mar 04" this year, "2023-03-04" before
  *   %{FMT}  the date through strftime(3) FMT, local time
  *   %F  the sender's name, else address     %a  the sender's address

@@ -1307,3 +1307,83 @@ out:
 	store_exec(st, "PRAGMA synchronous = NORMAL");
 	return rc;
 }
+
+/* Threads. */
+
+void
+store_thread_rows_release(struct store_thread_rows *rows)
+{
+	free(rows->rows);
+	free(rows->strings);
+	memset(rows, 0, sizeof *rows);
+}
+
+int
+store_thread_rows(struct store *st, int64_t folder_id, int refs,
+    struct store_thread_rows *out)
+{
+	struct store_thread_row *rows = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	sqlite3_stmt *stmt;
+	size_t n = 0, alloc = 0, *off = NULL, i, k;
+	const unsigned char *s;
+	int r, c;
+
+	memset(out, 0, sizeof *out);
+	stmt = store_prepare(st, refs ?
+	    "SELECT id, date, size, message_id, in_reply_to, refs, subject,"
+	    " coalesce(nullif(from_name, ''), from_addr)"
+	    " FROM message WHERE folder_id = ?1 ORDER BY date, uid" :
+	    "SELECT id, date, size, NULL, NULL, NULL, subject,"
+	    " coalesce(nullif(from_name, ''), from_addr)"
+	    " FROM message WHERE folder_id = ?1 ORDER BY date, uid");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	/* Strings go in one block; OFF holds offsets + 1 (0: NULL) until
+	 * the block stops moving. */
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc == 0 ? 1024 : alloc * 2;
+			rows = xreallocarray(rows, alloc, sizeof *rows);
+			off = xreallocarray(off, alloc, 5 * sizeof *off);
+		}
+		rows[n].id = sqlite3_column_int64(stmt, 0);
+		rows[n].date = sqlite3_column_int64(stmt, 1);
+		rows[n].size = sqlite3_column_int64(stmt, 2);
+		for (c = 0; c < 5; c++) {
+			s = sqlite3_column_text(stmt, 3 + c);
+			if (s == NULL) {
+				off[5 * n + (size_t)c] = 0;
+				continue;
+			}
+			off[5 * n + (size_t)c] = sb.len + 1;
+			strbuf_add(&sb, s, (size_t)sqlite3_column_bytes(stmt,
+			    3 + c));
+			strbuf_addch(&sb, '\0');
+		}
+		n++;
+	}
+	sqlite3_finalize(stmt);
+	if (r != SQLITE_DONE) {
+		free(rows);
+		free(off);
+		strbuf_release(&sb);
+		return -1;
+	}
+	out->strings = strbuf_detach(&sb, NULL);
+	for (i = 0; i < n; i++) {
+		const char **f[5] = {
+			&rows[i].message_id, &rows[i].in_reply_to,
+			&rows[i].references, &rows[i].subject, &rows[i].from
+		};
+
+		for (k = 0; k < 5; k++)
+			*f[k] = off[5 * i + k] == 0 ? NULL :
+			    out->strings + off[5 * i + k] - 1;
+	}
+	free(off);
+	out->rows = rows;
+	out->n = n;
+	return 0;
+}

@@ -213,4 +213,34 @@ int store_pending_count(struct store *st, int *n_r);
 int store_folder_count_flag(struct store *st, int64_t folder_id,
     unsigned int flag, int *n_r);
 
+/*
+ * Threads: what the index needs to thread and sort a whole folder, in one
+ * query and one allocation for the strings.
+ */
+struct store_thread_row {
+	int64_t id;
+	int64_t date;
+	int64_t size;
+	const char *message_id;	/* these point into the rows' strings; */
+	const char *in_reply_to;	/* NULL when absent (or not asked for) */
+	const char *references;
+	const char *subject;
+	const char *from;	/* the sender's name, else the address */
+};
+
+struct store_thread_rows {
+	struct store_thread_row *rows;
+	size_t n;
+	char *strings;		/* every string of the rows */
+};
+
+/*
+ * The messages of FOLDER_ID, oldest first, into *OUT; with REFS 0
+ * the Message-ID, In-Reply-To and References are left out. Release with
+ * store_thread_rows_release().
+ */
+int store_thread_rows(struct store *st, int64_t folder_id, int refs,
+    struct store_thread_rows *out);
+void store_thread_rows_release(struct store_thread_rows *rows);
+
 #endif

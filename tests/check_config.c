@@ -254,6 +254,48 @@ static const struct err_row err_rows[] = {
 	{ "[account a]\npop3 = pop3s://h\nuser = u\npop3_keep_days = 9999999\n",
 	  "config:4: key \"pop3_keep_days\": \"9999999\" is too large "
 	  "(at most 1000000)" },
+	/* The index line, key bindings and colours. */
+	{ "[ui]\nindex_format = %Z %q\n",
+	  "config:2: key \"index_format\": unknown conversion \"%q\"" },
+	{ "[ui]\nindex_format = %{%Y\n",
+	  "config:2: key \"index_format\": \"%{\" without its \"}\"" },
+	{ "[ui]\nthread_subject = maybe\n",
+	  "config:2: key \"thread_subject\": \"maybe\" is not yes or no" },
+	{ "[keys]\nbind = index x quit\nbind = index d\n",
+	  "config:3: key \"bind\": \"index d\" is not \"PANE KEY ACTION\" "
+	  "(e.g. \"index d delete-message\")" },
+	{ "[keys]\nbind = index d quit now\n",
+	  "config:2: key \"bind\": \"index d quit now\" is not \"PANE KEY "
+	  "ACTION\" (e.g. \"index d delete-message\")" },
+	{ "[keys]\n\nbind = inbox d quit\n",
+	  "config:3: key \"bind\": unknown pane \"inbox\" (index, pager, "
+	  "folders or all)" },
+	{ "[keys]\nbind = index,,pager d quit\n",
+	  "config:2: key \"bind\": unknown pane \"\" (index, pager, folders "
+	  "or all)" },
+	{ "[keys]\nmacro = index x quit\n",
+	  "config:2: unknown key \"macro\" (the [keys] section holds "
+	  "\"bind\" lines)" },
+	{ "[keys]\nbind =\n",
+	  "config:2: key \"bind\" has no value" },
+	{ "[keys]\n[ui]\n[keys]\n",
+	  "config:3: section \"keys\" appears twice (first on line 1)" },
+	{ "[colors]\nunread = purple\n",
+	  "config:2: key \"unread\": \"purple\" is not a colour (a name such "
+	  "as red or brightblue, default, or a number 0-255) or an attribute "
+	  "(bold, dim, underline, reverse, italic, blink, standout, none)" },
+	{ "[colours]\n\nquote1 = color256\n",
+	  "config:3: key \"quote1\": \"color256\" is not a colour (a name "
+	  "such as red or brightblue, default, or a number 0-255) or an "
+	  "attribute (bold, dim, underline, reverse, italic, blink, standout, "
+	  "none)" },
+	{ "[colors]\ntree = red blue green\n",
+	  "config:2: key \"tree\": \"red blue green\" names more than two "
+	  "colours (foreground, background)" },
+	{ "[colors]\nshiny = red\n",
+	  "config:2: unknown key \"shiny\"" },
+	{ "[colors]\nunread = red\nunread = blue\n",
+	  "config:3: key \"unread\" is set twice (first on line 2)" },
 	{ "[ui]\nsort = random\n",
 	  "config:2: key \"sort\": \"random\" is not one of date, threads, "
 	  "from, subject, size (optionally after \"reverse-\")" },
@@ -525,6 +567,82 @@ START_TEST(test_load_file)
 }
 END_TEST
 
+/* [keys] lines in file order, with their panes and lines; [colors]. */
+START_TEST(test_keys_colors)
+{
+	static const char text[] =
+	    "[ui]\n"
+	    "index_format = %4C %Z %{%b %d} %-15.15F %s%> %c\n"
+	    "thread_subject = no\n"
+	    "[keys]\n"
+	    "bind = index D delete-message   ; comment\n"
+	    "bind = pager,index  C-d  half-page-down\n"
+	    "\n"
+	    "bind = all x noop\n"
+	    "bind = folders Semicolon whatever\n"
+	    "[colours]\n"
+	    "unread = brightred default bold\n"
+	    "tree = color123\n"
+	    "quote2 = 200 grey underline reverse\n"
+	    "status = none\n";
+	struct config *cfg = NULL;
+	const struct config_color *c;
+	char *err = NULL;
+
+	ck_assert_msg(config_load_string(text, "conf", &cfg, &err) == 0, "%s",
+	    err);
+	ck_assert_str_eq(cfg->name, "conf");
+	ck_assert_str_eq(cfg->ui.index_format,
+	    "%4C %Z %{%b %d} %-15.15F %s%> %c");
+	ck_assert_int_eq(cfg->ui.thread_subject, 0);
+	ck_assert_uint_eq(cfg->nbinds, 4);
+	ck_assert_uint_eq(cfg->binds[0].panes, CONFIG_PANE_INDEX);
+	ck_assert_str_eq(cfg->binds[0].key, "D");
+	ck_assert_str_eq(cfg->binds[0].action, "delete-message");
+	ck_assert_int_eq(cfg->binds[0].line, 5);
+	ck_assert_uint_eq(cfg->binds[1].panes,
+	    CONFIG_PANE_PAGER | CONFIG_PANE_INDEX);
+	ck_assert_str_eq(cfg->binds[1].key, "C-d");
+	ck_assert_str_eq(cfg->binds[1].action, "half-page-down");
+	ck_assert_int_eq(cfg->binds[1].line, 6);
+	ck_assert_uint_eq(cfg->binds[2].panes, CONFIG_PANE_ALL);
+	ck_assert_int_eq(cfg->binds[2].line, 8);
+	/* Actions are the front end's to check. */
+	ck_assert_str_eq(cfg->binds[3].action, "whatever");
+	ck_assert_uint_eq(cfg->binds[3].panes, CONFIG_PANE_FOLDERS);
+
+	c = &cfg->colors[COLOR_UNREAD];
+	ck_assert(c->set);
+	ck_assert_int_eq(c->fg, 9);
+	ck_assert_int_eq(c->bg, CONFIG_COLOR_DEFAULT);
+	ck_assert_uint_eq(c->attrs, CONFIG_ATTR_BOLD);
+	ck_assert_int_eq(c->line, 11);
+	c = &cfg->colors[COLOR_TREE];
+	ck_assert_int_eq(c->fg, 123);
+	ck_assert_int_eq(c->bg, CONFIG_COLOR_DEFAULT);
+	ck_assert_uint_eq(c->attrs, 0);
+	c = &cfg->colors[COLOR_QUOTE2];
+	ck_assert_int_eq(c->fg, 200);
+	ck_assert_int_eq(c->bg, 8);
+	ck_assert_uint_eq(c->attrs, CONFIG_ATTR_UNDERLINE |
+	    CONFIG_ATTR_REVERSE);
+	c = &cfg->colors[COLOR_STATUS];
+	ck_assert(c->set);
+	ck_assert_int_eq(c->fg, CONFIG_COLOR_DEFAULT);
+	ck_assert_uint_eq(c->attrs, 0);
+	ck_assert(!cfg->colors[COLOR_QUOTE1].set);
+	config_free(cfg);
+
+	/* The defaults. */
+	ck_assert_int_eq(config_load_string("", "conf", &cfg, &err), 0);
+	ck_assert_ptr_null(cfg->ui.index_format);
+	ck_assert_int_eq(cfg->ui.thread_subject, 1);
+	ck_assert_uint_eq(cfg->nbinds, 0);
+	ck_assert(!cfg->colors[COLOR_UNREAD].set);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_default_path)
 {
 	char *p;
@@ -567,6 +685,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_url_rows, 0,
 	    sizeof url_rows / sizeof url_rows[0]);
 	tcase_add_test(tc, test_load_file);
+	tcase_add_test(tc, test_keys_colors);
 	tcase_add_test(tc, test_default_path);
 	tcase_add_test(tc, test_free_null);
 	suite_add_tcase(s, tc);

@@ -47,18 +47,18 @@ struct fmt_row {
 
 static const struct fmt_row fmt_rows[] = {
 	/* Flags. */
-	{ "%Z|", MSG(0, 0, 0, NULL, NULL), 80, "N  |", -1, 0 },
-	{ "%Z|", MSG(MSG_SEEN, 0, 0, NULL, NULL), 80, "   |", -1, 0 },
+	{ "%Z|", MSG(0, 0, 0, NULL, NULL), 80, " N  |", -1, 0 },
+	{ "%Z|", MSG(MSG_SEEN, 0, 0, NULL, NULL), 80, "    |", -1, 0 },
 	{ "%Z|", MSG(MSG_SEEN | MSG_ANSWERED, 0, 0, NULL, NULL), 80,
-	  "r  |", -1, 0 },
+	  " r  |", -1, 0 },
 	{ "%Z|", MSG(MSG_DELETED | MSG_FLAGGED, 0, 0, NULL, NULL), 80,
-	  "D! |", -1, 0 },
+	  " DF |", -1, 0 },
 	{ "%Z|", FULL(MSG_FLAGGED, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 1,
-	  0, 1, 1, 0), 80, "N* |", -1, 0 },
+	  0, 1, 1, 0), 80, "*NF |", -1, 0 },
 	{ "%s", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Old", NULL, 0, 1, 0,
 	  1, 0, 1), 80, "[gone] Old", -1, 0 },
 	{ "%Z|", FULL(MSG_SEEN | MSG_FLAGGED, 1, 0, 0, NULL, NULL, NULL, NULL,
-	  NULL, 0, 1, 0, 1, 0, 0), 80, " !a|", -1, 0 },
+	  NULL, 0, 1, 0, 1, 0, 0), 80, "  Fa|", -1, 0 },
 	/* Dates. */
 	{ "%D|", MSG(0, TODAY_0905, 0, NULL, NULL), 80, "09:05|", -1, 0 },
 	{ "%D|", MSG(0, MAR_04, 0, NULL, NULL), 80, "Mar 04|", -1, 0 },
@@ -99,13 +99,13 @@ static const struct fmt_row fmt_rows[] = {
 	{ "%M%s", MSG(0, 0, 0, NULL, "Topic"), 80, "Topic", -1, 0 },
 	/* Tree lines: where they land, and a repeated subject left out. */
 	{ "%Z %s", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
-	  3, 0, 1, 0, 0), 80, "    " TREE "Re: x", 4, 5 },
+	  3, 0, 1, 0, 0), 80, "     " TREE "Re: x", 5, 5 },
 	{ "%Z %s|", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 1,
-	  3, 0, 1, 0, 0), 80, "    " TREE "|", 4, 5 },
+	  3, 0, 1, 0, 0), 80, "     " TREE "|", 5, 5 },
 	{ "%Z %s", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
-	  3, 0, 1, 0, 0), 7, "    \u2502 \u2514", 4, 3 },
+	  3, 0, 1, 0, 0), 8, "     \u2502 \u2514", 5, 3 },
 	{ "%Z %s", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
-	  3, 0, 1, 0, 0), 4, "    ", -1, 0 },
+	  3, 0, 1, 0, 0), 5, "     ", -1, 0 },
 	{ "%12.8s|", FULL(MSG_SEEN, 0, 0, 0, NULL, NULL, NULL, "Re: x", TREE, 0,
 	  3, 0, 1, 0, 0), 80, "    " TREE "Re:|", 4, 5 },
 	/* The line is cut at COLS, between characters. */
@@ -121,7 +121,7 @@ static const struct fmt_row fmt_rows[] = {
 	  "A long s4.2K", -1, 0 },
 	{ "%s%>-", MSG(0, 0, 0, NULL, "ab"), 5, "ab---", -1, 0 },
 	{ "%Z %s%> %c", FULL(MSG_SEEN, 0, 0, 512, NULL, NULL, NULL, "x", TREE,
-	  0, 3, 0, 1, 0, 0), 14, "    " TREE "x 512", 4, 5 },
+	  0, 3, 0, 1, 0, 0), 15, "     " TREE "x 512", 5, 5 },
 	/* Hostile text in every field is made inert. */
 	{ "%s", MSG(0, 0, 0, NULL, "a\033[2Jb"), 80, "a^[[2Jb", -1, 0 },
 	{ "%s", MSG(0, 0, 0, NULL, "t\033]0;pwned\007x"), 80,
