@@ -7,10 +7,12 @@
 #ifndef TERN_ACCOUNT_H
 #define TERN_ACCOUNT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct account;
 struct account_config;
+struct search_node;
 struct store;
 
 enum account_state {
@@ -34,6 +36,10 @@ enum account_event_kind {
 				 * the server at once; they are kept, marked
 				 * gone, until account_resolve_gone() */
 	EV_NOTICE,		/* text: something worth saying, not an error */
+	EV_PREVIEW,		/* the POP3 preview list in the store changed */
+	EV_SEARCH,		/* the answer to account_search() number n for
+				 * folder_id: ids, nids; or, with total = 1,
+				 * text: why the server was not asked */
 };
 
 struct account_event {
@@ -45,6 +51,10 @@ struct account_event {
 	long total;
 	enum account_state state;
 	char *text;		/* owned by the event; account_event_release() */
+	int64_t bytes;		/* EV_PROGRESS of a download: bytes done */
+	int64_t total_bytes;	/* ... of this many; 0 when not counted */
+	int64_t *ids;		/* EV_SEARCH: row ids, owned by the event */
+	size_t nids;
 };
 
 /* The event queue that every account of the process posts into. */
@@ -102,5 +112,36 @@ void account_folder_subscribe(struct account *a, const char *name, int on);
  * the cache; otherwise they stay, marked, until the next such question.
  */
 void account_resolve_gone(struct account *a, int64_t folder_id, int drop);
+
+/*
+ * POP3 accounts (ignored by IMAP ones). With a one-shot account_start(),
+ * requests queued before the start are done instead of the check.
+ */
+/* List what waits on the server into the store's preview (EV_PREVIEW). */
+void account_pop3_preview(struct account *a);
+/* Download message UIDL of the preview list, whatever its size. */
+void account_pop3_fetch(struct account *a, const char *uidl);
+/* Delete message UIDL of the preview list on the server, unread. */
+void account_pop3_delete(struct account *a, const char *uidl);
+
+/* Search and the body cache. */
+/* Nonzero if the account's server can search (IMAP; not POP3). */
+int account_can_search(const struct account *a);
+/*
+ * Search FOLDER on the server for query Q (copied). EV_SEARCH answers with
+ * the row ids of the cached matches in the order SORT, REVERSE (as
+ * store_msg_ids()), or with total = 1 and a reason when the server could
+ * not be asked (the connection dropped): search the cache then. Returns
+ * the number that EV_SEARCH carries in n; a newer search replaces one
+ * that has not started.
+ */
+long account_search(struct account *a, const char *folder,
+    const struct search_node *q, int sort, int reverse);
+/*
+ * With a one-shot account_start(), also fetch the bodies missing from the
+ * cache of every folder synced, newest first, with EV_PROGRESS ("FOLDER
+ * bodies", n of total). Call before account_start().
+ */
+void account_fill_bodies(struct account *a);
 
 #endif

@@ -9,9 +9,11 @@
 #ifndef TERN_BACKEND_H
 #define TERN_BACKEND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct account_config;
+struct search_node;
 struct store;
 
 /* How an operation ended; the worker decides from it what to do next. */
@@ -40,7 +42,34 @@ struct backend_hooks {
 	 * Returns nonzero when the long operation should stop early.
 	 */
 	int (*between)(void *arg);
+	/* N new messages arrived in FOLDER_ID (a warm sync found them). */
+	void (*new_mail)(void *arg, int64_t folder_id, long n);
+	/*
+	 * N of the TOTAL messages of FOLDER_ID vanished on the server at once
+	 * (more than the mass-deletion limits): they are kept, marked gone.
+	 */
+	void (*gone)(void *arg, int64_t folder_id, long n, long total);
+	/* Something worth telling the user (not an error). */
+	void (*notice)(void *arg, const char *text);
+	/*
+	 * As progress(), with the BYTES done of TOTAL_BYTES (a POP3
+	 * download). May be NULL.
+	 */
+	void (*progress_bytes)(void *arg, int64_t folder_id, long n,
+	    long total, int64_t bytes, int64_t total_bytes);
+	/* The POP3 preview list in the store changed. May be NULL. */
+	void (*preview_changed)(void *arg);
 };
+
+/* Folder operations (backend_ops.folder_op). */
+enum backend_folder_op {
+	FOLDER_CREATE,
+	FOLDER_RENAME,
+	FOLDER_DELETE,
+	FOLDER_SUBSCRIBE,
+	FOLDER_UNSUBSCRIBE,
+};
+
 
 struct backend_ops {
 	const char *name;
@@ -63,8 +92,59 @@ struct backend_ops {
 	void (*interrupt)(void *b);
 	/* Log out (if connected) and free the session. */
 	void (*free)(void *b);
+	/*
+	 * Wait up to SECONDS for news on folder NAME (IMAP IDLE) and bring
+	 * the folder up to date if there is any. Returns early, BACKEND_OK,
+	 * after wake(). BACKEND_ERR_NOTFOUND: the server cannot push news;
+	 * the worker then waits by itself and polls. May be NULL.
+	 */
+	enum backend_status (*wait)(void *b, const char *name, int seconds,
+	    char **err);
+	/* End a wait() early; safe from any thread. May be NULL. */
+	void (*wake)(void *b);
+	/*
+	 * Ask the server for the counts of every subscribed folder but NAME
+	 * (STATUS) and bring those that changed up to date. May be NULL.
+	 */
+	enum backend_status (*poll_folders)(void *b, const char *name,
+	    char **err);
+	/* A folder operation; NAME and TO are UTF-8. May be NULL. */
+	enum backend_status (*folder_op)(void *b, enum backend_folder_op op,
+	    const char *name, const char *to, char **err);
+	/*
+	 * POP3 only (NULL for IMAP). A POP3 session is short: the worker
+	 * connects, runs sync_folder() (the check) and any of these, then
+	 * logout(). The server applies deletions only at a clean logout.
+	 * UIDL is the identity the preview list shows (store.h).
+	 */
+	/* List what waits on the server (TOP n 0) into the store's preview. */
+	enum backend_status (*preview)(void *b, char **err);
+	/* Download message UIDL into the local Inbox, whatever its size. */
+	enum backend_status (*fetch_one)(void *b, const char *uidl,
+	    char **err);
+	/* Delete message UIDL on the server without downloading it. */
+	enum backend_status (*delete_one)(void *b, const char *uidl,
+	    char **err);
+	/* End the session cleanly (QUIT), committing its deletions. */
+	enum backend_status (*logout)(void *b, char **err);
+	/*
+	 * Search folder NAME on the server for query Q (search.h): the UIDs
+	 * of the matches in *UIDS_R (free() it). May be NULL: no server
+	 * search, the cache is searched instead.
+	 */
+	enum backend_status (*search)(void *b, const char *name,
+	    const struct search_node *q, uint32_t **uids_r, size_t *n_r,
+	    char **err);
+	/*
+	 * Fetch the bodies of the N messages MSG_IDS (all of one folder)
+	 * into the store, a few per command; messages gone from the server
+	 * are skipped. May be NULL.
+	 */
+	enum backend_status (*fetch_bodies)(void *b, const int64_t *msg_ids,
+	    size_t n, char **err);
 };
 
 extern const struct backend_ops imap_backend;
+extern const struct backend_ops pop3_backend;
 
 #endif

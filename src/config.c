@@ -41,6 +41,8 @@
 #define DEFAULT_SORT SORT_DATE
 #define DEFAULT_PAGER_LINES 10
 #define DEFAULT_CACHE CACHE_HEADERS
+#define DEFAULT_POP3_INTERVAL 300		/* seconds */
+#define DEFAULT_POP3_MAX_SIZE (50LL * 1024 * 1024)	/* bytes */
 
 /* A mailbox URL taken apart. */
 struct url_parts {
@@ -63,12 +65,22 @@ enum account_key {
 	AK_CACHE,
 	AK_POP3_DELETE,
 	AK_POP3_KEEP_DAYS,
+	AK_POP3_INTERVAL,
+	AK_POP3_MAX_SIZE,
+	AK_POP3_DELETE_WITH_LOCAL,
+	AK_STATUS_INTERVAL,
+	AK_MASS_DELETE_PERCENT,
+	AK_MASS_DELETE_MIN,
+	AK_PREFETCH,
 	AK_COUNT
 };
 
 enum ui_key {
 	UK_SORT,
 	UK_PAGER_LINES,
+	UK_DELETE,
+	UK_EXPUNGE,
+	UK_BELL,
 	UK_INDEX_FORMAT,
 	UK_THREAD_SUBJECT,
 	UK_COUNT
@@ -120,6 +132,9 @@ static void url_parts_release(struct url_parts *);
 
 static const char *ui_key_names[UK_COUNT] = {
 	"sort", "pager_lines",
+	[UK_DELETE] = "delete",
+	[UK_EXPUNGE] = "expunge",
+	[UK_BELL] = "bell",
 	[UK_INDEX_FORMAT] = "index_format",
 	[UK_THREAD_SUBJECT] = "thread_subject",
 };
@@ -148,7 +163,14 @@ const char *const config_color_names[COLOR_COUNT] = {
 
 static const char *account_key_names[AK_COUNT] = {
 	"imap", "pop3", "user", "password_cmd", "tls_ca_file",
-	"tls_fingerprint", "tls", "cache", "pop3_delete", "pop3_keep_days"
+	"tls_fingerprint", "tls", "cache", "pop3_delete", "pop3_keep_days",
+	[AK_POP3_INTERVAL] = "pop3_interval",
+	[AK_POP3_MAX_SIZE] = "pop3_max_size",
+	[AK_POP3_DELETE_WITH_LOCAL] = "pop3_delete_with_local",
+	[AK_STATUS_INTERVAL] = "status_interval",
+	[AK_MASS_DELETE_PERCENT] = "mass_delete_percent",
+	[AK_MASS_DELETE_MIN] = "mass_delete_min",
+	[AK_PREFETCH] = "prefetch",
 };
 
 static const char *sort_names[] = {
@@ -319,6 +341,13 @@ account_new(const char *name, int line)
 
 	ac->name = xstrdup(name);
 	ac->cache = DEFAULT_CACHE;
+	ac->pop3_interval = DEFAULT_POP3_INTERVAL;
+	ac->pop3_max_size = DEFAULT_POP3_MAX_SIZE;
+	ac->pop3_delete_with_local = 1;
+	ac->status_interval = 120;
+	ac->mass_delete_percent = 50;
+	ac->mass_delete_min = 50;
+	ac->prefetch = 50;
 	ac->line = line;
 	return ac;
 }
@@ -344,6 +373,9 @@ config_new(void)
 
 	cfg->ui.sort = DEFAULT_SORT;
 	cfg->ui.sort_reverse = 0;
+	cfg->ui.delete_mode = DELETE_FLAG;
+	cfg->ui.expunge = EXPUNGE_ASK;
+	cfg->ui.bell = 0;
 	cfg->ui.pager_lines = DEFAULT_PAGER_LINES;
 	cfg->ui.thread_subject = 1;
 	return cfg;
@@ -473,10 +505,17 @@ config_account_end(struct config_parse *p)
 		ac->tls = TLS_OFF;
 	}
 	if (ac->proto != PROTO_POP3) {
-		if (seen[AK_POP3_DELETE] || seen[AK_POP3_KEEP_DAYS]) {
-			int k = seen[AK_POP3_DELETE] ? AK_POP3_DELETE :
-			    AK_POP3_KEEP_DAYS;
+		static const int pop3_keys[] = {
+			AK_POP3_DELETE, AK_POP3_KEEP_DAYS, AK_POP3_INTERVAL,
+			AK_POP3_MAX_SIZE, AK_POP3_DELETE_WITH_LOCAL
+		};
+		size_t i;
 
+		for (i = 0; i < sizeof pop3_keys / sizeof pop3_keys[0]; i++) {
+			int k = pop3_keys[i];
+
+			if (!seen[k])
+				continue;
 			config_error(p, seen[k],
 			    _("key \"%s\": only a POP3 account takes it"),
 			    account_key_names[k]);
@@ -535,6 +574,47 @@ parse_number(struct config_parse *p, int line, const char *key,
 	}
 	*n = (int)v;
 	return 0;
+}
+
+/*
+ * Parse a number followed by an optional unit: one of the letters of
+ * UNITS (either case), worth FACTORS[1 + its index]; a bare number counts
+ * FACTORS[0] each. The result goes into *N; an error names KEY and says
+ * that VALUE is not WANT.
+ */
+static int
+parse_with_unit(struct config_parse *p, int line, const char *key,
+    const char *value, const char *units, const long long *factors,
+    const char *want, long long *n)
+{
+	const char *s, *u;
+	long long v = 0;
+	int digits = 0, c;
+
+	for (s = value; is_digit((unsigned char)*s); s++, digits++) {
+		v = v * 10 + (*s - '0');
+		if (v > CONFIG_MAX_NUMBER) {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is too large (at most %d)"),
+			    key, value, CONFIG_MAX_NUMBER);
+			return -1;
+		}
+	}
+	if (digits > 0 && *s == '\0') {
+		*n = v * factors[0];
+		return 0;
+	}
+	c = (unsigned char)*s;
+	if (c >= 'A' && c <= 'Z')
+		c += 'a' - 'A';
+	if (digits > 0 && c != '\0' && s[1] == '\0' &&
+	    (u = strchr(units, c)) != NULL) {
+		*n = v * factors[u - units + 1];
+		return 0;
+	}
+	config_error(p, line, _("key \"%s\": \"%s\" is not %s"), key,
+	    value, want);
+	return -1;
 }
 
 static int
@@ -608,6 +688,41 @@ config_ui_key(struct config_parse *p, int k, const char *key,
 		return -1;
 	case UK_PAGER_LINES:
 		return parse_number(p, line, key, value, &ui->pager_lines);
+	case UK_DELETE:
+		if (strcasecmp(value, "flag") == 0)
+			ui->delete_mode = DELETE_FLAG;
+		else if (strcasecmp(value, "trash") == 0)
+			ui->delete_mode = DELETE_TRASH;
+		else {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not flag or trash"), key,
+			    value);
+			return -1;
+		}
+		return 0;
+	case UK_EXPUNGE:
+		if (strcasecmp(value, "ask") == 0)
+			ui->expunge = EXPUNGE_ASK;
+		else if (parse_bool(value) == 1)
+			ui->expunge = EXPUNGE_YES;
+		else if (parse_bool(value) == 0)
+			ui->expunge = EXPUNGE_NO;
+		else {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not one of ask, yes, no"),
+			    key, value);
+			return -1;
+		}
+		return 0;
+	case UK_BELL:
+		if ((ui->bell = parse_bool(value)) == -1) {
+			ui->bell = 0;
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not yes or no"), key,
+			    value);
+			return -1;
+		}
+		return 0;
 	case UK_INDEX_FORMAT: {
 		char *ferr = NULL;
 
@@ -921,6 +1036,56 @@ config_account_key(struct config_parse *p, int k, const char *key,
 		return 0;
 	case AK_POP3_KEEP_DAYS:
 		return parse_number(p, line, key, value, &ac->pop3_keep_days);
+	case AK_POP3_INTERVAL: {
+		static const long long f[] = { 1, 1, 60, 3600 };
+		long long v;
+
+		if (parse_with_unit(p, line, key, value, "smh", f,
+		    _("a duration (seconds, or a number and s, m or h)"),
+		    &v) == -1)
+			return -1;
+		if (v > 7 * 24 * 3600) {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is too long (at most a "
+			    "week)"), key, value);
+			return -1;
+		}
+		ac->pop3_interval = (int)v;
+		return 0;
+	}
+	case AK_POP3_MAX_SIZE: {
+		static const long long f[] = { 1, 1024, 1024 * 1024,
+		    1024 * 1024 * 1024 };
+
+		return parse_with_unit(p, line, key, value, "kmg", f,
+		    _("a size (bytes, or a number and K, M or G)"),
+		    &ac->pop3_max_size);
+	}
+	case AK_POP3_DELETE_WITH_LOCAL:
+		if ((b = parse_bool(value)) == -1) {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not yes or no"), key,
+			    value);
+			return -1;
+		}
+		ac->pop3_delete_with_local = b;
+		return 0;
+	case AK_STATUS_INTERVAL:
+		return parse_number(p, line, key, value, &ac->status_interval);
+	case AK_MASS_DELETE_PERCENT:
+		if (parse_number(p, line, key, value,
+		    &ac->mass_delete_percent) != 0)
+			return -1;
+		if (ac->mass_delete_percent > 100) {
+			config_error(p, line, _("key \"%s\": \"%s\" is not a "
+			    "percentage (0 to 100)"), key, value);
+			return -1;
+		}
+		return 0;
+	case AK_MASS_DELETE_MIN:
+		return parse_number(p, line, key, value, &ac->mass_delete_min);
+	case AK_PREFETCH:
+		return parse_number(p, line, key, value, &ac->prefetch);
 	}
 	return -1;
 }

@@ -29,13 +29,30 @@ struct account_config {
 	char *folder;		/* folder to open first (URL path); NULL: INBOX */
 	int pop3_delete;
 	int pop3_keep_days;	/* 0: never */
+	int pop3_interval;	/* seconds between checks; 0: only on request */
+	long long pop3_max_size;	/* bytes; larger messages are listed, not
+					 * fetched; 0: no limit */
+	int pop3_delete_with_local;	/* keep mode: deleting a downloaded
+					 * message deletes it on the server */
+	int status_interval;	/* seconds between STATUS polls; 0: never */
+	int mass_delete_percent;	/* the mass-deletion guard: share */
+	int mass_delete_min;	/* ... and count of a folder's messages */
+	int prefetch;		/* cache = bodies: newest bodies fetched */
 	int line;		/* line of the [account] header, 0 for a URL */
 };
+
+/* What d does: set \Deleted, or move to the Trash (flag inside it). */
+enum delete_mode { DELETE_FLAG, DELETE_TRASH };
+/* Whether deleted messages are expunged on `$` and on leaving a folder. */
+enum expunge_mode { EXPUNGE_ASK, EXPUNGE_YES, EXPUNGE_NO };
 
 struct ui_config {
 	enum sort_kind sort;
 	int sort_reverse;
 	int pager_lines;
+	enum delete_mode delete_mode;	/* delete = flag | trash */
+	enum expunge_mode expunge;	/* expunge = ask | yes | no */
+	int bell;		/* bell = yes: ring on new mail */
 	char *index_format;	/* NULL: FORMAT_INDEX_DEFAULT (format.h) */
 	int thread_subject;	/* threads also join replies by subject */
 };

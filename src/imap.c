@@ -24,12 +24,15 @@
 #include "imap.h"
 #include "log.h"
 #include "mime.h"
+#include "search.h"
 #include "store.h"
 #include "strbuf.h"
 #include "tls.h"
 #include "utf7.h"
 #include "xmalloc.h"
 
+/* has:attachment: the top-level Content-Type holds this (imap_search). */
+#define IMAP_ATTACHMENT_TYPE "multipart/mixed"
 /* Headers of the first batch of a cold folder: about a screenful. */
 #define IMAP_FIRST_BATCH 100
 /* Later batches: large enough for few round trips, small enough to keep
@@ -41,10 +44,23 @@ struct imap {
 	struct store *st;
 	struct backend_hooks hooks;
 
-	pthread_mutex_t lock;	/* guards session for interrupt() */
+	pthread_mutex_t lock;	/* guards session, idle_ready, wake_pending */
 	mailimap *session;
 	char *selected;		/* the folder now selected, or NULL */
 	uint32_t sel_uidvalidity;
+	uint64_t sel_modseq;	/* HIGHESTMODSEQ at SELECT (CONDSTORE) */
+
+	/* What the server can do, read after login. */
+	int condstore;		/* CONDSTORE (or QRESYNC) usable */
+	int qresync;		/* QRESYNC enabled */
+	int idle;
+	int uidplus;
+	int move;
+	int literalplus;
+
+	/* IDLE: wake() may come from another thread at any moment. */
+	int idle_ready;		/* waiting in mailstream_wait_idle() */
+	int wake_pending;	/* wake() came; do not wait */
 };
 
 static enum backend_status imap_fail(struct imap *, int, const char *,
@@ -123,6 +139,25 @@ static int
 imap_has(struct imap *im, const char *cap)
 {
 	return mailimap_has_extension(im->session, (char *)cap);
+}
+
+/* ENABLE one extension (RFC 5161). Returns libetpan's result. */
+static int
+imap_enable(struct imap *im, const char *name)
+{
+	struct mailimap_capability_data *want, *enabled = NULL;
+	clist *list;
+	int r;
+
+	list = clist_new();
+	clist_append(list, mailimap_capability_new(MAILIMAP_CAPABILITY_NAME,
+	    NULL, xstrdup(name)));
+	want = mailimap_capability_data_new(list);
+	r = mailimap_enable(im->session, want, &enabled);
+	mailimap_capability_data_free(want);
+	if (enabled != NULL)
+		mailimap_capability_data_free(enabled);
+	return r;
 }
 
 static enum backend_status
@@ -221,6 +256,18 @@ imap_connect(void *b, const char *password, char **err)
 		if ((r = mailimap_capability(s, &caps)) != MAILIMAP_NO_ERROR)
 			return imap_fail(im, r, "CAPABILITY", err);
 		mailimap_capability_data_free(caps);
+	}
+	im->idle = imap_has(im, "IDLE");
+	im->uidplus = imap_has(im, "UIDPLUS");
+	im->move = imap_has(im, "MOVE");
+	im->literalplus = imap_has(im, "LITERAL+");
+	im->condstore = imap_has(im, "CONDSTORE") || imap_has(im, "QRESYNC");
+	im->qresync = 0;
+	if (imap_has(im, "QRESYNC") && imap_has(im, "ENABLE")) {
+		if ((r = imap_enable(im, "QRESYNC")) == MAILIMAP_NO_ERROR)
+			im->qresync = 1;
+		else if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
+			return imap_fail(im, r, "ENABLE", err);
 	}
 	if (imap_has(im, "ID")) {
 		char *sname = NULL, *sver = NULL;
@@ -404,7 +451,13 @@ imap_select(struct imap *im, const char *name, char **err)
 		return BACKEND_OK;
 	free(im->selected);
 	im->selected = NULL;
-	if ((r = mailimap_select(im->session, name)) != MAILIMAP_NO_ERROR)
+	im->sel_modseq = 0;
+	if (im->condstore)
+		r = mailimap_select_condstore(im->session, name,
+		    &im->sel_modseq);
+	else
+		r = mailimap_select(im->session, name);
+	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "SELECT", err);
 	im->selected = xstrdup(name);
 	im->sel_uidvalidity = im->session->imap_selection_info != NULL ?
@@ -605,6 +658,7 @@ static int
 imap_msg_from_att(struct mailimap_msg_att *att, struct store_msg *m)
 {
 	clistiter *it;
+	char *ct;
 
 	for (it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
 		struct mailimap_msg_att_item *item = clist_content(it);
@@ -661,6 +715,14 @@ imap_msg_from_att(struct mailimap_msg_att *att, struct store_msg *m)
 			    st->att_data.att_body_section->sec_body_part,
 			    st->att_data.att_body_section->sec_length,
 			    "References");
+			ct = imap_header_value(
+			    st->att_data.att_body_section->sec_body_part,
+			    st->att_data.att_body_section->sec_length,
+			    "Content-Type");
+			/* As has:attachment searches the server. */
+			m->has_attachment = ct != NULL &&
+			    strcasestr(ct, IMAP_ATTACHMENT_TYPE) != NULL;
+			free(ct);
 			break;
 		default:
 			break;
@@ -692,6 +754,7 @@ imap_header_fetch_type(void)
 	    mailimap_fetch_att_new_envelope());
 	hdrs = clist_new();
 	clist_append(hdrs, xstrdup("References"));
+	clist_append(hdrs, xstrdup("Content-Type"));
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_body_peek_section(
 	    mailimap_section_new_header_fields(
@@ -833,29 +896,65 @@ imap_uid_set(const uint32_t *uids, size_t lo, size_t hi)
 	return set;
 }
 
+/*
+ * The mass-deletion guard: deleting NGONE of the NLOCAL messages of a
+ * folder at once is suspicious (an account broken into and emptied) when
+ * it passes both limits of the account's config.
+ */
+static int
+imap_mass_deletion(const struct imap *im, size_t ngone, size_t nlocal)
+{
+	const struct account_config *cfg = im->cfg;
+
+	if (cfg->mass_delete_percent <= 0 || ngone == 0)
+		return 0;
+	return ngone >= (size_t)cfg->mass_delete_min &&
+	    ngone * 100 > nlocal * (size_t)cfg->mass_delete_percent;
+}
+
+/*
+ * Remove the vanished UIDS (N, ascending) of FOLDER_ID from the cache, or
+ * keep them marked gone when the guard trips (then tell the worker). Runs
+ * inside the caller's transaction. *CHANGED_R is set when anything moved.
+ */
+static int
+imap_drop_vanished(struct imap *im, int64_t folder_id, const uint32_t *uids,
+    size_t n, size_t nlocal, int *guarded_r)
+{
+	int guard = imap_mass_deletion(im, n, nlocal);
+	size_t i;
+
+	*guarded_r = guard;
+	for (i = 0; i < n; i++) {
+		if ((guard ? store_msg_set_gone(im->st, folder_id, uids[i]) :
+		    store_msg_delete(im->st, folder_id, uids[i])) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Apply the server's UID list: drop vanished UIDs, update changed flags. */
 static enum backend_status
 imap_apply_flags(struct imap *im, int64_t folder_id,
     const struct imap_uidflags *srv, size_t nsrv, uint32_t **missing_r,
     size_t *nmissing_r, int *changed_r, char **err)
 {
-	uint32_t *uids = NULL, *missing;
+	uint32_t *uids = NULL, *missing, *vanished = NULL;
 	unsigned int *flags = NULL;
-	size_t n, i = 0, j = 0, nmissing = 0;
-	int changed = 0;
+	size_t n, i = 0, j = 0, nmissing = 0, nvanished = 0;
+	int changed = 0, guarded = 0;
 
 	if (store_msg_uid_flags(im->st, folder_id, &uids, &flags, &n) != 0)
 		goto fail;
 	missing = xcalloc(nsrv + 1, sizeof *missing);
+	vanished = xcalloc(n + 1, sizeof *vanished);
 	if (store_begin(im->st) != 0) {
 		free(missing);
 		goto fail;
 	}
 	while (i < n || j < nsrv) {
 		if (j == nsrv || (i < n && uids[i] < srv[j].uid)) {
-			if (store_msg_delete(im->st, folder_id, uids[i]) != 0)
-				goto rollback;
-			changed = 1;
+			vanished[nvanished++] = uids[i];
 			i++;
 		} else if (i == n || srv[j].uid < uids[i]) {
 			missing[nmissing++] = srv[j].uid;
@@ -872,14 +971,22 @@ imap_apply_flags(struct imap *im, int64_t folder_id,
 			j++;
 		}
 	}
+	if (imap_drop_vanished(im, folder_id, vanished, nvanished, n,
+	    &guarded) != 0)
+		goto rollback;
+	changed |= nvanished > 0;
 	if (store_folder_recount(im->st, folder_id) != 0 ||
 	    store_commit(im->st) != 0)
 		goto rollback;
+	if (guarded && im->hooks.gone != NULL)
+		im->hooks.gone(im->hooks.arg, folder_id, (long)nvanished,
+		    (long)n);
 	free(uids);
 	free(flags);
+	free(vanished);
 	*missing_r = missing;
 	*nmissing_r = nmissing;
-	*changed_r = changed;
+	*changed_r |= changed;
 	return BACKEND_OK;
 rollback:
 	store_rollback(im->st);
@@ -887,9 +994,171 @@ rollback:
 fail:
 	free(uids);
 	free(flags);
+	free(vanished);
 	*err = xasprintf(_("cannot update the cache: %s"),
 	    store_errmsg(im->st));
 	return BACKEND_ERR_LOCAL;
+}
+
+/* Every UID of a libetpan set (no '*'), appended to *LIST_R. */
+static void
+imap_set_uids(struct mailimap_set *set, uint32_t **list_r, size_t *n_r,
+    size_t *alloc_r)
+{
+	clistiter *it;
+
+	if (set == NULL)
+		return;
+	for (it = clist_begin(set->set_list); it != NULL; it = clist_next(it)) {
+		struct mailimap_set_item *item = clist_content(it);
+		uint32_t u, last = item->set_last;
+
+		if (last < item->set_first)
+			last = item->set_first;	/* '*' or a reversed range */
+		/* A hostile range must not make us spin for long. */
+		if (last - item->set_first > 10000000)
+			continue;
+		for (u = item->set_first; ; u++) {
+			if (*n_r == *alloc_r) {
+				*alloc_r = *alloc_r == 0 ? 64 : *alloc_r * 2;
+				*list_r = xreallocarray(*list_r, *alloc_r,
+				    sizeof **list_r);
+			}
+			(*list_r)[(*n_r)++] = u;
+			if (u == last)
+				break;
+		}
+	}
+}
+
+/*
+ * The CONDSTORE/QRESYNC resync of the selected folder: what changed since
+ * MODSEQ, in O(changes). Changed flags are applied, vanished messages
+ * removed (or kept by the guard), and the UIDs not yet cached returned in
+ * *MISSING_R (ascending) to fetch. *FULL_R is set when the server could not
+ * tell what vanished and a full comparison is needed instead.
+ */
+static enum backend_status
+imap_apply_changes(struct imap *im, int64_t folder_id, uint64_t modseq,
+    uint32_t exists, uint32_t **missing_r, size_t *nmissing_r, int *full_r,
+    int *changed_r, char **err)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	struct mailimap_qresync_vanished *van = NULL;
+	clist *result = NULL;
+	clistiter *it;
+	uint32_t *missing = NULL, *gone = NULL;
+	size_t nmissing = 0, amissing = 0, ngone = 0, agone = 0, i;
+	size_t nlocal = 0, nknown = 0;
+	int r, guarded = 0;
+	enum backend_status status = BACKEND_OK;
+
+	*full_r = 0;
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_flags());
+	set = mailimap_set_new_interval(1, 0);
+	if (im->qresync)
+		r = mailimap_uid_fetch_qresync(im->session, set, ft, modseq,
+		    &result, &van);
+	else
+		r = mailimap_uid_fetch_changedsince(im->session, set, ft, modseq,
+		    &result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, "UID FETCH CHANGEDSINCE", err);
+
+	if (store_msg_uids(im->st, folder_id, &gone, &nlocal) != 0)
+		goto fail;
+	free(gone);
+	gone = NULL;
+	if (van != NULL)
+		imap_set_uids(van->qr_known_uids, &gone, &ngone, &agone);
+	if (store_begin(im->st) != 0)
+		goto fail;
+	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		struct store_msg m;
+		int64_t id;
+
+		memset(&m, 0, sizeof m);
+		if (imap_msg_from_att(clist_content(it), &m) == 0) {
+			r = store_msg_id(im->st, folder_id, m.uid, &id);
+			if (r == 0) {
+				nknown++;
+				r = store_msg_set_flags(im->st, folder_id,
+				    m.uid, m.flags, m.keywords) < 0 ? -1 : 0;
+				*changed_r = 1;
+			} else if (r == 1) {
+				if (nmissing == amissing) {
+					amissing = amissing == 0 ? 64 :
+					    amissing * 2;
+					missing = xreallocarray(missing,
+					    amissing, sizeof *missing);
+				}
+				missing[nmissing++] = m.uid;
+				r = 0;
+			}
+		}
+		store_msg_release(&m);
+		if (r < 0)
+			goto rollback;
+	}
+	/* Drop what vanished; only UIDs we hold count. */
+	for (i = 0; i < ngone; i++) {
+		int64_t id;
+
+		if (store_msg_id(im->st, folder_id, gone[i], &id) != 0)
+			gone[i] = 0;
+	}
+	{
+		size_t k = 0;
+
+		for (i = 0; i < ngone; i++)
+			if (gone[i] != 0)
+				gone[k++] = gone[i];
+		ngone = k;
+	}
+	if (imap_drop_vanished(im, folder_id, gone, ngone, nlocal,
+	    &guarded) != 0)
+		goto rollback;
+	*changed_r |= ngone > 0;
+	if (store_folder_recount(im->st, folder_id) != 0 ||
+	    store_commit(im->st) != 0)
+		goto rollback;
+	if (guarded && im->hooks.gone != NULL)
+		im->hooks.gone(im->hooks.arg, folder_id, (long)ngone,
+		    (long)nlocal);
+	/*
+	 * Without QRESYNC the server does not say what was expunged: when
+	 * the counts do not add up, compare the whole UID list instead.
+	 */
+	if (!im->qresync && nlocal + nmissing != exists)
+		*full_r = 1;
+	if (missing != NULL)
+		qsort(missing, nmissing, sizeof *missing, imap_cmp_uid);
+	*missing_r = missing;
+	*nmissing_r = nmissing;
+	missing = NULL;
+	goto out;
+rollback:
+	store_rollback(im->st);
+fail:
+	*err = xasprintf(_("cannot update the cache: %s"),
+	    store_errmsg(im->st));
+	status = BACKEND_ERR_LOCAL;
+out:
+	(void)nknown;
+	if (result != NULL)
+		mailimap_fetch_list_free(result);
+	if (van != NULL)
+		mailimap_qresync_vanished_free(van);
+	free(missing);
+	free(gone);
+	return status;
 }
 
 /* Fetch headers of UIDS[lo..hi) and store them. */
@@ -954,6 +1223,18 @@ imap_fetch_newest(struct imap *im, int64_t folder_id, uint32_t exists,
 }
 
 static enum backend_status
+imap_save_sync(struct imap *im, int64_t id, uint32_t uidvalidity,
+    uint32_t uidnext, uint64_t modseq, char **err)
+{
+	if (store_folder_set_sync(im->st, id, uidvalidity, uidnext,
+	    modseq) == 0)
+		return BACKEND_OK;
+	*err = xasprintf(_("cannot update the cache: %s"),
+	    store_errmsg(im->st));
+	return BACKEND_ERR_LOCAL;
+}
+
+static enum backend_status
 imap_sync_folder(void *b, const char *name, char **err)
 {
 	struct imap *im = b;
@@ -961,9 +1242,10 @@ imap_sync_folder(void *b, const char *name, char **err)
 	struct mailimap_selection_info *sel;
 	struct imap_uidflags *srv = NULL;
 	uint32_t *missing = NULL, uidvalidity, uidnext, exists;
-	size_t nsrv = 0, nmissing = 0, done, hi, batch;
+	uint64_t modseq;
+	size_t nsrv = 0, nmissing = 0, done, hi, batch, total;
 	enum backend_status status;
-	int r, changed = 0;
+	int r, changed = 0, full = 1, warm;
 
 	r = store_folder_get(im->st, name, &f);
 	if (r != 0) {
@@ -980,6 +1262,7 @@ imap_sync_folder(void *b, const char *name, char **err)
 	uidvalidity = sel->sel_uidvalidity;
 	uidnext = sel->sel_uidnext;
 	exists = sel->sel_exists;
+	modseq = im->sel_modseq;
 
 	if (f.uidvalidity != 0 && f.uidvalidity != uidvalidity) {
 		log_msg(LOG_INFO, "imap: UIDVALIDITY of %s changed, "
@@ -994,37 +1277,65 @@ imap_sync_folder(void *b, const char *name, char **err)
 			goto out;
 		}
 		f.total = 0;
+		f.uidnext = 0;
+		f.highestmodseq = 0;
 		changed = 1;
 	}
-	if (store_folder_set_sync(im->st, f.id, uidvalidity, f.uidnext,
-	    f.highestmodseq) != 0) {
-		*err = xasprintf(_("cannot update the cache: %s"),
-		    store_errmsg(im->st));
-		status = BACKEND_ERR_LOCAL;
+	warm = f.total > 0;
+	if ((status = imap_save_sync(im, f.id, uidvalidity, f.uidnext,
+	    f.highestmodseq, err)) != BACKEND_OK)
 		goto out;
-	}
-	if (f.total == 0 && exists > 0) {
+
+	if (warm && im->condstore && modseq != 0 && f.highestmodseq != 0) {
+		size_t nlocal;
+		uint32_t *uids;
+
+		if (store_msg_uids(im->st, f.id, &uids, &nlocal) != 0) {
+			*err = xasprintf(_("cannot read the cache: %s"),
+			    store_errmsg(im->st));
+			status = BACKEND_ERR_LOCAL;
+			goto out;
+		}
+		free(uids);
+		/* Nothing changed at all: no command needed. */
+		if (modseq == f.highestmodseq && uidnext == f.uidnext &&
+		    nlocal == exists) {
+			full = 0;
+			goto done;
+		}
+		status = imap_apply_changes(im, f.id, f.highestmodseq, exists,
+		    &missing, &nmissing, &full, &changed, err);
+		if (status != BACKEND_OK)
+			goto out;
+		if (full) {
+			free(missing);
+			missing = NULL;
+			nmissing = 0;
+		}
+	} else if (!warm && exists > 0) {
 		status = imap_fetch_newest(im, f.id, exists, err);
 		if (status != BACKEND_OK)
 			goto out;
 	}
-
-	if (exists > 0) {
-		status = imap_fetch_all_flags(im, &srv, &nsrv, err);
+	if (full) {
+		if (exists > 0) {
+			status = imap_fetch_all_flags(im, &srv, &nsrv, err);
+			if (status != BACKEND_OK)
+				goto out;
+		}
+		status = imap_apply_flags(im, f.id, srv, nsrv, &missing,
+		    &nmissing, &changed, err);
 		if (status != BACKEND_OK)
 			goto out;
 	}
-	status = imap_apply_flags(im, f.id, srv, nsrv, &missing, &nmissing,
-	    &changed, err);
-	if (status != BACKEND_OK)
-		goto out;
 	if (changed && im->hooks.headers_changed != NULL)
 		im->hooks.headers_changed(im->hooks.arg, f.id);
 
 	/* Newest first: walk the missing UIDs from the top down. */
-	done = nsrv - nmissing;
+	total = exists > nmissing ? exists : nmissing;
+	done = total - nmissing;
 	hi = nmissing;
-	batch = f.total == 0 ? IMAP_FIRST_BATCH : IMAP_BATCH;
+	batch = warm ? IMAP_BATCH : IMAP_FIRST_BATCH;
 	while (hi > 0) {
 		size_t lo = hi > batch ? hi - batch : 0, stored = 0;
 
@@ -1039,10 +1350,10 @@ imap_sync_folder(void *b, const char *name, char **err)
 			im->hooks.headers_changed(im->hooks.arg, f.id);
 		if (im->hooks.progress != NULL)
 			im->hooks.progress(im->hooks.arg, f.id, (long)done,
-			    (long)nsrv);
+			    (long)total);
 		if (hi > 0 && im->hooks.between != NULL &&
 		    im->hooks.between(im->hooks.arg))
-			goto out;
+			goto out;	/* resumes from here next time */
 		if (im->session == NULL) {
 			*err = xstrdup(_("connection lost"));
 			status = BACKEND_ERR_NET;
@@ -1058,17 +1369,17 @@ imap_sync_folder(void *b, const char *name, char **err)
 			goto out;
 		}
 	}
-	if (store_folder_set_sync(im->st, f.id, uidvalidity, uidnext,
-	    f.highestmodseq) != 0) {
-		*err = xasprintf(_("cannot update the cache: %s"),
-		    store_errmsg(im->st));
-		status = BACKEND_ERR_LOCAL;
+	if (warm && nmissing > 0 && im->hooks.new_mail != NULL)
+		im->hooks.new_mail(im->hooks.arg, f.id, (long)nmissing);
+done:
+	/* Only a complete sync moves the marks a later resync starts from. */
+	if ((status = imap_save_sync(im, f.id, uidvalidity, uidnext, modseq,
+	    err)) != BACKEND_OK)
 		goto out;
-	}
 	/* Batches reported their progress; otherwise report the end. */
 	if (nmissing == 0 && im->hooks.progress != NULL)
-		im->hooks.progress(im->hooks.arg, f.id, (long)nsrv,
-		    (long)nsrv);
+		im->hooks.progress(im->hooks.arg, f.id, (long)exists,
+		    (long)exists);
 out:
 	imap_uidflags_free(srv, nsrv);
 	free(missing);
@@ -1105,34 +1416,43 @@ imap_select_msg(struct imap *im, int64_t msg_id, uint32_t *uid_r,
 	return status;
 }
 
+/*
+ * UID FETCH (UID BODY.PEEK[]) of the N messages UIDS (row ids IDS) of the
+ * selected folder; each body is stored with its decoded text, which feeds
+ * full-text search. *STORED_R counts the bodies stored: the server leaves
+ * out messages expunged meanwhile.
+ */
 static enum backend_status
-imap_fetch_body(void *b, int64_t msg_id, char **err)
+imap_fetch_body_set(struct imap *im, const uint32_t *uids, const int64_t *ids,
+    size_t n, size_t *stored_r, char **err)
 {
-	struct imap *im = b;
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clist *result = NULL;
 	clistiter *it, *jt;
-	enum backend_status status;
+	enum backend_status status = BACKEND_OK;
 	struct mime_message mm;
 	const char *raw;
-	uint32_t uid = 0;
-	int r, found = 0;
+	size_t i;
+	int r;
 
-	if ((status = imap_select_msg(im, msg_id, &uid, err)) != BACKEND_OK)
-		return status;
+	*stored_r = 0;
+	if (n == 0)
+		return BACKEND_OK;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
-	set = mailimap_set_new_single(uid);
+	set = mailimap_set_new_empty();
+	for (i = 0; i < n; i++)
+		mailimap_set_add_single(set, uids[i]);
 	r = mailimap_uid_fetch(im->session, set, ft, &result);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "UID FETCH", err);
-	for (it = clist_begin(result); it != NULL && !found;
+	for (it = clist_begin(result); it != NULL && status == BACKEND_OK;
 	    it = clist_next(it)) {
 		struct mailimap_msg_att *att = clist_content(it);
 		struct mailimap_msg_att_body_section *sec = NULL;
@@ -1152,28 +1472,259 @@ imap_fetch_body(void *b, int64_t msg_id, char **err)
 				sec = item->att_data.att_static->att_data.
 				    att_body_section;
 		}
-		/* Only the UID we asked for counts. */
-		if (got != uid || sec == NULL)
+		/* Only the UIDs we asked for count. */
+		for (i = 0; i < n && uids[i] != got; i++)
+			;
+		if (i == n || got == 0 || sec == NULL)
 			continue;
-		found = 1;
 		raw = sec->sec_body_part != NULL ? sec->sec_body_part : "";
-		/* The decoded text feeds full-text search. */
 		mime_message_parse(raw, sec->sec_length, &mm);
-		r = store_body_put(im->st, msg_id, raw, sec->sec_length,
+		r = store_body_put(im->st, ids[i], raw, sec->sec_length,
 		    mm.text);
 		mime_message_release(&mm);
 		if (r != 0) {
 			*err = xasprintf(_("cannot save the message: %s"),
 			    store_errmsg(im->st));
 			status = BACKEND_ERR_LOCAL;
-		}
+		} else
+			(*stored_r)++;
 	}
 	mailimap_fetch_list_free(result);
-	if (!found) {
+	return status;
+}
+
+static enum backend_status
+imap_fetch_body(void *b, int64_t msg_id, char **err)
+{
+	struct imap *im = b;
+	enum backend_status status;
+	uint32_t uid = 0;
+	size_t stored = 0;
+
+	if ((status = imap_select_msg(im, msg_id, &uid, err)) != BACKEND_OK)
+		return status;
+	status = imap_fetch_body_set(im, &uid, &msg_id, 1, &stored, err);
+	if (status == BACKEND_OK && stored == 0) {
 		*err = xstrdup(_("the message is no longer on the server"));
 		return BACKEND_ERR_NOTFOUND;
 	}
 	return status;
+}
+
+/* Bodies fetched by one command: at most this many, or about this much. */
+#define IMAP_BODY_BATCH 50
+#define IMAP_BODY_BATCH_BYTES (4 * 1024 * 1024)
+
+/* The bodies of the N messages MSG_IDS, all of one folder, in batches. */
+static enum backend_status
+imap_fetch_bodies(void *b, const int64_t *msg_ids, size_t n, char **err)
+{
+	struct imap *im = b;
+	struct store_msg m;
+	enum backend_status status;
+	uint32_t *uids, uid;
+	int64_t *ids, folder_id = -1, bytes = 0;
+	size_t i, k = 0, stored;
+
+	if (n == 0)
+		return BACKEND_OK;
+	if ((status = imap_select_msg(im, msg_ids[0], &uid, err)) !=
+	    BACKEND_OK)
+		return status;
+	uids = xcalloc(n, sizeof *uids);
+	ids = xcalloc(n, sizeof *ids);
+	for (i = 0; i <= n; i++) {
+		if (i == n || k == IMAP_BODY_BATCH ||
+		    (k > 0 && bytes >= IMAP_BODY_BATCH_BYTES)) {
+			status = imap_fetch_body_set(im, uids, ids, k, &stored,
+			    err);
+			if (status != BACKEND_OK || i == n)
+				break;
+			k = 0;
+			bytes = 0;
+		}
+		if (store_msg_get(im->st, msg_ids[i], &m) != 0)
+			continue;	/* gone from the cache meanwhile */
+		if (folder_id < 0)
+			folder_id = m.folder_id;
+		if (m.folder_id == folder_id) {
+			uids[k] = m.uid;
+			ids[k++] = msg_ids[i];
+			bytes += m.size;
+		}
+		store_msg_release(&m);
+	}
+	free(uids);
+	free(ids);
+	return status;
+}
+
+/*
+ * Search (search.h) on the server: the query tree as UID SEARCH CHARSET
+ * UTF-8 keys. Non-ASCII strings go as LITERAL+ literals when the server
+ * has LITERAL+ (shared/docs/libetpan.md section 8), else quoted.
+ *
+ * Dates are compared with the Date: header (SENTBEFORE, SENTSINCE,
+ * SENTON), as the offline search compares the cache's date and as the
+ * index shows it. has:attachment has no IMAP key: it is the top-level
+ * Content-Type holding IMAP_ATTACHMENT_TYPE, a HEADER search here and the
+ * same test on the header at sync time for the cache (has_attachment).
+ * Messages sent with attachments are multipart/mixed; a lone non-text
+ * part, or attachments inside a signed message, are not found.
+ */
+/* A key without argument (SEEN, UNSEEN, FLAGGED ...). */
+static struct mailimap_search_key *
+imap_search_flag_key(int type)
+{
+	return mailimap_search_key_new(type, NULL, NULL, NULL, NULL, NULL,
+	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
+	    NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL);
+}
+
+/* libetpan's constructors return NULL only when memory runs out. */
+static struct mailimap_search_key *
+imap_search_check(struct mailimap_search_key *k)
+{
+	if (k == NULL) {
+		log_msg(LOG_ERROR, "imap: out of memory");
+		abort();
+	}
+	return k;
+}
+
+static struct mailimap_search_key *imap_search_key(const struct search_node *);
+
+/* KIDS[LO..HI) joined by OR, as a balanced tree of binary ORs. */
+static struct mailimap_search_key *
+imap_search_or(struct search_node *const *kids, size_t lo, size_t hi)
+{
+	size_t mid;
+
+	if (hi - lo == 1)
+		return imap_search_key(kids[lo]);
+	mid = lo + (hi - lo) / 2;
+	return imap_search_check(mailimap_search_key_new_or(
+	    imap_search_or(kids, lo, mid), imap_search_or(kids, mid, hi)));
+}
+
+static struct mailimap_search_key *
+imap_search_key(const struct search_node *n)
+{
+	static const int flag_keys[][2] = {	/* clear, set */
+		[SEARCH_SEEN] = { MAILIMAP_SEARCH_KEY_UNSEEN,
+		    MAILIMAP_SEARCH_KEY_SEEN },
+		[SEARCH_ANSWERED] = { MAILIMAP_SEARCH_KEY_UNANSWERED,
+		    MAILIMAP_SEARCH_KEY_ANSWERED },
+		[SEARCH_FLAGGED] = { MAILIMAP_SEARCH_KEY_UNFLAGGED,
+		    MAILIMAP_SEARCH_KEY_FLAGGED },
+		[SEARCH_DELETED] = { MAILIMAP_SEARCH_KEY_UNDELETED,
+		    MAILIMAP_SEARCH_KEY_DELETED },
+	};
+	struct mailimap_search_key *k = NULL;
+	struct mailimap_date *date;
+	size_t i;
+
+	switch (n->kind) {
+	case SEARCH_ALL:
+		k = mailimap_search_key_new_all();
+		break;
+	case SEARCH_AND:
+		k = imap_search_check(mailimap_search_key_new_multiple_empty());
+		for (i = 0; i < n->nkids; i++)
+			if (mailimap_search_key_multiple_add(k,
+			    imap_search_key(n->kids[i])) != MAILIMAP_NO_ERROR)
+				abort();
+		break;
+	case SEARCH_OR:
+		k = imap_search_or(n->kids, 0, n->nkids);
+		break;
+	case SEARCH_NOT:
+		k = mailimap_search_key_new_not(imap_search_key(n->kids[0]));
+		break;
+	case SEARCH_FROM:
+		k = mailimap_search_key_new_from(xstrdup(n->str));
+		break;
+	case SEARCH_TO:
+		k = mailimap_search_key_new_to(xstrdup(n->str));
+		break;
+	case SEARCH_CC:
+		k = mailimap_search_key_new_cc(xstrdup(n->str));
+		break;
+	case SEARCH_SUBJECT:
+		k = mailimap_search_key_new_subject(xstrdup(n->str));
+		break;
+	case SEARCH_BODY:
+		k = mailimap_search_key_new_body(xstrdup(n->str));
+		break;
+	case SEARCH_TEXT:
+		k = mailimap_search_key_new_text(xstrdup(n->str));
+		break;
+	case SEARCH_BEFORE:
+	case SEARCH_SINCE:
+	case SEARCH_ON:
+		date = mailimap_date_new(n->day, n->month, n->year);
+		if (date == NULL)
+			break;
+		k = n->kind == SEARCH_BEFORE ?
+		    mailimap_search_key_new_sentbefore(date) :
+		    n->kind == SEARCH_SINCE ?
+		    mailimap_search_key_new_sentsince(date) :
+		    mailimap_search_key_new_senton(date);
+		break;
+	case SEARCH_LARGER:
+		k = mailimap_search_key_new_larger(n->size);
+		break;
+	case SEARCH_SMALLER:
+		k = mailimap_search_key_new_smaller(n->size);
+		break;
+	case SEARCH_FLAG:
+		k = imap_search_flag_key(flag_keys[n->flag][n->set ? 1 : 0]);
+		break;
+	case SEARCH_ATTACHMENT:
+		k = mailimap_search_key_new_header(xstrdup("Content-Type"),
+		    xstrdup(IMAP_ATTACHMENT_TYPE));
+		break;
+	}
+	return imap_search_check(k);
+}
+
+static enum backend_status
+imap_search(void *b, const char *name, const struct search_node *q,
+    uint32_t **uids_r, size_t *n_r, char **err)
+{
+	struct imap *im = b;
+	struct mailimap_search_key *key;
+	enum backend_status status;
+	clist *result = NULL;
+	clistiter *it;
+	uint32_t *uids;
+	size_t n = 0;
+	int r;
+
+	*uids_r = NULL;
+	*n_r = 0;
+	if ((status = imap_select(im, name, err)) != BACKEND_OK)
+		return status;
+	key = imap_search_key(q);
+	if (im->literalplus)
+		r = mailimap_uid_search_literalplus(im->session, "UTF-8", key,
+		    &result);
+	else
+		r = mailimap_uid_search(im->session, "UTF-8", key, &result);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, "UID SEARCH", err);
+	uids = xcalloc((size_t)clist_count(result) + 1, sizeof *uids);
+	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		uint32_t *uid = clist_content(it);
+
+		if (uid != NULL && *uid != 0)
+			uids[n++] = *uid;
+	}
+	mailimap_search_result_free(result);
+	*uids_r = uids;
+	*n_r = n;
+	return BACKEND_OK;
 }
 
 static struct mailimap_flag_list *
@@ -1195,24 +1746,162 @@ imap_flag_list(unsigned int flags)
 	return fl;
 }
 
-/* UID STORE +FLAGS.SILENT or -FLAGS.SILENT for one UID. */
+/* UID STORE +FLAGS.SILENT or -FLAGS.SILENT on SET (which is kept). */
+static int
+imap_store_flags_set(struct imap *im, struct mailimap_set *set,
+    unsigned int flags, const char *keyword, int add)
+{
+	struct mailimap_store_att_flags *sa;
+	struct mailimap_flag_list *fl;
+	int r;
+
+	if (flags == 0 && keyword == NULL)
+		return MAILIMAP_NO_ERROR;
+	fl = imap_flag_list(flags);
+	if (keyword != NULL)
+		mailimap_flag_list_add(fl,
+		    mailimap_flag_new_flag_keyword(xstrdup(keyword)));
+	sa = add ? mailimap_store_att_flags_new_add_flags_silent(fl) :
+	    mailimap_store_att_flags_new_remove_flags_silent(fl);
+	r = mailimap_uid_store(im->session, set, sa);
+	mailimap_store_att_flags_free(sa);
+	return r;
+}
+
+/* UID STORE for one UID. */
 static int
 imap_store_flags(struct imap *im, uint32_t uid, unsigned int flags, int add)
 {
-	struct mailimap_store_att_flags *sa;
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	int r;
+
+	r = imap_store_flags_set(im, set, flags, NULL, add);
+	mailimap_set_free(set);
+	return r;
+}
+
+/*
+ * UID SEARCH in the selected folder for KEY (which is freed): 1 if
+ * something matched, 0 if nothing, -1 with the libetpan code in *R_R.
+ */
+static int
+imap_search_any(struct imap *im, struct mailimap_search_key *key, int *r_r)
+{
+	clist *result = NULL;
+	int found;
+
+	*r_r = mailimap_uid_search(im->session, NULL, key, &result);
+	mailimap_search_key_free(key);
+	if (*r_r != MAILIMAP_NO_ERROR)
+		return -1;
+	found = result != NULL && clist_count(result) > 0;
+	if (result != NULL)
+		mailimap_search_result_free(result);
+	return found;
+}
+
+/* Is UID still in the selected folder? 1, 0, or -1 (*R_R set). */
+static int
+imap_uid_exists(struct imap *im, uint32_t uid, int *r_r)
+{
+	return imap_search_any(im, mailimap_search_key_new_uid(
+	    mailimap_set_new_single(uid)), r_r);
+}
+
+/*
+ * Replay-safety for a COPY that was sent before a crash or a drop: is a
+ * message with the Message-ID of (FOLDER_ID, UID) already in DEST?
+ */
+static int
+imap_copy_landed(struct imap *im, int64_t folder_id, uint32_t uid,
+    const char *dest, const char *source, int *r_r)
+{
+	struct store_msg m;
+	int64_t id;
+	char *err = NULL;
+	int found = 0;
+
+	*r_r = MAILIMAP_NO_ERROR;
+	if (store_msg_id(im->st, folder_id, uid, &id) != 0 ||
+	    store_msg_get(im->st, id, &m) != 0)
+		return 0;
+	if (m.message_id != NULL && imap_select(im, dest, &err) == BACKEND_OK)
+		found = imap_search_any(im, mailimap_search_key_new_header(
+		    xstrdup("Message-ID"), xstrdup(m.message_id)), r_r);
+	free(err);
+	err = NULL;
+	store_msg_release(&m);
+	if (found >= 0 && im->session != NULL &&
+	    imap_select(im, source, &err) != BACKEND_OK) {
+		free(err);
+		return -1;
+	}
+	return found;
+}
+
+/* Move or copy UID of the selected folder SOURCE to DEST. */
+static int
+imap_move_one(struct imap *im, const struct store_pending *p,
+    const char *source)
+{
+	struct mailimap_set *set;
+	int r, exists, landed;
+
+	/* A message that vanished meanwhile is reported, never fatal. */
+	if ((exists = imap_uid_exists(im, p->uid, &r)) < 0)
+		return r;
+	if (exists == 0) {
+		if (im->hooks.notice != NULL) {
+			char *text = xasprintf(p->kind == PENDING_MOVE ?
+			    _("a message to move to \"%s\" had vanished on the "
+			    "server") : _("a message to copy to \"%s\" had "
+			    "vanished on the server"), p->dest);
+
+			im->hooks.notice(im->hooks.arg, text);
+			free(text);
+		}
+		return MAILIMAP_NO_ERROR;
+	}
+	if (p->kind == PENDING_COPY && p->started) {
+		landed = imap_copy_landed(im, p->folder_id, p->uid, p->dest,
+		    source, &r);
+		if (landed != 0)
+			return landed < 0 ? r : MAILIMAP_NO_ERROR;
+	}
+	set = mailimap_set_new_single(p->uid);
+	if (p->kind == PENDING_COPY)
+		r = mailimap_uid_copy(im->session, set, p->dest);
+	else if (im->move)
+		r = mailimap_uid_move(im->session, set, p->dest);
+	else {
+		/*
+		 * COPY + \Deleted, and UID EXPUNGE of this one message with
+		 * UIDPLUS; without it no expunge, which would also remove
+		 * other messages the user marked.
+		 */
+		r = mailimap_uid_copy(im->session, set, p->dest);
+		if (r == MAILIMAP_NO_ERROR)
+			r = imap_store_flags_set(im, set, MSG_DELETED, NULL, 1);
+		if (r == MAILIMAP_NO_ERROR && im->uidplus)
+			r = mailimap_uid_expunge(im->session, set);
+	}
+	mailimap_set_free(set);
+	return r;
+}
+
+/* Expunge the run of N UIDS of the selected folder. */
+static int
+imap_expunge_run(struct imap *im, const uint32_t *uids, size_t n)
+{
 	struct mailimap_set *set;
 	int r;
 
-	if (flags == 0)
-		return MAILIMAP_NO_ERROR;
-	sa = add ? mailimap_store_att_flags_new_add_flags_silent(
-	    imap_flag_list(flags)) :
-	    mailimap_store_att_flags_new_remove_flags_silent(
-	    imap_flag_list(flags));
-	set = mailimap_set_new_single(uid);
-	r = mailimap_uid_store(im->session, set, sa);
+	set = imap_uid_set(uids, 0, n);
+	r = imap_store_flags_set(im, set, MSG_DELETED, NULL, 1);
+	if (r == MAILIMAP_NO_ERROR)
+		r = im->uidplus ? mailimap_uid_expunge(im->session, set) :
+		    mailimap_expunge(im->session);
 	mailimap_set_free(set);
-	mailimap_store_att_flags_free(sa);
 	return r;
 }
 
@@ -1222,48 +1911,307 @@ imap_push_pending(void *b, char **err)
 	struct imap *im = b;
 	struct store_pending p;
 	struct store_folder f;
-	enum backend_status status;
+	enum backend_status status = BACKEND_OK;
+	int64_t *ids = NULL;
+	uint32_t *uids = NULL;
+	size_t n = 1, i;
 	int r;
 
 	while ((r = store_pending_first(im->st, &p)) == 0) {
 		if (store_folder_get_id(im->st, p.folder_id, &f) != 0) {
 			/* The folder is gone: nothing left to change. */
 			store_pending_done(im->st, p.id);
+			store_pending_release(&p);
 			continue;
 		}
 		status = imap_select(im, f.name, err);
-		store_folder_release(&f);
 		if (status == BACKEND_ERR_PROTOCOL) {
 			log_msg(LOG_WARN, "imap: dropping a pending change: %s",
 			    *err);
 			free(*err);
 			*err = NULL;
 			store_pending_done(im->st, p.id);
+			store_pending_release(&p);
+			store_folder_release(&f);
 			continue;
 		}
-		if (status != BACKEND_OK)
+		if (status != BACKEND_OK) {
+			store_pending_release(&p);
+			store_folder_release(&f);
 			return status;
-		if ((r = imap_store_flags(im, p.uid, p.add, 1)) ==
-		    MAILIMAP_NO_ERROR)
-			r = imap_store_flags(im, p.uid, p.remove, 0);
+		}
+		/* Marked before sending: a replay after a crash checks first. */
+		store_pending_start(im->st, p.id);
+		n = 1;
+		switch (p.kind) {
+		case PENDING_FLAGS:
+			r = imap_store_flags(im, p.uid, p.add, 1);
+			if (r == MAILIMAP_NO_ERROR)
+				r = imap_store_flags(im, p.uid, p.remove, 0);
+			break;
+		case PENDING_MOVE:
+		case PENDING_COPY:
+			r = imap_move_one(im, &p, f.name);
+			break;
+		case PENDING_EXPUNGE:
+			if (store_pending_run(im->st, &p, 500, &ids, &uids,
+			    &n) != 0 || n == 0) {
+				r = MAILIMAP_ERROR_MEMORY;
+				break;
+			}
+			r = imap_expunge_run(im, uids, n);
+			break;
+		default:
+			r = MAILIMAP_NO_ERROR;
+			break;
+		}
+		store_folder_release(&f);
 		if (r != MAILIMAP_NO_ERROR) {
-			status = imap_fail(im, r, "UID STORE", err);
-			if (status != BACKEND_ERR_PROTOCOL)
-				return status;
+			status = imap_fail(im, r, _("a change"), err);
+			if (status != BACKEND_ERR_PROTOCOL) {
+				store_pending_release(&p);
+				goto out;
+			}
 			log_msg(LOG_WARN, "imap: dropping a pending change: %s",
 			    *err);
 			free(*err);
 			*err = NULL;
+			status = BACKEND_OK;
 		}
-		if (store_pending_done(im->st, p.id) != 0)
+		if (ids != NULL) {
+			for (i = 0; i < n; i++)
+				store_pending_done(im->st, ids[i]);
+			free(ids);
+			free(uids);
+			ids = NULL;
+			uids = NULL;
+		} else if (store_pending_done(im->st, p.id) != 0)
+			r = -1;
+		store_pending_release(&p);
+		if (r < 0)
 			break;
 	}
 	if (r < 0) {
 		*err = xasprintf(_("cannot read the cache: %s"),
 		    store_errmsg(im->st));
+		status = BACKEND_ERR_LOCAL;
+	}
+out:
+	free(ids);
+	free(uids);
+	return status;
+}
+
+static enum backend_status
+imap_wait(void *b, const char *name, int seconds, char **err)
+{
+	struct imap *im = b;
+	mailstream *s;
+	enum backend_status status;
+	int r, news = 0, waited = MAILSTREAM_IDLE_INTERRUPTED;
+
+	if (!im->idle)
+		return BACKEND_ERR_NOTFOUND;
+	if ((status = imap_select(im, name, err)) != BACKEND_OK)
+		return status;
+	pthread_mutex_lock(&im->lock);
+	if (im->wake_pending) {
+		im->wake_pending = 0;
+		pthread_mutex_unlock(&im->lock);
+		return BACKEND_OK;
+	}
+	pthread_mutex_unlock(&im->lock);
+	if ((r = mailimap_idle(im->session)) != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, "IDLE", err);
+	s = im->session->imap_stream;
+	/* Bytes may already wait in libetpan's buffer or inside TLS. */
+	if (s->read_buffer_len > 0 || tls_pending(s))
+		news = 1;
+	else if (mailstream_setup_idle(s) == 0) {
+		pthread_mutex_lock(&im->lock);
+		im->idle_ready = 1;
+		r = im->wake_pending;
+		pthread_mutex_unlock(&im->lock);
+		if (!r)
+			waited = mailstream_wait_idle(s, seconds);
+		pthread_mutex_lock(&im->lock);
+		im->idle_ready = 0;
+		im->wake_pending = 0;
+		pthread_mutex_unlock(&im->lock);
+		mailstream_unsetup_idle(s);
+		news = waited == MAILSTREAM_IDLE_HASDATA;
+		if (waited == MAILSTREAM_IDLE_ERROR ||
+		    waited == MAILSTREAM_IDLE_CANCELLED) {
+			*err = xstrdup(_("connection lost"));
+			imap_disconnect(im);
+			return BACKEND_ERR_NET;
+		}
+	}
+	/* DONE; the untagged news is read with the tagged answer. */
+	if ((r = mailimap_idle_done(im->session)) != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, "IDLE", err);
+	if (!news)
+		return BACKEND_OK;
+	return imap_sync_folder(im, name, err);
+}
+
+static void
+imap_wake(void *b)
+{
+	struct imap *im = b;
+
+	pthread_mutex_lock(&im->lock);
+	im->wake_pending = 1;
+	if (im->idle_ready && im->session != NULL &&
+	    im->session->imap_stream != NULL)
+		mailstream_interrupt_idle(im->session->imap_stream);
+	pthread_mutex_unlock(&im->lock);
+}
+
+/* STATUS of one folder: 0 ok, or a libetpan code. */
+static int
+imap_status(struct imap *im, const char *name, int *total_r, int *unseen_r,
+    uint32_t *uidnext_r)
+{
+	struct mailimap_status_att_list *atts;
+	struct mailimap_mailbox_data_status *res = NULL;
+	clistiter *it;
+	int r;
+
+	*total_r = *unseen_r = -1;
+	*uidnext_r = 0;
+	atts = mailimap_status_att_list_new_empty();
+	mailimap_status_att_list_add(atts, MAILIMAP_STATUS_ATT_MESSAGES);
+	mailimap_status_att_list_add(atts, MAILIMAP_STATUS_ATT_UNSEEN);
+	mailimap_status_att_list_add(atts, MAILIMAP_STATUS_ATT_UIDNEXT);
+	r = mailimap_status(im->session, name, atts, &res);
+	mailimap_status_att_list_free(atts);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	for (it = clist_begin(res->st_info_list); it != NULL;
+	    it = clist_next(it)) {
+		struct mailimap_status_info *si = clist_content(it);
+
+		if (si->st_att == MAILIMAP_STATUS_ATT_MESSAGES)
+			*total_r = (int)si->st_value;
+		else if (si->st_att == MAILIMAP_STATUS_ATT_UNSEEN)
+			*unseen_r = (int)si->st_value;
+		else if (si->st_att == MAILIMAP_STATUS_ATT_UIDNEXT)
+			*uidnext_r = si->st_value;
+	}
+	mailimap_mailbox_data_status_free(res);
+	return MAILIMAP_NO_ERROR;
+}
+
+static enum backend_status
+imap_poll_folders(void *b, const char *open, char **err)
+{
+	struct imap *im = b;
+	struct store_folder *list = NULL;
+	enum backend_status status = BACKEND_OK;
+	size_t n = 0, i;
+	uint32_t uidnext;
+	int total, unseen, r, changed = 0;
+
+	if (store_folder_list(im->st, &list, &n) != 0) {
+		*err = xasprintf(_("cannot read the cache: %s"),
+		    store_errmsg(im->st));
 		return BACKEND_ERR_LOCAL;
 	}
-	return BACKEND_OK;
+	for (i = 0; i < n && status == BACKEND_OK; i++) {
+		struct store_folder *f = &list[i];
+
+		if (!f->subscribed || f->noselect ||
+		    (open != NULL && strcmp(f->name, open) == 0))
+			continue;
+		r = imap_status(im, f->name, &total, &unseen, &uidnext);
+		if (r != MAILIMAP_NO_ERROR) {
+			status = imap_fail(im, r, "STATUS", err);
+			if (status == BACKEND_ERR_PROTOCOL) {
+				free(*err);
+				*err = NULL;
+				status = BACKEND_OK;
+			}
+			continue;
+		}
+		if (total == f->srv_total && unseen == f->srv_unseen &&
+		    uidnext == f->srv_uidnext)
+			continue;
+		store_folder_set_status(im->st, f->id, total, unseen, uidnext);
+		changed = 1;
+		/* A cached folder that changed is brought up to date. */
+		if (f->uidvalidity != 0 && f->srv_total >= 0)
+			status = imap_sync_folder(im, f->name, err);
+	}
+	store_folder_list_free(list, n);
+	if (changed && im->hooks.folders_changed != NULL)
+		im->hooks.folders_changed(im->hooks.arg);
+	return status;
+}
+
+static enum backend_status
+imap_folder_op(void *b, enum backend_folder_op op, const char *name,
+    const char *to, char **err)
+{
+	static const char *what[] = {
+		[FOLDER_CREATE] = "CREATE", [FOLDER_RENAME] = "RENAME",
+		[FOLDER_DELETE] = "DELETE", [FOLDER_SUBSCRIBE] = "SUBSCRIBE",
+		[FOLDER_UNSUBSCRIBE] = "UNSUBSCRIBE",
+	};
+	struct imap *im = b;
+	char *mb, *mb_to = NULL;
+	enum backend_status status;
+	int r;
+
+	if (strcasecmp(name, "INBOX") == 0)
+		mb = xstrdup("INBOX");
+	else if ((mb = utf7_encode(name)) == NULL) {
+		*err = xasprintf(_("\"%s\" is not a valid folder name"), name);
+		return BACKEND_ERR_NOTFOUND;
+	}
+	if (to != NULL && (mb_to = utf7_encode(to)) == NULL) {
+		*err = xasprintf(_("\"%s\" is not a valid folder name"), to);
+		free(mb);
+		return BACKEND_ERR_NOTFOUND;
+	}
+	/* The folder being renamed or deleted must not stay selected. */
+	if (im->selected != NULL && strcmp(im->selected, mb) == 0 &&
+	    (op == FOLDER_RENAME || op == FOLDER_DELETE)) {
+		mailimap_close(im->session);
+		free(im->selected);
+		im->selected = NULL;
+	}
+	switch (op) {
+	case FOLDER_CREATE:
+		r = mailimap_create(im->session, mb);
+		if (r == MAILIMAP_NO_ERROR)
+			r = mailimap_subscribe(im->session, mb);
+		break;
+	case FOLDER_RENAME:
+		r = mb_to == NULL ? MAILIMAP_ERROR_RENAME :
+		    mailimap_rename(im->session, mb, mb_to);
+		if (r == MAILIMAP_NO_ERROR) {
+			mailimap_unsubscribe(im->session, mb);
+			r = mailimap_subscribe(im->session, mb_to);
+		}
+		break;
+	case FOLDER_DELETE:
+		mailimap_unsubscribe(im->session, mb);
+		r = mailimap_delete(im->session, mb);
+		break;
+	case FOLDER_SUBSCRIBE:
+		r = mailimap_subscribe(im->session, mb);
+		break;
+	default:
+		r = mailimap_unsubscribe(im->session, mb);
+		break;
+	}
+	free(mb);
+	free(mb_to);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, what[op], err);
+	status = imap_sync_folders(im, err);
+	return status;
 }
 
 static void
@@ -1272,8 +2220,11 @@ imap_interrupt(void *b)
 	struct imap *im = b;
 
 	pthread_mutex_lock(&im->lock);
-	if (im->session != NULL && im->session->imap_stream != NULL)
+	if (im->session != NULL && im->session->imap_stream != NULL) {
 		tls_cancel(im->session->imap_stream);
+		if (im->idle_ready)
+			mailstream_interrupt_idle(im->session->imap_stream);
+	}
 	pthread_mutex_unlock(&im->lock);
 }
 
@@ -1301,4 +2252,10 @@ const struct backend_ops imap_backend = {
 	.push_pending = imap_push_pending,
 	.interrupt = imap_interrupt,
 	.free = imap_free,
+	.wait = imap_wait,
+	.wake = imap_wake,
+	.poll_folders = imap_poll_folders,
+	.folder_op = imap_folder_op,
+	.search = imap_search,
+	.fetch_bodies = imap_fetch_bodies,
 };

@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "i18n.h"
+#include "search.h"
 #include "store.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -290,7 +292,7 @@ store_open(const char *path, const char *account, struct store **st_r,
 {
 	struct store *st;
 	char *uri = NULL;
-	int flags, fd, rc = -1;
+	int flags, rc = -1;
 	mode_t old;
 
 	st = xcalloc(1, sizeof *st);
@@ -311,16 +313,12 @@ store_open(const char *path, const char *account, struct store **st_r,
 		strbuf_addstr(&sb, "?mode=memory&cache=shared");
 		uri = strbuf_detach(&sb, NULL);
 	} else {
-		/* Create the file private before SQLite opens it. */
-		old = umask(077);
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		umask(old);
-		if (fd < 0) {
-			*err = xasprintf(_("cannot open the cache \"%s\": %s"),
-			    path, strerror(errno));
-			goto out;
-		}
-		close(fd);
+		/*
+		 * No open()/close() of our own here: closing any descriptor
+		 * of the file would drop the POSIX locks SQLite holds on it
+		 * for this process's other handle. The umask below makes the
+		 * file (and SQLite's -wal and -shm files) private.
+		 */
 		uri = xstrdup(path);
 		flags &= ~SQLITE_OPEN_URI;
 	}
@@ -661,13 +659,14 @@ store_msg_put(struct store *st, const struct store_msg *m, int64_t *id_r)
 
 	stmt = store_prepare(st, "INSERT INTO message (folder_id, uid, modseq,"
 	    " flags, keywords, date, internaldate, size, from_name, from_addr,"
-	    " to_addrs, cc_addrs, subject, message_id, in_reply_to, refs)"
+	    " to_addrs, cc_addrs, subject, message_id, in_reply_to, refs,"
+	    " has_attachment)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " ?14, ?15, ?16) ON CONFLICT (folder_id, uid) DO UPDATE SET"
+	    " ?14, ?15, ?16, ?17) ON CONFLICT (folder_id, uid) DO UPDATE SET"
 	    " modseq = ?3, flags = ?4, keywords = ?5, date = ?6,"
 	    " internaldate = ?7, size = ?8, from_name = ?9, from_addr = ?10,"
 	    " to_addrs = ?11, cc_addrs = ?12, subject = ?13, message_id = ?14,"
-	    " in_reply_to = ?15, refs = ?16 RETURNING id");
+	    " in_reply_to = ?15, refs = ?16, has_attachment = ?17 RETURNING id");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, m->folder_id);
@@ -686,6 +685,7 @@ store_msg_put(struct store *st, const struct store_msg *m, int64_t *id_r)
 	store_bind_text(stmt, 14, m->message_id);
 	store_bind_text(stmt, 15, m->in_reply_to);
 	store_bind_text(stmt, 16, m->references);
+	sqlite3_bind_int(stmt, 17, m->has_attachment != 0);
 	r = sqlite3_step(stmt);
 	if (r == SQLITE_ROW && id_r != NULL)
 		*id_r = sqlite3_column_int64(stmt, 0);
@@ -747,7 +747,7 @@ store_msg_uid_flags(struct store *st, int64_t folder_id, uint32_t **uids_r,
 	if (flags_r != NULL)
 		*flags_r = NULL;
 	stmt = store_prepare(st, "SELECT uid, flags FROM message"
-	    " WHERE folder_id = ?1 ORDER BY uid");
+	    " WHERE folder_id = ?1 AND gone = 0 ORDER BY uid");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, folder_id);
@@ -775,6 +775,58 @@ store_msg_uid_flags(struct store *st, int64_t folder_id, uint32_t **uids_r,
 		*flags_r = flags;
 	*n_r = n;
 	return 0;
+}
+
+int
+store_msg_id(struct store *st, int64_t folder_id, uint32_t uid,
+    int64_t *id_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*id_r = 0;
+	stmt = store_prepare(st,
+	    "SELECT id FROM message WHERE folder_id = ?1 AND uid = ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*id_r = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_msg_set_gone(struct store *st, int64_t folder_id, uint32_t uid)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "UPDATE message SET gone = 1"
+	    " WHERE folder_id = ?1 AND uid = ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_folder_drop_gone(struct store *st, int64_t folder_id)
+{
+	if (store_begin(st) != 0)
+		return -1;
+	if (store_exec_id(st, "DELETE FROM message WHERE folder_id = ?1"
+	    " AND gone = 1", folder_id) != 0 ||
+	    store_folder_recount(st, folder_id) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st);
 }
 
 int
@@ -1025,6 +1077,41 @@ store_pending_done(struct store *st, int64_t id)
 }
 
 int
+store_pending_run(struct store *st, const struct store_pending *first,
+    size_t max, int64_t **ids_r, uint32_t **uids_r, size_t *n_r)
+{
+	sqlite3_stmt *stmt;
+	int64_t *ids;
+	uint32_t *uids;
+	size_t n = 0;
+	int r;
+
+	*ids_r = ids = xcalloc(max + 1, sizeof *ids);
+	*uids_r = uids = xcalloc(max + 1, sizeof *uids);
+	*n_r = 0;
+	/* Rows after FIRST, in order, until one of another kind or folder. */
+	stmt = store_prepare(st, "SELECT id, kind, folder_id, uid FROM pending"
+	    " WHERE id >= ?1 ORDER BY id LIMIT ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, first->id);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (sqlite3_column_int(stmt, 1) != (int)first->kind ||
+		    sqlite3_column_int64(stmt, 2) != first->folder_id)
+			break;
+		ids[n] = sqlite3_column_int64(stmt, 0);
+		uids[n] = (uint32_t)sqlite3_column_int64(stmt, 3);
+		n++;
+	}
+	sqlite3_finalize(stmt);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		return -1;
+	*n_r = n;
+	return 0;
+}
+
+int
 store_pending_start(struct store *st, int64_t id)
 {
 	return store_exec_id(st, "UPDATE pending SET started = 1 WHERE id = ?1",
@@ -1204,6 +1291,7 @@ store_pop3_put_batch(struct store *st, int64_t folder_id,
     struct store_pop3_new *batch, size_t n, int64_t now)
 {
 	sqlite3_stmt *msg = NULL, *body = NULL, *fts = NULL, *led = NULL;
+	sqlite3_stmt *pv = NULL;
 	uint32_t uid;
 	size_t i;
 	int r, rc = -1, began = 0;
@@ -1229,10 +1317,12 @@ store_pop3_put_batch(struct store *st, int64_t folder_id,
 	led = store_prepare(st, "INSERT INTO pop3_uidl (uidl, uid, first_seen,"
 	    " size, msg_id, fetched, local_deleted, server) VALUES (?1, ?2, ?3,"
 	    " ?4, ?5, 1, 0, 0) ON CONFLICT (uidl) DO UPDATE SET uid = ?2,"
-	    " size = ?4, msg_id = ?5, fetched = 1, local_deleted = 0,"
-	    " first_seen = CASE WHEN first_seen > 0 THEN first_seen"
-	    " ELSE ?3 END");
-	if (msg == NULL || body == NULL || fts == NULL || led == NULL)
+	    " first_seen = ?3, size = ?4, msg_id = ?5, fetched = 1,"
+	    " local_deleted = 0");
+	pv = store_prepare(st, "UPDATE pop3_preview SET state = ?2"
+	    " WHERE uidl = ?1");
+	if (msg == NULL || body == NULL || fts == NULL || led == NULL ||
+	    pv == NULL)
 		goto out;
 	for (i = 0; i < n; i++, uid++) {
 		struct store_pop3_new *b = &batch[i];
@@ -1279,6 +1369,11 @@ store_pop3_put_batch(struct store *st, int64_t folder_id,
 		sqlite3_bind_int64(led, 5, b->msg_id);
 		if (sqlite3_step(led) != SQLITE_DONE)
 			goto out;
+		sqlite3_reset(pv);
+		sqlite3_bind_text(pv, 1, b->uidl, -1, SQLITE_STATIC);
+		sqlite3_bind_int(pv, 2, POP3_PV_LOCAL);
+		if (sqlite3_step(pv) != SQLITE_DONE)
+			goto out;
 	}
 	{
 		sqlite3_stmt *next;
@@ -1302,10 +1397,281 @@ out:
 	sqlite3_finalize(body);
 	sqlite3_finalize(fts);
 	sqlite3_finalize(led);
+	sqlite3_finalize(pv);
 	if (rc != 0 && began)
 		store_rollback(st);
 	store_exec(st, "PRAGMA synchronous = NORMAL");
 	return rc;
+}
+
+void
+store_pop3_ledger_free(struct store_pop3_entry *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i].uidl);
+	free(list);
+}
+
+int
+store_pop3_ledger(struct store *st, struct store_pop3_entry **list_r,
+    size_t *n_r)
+{
+	struct store_pop3_entry *list = NULL, *e;
+	sqlite3_stmt *stmt;
+	size_t n = 0, alloc = 0;
+	int r;
+
+	*list_r = NULL;
+	*n_r = 0;
+	stmt = store_prepare(st, "SELECT l.uidl, l.uid, l.first_seen, l.size,"
+	    " coalesce(l.msg_id, 0), l.fetched, l.fetched AND (l.local_deleted"
+	    " OR coalesce(m.flags & ?1, 0) != 0), l.server FROM pop3_uidl l"
+	    " LEFT JOIN message m ON m.id = l.msg_id ORDER BY l.uidl");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, MSG_DELETED);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc == 0 ? 256 : alloc * 2;
+			list = xreallocarray(list, alloc, sizeof *list);
+		}
+		e = &list[n++];
+		e->uidl = store_column_dup(stmt, 0);
+		if (e->uidl == NULL)
+			e->uidl = xstrdup("");
+		e->uid = (uint32_t)sqlite3_column_int64(stmt, 1);
+		e->first_seen = sqlite3_column_int64(stmt, 2);
+		e->size = sqlite3_column_int64(stmt, 3);
+		e->msg_id = sqlite3_column_int64(stmt, 4);
+		e->fetched = sqlite3_column_int(stmt, 5);
+		e->local_deleted = sqlite3_column_int(stmt, 6);
+		e->server = (enum pop3_server_state)sqlite3_column_int(stmt, 7);
+	}
+	sqlite3_finalize(stmt);
+	if (r != SQLITE_DONE) {
+		store_pop3_ledger_free(list, n);
+		return -1;
+	}
+	*list_r = list;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_pop3_set_server(struct store *st, const char *const *uidls, size_t n,
+    enum pop3_server_state state)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (store_begin(st) != 0)
+		return -1;
+	stmt = store_prepare(st, "INSERT INTO pop3_uidl (uidl, server)"
+	    " VALUES (?1, ?2) ON CONFLICT (uidl) DO UPDATE SET server = ?2");
+	if (stmt == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_text(stmt, 1, uidls[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 2, (int)state);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto out;
+	}
+	rc = store_commit(st);
+out:
+	sqlite3_finalize(stmt);
+	if (rc != 0)
+		store_rollback(st);
+	return rc;
+}
+
+int
+store_pop3_server_listed(struct store *st, const char *const *uidls,
+    size_t n)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (store_begin(st) != 0)
+		return -1;
+	if (store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS pop3_listed"
+	    " (uidl TEXT PRIMARY KEY); DELETE FROM pop3_listed") != 0)
+		goto out;
+	stmt = store_prepare(st,
+	    "INSERT OR IGNORE INTO pop3_listed (uidl) VALUES (?1)");
+	if (stmt == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_text(stmt, 1, uidls[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto out;
+	}
+	if (store_exec(st, "UPDATE pop3_uidl SET server = 2 WHERE server != 2"
+	    " AND uidl NOT IN (SELECT uidl FROM pop3_listed);"
+	    " UPDATE pop3_uidl SET server = 0 WHERE server = 2"
+	    " AND uidl IN (SELECT uidl FROM pop3_listed);"
+	    " DELETE FROM pop3_listed") != 0)
+		goto out;
+	rc = store_commit(st);
+out:
+	sqlite3_finalize(stmt);
+	if (rc != 0)
+		store_rollback(st);
+	return rc;
+}
+
+int
+store_pop3_local_deleted(struct store *st, int64_t folder_id, uint32_t uid)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "UPDATE pop3_uidl SET local_deleted = 1"
+	    " WHERE uid = ?2 AND fetched = 1 AND NOT EXISTS (SELECT 1 FROM"
+	    " message WHERE folder_id = ?1 AND uid = ?2)");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+void
+store_pop3_preview_release(struct store_pop3_preview *p)
+{
+	free(p->uidl);
+	free(p->sender);
+	free(p->subject);
+	memset(p, 0, sizeof *p);
+}
+
+void
+store_pop3_preview_list_free(struct store_pop3_preview *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		store_pop3_preview_release(&list[i]);
+	free(list);
+}
+
+int
+store_pop3_preview_replace(struct store *st,
+    const struct store_pop3_preview *list, size_t n)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (store_begin(st) != 0)
+		return -1;
+	if (store_exec(st, "DELETE FROM pop3_preview") != 0)
+		goto out;
+	stmt = store_prepare(st, "INSERT OR REPLACE INTO pop3_preview (pos,"
+	    " uidl, size, date, sender, subject, state)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (stmt == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, (int64_t)i + 1);
+		sqlite3_bind_text(stmt, 2, list[i].uidl, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 3, list[i].size);
+		sqlite3_bind_int64(stmt, 4, list[i].date);
+		store_bind_text(stmt, 5, list[i].sender);
+		store_bind_text(stmt, 6, list[i].subject);
+		sqlite3_bind_int(stmt, 7, (int)list[i].state);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto out;
+	}
+	rc = store_commit(st);
+out:
+	sqlite3_finalize(stmt);
+	if (rc != 0)
+		store_rollback(st);
+	return rc;
+}
+
+int
+store_pop3_preview_list(struct store *st, struct store_pop3_preview **list_r,
+    size_t *n_r)
+{
+	struct store_pop3_preview *list = NULL, *p;
+	sqlite3_stmt *stmt;
+	size_t n = 0, alloc = 0;
+	int r;
+
+	*list_r = NULL;
+	*n_r = 0;
+	stmt = store_prepare(st, "SELECT uidl, size, date, sender, subject,"
+	    " state FROM pop3_preview ORDER BY pos");
+	if (stmt == NULL)
+		return -1;
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc == 0 ? 64 : alloc * 2;
+			list = xreallocarray(list, alloc, sizeof *list);
+		}
+		p = &list[n++];
+		p->uidl = store_column_dup(stmt, 0);
+		if (p->uidl == NULL)
+			p->uidl = xstrdup("");
+		p->size = sqlite3_column_int64(stmt, 1);
+		p->date = sqlite3_column_int64(stmt, 2);
+		p->sender = store_column_dup(stmt, 3);
+		p->subject = store_column_dup(stmt, 4);
+		p->state = (enum pop3_preview_state)sqlite3_column_int(stmt, 5);
+	}
+	sqlite3_finalize(stmt);
+	if (r != SQLITE_DONE) {
+		store_pop3_preview_list_free(list, n);
+		return -1;
+	}
+	*list_r = list;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_pop3_preview_set_state(struct store *st, const char *uidl,
+    enum pop3_preview_state state)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "UPDATE pop3_preview SET state = ?2"
+	    " WHERE uidl = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, uidl, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, (int)state);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_pop3_preview_remove(struct store *st, const char *uidl)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "DELETE FROM pop3_preview WHERE uidl = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, uidl, -1, SQLITE_STATIC);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_DONE ? 0 : -1;
 }
 
 /* Threads. */
@@ -1385,5 +1751,482 @@ store_thread_rows(struct store *st, int64_t folder_id, int refs,
 	free(off);
 	out->rows = rows;
 	out->n = n;
+	return 0;
+}
+
+/*
+ * Search (search.h): a query tree compiled to SQL over the message table
+ * and the fts table, with every value bound as a parameter. Text terms
+ * are case-insensitive substrings, as IMAP SEARCH compares them: terms of
+ * three characters or more go through the fts5 trigram index (which folds
+ * case); shorter ones, and the exact check of an address field, through
+ * tern_contains(), search_contains() made an SQL function. Dates are the
+ * calendar days of the Date: header in local time.
+ */
+
+/* A value bound to the next parameter. */
+struct store_sq_bind {
+	char *text;		/* NULL: the number */
+	int64_t num;
+};
+
+struct store_sq {
+	struct strbuf sql;
+	struct store_sq_bind *binds;
+	size_t nbinds;
+};
+
+/* The From: header as tern shows it: "Name <addr>", or the address. */
+#define STORE_SQ_FROM \
+	"(CASE WHEN coalesce(m.from_name, '') = '' THEN" \
+	" coalesce(m.from_addr, '') ELSE m.from_name || ' <' ||" \
+	" coalesce(m.from_addr, '') || '>' END)"
+
+static void
+store_sq_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *hay, *needle;
+
+	(void)argc;
+	hay = sqlite3_value_text(argv[0]);
+	needle = sqlite3_value_text(argv[1]);
+	if (hay == NULL || needle == NULL) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	sqlite3_result_int(ctx, search_contains((const char *)hay,
+	    (size_t)sqlite3_value_bytes(argv[0]), (const char *)needle));
+}
+
+/* Bind TEXT (copied), or NUM when TEXT is NULL: the parameter's number. */
+static size_t
+store_sq_bind(struct store_sq *q, const char *text, int64_t num)
+{
+	q->binds = xreallocarray(q->binds, q->nbinds + 1, sizeof *q->binds);
+	q->binds[q->nbinds].text = xstrdup(text);
+	q->binds[q->nbinds].num = num;
+	q->nbinds++;
+	return q->nbinds + 1;	/* ?1 is the folder */
+}
+
+/* Append "?N" bound to TEXT or NUM. */
+static void
+store_sq_param(struct store_sq *q, const char *text, int64_t num)
+{
+	strbuf_addf(&q->sql, "?%zu", store_sq_bind(q, text, num));
+}
+
+/* The number of characters of UTF-8 S. */
+static size_t
+store_sq_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Append "m.id IN (rows of fts matching the phrase NEEDLE in COLUMN)". */
+static void
+store_sq_fts(struct store_sq *q, const char *column, const char *needle)
+{
+	struct strbuf match = STRBUF_INIT;
+	const char *p;
+
+	/* An fts5 string: double quotes, with "" for a quote inside. */
+	if (column != NULL)
+		strbuf_addf(&match, "%s : ", column);
+	strbuf_addch(&match, '"');
+	for (p = needle; *p != '\0'; p++) {
+		if (*p == '"')
+			strbuf_addch(&match, '"');
+		strbuf_addch(&match, *p);
+	}
+	strbuf_addch(&match, '"');
+	strbuf_addstr(&q->sql, "m.id IN (SELECT rowid FROM fts WHERE fts MATCH ");
+	store_sq_param(q, match.buf, 0);
+	strbuf_addch(&q->sql, ')');
+	strbuf_release(&match);
+}
+
+/* Append "tern_contains(EXPR, ?N)" for the parameter N. */
+static void
+store_sq_contains_expr(struct store_sq *q, const char *expr, size_t param)
+{
+	strbuf_addf(&q->sql, "tern_contains(%s, ?%zu)", expr, param);
+}
+
+/* A text term: which fields it looks at, with FTS where it can. */
+static void
+store_sq_text(struct store_sq *q, const struct search_node *n)
+{
+	char *needle = search_fold(n->str, strlen(n->str));
+	int indexed = store_sq_chars(needle) >= 3;
+	const char *field = NULL, *column = NULL;
+	size_t p;
+
+	switch (n->kind) {
+	case SEARCH_FROM:
+		field = STORE_SQ_FROM;
+		column = "addrs";
+		break;
+	case SEARCH_TO:
+		field = "m.to_addrs";
+		column = "addrs";
+		break;
+	case SEARCH_CC:
+		field = "m.cc_addrs";
+		column = "addrs";
+		break;
+	case SEARCH_SUBJECT:
+		column = "subject";
+		if (!indexed)
+			field = "m.subject";
+		break;
+	case SEARCH_BODY:
+		column = "body";
+		break;
+	default:
+		break;
+	}
+	/*
+	 * The fts addrs column holds the From: name and address without the
+	 * "<>" of the form matched here: it cannot narrow a needle with them.
+	 */
+	if (n->kind == SEARCH_FROM && strpbrk(needle, "<>") != NULL)
+		indexed = 0;
+	strbuf_addch(&q->sql, '(');
+	if (indexed) {
+		/* The index alone is exact for a whole fts column. */
+		store_sq_fts(q, column, needle);
+		if (field != NULL) {
+			strbuf_addstr(&q->sql, " AND ");
+			store_sq_contains_expr(q, field,
+			    store_sq_bind(q, needle, 0));
+		}
+		strbuf_addch(&q->sql, ')');
+		free(needle);
+		return;
+	}
+	/* Short needles: look at every field the term covers. */
+	p = store_sq_bind(q, needle, 0);
+	if (field != NULL)
+		store_sq_contains_expr(q, field, p);
+	else if (n->kind == SEARCH_BODY)
+		strbuf_addf(&q->sql, "m.id IN (SELECT rowid FROM fts WHERE"
+		    " tern_contains(body, ?%zu))", p);
+	else {
+		store_sq_contains_expr(q, "m.subject", p);
+		strbuf_addstr(&q->sql, " OR ");
+		store_sq_contains_expr(q, STORE_SQ_FROM, p);
+		strbuf_addstr(&q->sql, " OR ");
+		store_sq_contains_expr(q, "m.to_addrs", p);
+		strbuf_addstr(&q->sql, " OR ");
+		store_sq_contains_expr(q, "m.cc_addrs", p);
+		strbuf_addf(&q->sql, " OR m.id IN (SELECT rowid FROM fts WHERE"
+		    " tern_contains(body, ?%zu))", p);
+	}
+	strbuf_addch(&q->sql, ')');
+	free(needle);
+}
+
+/* Local midnight at the start of Y-M-D plus DAYS days. */
+static int64_t
+store_sq_midnight(int y, int m, int d, int days)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d + days;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+static void
+store_sq_node(struct store_sq *q, const struct search_node *n)
+{
+	static const unsigned int flags[] = {
+		[SEARCH_SEEN] = MSG_SEEN,
+		[SEARCH_ANSWERED] = MSG_ANSWERED,
+		[SEARCH_FLAGGED] = MSG_FLAGGED,
+		[SEARCH_DELETED] = MSG_DELETED,
+	};
+	size_t i;
+
+	switch (n->kind) {
+	case SEARCH_ALL:
+		strbuf_addstr(&q->sql, "1");
+		break;
+	case SEARCH_AND:
+	case SEARCH_OR:
+		strbuf_addch(&q->sql, '(');
+		for (i = 0; i < n->nkids; i++) {
+			if (i > 0)
+				strbuf_addstr(&q->sql,
+				    n->kind == SEARCH_AND ? " AND " : " OR ");
+			store_sq_node(q, n->kids[i]);
+		}
+		strbuf_addch(&q->sql, ')');
+		break;
+	case SEARCH_NOT:
+		strbuf_addstr(&q->sql, "(NOT ");
+		store_sq_node(q, n->kids[0]);
+		strbuf_addch(&q->sql, ')');
+		break;
+	case SEARCH_FROM:
+	case SEARCH_TO:
+	case SEARCH_CC:
+	case SEARCH_SUBJECT:
+	case SEARCH_BODY:
+	case SEARCH_TEXT:
+		store_sq_text(q, n);
+		break;
+	case SEARCH_BEFORE:
+		strbuf_addstr(&q->sql, "m.date < ");
+		store_sq_param(q, NULL,
+		    store_sq_midnight(n->year, n->month, n->day, 0));
+		break;
+	case SEARCH_SINCE:
+		strbuf_addstr(&q->sql, "m.date >= ");
+		store_sq_param(q, NULL,
+		    store_sq_midnight(n->year, n->month, n->day, 0));
+		break;
+	case SEARCH_ON:
+		strbuf_addstr(&q->sql, "(m.date >= ");
+		store_sq_param(q, NULL,
+		    store_sq_midnight(n->year, n->month, n->day, 0));
+		strbuf_addstr(&q->sql, " AND m.date < ");
+		store_sq_param(q, NULL,
+		    store_sq_midnight(n->year, n->month, n->day, 1));
+		strbuf_addch(&q->sql, ')');
+		break;
+	case SEARCH_LARGER:
+		strbuf_addstr(&q->sql, "m.size > ");
+		store_sq_param(q, NULL, n->size);
+		break;
+	case SEARCH_SMALLER:
+		strbuf_addstr(&q->sql, "m.size < ");
+		store_sq_param(q, NULL, n->size);
+		break;
+	case SEARCH_FLAG:
+		strbuf_addstr(&q->sql, "(m.flags & ");
+		store_sq_param(q, NULL, flags[n->flag]);
+		strbuf_addstr(&q->sql, n->set ? ") != 0" : ") = 0");
+		break;
+	case SEARCH_ATTACHMENT:
+		strbuf_addstr(&q->sql, "m.has_attachment != 0");
+		break;
+	}
+}
+
+static int
+store_cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Put the N sorted row ids of MATCH into FOLDER_ID's display order (the
+ * order of store_msg_ids()). Takes MATCH.
+ */
+static int
+store_search_order(struct store *st, int64_t folder_id, int sort,
+    int reverse, int64_t *match, size_t n, int64_t **ids_r, size_t *n_r)
+{
+	int64_t *all = NULL;
+	size_t nall = 0, i, k = 0;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (n == 0) {
+		free(match);
+		return 0;
+	}
+	if (store_msg_ids(st, folder_id, sort, reverse, &all, &nall) != 0) {
+		free(match);
+		return -1;
+	}
+	for (i = 0; i < nall; i++)
+		if (bsearch(&all[i], match, n, sizeof *match,
+		    store_cmp_id) != NULL)
+			all[k++] = all[i];
+	free(match);
+	*ids_r = all;
+	*n_r = k;
+	return 0;
+}
+
+int
+store_search(struct store *st, int64_t folder_id, const struct search_node *q,
+    int sort, int reverse, int64_t **ids_r, size_t *n_r)
+{
+	struct store_sq sq;
+	sqlite3_stmt *stmt = NULL;
+	int64_t *match = NULL;
+	size_t n = 0, alloc = 0, i;
+	int r, rc = -1;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (search_is_all(q))
+		return store_msg_ids(st, folder_id, sort, reverse, ids_r, n_r);
+	memset(&sq, 0, sizeof sq);
+	strbuf_init(&sq.sql, 256);
+	if (sqlite3_create_function_v2(st->db, "tern_contains", 2,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, store_sq_contains,
+	    NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	strbuf_addstr(&sq.sql, "SELECT m.id FROM message m"
+	    " WHERE m.folder_id = ?1 AND ");
+	store_sq_node(&sq, q);
+	if ((stmt = store_prepare(st, sq.sql.buf)) == NULL)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	for (i = 0; i < sq.nbinds; i++) {
+		if (sq.binds[i].text != NULL)
+			sqlite3_bind_text(stmt, (int)i + 2, sq.binds[i].text,
+			    -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(stmt, (int)i + 2, sq.binds[i].num);
+	}
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc == 0 ? 256 : alloc * 2;
+			match = xreallocarray(match, alloc, sizeof *match);
+		}
+		match[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	if (r != SQLITE_DONE)
+		goto out;
+	if (n > 1)
+		qsort(match, n, sizeof *match, store_cmp_id);
+	rc = store_search_order(st, folder_id, sort, reverse, match, n, ids_r,
+	    n_r);
+	match = NULL;
+out:
+	sqlite3_finalize(stmt);
+	free(match);
+	for (i = 0; i < sq.nbinds; i++)
+		free(sq.binds[i].text);
+	free(sq.binds);
+	strbuf_release(&sq.sql);
+	return rc;
+}
+
+int
+store_search_coverage(struct store *st, int64_t folder_id, long *bodies_r,
+    long *total_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*bodies_r = *total_r = 0;
+	stmt = store_prepare(st, "SELECT count(*), coalesce(sum(has_body), 0)"
+	    " FROM message WHERE folder_id = ?1 ORDER BY date, uid");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW) {
+		*total_r = (long)sqlite3_column_int64(stmt, 0);
+		*bodies_r = (long)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+store_cmp_uid32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+store_search_uids(struct store *st, int64_t folder_id, const uint32_t *uids,
+    size_t n, int sort, int reverse, int64_t **ids_r, size_t *n_r)
+{
+	sqlite3_stmt *stmt;
+	uint32_t *sorted, uid;
+	int64_t *match = NULL;
+	size_t nmatch = 0, alloc = 0;
+	int r;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (n == 0)
+		return 0;
+	sorted = xreallocarray(NULL, n, sizeof *sorted);
+	memcpy(sorted, uids, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, store_cmp_uid32);
+	stmt = store_prepare(st, "SELECT id, uid FROM message"
+	    " WHERE folder_id = ?1 ORDER BY id");
+	if (stmt == NULL) {
+		free(sorted);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		uid = (uint32_t)sqlite3_column_int64(stmt, 1);
+		if (bsearch(&uid, sorted, n, sizeof *sorted,
+		    store_cmp_uid32) == NULL)
+			continue;
+		if (nmatch == alloc) {
+			alloc = alloc == 0 ? 256 : alloc * 2;
+			match = xreallocarray(match, alloc, sizeof *match);
+		}
+		match[nmatch++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	free(sorted);
+	if (r != SQLITE_DONE) {
+		free(match);
+		return -1;
+	}
+	/* Ascending by id already (ORDER BY id). */
+	return store_search_order(st, folder_id, sort, reverse, match, nmatch,
+	    ids_r, n_r);
+}
+
+int
+store_msg_without_body(struct store *st, int64_t folder_id, size_t max,
+    int64_t **ids_r, size_t *n_r)
+{
+	sqlite3_stmt *stmt;
+	int64_t *ids = NULL;
+	size_t n = 0, alloc = 0;
+	int r;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	stmt = store_prepare(st, "SELECT id FROM message WHERE folder_id = ?1"
+	    " AND has_body = 0 AND gone = 0 ORDER BY date DESC, uid DESC"
+	    " LIMIT ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int64(stmt, 2, max > INT64_MAX ? INT64_MAX :
+	    (int64_t)max);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc == 0 ? 64 : alloc * 2;
+			ids = xreallocarray(ids, alloc, sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	if (r != SQLITE_DONE) {
+		free(ids);
+		return -1;
+	}
+	*ids_r = ids;
+	*n_r = n;
 	return 0;
 }

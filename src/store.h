@@ -155,10 +155,20 @@ int store_msg_set_flags(struct store *st, int64_t folder_id, uint32_t uid,
     unsigned int flags, const char *keywords);
 /* Delete (FOLDER_ID, UID) and its body. */
 int store_msg_delete(struct store *st, int64_t folder_id, uint32_t uid);
-/* The cached UIDs of FOLDER_ID in ascending order; free() the array. */
+/* The row id of (FOLDER_ID, UID): 0 found, 1 not cached, -1 error. */
+int store_msg_id(struct store *st, int64_t folder_id, uint32_t uid,
+    int64_t *id_r);
+/* Mark (FOLDER_ID, UID) gone from the server but keep it. */
+int store_msg_set_gone(struct store *st, int64_t folder_id, uint32_t uid);
+/* Drop the messages of FOLDER_ID marked gone. */
+int store_folder_drop_gone(struct store *st, int64_t folder_id);
+/*
+ * The cached UIDs of FOLDER_ID in ascending order, leaving out those
+ * marked gone; free() the array.
+ */
 int store_msg_uids(struct store *st, int64_t folder_id, uint32_t **uids_r,
     size_t *n_r);
-/* Cached UIDs and flags of FOLDER_ID, ascending by UID; free() both. */
+/* Cached UIDs and flags of FOLDER_ID (not gone), by UID; free() both. */
 int store_msg_uid_flags(struct store *st, int64_t folder_id,
     uint32_t **uids_r, unsigned int **flags_r, size_t *n_r);
 /*
@@ -203,6 +213,12 @@ int store_pending_expunge(struct store *st, int64_t folder_id, int *n_r);
 /* The oldest pending operation: 0 found, 1 none, -1 error. */
 int store_pending_first(struct store *st, struct store_pending *p_r);
 void store_pending_release(struct store_pending *p);
+/*
+ * The run of pending operations that starts at FIRST and shares its kind
+ * and folder, at most MAX: their ids and UIDs (free() both arrays).
+ */
+int store_pending_run(struct store *st, const struct store_pending *first,
+    size_t max, int64_t **ids_r, uint32_t **uids_r, size_t *n_r);
 /* Record that operation ID was sent (replay then checks before resending). */
 int store_pending_start(struct store *st, int64_t id);
 /* Forget pending operation ID (done, or impossible). */
@@ -212,6 +228,108 @@ int store_pending_count(struct store *st, int *n_r);
 /* How many messages of FOLDER_ID carry FLAG. */
 int store_folder_count_flag(struct store *st, int64_t folder_id,
     unsigned int flag, int *n_r);
+
+/*
+ * POP3: the UIDL ledger and the preview list. The ledger has one row per
+ * message identity (the server's UIDL, or "hdr:" and a hash of the
+ * headers when the server has no UIDL) that tern downloaded or asked the
+ * server to delete; it is how nothing is downloaded twice and how
+ * deletions survive a dropped connection.
+ */
+
+/* Where a ledger entry stands on the server. */
+enum pop3_server_state {
+	POP3_SRV_PRESENT = 0,	/* on the server, as far as we know */
+	POP3_SRV_DELETING,	/* deletion wanted; DELE not yet committed */
+	POP3_SRV_GONE,		/* deleted (QUIT succeeded) or not listed */
+};
+
+struct store_pop3_entry {
+	char *uidl;
+	uint32_t uid;		/* the local (synthetic) UID, 0 if none */
+	int64_t first_seen;	/* when it was downloaded (Unix time) */
+	int64_t size;		/* the server's size */
+	int64_t msg_id;		/* the local message row, 0 if none now */
+	int fetched;		/* a local copy was made */
+	/*
+	 * Fetched, and the user deleted the local copy: flagged \Deleted,
+	 * or expunged (store_pop3_local_deleted()). A row that vanished any
+	 * other way does not count.
+	 */
+	int local_deleted;
+	enum pop3_server_state server;
+};
+
+/* One downloaded message for store_pop3_put_batch(). */
+struct store_pop3_new {
+	struct store_msg msg;	/* headers; folder_id and uid are ignored */
+	const char *raw;	/* the message as the server sent it */
+	size_t len;
+	const char *text;	/* decoded text for search, or NULL */
+	const char *uidl;	/* its ledger identity */
+	int64_t size;		/* the server's size */
+	int64_t msg_id;		/* set: the new row */
+	uint32_t uid;		/* set: its synthetic UID */
+};
+
+/*
+ * Store the N messages of BATCH in FOLDER_ID with increasing synthetic
+ * UIDs, their bodies and ledger rows (first seen at NOW), marked
+ * downloaded in the preview list, in one transaction that is synced to
+ * disk (synchronous = FULL) before this returns 0: only then may their
+ * DELE be sent. -1 on error (nothing kept).
+ */
+int store_pop3_put_batch(struct store *st, int64_t folder_id,
+    struct store_pop3_new *batch, size_t n, int64_t now);
+/* Every ledger entry, sorted by uidl (strcmp order); free with _free(). */
+int store_pop3_ledger(struct store *st, struct store_pop3_entry **list_r,
+    size_t *n_r);
+void store_pop3_ledger_free(struct store_pop3_entry *list, size_t n);
+/* Set the server state of the N UIDLS (adding rows), in one transaction. */
+int store_pop3_set_server(struct store *st, const char *const *uidls,
+    size_t n, enum pop3_server_state state);
+/*
+ * The server listed exactly the N UIDLS: entries not among them become
+ * GONE, GONE entries among them PRESENT again. One transaction.
+ */
+int store_pop3_server_listed(struct store *st, const char *const *uidls,
+    size_t n);
+/*
+ * The message (FOLDER_ID, UID) left the cache by the user's hand (an
+ * expunge or a move): remember that its local copy was deleted.
+ */
+int store_pop3_local_deleted(struct store *st, int64_t folder_id,
+    uint32_t uid);
+
+/* What a preview entry is. */
+enum pop3_preview_state {
+	POP3_PV_NEW = 0,	/* not downloaded */
+	POP3_PV_LOCAL,		/* downloaded, still on the server */
+	POP3_PV_TOO_BIG,	/* over the size limit: not downloaded */
+	POP3_PV_DELETING,	/* deletion on the server asked for */
+};
+
+/* One message waiting on the server, from LIST, UIDL and TOP n 0. */
+struct store_pop3_preview {
+	char *uidl;
+	int64_t size;
+	int64_t date;
+	char *sender;		/* decoded display form, not yet sanitised */
+	char *subject;		/* decoded, not yet sanitised */
+	enum pop3_preview_state state;
+};
+
+/* Replace the preview list with the N entries of LIST, in server order. */
+int store_pop3_preview_replace(struct store *st,
+    const struct store_pop3_preview *list, size_t n);
+/* The preview list in server order; free with _list_free(). */
+int store_pop3_preview_list(struct store *st,
+    struct store_pop3_preview **list_r, size_t *n_r);
+void store_pop3_preview_list_free(struct store_pop3_preview *list, size_t n);
+void store_pop3_preview_release(struct store_pop3_preview *p);
+int store_pop3_preview_set_state(struct store *st, const char *uidl,
+    enum pop3_preview_state state);
+int store_pop3_preview_remove(struct store *st, const char *uidl);
 
 /*
  * Threads: what the index needs to thread and sort a whole folder, in one
@@ -242,5 +360,32 @@ struct store_thread_rows {
 int store_thread_rows(struct store *st, int64_t folder_id, int refs,
     struct store_thread_rows *out);
 void store_thread_rows_release(struct store_thread_rows *rows);
+
+/*
+ * Search (search.h) over the cache, and the body cache's gaps. Ids come in
+ * display order, as from store_msg_ids(); free() the arrays.
+ */
+struct search_node;
+
+/*
+ * The row ids of FOLDER_ID's messages that match query Q. Body terms see
+ * only cached bodies (store_search_coverage() says how many).
+ */
+int store_search(struct store *st, int64_t folder_id,
+    const struct search_node *q, int sort, int reverse, int64_t **ids_r,
+    size_t *n_r);
+/* How many messages FOLDER_ID has in *TOTAL_R, with their body *BODIES_R. */
+int store_search_coverage(struct store *st, int64_t folder_id,
+    long *bodies_r, long *total_r);
+/* The row ids of FOLDER_ID's cached messages among the N UIDS (any order). */
+int store_search_uids(struct store *st, int64_t folder_id,
+    const uint32_t *uids, size_t n, int sort, int reverse, int64_t **ids_r,
+    size_t *n_r);
+/*
+ * Up to MAX row ids of FOLDER_ID's messages without a cached body, newest
+ * first (messages gone from the server left out).
+ */
+int store_msg_without_body(struct store *st, int64_t folder_id, size_t max,
+    int64_t **ids_r, size_t *n_r);
 
 #endif

@@ -88,6 +88,13 @@
 #     From "Deliverer <deliverer@example.org>", Message-ID unique.
 #     Prints the new message's UID.
 #
+# harness_pause / harness_resume
+#     Stop dovecot but keep everything (mail, config, ports); start it again.
+#
+# HARNESS_DOVECOT_EXTRA (set before harness_start)
+#     Text appended to dovecot.conf, e.g. to hide a capability:
+#       HARNESS_DOVECOT_EXTRA='protocol imap { imap_capability = IMAP4rev1 }'
+#
 # harness_stop
 #     Stop dovecot (TERM to the master PID and its children, KILL after 5 s)
 #     and remove HARNESS_DIR. Idempotent; run automatically at exit. On a
@@ -404,6 +411,9 @@ $corpus_box
 
 protocol imap {
   mail_max_userip_connections = 1000
+  # Changes made by doveadm reach IDLE clients within a second even where
+  # inotify does not see them.
+  mailbox_idle_check_interval = 1 secs
 }
 protocol pop3 {
   mail_max_userip_connections = 1000
@@ -429,6 +439,7 @@ service pop3-login {
   }
 }
 $chroot_lines
+${HARNESS_DOVECOT_EXTRA:-}
 EOF
 }
 
@@ -645,7 +656,78 @@ harness_deliver()
 	printf '%s\n' "$uid"
 }
 
-harness_stop()
+# harness_server_state [FOLDER]: "uid flags subject" per line, by UID, as
+# the server has them (flags as tern's bits: 1 seen, 2 answered, 4
+# flagged, 8 deleted, 16 draft).
+harness_server_state()
+{
+	harness_doveadm fetch -u "$HARNESS_USER" 'uid flags hdr.subject' \
+	    mailbox "${1:-INBOX}" | "$TERN_PYTHON" -c '
+import sys
+bits = {"\\Seen": 1, "\\Answered": 2, "\\Flagged": 4, "\\Deleted": 8,
+        "\\Draft": 16}
+rows, cur = [], {}
+for line in sys.stdin.read().splitlines():
+    if line.startswith("uid: "):
+        if cur: rows.append(cur)
+        cur = {"uid": int(line[5:])}
+    elif line.startswith("flags:"):
+        cur["flags"] = sum(bits.get(f, 0) for f in line[6:].split())
+    elif line.startswith("hdr.subject: "):
+        cur["subject"] = line[len("hdr.subject: "):]
+if cur: rows.append(cur)
+for r in sorted(rows, key=lambda r: r["uid"]):
+    print(r["uid"], r.get("flags", 0), r.get("subject", ""))
+'
+}
+
+# cache_state DB [FOLDER]: the same lines from tern's cache DB (messages
+# kept as gone from the server left out).
+cache_state()
+{
+	sqlite3 -separator ' ' "$1" "SELECT m.uid, m.flags, m.subject
+	    FROM message m JOIN folder f ON f.id = m.folder_id
+	    WHERE f.name = '${2:-INBOX}' AND m.gone = 0 ORDER BY m.uid"
+}
+
+# assert_cache_matches DB FOLDER WHAT: the cache holds exactly the server's
+# UIDs, flags and subjects of FOLDER.
+assert_cache_matches()
+{
+	harness_server_state "$2" >"$HARNESS_DIR/server.txt"
+	cache_state "$1" "$2" >"$HARNESS_DIR/cache.txt"
+	if ! diff -u "$HARNESS_DIR/server.txt" "$HARNESS_DIR/cache.txt" \
+	    >"$HARNESS_DIR/diff.txt"; then
+		head -40 "$HARNESS_DIR/diff.txt" >&2
+		fail "$3: the cache differs from the server"
+	fi
+}
+
+# harness_pause: stop dovecot but keep its mail, config and ports, so that a
+# test can see tern without a server; harness_resume starts it again.
+harness_pause()
+{
+	_harness_kill
+}
+
+harness_resume()
+{
+	[ -n "$HARNESS_DIR" ] || fail "harness_resume: no harness"
+	[ -z "$_harness_pid" ] || return 0
+	rm -f "$HARNESS_DIR/run/master.pid"
+	"$_harness_dovecot" -c "$HARNESS_DIR/dovecot.conf" \
+	    >"$HARNESS_DIR/log/start.log" 2>&1 ||
+	    _harness_die "dovecot did not restart: $(cat "$HARNESS_DIR/log/start.log")"
+	wait_until 5 test -s "$HARNESS_DIR/run/master.pid" ||
+	    _harness_die "dovecot wrote no master.pid"
+	_harness_pid=$(cat "$HARNESS_DIR/run/master.pid")
+	HARNESS_PID=$_harness_pid
+	export HARNESS_PID
+	wait_until 10 _harness_ready ||
+	    _harness_die "dovecot's ports did not answer within 10 s"
+}
+
+_harness_kill()
 {
 	local kids pid i
 	if [ -n "$_harness_pid" ]; then
@@ -669,6 +751,11 @@ harness_stop()
 		done
 		_harness_pid=
 	fi
+}
+
+harness_stop()
+{
+	_harness_kill
 	if [ -n "$HARNESS_DIR" ]; then
 		if [ "${HARNESS_KEEP:-0}" = 1 ]; then
 			printf 'harness: kept %s\n' "$HARNESS_DIR" >&2

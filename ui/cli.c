@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -20,7 +22,10 @@
 #include "i18n.h"
 #include "log.h"
 #include "password.h"
+#include "search.h"
 #include "store.h"
+#include "strbuf.h"
+#include "text.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -176,6 +181,74 @@ cli_store_path(const struct cli_options *opt,
 	return 0;
 }
 
+/* POP3: queue what --preview, --fetch and --delete ask for. */
+static void
+cli_pop3_requests(const struct cli_options *opt, struct account *a)
+{
+	size_t i;
+
+	for (i = 0; i < opt->ndel; i++)
+		account_pop3_delete(a, opt->del[i]);
+	for (i = 0; i < opt->nfetch; i++)
+		account_pop3_fetch(a, opt->fetch[i]);
+	if (opt->preview)
+		account_pop3_preview(a);
+}
+
+/*
+ * Print the preview list of ACC from the store at PATH (NULL: ephemeral),
+ * one message a line, tab-separated: UIDL, state (new, local, too-big,
+ * deleting), size in bytes, date (YYYY-MM-DD HH:MM, local time), sender,
+ * subject. Returns an exit status.
+ */
+static int
+cli_print_preview(const struct cli_options *opt, struct account_config *acc,
+    const char *path)
+{
+	static const char *states[] = {
+		[POP3_PV_NEW] = "new", [POP3_PV_LOCAL] = "local",
+		[POP3_PV_TOO_BIG] = "too-big", [POP3_PV_DELETING] = "deleting",
+	};
+	struct store *st = NULL;
+	struct store_pop3_preview *list = NULL;
+	char *err = NULL, date[32], *sender, *subject;
+	size_t n = 0, i;
+	int rc = EXIT_RUNTIME;
+
+	(void)opt;
+	if (store_open(path, acc->name, &st, &err) != 0) {
+		cli_error(err);
+		free(err);
+		return EXIT_RUNTIME;
+	}
+	if (store_pop3_preview_list(st, &list, &n) != 0) {
+		fprintf(stderr, _("tern: cannot read the preview: %s\n"),
+		    store_errmsg(st));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		time_t t = (time_t)list[i].date;
+		struct tm tm;
+
+		date[0] = '\0';
+		if (list[i].date > 0 && localtime_r(&t, &tm) != NULL)
+			strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
+		sender = text_sanitize_dup(list[i].sender, 0);
+		subject = text_sanitize_dup(list[i].subject, 0);
+		printf("%s\t%s\t%lld\t%s\t%s\t%s\n", list[i].uidl,
+		    (unsigned)list[i].state < sizeof states / sizeof states[0] ?
+		    states[list[i].state] : "?", (long long)list[i].size, date,
+		    sender, subject);
+		free(sender);
+		free(subject);
+	}
+	rc = fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
+out:
+	store_pop3_preview_list_free(list, n);
+	store_close(st);
+	return rc;
+}
+
 /* Sync one account headlessly, printing progress on stderr. */
 static int
 cli_sync_account(const struct cli_options *opt, struct account_config *acc,
@@ -200,6 +273,9 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 	}
 	if (cli_password(acc, &pw) != 0)
 		goto out;
+	cli_pop3_requests(opt, a);
+	if (opt->bodies)
+		account_fill_bodies(a);
 	if (account_start(a, pw, 1, folder) != 0) {
 		cli_error(_("cannot start the account worker"));
 		goto out;
@@ -212,13 +288,38 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 		while (!done && evqueue_next(q, &ev)) {
 			switch (ev.kind) {
 			case EV_PROGRESS:
-				fprintf(stderr, tty ? "\r%s: %s %ld/%ld\033[K" :
-				    "%s: %s %ld/%ld\n", acc->name,
+				fprintf(stderr, tty ? "\r%s: %s %ld/%ld" :
+				    "%s: %s %ld/%ld", acc->name,
 				    ev.text != NULL ? ev.text : "", ev.n,
 				    ev.total);
+				if (ev.total_bytes >= 1048576)
+					fprintf(stderr, _(" (%.1f of %.1f MB)"),
+					    (double)ev.bytes / 1048576.0,
+					    (double)ev.total_bytes / 1048576.0);
+				else if (ev.total_bytes > 0)
+					fprintf(stderr, _(" (%.0f of %.0f kB)"),
+					    (double)ev.bytes / 1024.0,
+					    (double)ev.total_bytes / 1024.0);
+				fputs(tty ? "\033[K" : "\n", stderr);
 				progress_shown = tty;
 				break;
 			case EV_ERROR:
+				if (progress_shown)
+					fputc('\n', stderr);
+				progress_shown = 0;
+				fprintf(stderr, "tern: %s: %s\n", acc->name,
+				    ev.text != NULL ? ev.text : "");
+				break;
+			case EV_GONE:
+				if (progress_shown)
+					fputc('\n', stderr);
+				progress_shown = 0;
+				fprintf(stderr, _("tern: %s: %ld of %ld messages "
+				    "vanished on the server at once; their local "
+				    "copies are kept (tern export can save "
+				    "them)\n"), acc->name, ev.n, ev.total);
+				break;
+			case EV_NOTICE:
 				if (progress_shown)
 					fputc('\n', stderr);
 				progress_shown = 0;
@@ -237,6 +338,8 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 	}
 	if (progress_shown)
 		fputc('\n', stderr);
+	if (rc == 0 && opt->preview)
+		rc = cli_print_preview(opt, acc, path);
 out:
 	account_free(a);
 	evqueue_free(q);
@@ -261,6 +364,13 @@ cli_sync(const struct cli_options *opt, const char *target)
 	}
 	if ((rc = cli_load(opt, target, &cfg, &acc, &folder)) != 0)
 		return rc;
+	if ((opt->preview || opt->nfetch > 0 || opt->ndel > 0) &&
+	    (acc == NULL || acc->proto != PROTO_POP3)) {
+		cli_error(_("--preview, --fetch and --delete need a POP3 "
+		    "account: name one"));
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (cli_open_log(opt) != 0) {
 		rc = EXIT_RUNTIME;
 		goto out;
@@ -351,6 +461,270 @@ out:
 	free(path);
 	free(err);
 	free(folder);
+	config_free(cfg);
+	return rc;
+}
+
+/*
+ * tern search: the query is parsed here (a bad one is a usage error), then
+ * either the cache is searched (--offline, or a POP3 account, whose cache
+ * is its mailbox) or a one-shot worker syncs the folder's headers and asks
+ * the server. The matches are printed from the cache, newest first.
+ */
+
+/* FOLDER as the store names it: a server name, else a display name. */
+static char *
+cli_search_folder(struct store *st, const char *folder)
+{
+	struct store_folder f, *list = NULL;
+	char *name = NULL;
+	size_t n = 0, i;
+
+	if (store_folder_get(st, folder, &f) == 0) {
+		name = xstrdup(f.name);
+		store_folder_release(&f);
+		return name;
+	}
+	if (store_folder_list(st, &list, &n) == 0)
+		for (i = 0; i < n && name == NULL; i++)
+			if (list[i].display != NULL &&
+			    (strcmp(list[i].display, folder) == 0 ||
+			    (list[i].role == ROLE_INBOX &&
+			    strcasecmp(folder, "INBOX") == 0)))
+				name = xstrdup(list[i].name);
+	store_folder_list_free(list, n);
+	return name;
+}
+
+/* Print the N messages IDS of ST: UID, date, sender, subject. */
+static int
+cli_search_print(struct store *st, const int64_t *ids, size_t n)
+{
+	struct store_msg m;
+	char date[32], *sender, *subject;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		time_t t;
+		struct tm tm;
+
+		if (store_msg_get(st, ids[i], &m) != 0)
+			continue;
+		t = (time_t)m.date;
+		date[0] = '\0';
+		if (m.date > 0 && localtime_r(&t, &tm) != NULL)
+			strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
+		sender = text_sanitize_dup(m.from_name != NULL &&
+		    *m.from_name != '\0' ? m.from_name : m.from_addr, 0);
+		subject = text_sanitize_dup(m.subject, 0);
+		printf("%lu\t%s\t%s\t%s\n", (unsigned long)m.uid, date, sender,
+		    subject);
+		free(sender);
+		free(subject);
+		store_msg_release(&m);
+	}
+	return fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
+}
+
+/* Search the cache ST (FOLDER) for Q and print the matches. */
+static int
+cli_search_offline(struct store *st, const char *acct, const char *folder,
+    const struct search_node *q)
+{
+	struct store_folder f;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	long bodies, total;
+	char *name;
+	int rc;
+
+	if ((name = cli_search_folder(st, folder)) == NULL ||
+	    store_folder_get(st, name, &f) != 0) {
+		fprintf(stderr, _("tern: %s: no folder \"%s\" in the cache "
+		    "(tern sync fetches the folder list)\n"), acct, folder);
+		free(name);
+		return EXIT_RUNTIME;
+	}
+	free(name);
+	if (search_uses_body(q) &&
+	    store_search_coverage(st, f.id, &bodies, &total) == 0 &&
+	    bodies < total)
+		fprintf(stderr, _("tern: %s: body search covers %ld of %ld "
+		    "cached messages (tern sync --bodies fetches the rest)\n"),
+		    acct, bodies, total);
+	if (store_search(st, f.id, q, SORT_DATE, 0, &ids, &n) != 0) {
+		fprintf(stderr, _("tern: cannot search the cache: %s\n"),
+		    store_errmsg(st));
+		store_folder_release(&f);
+		return EXIT_RUNTIME;
+	}
+	rc = cli_search_print(st, ids, n);
+	free(ids);
+	store_folder_release(&f);
+	return rc;
+}
+
+/* Sync FOLDER of ACC, ask the server for Q and print the matches. */
+static int
+cli_search_online(const struct cli_options *opt, struct account_config *acc,
+    const char *path, const char *folder, const struct search_node *q)
+{
+	struct evqueue *evq;
+	struct account *a = NULL;
+	struct account_event ev;
+	struct store *st = NULL;
+	int64_t *ids = NULL;
+	size_t nids = 0;
+	char *pw = NULL, *err = NULL, *name = NULL, *why = NULL;
+	int tty = isatty(STDERR_FILENO), done = 0, answered = 0;
+	int rc = EXIT_RUNTIME, shown = 0;
+	long serial;
+
+	if ((evq = evqueue_new()) == NULL) {
+		cli_error(strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if ((a = account_new(acc, evq, path, &err)) == NULL) {
+		cli_error(err);
+		goto out;
+	}
+	/* Our own read handle; it also keeps an ephemeral cache alive. */
+	if (store_open(path, acc->name, &st, &err) != 0) {
+		cli_error(err);
+		goto out;
+	}
+	if ((name = cli_search_folder(st, folder)) == NULL)
+		name = xstrdup(folder);
+	if (cli_password(acc, &pw) != 0)
+		goto out;
+	serial = account_search(a, name, q, SORT_DATE, 0);
+	if (account_start(a, pw, 1, name) != 0) {
+		cli_error(_("cannot start the account worker"));
+		goto out;
+	}
+	while (!done) {
+		struct pollfd pfd = { evqueue_fd(evq), POLLIN, 0 };
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+		while (!done && evqueue_next(evq, &ev)) {
+			switch (ev.kind) {
+			case EV_PROGRESS:
+				/* The header sync, on a terminal only. */
+				if (!tty)
+					break;
+				fprintf(stderr, "\r%s: %s %ld/%ld\033[K",
+				    acc->name, ev.text != NULL ? ev.text : "",
+				    ev.n, ev.total);
+				shown = 1;
+				break;
+			case EV_ERROR:
+				if (shown)
+					fputc('\n', stderr);
+				shown = 0;
+				fprintf(stderr, "tern: %s: %s\n", acc->name,
+				    ev.text != NULL ? ev.text : "");
+				break;
+			case EV_SEARCH:
+				if (ev.n != serial)
+					break;
+				answered = 1;
+				free(why);
+				why = ev.total != 0 ? xstrdup(ev.text != NULL ?
+				    ev.text : _("the search failed")) : NULL;
+				free(ids);
+				ids = ev.ids;
+				nids = ev.nids;
+				ev.ids = NULL;
+				break;
+			case EV_DONE:
+				done = 1;
+				rc = ev.n == 0 ? 0 : EXIT_RUNTIME;
+				break;
+			default:
+				break;
+			}
+			account_event_release(&ev);
+		}
+	}
+	if (shown)
+		fputc('\n', stderr);
+	if (rc != 0)
+		goto out;
+	if (!answered || why != NULL) {
+		fprintf(stderr, _("tern: %s: the server search failed: %s "
+		    "(--offline searches the cache)\n"), acc->name,
+		    why != NULL ? why : _("no answer"));
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	rc = cli_search_print(st, ids, nids);
+out:
+	account_free(a);
+	store_close(st);
+	evqueue_free(evq);
+	xfree_secret(pw);
+	free(ids);
+	free(why);
+	free(name);
+	free(err);
+	return rc;
+}
+
+int
+cli_search(const struct cli_options *opt, const char *target, int n,
+    char **words)
+{
+	struct config *cfg = NULL;
+	struct account_config *acc;
+	struct search_node *q = NULL;
+	struct strbuf text = STRBUF_INIT;
+	struct store *st = NULL;
+	char *folder = NULL, *path = NULL, *err = NULL;
+	int i, rc;
+
+	if (target == NULL || n < 1) {
+		fprintf(stderr, "%s", _("usage: tern search [--offline] "
+		    "ACCOUNT[:FOLDER] QUERY\n"));
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strbuf_addch(&text, ' ');
+		strbuf_addstr(&text, words[i]);
+	}
+	if (search_parse(text.buf, text.len, &q, &err) != 0) {
+		char *shown = text_sanitize_dup(err, 0);
+
+		fprintf(stderr, _("tern: search: %s\n"), shown);
+		free(shown);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((rc = cli_load(opt, target, &cfg, &acc, &folder)) != 0)
+		goto out;
+	rc = EXIT_RUNTIME;
+	if (acc == NULL || cli_open_log(opt) != 0 ||
+	    cli_store_path(opt, acc, &path) != 0)
+		goto out;
+	if (!opt->offline && acc->proto != PROTO_POP3) {
+		rc = cli_search_online(opt, acc, path,
+		    folder != NULL ? folder : "INBOX", q);
+		goto out;
+	}
+	if (store_open(path, acc->name, &st, &err) != 0) {
+		cli_error(err);
+		goto out;
+	}
+	rc = cli_search_offline(st, acc->name,
+	    folder != NULL ? folder : "INBOX", q);
+out:
+	store_close(st);
+	search_free(q);
+	strbuf_release(&text);
+	free(folder);
+	free(path);
+	free(err);
 	config_free(cfg);
 	return rc;
 }
