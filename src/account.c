@@ -658,6 +658,21 @@ fail:
 	return 1;
 }
 
+static enum backend_status account_fill_bodies_of(struct account *,
+    const char *, size_t, int);
+
+/*
+ * cache = bodies: fetch the newest bodies of folder NAME that the cache
+ * lacks (config prefetch), in the background, giving way to requests.
+ */
+static enum backend_status
+account_prefetch(struct account *a, const char *name)
+{
+	if (a->cfg->cache != CACHE_BODIES || a->cfg->prefetch <= 0)
+		return BACKEND_OK;
+	return account_fill_bodies_of(a, name, (size_t)a->cfg->prefetch, 1);
+}
+
 /* Nonzero when a request waits for the worker. */
 static int
 account_busy(struct account *a)
@@ -703,6 +718,9 @@ account_run_session(struct account *a)
 			last_sync = time(NULL);
 			status = account_sync_folder(a, folder);
 			if (status == BACKEND_ERR_NET)
+				goto out;
+			if (status == BACKEND_OK &&
+			    account_prefetch(a, folder) == BACKEND_ERR_NET)
 				goto out;
 			continue;
 		}
@@ -1465,6 +1483,18 @@ out:
 static enum backend_status
 account_fill_folder(struct account *a, const char *name)
 {
+	return account_fill_bodies_of(a, name, SIZE_MAX, 0);
+}
+
+/*
+ * Fetch at most MAX bodies that folder NAME lacks, newest first. In the
+ * BACKGROUND, urgent requests are served between batches and a change of
+ * folder ends the work early.
+ */
+static enum backend_status
+account_fill_bodies_of(struct account *a, const char *name, size_t max,
+    int background)
+{
 	enum backend_status status = BACKEND_OK;
 	struct store_folder f;
 	int64_t *ids = NULL;
@@ -1475,12 +1505,14 @@ account_fill_folder(struct account *a, const char *name)
 		return BACKEND_OK;
 	if (store_folder_get(a->st, name, &f) != 0)
 		return BACKEND_OK;
-	if (store_msg_without_body(a->st, f.id, SIZE_MAX, &ids, &n) != 0) {
+	if (store_msg_without_body(a->st, f.id, max, &ids, &n) != 0) {
 		err = xasprintf(_("cannot read the cache: %s"),
 		    store_errmsg(a->st));
 		account_post(a, EV_ERROR, 0, 0, 0, err);
 		goto out;
 	}
+	if (n == 0)
+		goto out;
 	label = xasprintf(_("%s bodies"), f.display != NULL ? f.display :
 	    f.name);
 	account_post(a, EV_PROGRESS, f.id, 0, (long)n, label);
@@ -1500,6 +1532,8 @@ account_fill_folder(struct account *a, const char *name)
 		}
 		account_post(a, EV_PROGRESS, f.id, (long)(i + k), (long)n,
 		    label);
+		if (background && i + k < n && hook_between(a))
+			break;
 	}
 out:
 	free(err);

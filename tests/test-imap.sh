@@ -118,4 +118,24 @@ assert_cache_matches "$db" INBOX "the rest still matches"
 assert_not_contains "$(cat "$HARNESS_DIR/err")" "vanished" "asked only once"
 assert_eq "$gone" "$(sqlite3 "$db" "SELECT count(*) FROM message WHERE gone = 1")" \
     "gone copies kept"
+# cache = bodies: the newest bodies arrive in the background, as many as
+# prefetch says, with no message opened.
+harness_config imaps "cache = bodies" "prefetch = 15" >/dev/null
+harness_deliver "Prefetched body" "Text that was prefetched." >/dev/null
+with_body()
+{
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM message m JOIN folder f
+	    ON f.id = m.folder_id WHERE f.name = 'INBOX' AND m.has_body = 1
+	    AND m.gone = 0")" -ge "$1" ]
+}
+tui_start 120 40 "$TERN" test
+tui_wait_for "Prefetched body" 30
+wait_until 15 with_body 15 || fail "the newest bodies were not prefetched"
+newest_has_body=$(sqlite3 "$db" "SELECT has_body FROM message
+    WHERE subject = 'Prefetched body'")
+assert_eq 1 "$newest_has_body" "the newest body is among them"
+tui_keys q
+tui_wait_for "Expunge" 5
+tui_keys n
+tui_wait_exit 10 >/dev/null
 echo "ok"
