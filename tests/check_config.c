@@ -116,6 +116,12 @@ ok_field(const struct config *cfg, const char *what, const char **s)
 		return cfg->ui.sort_reverse;
 	if (strcmp(what, "pager_lines") == 0)
 		return cfg->ui.pager_lines;
+	if (strcmp(what, "delete") == 0)
+		return cfg->ui.delete_mode;
+	if (strcmp(what, "expunge") == 0)
+		return cfg->ui.expunge;
+	if (strcmp(what, "bell") == 0)
+		return cfg->ui.bell;
 	if (strcmp(what, "naccounts") == 0)
 		return (long)cfg->naccounts;
 	if (a == NULL)
@@ -163,6 +169,16 @@ static const struct ok_row ok_rows[] = {
 	{ "[ui]\nsort = subject\n", "sort", SORT_SUBJECT, NULL },
 	{ "[ui]\nsort = Size\n", "sort", SORT_SIZE, NULL },
 	{ "[ui]\npager_lines = 0\n", "pager_lines", 0, NULL },
+	{ "", "delete", DELETE_FLAG, NULL },
+	{ "[ui]\ndelete = trash\n", "delete", DELETE_TRASH, NULL },
+	{ "[ui]\ndelete = Flag\n", "delete", DELETE_FLAG, NULL },
+	{ "", "expunge", EXPUNGE_ASK, NULL },
+	{ "[ui]\nexpunge = yes\n", "expunge", EXPUNGE_YES, NULL },
+	{ "[ui]\nexpunge = no\n", "expunge", EXPUNGE_NO, NULL },
+	{ "[ui]\nexpunge = ASK\n", "expunge", EXPUNGE_ASK, NULL },
+	{ "", "bell", 0, NULL },
+	{ "[ui]\nbell = yes\n", "bell", 1, NULL },
+	{ "[ui]\nbell = off\n", "bell", 0, NULL },
 	{ "[account a]\nimap = imap://h\nuser = u\n", "tls", TLS_STARTTLS,
 	  NULL },
 	{ "[account a]\nimap = imap://h\nuser = u\ntls = off\n", "tls",
@@ -296,6 +312,15 @@ static const struct err_row err_rows[] = {
 	  "config:2: unknown key \"shiny\"" },
 	{ "[colors]\nunread = red\nunread = blue\n",
 	  "config:3: key \"unread\" is set twice (first on line 2)" },
+	{ "[ui]\ndelete = purge\n",
+	  "config:2: key \"delete\": \"purge\" is not flag or trash" },
+	{ "[ui]\nsort = date\nexpunge = sometimes\n",
+	  "config:3: key \"expunge\": \"sometimes\" is not one of ask, yes, "
+	  "no" },
+	{ "[ui]\nbell = loud\n",
+	  "config:2: key \"bell\": \"loud\" is not yes or no" },
+	{ "[ui]\nbell = yes\nbell = no\n",
+	  "config:3: key \"bell\" is set twice (first on line 2)" },
 	{ "[ui]\nsort = random\n",
 	  "config:2: key \"sort\": \"random\" is not one of date, threads, "
 	  "from, subject, size (optionally after \"reverse-\")" },

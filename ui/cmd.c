@@ -28,7 +28,6 @@ static void cmd_focus_left(struct ui *);
 static void cmd_focus_right(struct ui *);
 static void cmd_change_folder(struct ui *);
 static void cmd_toggle_read(struct ui *);
-static void cmd_sync_now(struct ui *);
 static void cmd_toggle_folders(struct ui *);
 static void cmd_redraw(struct ui *);
 static void cmd_help(struct ui *);
@@ -62,11 +61,43 @@ const struct cmd_action cmd_table[] = {
 	{ "toggle-read", "N", CMD_PANE_ALL, N_("Read"),
 	  N_("mark the message read or unread"), cmd_toggle_read },
 	{ "sync-now", "$", CMD_PANE_ALL, N_("Sync"),
-	  N_("synchronise with the server now"), cmd_sync_now },
+	  N_("expunge the deleted messages (as `expunge` says), then "
+	  "synchronise with the server now"), msgop_sync_mailbox },
 	{ "toggle-folders", "b", CMD_PANE_ALL, N_("Folders"),
 	  N_("show or hide the folder pane"), cmd_toggle_folders },
 	{ "redraw", "C-l", CMD_PANE_ALL, NULL,
 	  N_("redraw the screen"), cmd_redraw },
+	/* Message operations (cmd-message.c). */
+	{ "delete-message", "d", CMD_PANE_INDEX | CMD_PANE_PAGER, N_("Del"),
+	  N_("mark the message deleted, or move it to the Trash (as "
+	  "`delete` says)"), msgop_delete },
+	{ "undelete-message", "u", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("undelete the message"), msgop_undelete },
+	{ "move-message", "s", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("move the message to a folder (Tab completes)"), msgop_move },
+	{ "copy-message", "C", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("copy the message to a folder (Tab completes)"), msgop_copy },
+	{ "flag-message", "F", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("flag or unflag the message"), msgop_flag },
+	{ "tag-message", "t", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("tag or untag the message (shown with *)"), msgop_tag },
+	{ "tag-prefix", ";", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("apply the next d, u, s, C, F or N to the tagged messages"),
+	  msgop_tag_prefix },
+	/* Folder operations (cmd-folder.c); the folder pane's keys. */
+	{ "create-folder", "C", CMD_PANE_FOLDERS, N_("New"),
+	  N_("create a folder (folder pane)"), folderop_create },
+	{ "rename-folder", "r", CMD_PANE_FOLDERS, NULL,
+	  N_("rename the selected folder (folder pane)"), folderop_rename },
+	{ "delete-folder", "d", CMD_PANE_FOLDERS, NULL,
+	  N_("delete the selected folder and its messages (folder pane)"),
+	  folderop_delete },
+	{ "subscribe-folder", "s", CMD_PANE_FOLDERS, NULL,
+	  N_("subscribe to the selected folder (folder pane)"),
+	  folderop_subscribe },
+	{ "unsubscribe-folder", "u", CMD_PANE_FOLDERS, NULL,
+	  N_("unsubscribe from the selected folder (folder pane)"),
+	  folderop_unsubscribe },
 	{ "help", "?", CMD_PANE_ALL, N_("Help"),
 	  N_("list the keys"), cmd_help },
 	{ "attachments", "v", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
@@ -386,23 +417,34 @@ int
 cmd_dispatch(struct ui *ui, int key)
 {
 	const struct cmd_action *a;
+	int prefix;
 
 	if (ui->help) {
 		help_key(ui, key);
 		return 0;
 	}
+	if (ui->ask.active) {
+		ask_key(ui, key);
+		return 0;
+	}
 	if (ui->pr.active) {
 		prompt_key(ui, key);
+		/* A question may wait for the prompt to end. */
+		ask_next(ui);
 		return 0;
 	}
 	if (ui->attach != NULL) {
 		attach_key(ui, key);
 		return 0;
 	}
-	if ((a = cmd_lookup(ui->focus, key)) == NULL)
-		return -1;
-	a->handler(ui);
-	return 0;
+	/* After ';' only the next action acts on the tagged messages. */
+	prefix = ui->ops.prefix;
+	if ((a = cmd_lookup(ui->focus, key)) != NULL)
+		a->handler(ui);
+	if (prefix)
+		ui->ops.prefix = 0;
+	ask_next(ui);
+	return a != NULL ? 0 : -1;
 }
 
 /* The message the focused pane is about: its account and row id. */
@@ -589,7 +631,7 @@ cmd_quit(struct ui *ui)
 {
 	if (ui->pager_open)
 		cmd_close_pager(ui);
-	else
+	else if (!msgop_leave(ui, LEAVE_QUIT, 0, -1))
 		ui->quit = 1;
 }
 
@@ -727,6 +769,10 @@ cmd_toggle_read(struct ui *ui)
 	size_t acct;
 	int64_t id;
 
+	if (ui->ops.prefix) {
+		msgop_toggle_read_tagged(ui);
+		return;
+	}
 	id = cmd_current_msg(ui, &acct);
 	if (id < 0 || (st = ui_store(ui, acct)) == NULL)
 		return;
@@ -734,18 +780,6 @@ cmd_toggle_read(struct ui *ui)
 		return;
 	cmd_set_seen(ui, acct, id, (m.flags & MSG_SEEN) == 0);
 	store_msg_release(&m);
-}
-
-static void
-cmd_sync_now(struct ui *ui)
-{
-	struct account *a = ui_account(ui, ui->cur);
-
-	if (a == NULL) {
-		ui_message(ui, _("offline: nothing to synchronise with"));
-		return;
-	}
-	account_sync_now(a);
 }
 
 static void

@@ -1,8 +1,10 @@
 /*
- * The folder pane: every account's folders as the store lists them (roles
- * first), each with its unread count, the open folder marked with '*'.
- * With more than one account each list is headed by the account's name.
- * The pane keeps its selection by folder id across reloads.
+ * The folder pane: every account's folders as a tree (each folder under
+ * its parent by the hierarchy delimiter, indented; the special-use roles
+ * first, in the store's order), each with its unread and total counts, the
+ * open folder marked with '*', unsubscribed ones dimmed. With more than
+ * one account each tree is headed by the account's name. The pane keeps
+ * its selection by folder id across reloads.
  */
 #include "autoconfig.h"
 
@@ -19,6 +21,13 @@
 
 static void folders_select_row(struct ui *, size_t);
 static const struct store_folder *folders_row_folder(struct ui *, size_t);
+static void folders_tree(const struct ui_acct *, size_t *, int *, size_t *);
+
+/* A folder's name for sorting and finding parents. */
+struct folders_key {
+	const char *name;
+	size_t i;
+};
 
 /* The folder of row I, or NULL for a title row. */
 static const struct store_folder *
@@ -72,12 +81,127 @@ folders_reload(struct ui *ui, size_t acct)
 	folders_rebuild(ui);
 }
 
+/* The UTF-8 name of folder F. */
+static const char *
+folders_name(const struct store_folder *f)
+{
+	if (f->display != NULL)
+		return f->display;
+	return f->name != NULL ? f->name : "";
+}
+
+static int
+folders_key_cmp(const void *a, const void *b)
+{
+	const struct folders_key *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Lay out the folders of AS as a tree: each under its nearest listed
+ * ancestor by the hierarchy delimiter, siblings in the store's order. A
+ * folder with a special-use role stays at the top (the store lists those
+ * first), as does one with no listed ancestor. Fills ORDER with the folder
+ * indexes in display order, and for each index its DEPTH and the LABEL
+ * offset where the part of its name to show begins.
+ */
+static void
+folders_tree(const struct ui_acct *as, size_t *order, int *depth,
+    size_t *label)
+{
+	const struct store_folder *f;
+	struct folders_key *keys, want, *hit;
+	size_t n = as->nfolders, i, k = 0, p, r, cur;
+	size_t *parent, *first, *last, *next;
+	const char *name;
+	char *prefix;
+
+	if (n == 0)
+		return;
+	keys = xreallocarray(NULL, n, sizeof *keys);
+	parent = xreallocarray(NULL, n, sizeof *parent);
+	first = xreallocarray(NULL, n, sizeof *first);
+	last = xreallocarray(NULL, n, sizeof *last);
+	next = xreallocarray(NULL, n, sizeof *next);
+	for (i = 0; i < n; i++) {
+		keys[i].name = folders_name(&as->folders[i]);
+		keys[i].i = i;
+		parent[i] = first[i] = last[i] = next[i] = SIZE_MAX;
+		depth[i] = 0;
+		label[i] = 0;
+	}
+	qsort(keys, n, sizeof *keys, folders_key_cmp);
+
+	for (i = 0; i < n; i++) {
+		f = &as->folders[i];
+		name = folders_name(f);
+		if (f->delim == '\0')
+			continue;
+		for (p = strlen(name); p-- > 1;) {
+			if (name[p] != f->delim)
+				continue;
+			if (f->role != ROLE_NONE) {
+				/* A role at the top shows its last part. */
+				label[i] = p + 1;
+				break;
+			}
+			prefix = xstrndup(name, p);
+			want.name = prefix;
+			hit = bsearch(&want, keys, n, sizeof *keys,
+			    folders_key_cmp);
+			free(prefix);
+			if (hit != NULL && hit->i != i) {
+				parent[i] = hit->i;
+				label[i] = p + 1;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if ((p = parent[i]) == SIZE_MAX)
+			continue;
+		if (first[p] == SIZE_MAX)
+			first[p] = i;
+		else
+			next[last[p]] = i;
+		last[p] = i;
+	}
+	/* Each root in the store's order, then its subtree, depth first. */
+	for (r = 0; r < n; r++) {
+		if (parent[r] != SIZE_MAX)
+			continue;
+		cur = r;
+		for (;;) {
+			order[k++] = cur;
+			if (first[cur] != SIZE_MAX) {
+				depth[first[cur]] = depth[cur] + 1;
+				cur = first[cur];
+				continue;
+			}
+			while (cur != r && next[cur] == SIZE_MAX)
+				cur = parent[cur];
+			if (cur == r)
+				break;
+			depth[next[cur]] = depth[cur];
+			cur = next[cur];
+		}
+	}
+	free(keys);
+	free(parent);
+	free(first);
+	free(last);
+	free(next);
+}
+
 void
 folders_rebuild(struct ui *ui)
 {
 	struct pane_folders *fp = &ui->fp;
 	const struct store_folder *f;
-	size_t a, i, want = (size_t)-1, open = (size_t)-1, first = (size_t)-1;
+	size_t a, i, j, want = (size_t)-1, open = (size_t)-1;
+	size_t first = (size_t)-1, *order, *label;
+	int *depth;
 
 	free(fp->rows);
 	fp->rows = NULL;
@@ -88,15 +212,27 @@ folders_rebuild(struct ui *ui)
 		if (ui->naccts > 1) {
 			fp->rows[fp->n].acct = a;
 			fp->rows[fp->n].folder = -1;
+			fp->rows[fp->n].depth = 0;
+			fp->rows[fp->n].label = 0;
 			if (fp->have_sel && fp->sel_acct == a &&
 			    fp->sel_id == -1)
 				want = fp->n;
 			fp->n++;
 		}
-		for (i = 0; i < ui->as[a].nfolders; i++) {
+		order = xreallocarray(NULL, ui->as[a].nfolders + 1,
+		    sizeof *order);
+		depth = xreallocarray(NULL, ui->as[a].nfolders + 1,
+		    sizeof *depth);
+		label = xreallocarray(NULL, ui->as[a].nfolders + 1,
+		    sizeof *label);
+		folders_tree(&ui->as[a], order, depth, label);
+		for (j = 0; j < ui->as[a].nfolders; j++) {
+			i = order[j];
 			f = &ui->as[a].folders[i];
 			fp->rows[fp->n].acct = a;
 			fp->rows[fp->n].folder = (long)i;
+			fp->rows[fp->n].depth = depth[i];
+			fp->rows[fp->n].label = label[i];
 			if (fp->have_sel && fp->sel_acct == a &&
 			    fp->sel_id == f->id)
 				want = fp->n;
@@ -106,6 +242,9 @@ folders_rebuild(struct ui *ui)
 				first = fp->n;
 			fp->n++;
 		}
+		free(order);
+		free(depth);
+		free(label);
 	}
 	if (want == (size_t)-1)
 		want = open != (size_t)-1 ? open : first;
@@ -171,31 +310,43 @@ folders_open_selected(struct ui *ui)
 	ui_open_folder(ui, ui->fp.rows[ui->fp.sel].acct, f);
 }
 
-/* Append to SB the label of folder F: indented last component. */
+/* Append to SB the label of folder F of row R: indented by its depth. */
 static void
-folders_label(struct strbuf *sb, const struct store_folder *f)
+folders_label(struct strbuf *sb, const struct store_folder *f,
+    const struct ui_frow *r)
 {
-	const char *name = f->display != NULL ? f->display : f->name;
-	const char *last, *p;
+	const char *name = folders_name(f);
 	char *clean;
-	int depth = 0;
+	int depth;
 
-	if (name == NULL)
-		name = "";
-	last = name;
-	if (f->delim != '\0') {
-		for (p = name; *p != '\0'; p++) {
-			if (*p == f->delim && p[1] != '\0') {
-				depth++;
-				last = p + 1;
-			}
-		}
-	}
-	while (depth-- > 0)
+	for (depth = r->depth; depth > 0; depth--)
 		strbuf_addstr(sb, "  ");
-	clean = text_sanitize_dup(last, 0);
+	clean = text_sanitize_dup(r->label < strlen(name) ? name + r->label :
+	    name, 0);
 	strbuf_addstr(sb, clean);
 	free(clean);
+}
+
+/*
+ * Write the counts of F into BUF: "unread/total", or the total alone when
+ * nothing is unread. A folder never synced shows the server's counts from
+ * STATUS when known. Returns the unread count.
+ */
+static int
+folders_counts(char *buf, size_t len, const struct store_folder *f)
+{
+	int unseen = f->unseen, total = f->total;
+
+	if (f->uidvalidity == 0 && f->srv_total >= 0) {
+		total = f->srv_total;
+		unseen = f->srv_unseen >= 0 ? f->srv_unseen : 0;
+	}
+	buf[0] = '\0';
+	if (unseen > 0)
+		snprintf(buf, len, " %d/%d", unseen, total);
+	else if (total > 0)
+		snprintf(buf, len, " %d", total);
+	return unseen;
 }
 
 void
@@ -207,7 +358,7 @@ folders_draw(struct ui *ui)
 	struct strbuf label = STRBUF_INIT, line = STRBUF_INIT;
 	char count[32];
 	size_t i, idx;
-	int attr, cw, w;
+	int attr, cw, w, unseen;
 	char *clean;
 
 	if (fp->sel < fp->top)
@@ -237,11 +388,8 @@ folders_draw(struct ui *ui)
 			strbuf_addstr(&label,
 			    fp->rows[idx].acct == ui->cur &&
 			    f->id == ui->folder_id ? "*" : " ");
-			folders_label(&label, f);
-			count[0] = '\0';
-			if (f->unseen > 0)
-				snprintf(count, sizeof count, " %d",
-				    f->unseen);
+			folders_label(&label, f, &fp->rows[idx]);
+			unseen = folders_counts(count, sizeof count, f);
 			cw = (int)strlen(count);
 			w = r->w - cw;
 			if (w < 1) {
@@ -250,9 +398,10 @@ folders_draw(struct ui *ui)
 			}
 			text_fit(&line, label.buf, w, 1);
 			strbuf_addstr(&line, count);
-			if (f->unseen > 0)
+			if (unseen > 0)
 				attr |= A_BOLD;
-			if (f->noselect)
+			if (f->noselect || (!f->subscribed &&
+			    f->role != ROLE_INBOX))
 				attr |= A_DIM;
 		}
 		if (idx == fp->sel && ui->focus == PANE_FOLDERS)

@@ -22,6 +22,7 @@
 
 #include "account.h"
 #include "store.h"
+#include "strbuf.h"
 #include "text.h"
 #include "ui.h"
 
@@ -79,6 +80,8 @@ struct ui_acct {
 struct ui_frow {
 	size_t acct;
 	long folder;		/* index in ui_acct.folders, -1: the title */
+	int depth;		/* its level in the folder tree */
+	size_t label;		/* where its label starts in the display name */
 };
 
 struct pane_folders {
@@ -128,6 +131,37 @@ struct ui_prompt {
 	size_t nmatches, mi;
 };
 
+/* A one-key question for the status line (ask.c). */
+struct ui_question {
+	char *text;		/* sanitised, the answers included */
+	char *keys;		/* the keys that answer, e.g. "yn" */
+	/* Called with the answer's key, or 0 when the question was dropped. */
+	void (*done)(struct ui *, int, void *);
+	void *arg;		/* free()d after DONE */
+};
+
+/* The questions: q[0] is on the status line when ACTIVE; more wait. */
+struct ui_ask {
+	struct ui_question *q;
+	size_t n;
+	int active;
+};
+
+/* Tags, and the state of message and folder operations (cmd-*.c). */
+struct ui_ops {
+	int64_t *tags;		/* row ids in the open folder, ascending */
+	size_t ntags, atags;
+	int prefix;		/* ';' pressed: the next operation is on tags */
+	int leaving;		/* leaving the folder without asking again */
+	/* The messages a move or copy prompt acts on once answered. */
+	size_t acct;
+	int64_t *ids;
+	size_t nids;
+	int tagged;		/* IDS are the tagged set */
+	char *label;		/* that prompt's label */
+	char *folder;		/* the folder a rename prompt renames */
+};
+
 struct ui {
 	const struct config *cfg;
 	struct ui_account *accts;
@@ -160,6 +194,8 @@ struct ui {
 	struct ui_prompt pr;
 	int cursor_x;		/* where the prompt's cursor is, -1: hidden */
 	int utf8;		/* the locale's charset is UTF-8 */
+	struct ui_ask ask;
+	struct ui_ops ops;
 	struct pane_attach *attach;	/* the attachment list, or NULL */
 };
 
@@ -266,5 +302,64 @@ void attach_free(struct ui *ui);
 void attach_mime_options(struct ui *ui, struct mime_options *opts);
 /* Free the mailcap read for the reader. */
 void attach_mailcap_free(void);
+
+/* ask.c */
+/*
+ * Ask the question FMT (the answers included, e.g. "... (y/n)") and call
+ * DONE with the key of KEYS pressed (lower case), or 0 for Esc or ^G;
+ * ARG (may be NULL) is given to DONE and then free()d. Asked at once, or
+ * after the prompt or question now on the status line. Questions still
+ * waiting when the reader quits are dropped without a call.
+ */
+void ask_start(struct ui *ui, const char *keys,
+    void (*done)(struct ui *, int, void *), void *arg, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Feed KEY to the question on the status line. */
+void ask_key(struct ui *ui, int key);
+/* Put the next waiting question on the status line if it is free. */
+void ask_next(struct ui *ui);
+void ask_free(struct ui *ui);
+
+/* cmd-message.c */
+/* Whether message ID is tagged; clear every tag (a folder change). */
+int tags_has(struct ui *ui, int64_t id);
+void tags_clear(struct ui *ui);
+void msgop_free(struct ui *ui);
+/* Actions of the table on the selected message, or ';' then the tagged. */
+void msgop_delete(struct ui *ui);
+void msgop_undelete(struct ui *ui);
+void msgop_flag(struct ui *ui);
+void msgop_move(struct ui *ui);
+void msgop_copy(struct ui *ui);
+void msgop_tag(struct ui *ui);
+void msgop_tag_prefix(struct ui *ui);
+/* N after ';': toggle \Seen on each tagged message. */
+void msgop_toggle_read_tagged(struct ui *ui);
+/* $: expunge the open folder (asking, as configured), then sync now. */
+void msgop_sync_mailbox(struct ui *ui);
+/* What leaving the open folder is for (msgop_leave()). */
+enum msgop_leave_for { LEAVE_OPEN, LEAVE_QUIT };
+/*
+ * About to leave the open folder (to open folder FOLDER_ID of ACCT, or to
+ * quit): expunge its deleted messages as configured. Returns 1 when a
+ * question was asked (the caller stops; the answer carries on), else 0.
+ */
+int msgop_leave(struct ui *ui, enum msgop_leave_for why, size_t acct,
+    int64_t folder_id);
+/* EV_NEWMAIL, EV_GONE and EV_NOTICE of account ACCT. */
+void msgop_event(struct ui *ui, size_t acct, const struct account_event *ev);
+/* Append the pending changes and the tag count to the status line. */
+void msgop_status(struct ui *ui, struct strbuf *sb);
+
+/* cmd-folder.c */
+/* Folder operations: the selected folder, or one asked for. */
+void folderop_create(struct ui *ui);
+void folderop_rename(struct ui *ui);
+void folderop_delete(struct ui *ui);
+void folderop_subscribe(struct ui *ui);
+void folderop_unsubscribe(struct ui *ui);
+/* Complete PREFIX to the display names of the open account's folders. */
+void folderop_complete(struct ui *ui, const char *prefix, char ***list_r,
+    size_t *n_r);
 
 #endif

@@ -366,6 +366,10 @@ ui_open_folder(struct ui *ui, size_t acct, const struct store_folder *f)
 		ui_relayout(ui);
 		return 0;
 	}
+	/* Expunge on leaving, as configured; a question carries on later. */
+	if (msgop_leave(ui, LEAVE_OPEN, acct, f->id))
+		return 0;
+	tags_clear(ui);
 	name = xstrdup(f->name);
 	ui->cur = acct;
 	ui->folder_id = f->id;
@@ -454,16 +458,9 @@ ui_event(struct ui *ui, struct account_event *ev)
 			    ev->text != NULL ? ev->text : _("error"));
 		break;
 	case EV_NEWMAIL:
-		ui_message(ui, ngettext("%ld new message", "%ld new messages",
-		    (unsigned long)ev->n), ev->n);
-		break;
 	case EV_NOTICE:
-		ui_message(ui, "%s", ev->text != NULL ? ev->text : "");
-		break;
 	case EV_GONE:
-		ui_message(ui, _("%ld of %ld messages vanished on the server; "
-		    "local copies kept"), ev->n, ev->total);
-		as->stale = 1;
+		msgop_event(ui, i, ev);
 		break;
 	case EV_DONE:
 		break;
@@ -594,9 +591,11 @@ ui_free(struct ui *ui)
 
 	index_free(ui);
 	pager_free(ui);
+	ask_free(ui);
 	attach_free(ui);
 	attach_mailcap_free();
 	prompt_free(ui);
+	msgop_free(ui);
 	folders_free(ui);
 	for (i = 0; i < ui->naccts; i++) {
 		store_folder_list_free(ui->as[i].folders, ui->as[i].nfolders);

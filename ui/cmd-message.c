@@ -1,0 +1,861 @@
+/*
+ * Message operations of the reader: delete and undelete (\Deleted, or a
+ * move to the Trash with `delete = trash`), flag, move and copy to a
+ * folder asked for, expunge (on `$` and on leaving a folder, as `expunge`
+ * says), and the tagged set they can act on: t tags, ';' makes the next
+ * operation act on every tagged message. Tags are the reader's state, not
+ * the store's, and belong to the open folder.
+ *
+ * Every change goes through the store's pending queue (store_pending_*):
+ * the cache changes at once, the worker is asked to push, and offline the
+ * queue simply waits for the next connection. This file also handles the
+ * account events about messages: new mail, mail that vanished on the
+ * server (the mass-deletion question), notices.
+ */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "config.h"
+#include "i18n.h"
+#include "store.h"
+#include "strbuf.h"
+#include "text.h"
+#include "ui-int.h"
+#include "xmalloc.h"
+
+enum msgop_kind {
+	MSGOP_DELETE,		/* set \Deleted */
+	MSGOP_UNDELETE,		/* clear \Deleted */
+	MSGOP_FLAG,		/* toggle \Flagged */
+	MSGOP_SEEN,		/* toggle \Seen */
+	MSGOP_MOVE,		/* move to a folder */
+	MSGOP_COPY,		/* copy to a folder */
+};
+
+/* What a question about leaving a folder carries to its answer. */
+struct msgop_leave_arg {
+	enum msgop_leave_for why;
+	size_t from_acct;	/* the folder being left */
+	int64_t from;
+	size_t acct;		/* the folder to open (LEAVE_OPEN) */
+	int64_t folder_id;
+};
+
+/* What the question about vanished mail carries to its answer. */
+struct msgop_gone_arg {
+	size_t acct;
+	int64_t folder_id;
+	char folder[];		/* its name, for the export hint */
+};
+
+static size_t tags_find(const struct ui_ops *, int64_t, int *);
+static void tags_prune(struct ui *, struct store *);
+static size_t msgop_targets(struct ui *, size_t *, int64_t **, int *);
+static int msgop_one(struct store *, int64_t, int64_t, enum msgop_kind,
+    const char *);
+static void msgop_run(struct ui *, enum msgop_kind, size_t, const int64_t *,
+    size_t, int, const char *, const char *);
+static void msgop_simple(struct ui *, enum msgop_kind);
+static void msgop_pager_check(struct ui *);
+static int msgop_expunge(struct ui *);
+static void msgop_sync(struct ui *, int);
+static void msgop_sync_done(struct ui *, int, void *);
+static void msgop_leave_done(struct ui *, int, void *);
+static void msgop_dest_prompt(struct ui *, enum msgop_kind);
+static void msgop_dest_done(struct ui *, const char *, enum msgop_kind);
+static void msgop_move_done(struct ui *, const char *);
+static void msgop_copy_done(struct ui *, const char *);
+static char *msgop_folder_name(struct ui *, size_t, int64_t);
+static void msgop_gone_done(struct ui *, int, void *);
+
+/* The first index of a tag not below ID; *FOUND says if it is ID. */
+static size_t
+tags_find(const struct ui_ops *o, int64_t id, int *found)
+{
+	size_t lo = 0, hi = o->ntags, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (o->tags[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < o->ntags && o->tags[lo] == id;
+	return lo;
+}
+
+int
+tags_has(struct ui *ui, int64_t id)
+{
+	int found;
+
+	if (ui->ops.ntags == 0)
+		return 0;
+	tags_find(&ui->ops, id, &found);
+	return found;
+}
+
+/* Tag ID if it is not, untag it if it is. */
+static void
+tags_toggle(struct ui *ui, int64_t id)
+{
+	struct ui_ops *o = &ui->ops;
+	size_t i;
+	int found;
+
+	i = tags_find(o, id, &found);
+	if (found) {
+		memmove(o->tags + i, o->tags + i + 1,
+		    (o->ntags - i - 1) * sizeof *o->tags);
+		o->ntags--;
+		return;
+	}
+	if (o->ntags == o->atags) {
+		o->atags = o->atags ? o->atags * 2 : 16;
+		o->tags = xreallocarray(o->tags, o->atags, sizeof *o->tags);
+	}
+	memmove(o->tags + i + 1, o->tags + i, (o->ntags - i) * sizeof *o->tags);
+	o->tags[i] = id;
+	o->ntags++;
+}
+
+void
+tags_clear(struct ui *ui)
+{
+	if (ui->ops.ntags > 0)
+		ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
+	ui->ops.ntags = 0;
+	ui->ops.prefix = 0;
+}
+
+/* Forget tags whose message left the open folder. */
+static void
+tags_prune(struct ui *ui, struct store *st)
+{
+	struct ui_ops *o = &ui->ops;
+	struct store_msg m;
+	size_t i, k = 0;
+	int r;
+
+	for (i = 0; i < o->ntags; i++) {
+		if ((r = store_msg_get(st, o->tags[i], &m)) == 0) {
+			if (m.folder_id == ui->folder_id)
+				o->tags[k++] = o->tags[i];
+			store_msg_release(&m);
+		} else if (r < 0)
+			o->tags[k++] = o->tags[i];
+	}
+	o->ntags = k;
+}
+
+void
+msgop_free(struct ui *ui)
+{
+	struct ui_ops *o = &ui->ops;
+
+	free(o->tags);
+	free(o->ids);
+	free(o->label);
+	free(o->folder);
+	memset(o, 0, sizeof *o);
+}
+
+/*
+ * The messages an operation acts on, in *IDS_R (free() it), of account
+ * *ACCT_R: the tagged ones after ';' (*TAGGED_R set), else the one the
+ * focused pane is about. Returns how many; 0 after saying why none.
+ */
+static size_t
+msgop_targets(struct ui *ui, size_t *acct_r, int64_t **ids_r, int *tagged_r)
+{
+	struct ui_ops *o = &ui->ops;
+	int64_t id;
+
+	*ids_r = NULL;
+	*tagged_r = o->prefix;
+	*acct_r = ui->cur;
+	if (o->prefix) {
+		o->prefix = 0;
+		if (o->ntags == 0) {
+			ui_message(ui, "%s", _("no tagged messages"));
+			return 0;
+		}
+		*ids_r = xreallocarray(NULL, o->ntags, sizeof **ids_r);
+		memcpy(*ids_r, o->tags, o->ntags * sizeof **ids_r);
+		return o->ntags;
+	}
+	if (ui->focus == PANE_PAGER && ui->pg.msg_id >= 0) {
+		*acct_r = ui->pg.acct;
+		id = ui->pg.msg_id;
+	} else
+		id = index_selected(ui);
+	if (id < 0) {
+		ui_message(ui, "%s", _("no message selected"));
+		return 0;
+	}
+	*ids_r = xmalloc(sizeof **ids_r);
+	(*ids_r)[0] = id;
+	return 1;
+}
+
+/*
+ * Apply OP to message ID of ST; with FOLDER_ID >= 0, only if the message
+ * is still in that folder (a tag may outlive its message). DEST is the
+ * server name of the folder of a move or copy. Returns 1 if something
+ * changed, 0 if there was nothing to do, -1 on error.
+ */
+static int
+msgop_one(struct store *st, int64_t folder_id, int64_t id,
+    enum msgop_kind op, const char *dest)
+{
+	struct store_msg m;
+	unsigned int flag;
+	int r, changed = 1;
+
+	if ((r = store_msg_get(st, id, &m)) != 0)
+		return r < 0 ? -1 : 0;
+	if (folder_id >= 0 && m.folder_id != folder_id) {
+		store_msg_release(&m);
+		return 0;
+	}
+	switch (op) {
+	case MSGOP_DELETE:
+	case MSGOP_UNDELETE:
+		if (((m.flags & MSG_DELETED) != 0) == (op == MSGOP_DELETE))
+			changed = 0;
+		else if (op == MSGOP_DELETE)
+			r = store_pending_flags(st, id, MSG_DELETED, 0);
+		else
+			r = store_pending_flags(st, id, 0, MSG_DELETED);
+		break;
+	case MSGOP_FLAG:
+	case MSGOP_SEEN:
+		flag = op == MSGOP_FLAG ? MSG_FLAGGED : MSG_SEEN;
+		if (m.flags & flag)
+			r = store_pending_flags(st, id, 0, flag);
+		else
+			r = store_pending_flags(st, id, flag, 0);
+		break;
+	case MSGOP_MOVE:
+		r = store_pending_move(st, id, dest);
+		break;
+	case MSGOP_COPY:
+		r = store_pending_copy(st, id, dest);
+		break;
+	}
+	store_msg_release(&m);
+	return r != 0 ? -1 : changed;
+}
+
+/*
+ * Run OP on the N messages IDS of account ACCT (TAGGED: the tagged set);
+ * DEST and SHOWN are the server and display names of the folder of a move
+ * or copy. Then push, reload what changed, and say what was done.
+ */
+static void
+msgop_run(struct ui *ui, enum msgop_kind op, size_t acct, const int64_t *ids,
+    size_t n, int tagged, const char *dest, const char *shown)
+{
+	struct store *st = ui_store(ui, acct);
+	struct account *a = ui_account(ui, acct);
+	size_t i, done = 0;
+	char *clean;
+	int r;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		r = msgop_one(st, tagged ? ui->folder_id : -1, ids[i], op,
+		    dest);
+		if (r < 0) {
+			ui_message(ui, _("cannot change the message: %s"),
+			    store_errmsg(st));
+			break;
+		}
+		done += (size_t)r;
+	}
+	if (done > 0) {
+		if (a != NULL)
+			account_push_pending(a);
+		folders_reload(ui, acct);
+		if (op == MSGOP_MOVE) {
+			index_load(ui);
+			msgop_pager_check(ui);
+		}
+		ui->dirty |= DIRTY_INDEX | DIRTY_PAGER | DIRTY_STATUS;
+	}
+	if (tagged)
+		tags_prune(ui, st);
+	if (i < n)
+		return;
+	clean = text_sanitize_dup(shown != NULL ? shown : "", 0);
+	switch (op) {
+	case MSGOP_MOVE:
+		ui_message(ui, ngettext("%zu message moved to \"%s\"",
+		    "%zu messages moved to \"%s\"", done), done, clean);
+		break;
+	case MSGOP_COPY:
+		ui_message(ui, ngettext("%zu message copied to \"%s\"",
+		    "%zu messages copied to \"%s\"", done), done, clean);
+		break;
+	case MSGOP_DELETE:
+		if (tagged)
+			ui_message(ui, ngettext("%zu message marked deleted",
+			    "%zu messages marked deleted", done), done);
+		break;
+	case MSGOP_UNDELETE:
+		if (tagged)
+			ui_message(ui, ngettext("%zu message undeleted",
+			    "%zu messages undeleted", done), done);
+		break;
+	case MSGOP_FLAG:
+		if (tagged)
+			ui_message(ui, ngettext("flag toggled on %zu message",
+			    "flag toggled on %zu messages", done), done);
+		break;
+	case MSGOP_SEEN:
+		if (tagged)
+			ui_message(ui, ngettext("read toggled on %zu message",
+			    "read toggled on %zu messages", done), done);
+		break;
+	}
+	free(clean);
+}
+
+/* If the pager shows a message that left the open folder, close it. */
+static void
+msgop_pager_check(struct ui *ui)
+{
+	struct store *st = ui_store(ui, ui->pg.acct);
+	struct store_msg m;
+	int r, gone;
+
+	if (ui->pg.msg_id < 0 || st == NULL)
+		return;
+	if ((r = store_msg_get(st, ui->pg.msg_id, &m)) < 0)
+		return;
+	gone = r == 1 || m.folder_id != ui->folder_id;
+	if (r == 0)
+		store_msg_release(&m);
+	if (!gone)
+		return;
+	pager_show(ui, ui->cur, -1);
+	if (ui->pager_open || ui->focus == PANE_PAGER) {
+		ui->pager_open = 0;
+		ui->focus = PANE_INDEX;
+		ui_relayout(ui);
+	}
+}
+
+/* An operation with no destination on the selected or tagged messages. */
+static void
+msgop_simple(struct ui *ui, enum msgop_kind op)
+{
+	int64_t *ids;
+	size_t acct, n;
+	int tagged;
+
+	if ((n = msgop_targets(ui, &acct, &ids, &tagged)) == 0)
+		return;
+	msgop_run(ui, op, acct, ids, n, tagged, NULL, NULL);
+	free(ids);
+	/* As mutt's resolve: d and u step to the next message. */
+	if (!tagged && ui->focus == PANE_INDEX &&
+	    (op == MSGOP_DELETE || op == MSGOP_UNDELETE))
+		index_move(ui, 1);
+}
+
+/* The Trash of account ACCT, or NULL. */
+static const struct store_folder *
+msgop_trash(struct ui *ui, size_t acct)
+{
+	const struct ui_acct *as = &ui->as[acct];
+	size_t i;
+
+	for (i = 0; i < as->nfolders; i++) {
+		if (as->folders[i].role == ROLE_TRASH && !as->folders[i].noselect)
+			return &as->folders[i];
+	}
+	return NULL;
+}
+
+void
+msgop_delete(struct ui *ui)
+{
+	const struct store_folder *trash;
+	int64_t *ids;
+	size_t acct, n;
+	char *dest, *shown;
+	int tagged;
+
+	if (ui->cfg == NULL || ui->cfg->ui.delete_mode != DELETE_TRASH) {
+		msgop_simple(ui, MSGOP_DELETE);
+		return;
+	}
+	trash = msgop_trash(ui, ui->cur);
+	/* Inside the Trash itself, d marks \Deleted. */
+	if (trash != NULL && trash->id == ui->folder_id) {
+		msgop_simple(ui, MSGOP_DELETE);
+		return;
+	}
+	if (trash == NULL) {
+		msgop_simple(ui, MSGOP_DELETE);
+		ui_message(ui, "%s",
+		    _("no Trash folder: marked deleted instead"));
+		return;
+	}
+	if ((n = msgop_targets(ui, &acct, &ids, &tagged)) == 0)
+		return;
+	dest = xstrdup(trash->name);
+	shown = xstrdup(trash->display != NULL ? trash->display :
+	    trash->name);
+	msgop_run(ui, MSGOP_MOVE, acct, ids, n, tagged, dest, shown);
+	free(dest);
+	free(shown);
+	free(ids);
+}
+
+void
+msgop_undelete(struct ui *ui)
+{
+	msgop_simple(ui, MSGOP_UNDELETE);
+}
+
+void
+msgop_flag(struct ui *ui)
+{
+	msgop_simple(ui, MSGOP_FLAG);
+}
+
+void
+msgop_toggle_read_tagged(struct ui *ui)
+{
+	msgop_simple(ui, MSGOP_SEEN);
+}
+
+void
+msgop_tag(struct ui *ui)
+{
+	int64_t id;
+
+	if (ui->ops.prefix) {
+		/* ';' then t: untag everything, as mutt does. */
+		tags_clear(ui);
+		ui_message(ui, "%s", _("no message is tagged now"));
+		return;
+	}
+	if (ui->focus == PANE_PAGER && ui->pg.msg_id >= 0 &&
+	    ui->pg.acct == ui->cur)
+		id = ui->pg.msg_id;
+	else
+		id = index_selected(ui);
+	if (id < 0)
+		return;
+	tags_toggle(ui, id);
+	ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
+	if (ui->focus == PANE_INDEX)
+		index_move(ui, 1);
+}
+
+void
+msgop_tag_prefix(struct ui *ui)
+{
+	struct ui_ops *o = &ui->ops;
+
+	if (o->prefix) {
+		o->prefix = 0;
+		ui_message(ui, "%s", _("tag prefix cancelled"));
+		return;
+	}
+	if (o->ntags == 0) {
+		ui_message(ui, "%s", _("no tagged messages"));
+		return;
+	}
+	o->prefix = 1;
+	ui_message(ui, ngettext("%zu tagged message: press an operation key",
+	    "%zu tagged messages: press an operation key", o->ntags),
+	    o->ntags);
+}
+
+/* Start the prompt asking where the move or copy OP goes. */
+static void
+msgop_dest_prompt(struct ui *ui, enum msgop_kind op)
+{
+	struct ui_ops *o = &ui->ops;
+	int64_t *ids;
+	size_t acct, n;
+	int tagged;
+
+	if ((n = msgop_targets(ui, &acct, &ids, &tagged)) == 0)
+		return;
+	free(o->ids);
+	o->ids = ids;
+	o->nids = n;
+	o->acct = acct;
+	o->tagged = tagged;
+	free(o->label);
+	if (!tagged)
+		o->label = xstrdup(op == MSGOP_MOVE ? _("Move to folder: ") :
+		    _("Copy to folder: "));
+	else if (op == MSGOP_MOVE)
+		o->label = xasprintf(ngettext(
+		    "Move %zu tagged message to folder: ",
+		    "Move %zu tagged messages to folder: ", n), n);
+	else
+		o->label = xasprintf(ngettext(
+		    "Copy %zu tagged message to folder: ",
+		    "Copy %zu tagged messages to folder: ", n), n);
+	prompt_start(ui, o->label,
+	    op == MSGOP_MOVE ? msgop_move_done : msgop_copy_done,
+	    folderop_complete);
+}
+
+/* The move or copy prompt was answered with TEXT. */
+static void
+msgop_dest_done(struct ui *ui, const char *text, enum msgop_kind op)
+{
+	struct ui_ops *o = &ui->ops;
+	const struct store_folder *f;
+	char *shown, *dest;
+
+	if (*text == '\0' || o->nids == 0)
+		return;
+	if ((f = ui_find_folder(ui, o->acct, text)) == NULL) {
+		shown = text_sanitize_dup(text, 0);
+		ui_message(ui, _("no folder \"%s\""), shown);
+		free(shown);
+		return;
+	}
+	shown = xstrdup(f->display != NULL ? f->display : f->name);
+	if (f->noselect) {
+		ui_message(ui, _("folder \"%s\" holds no messages"), shown);
+		free(shown);
+		return;
+	}
+	if (op == MSGOP_MOVE && o->acct == ui->cur &&
+	    f->id == ui->folder_id) {
+		ui_message(ui, _("the messages are in \"%s\" already"), shown);
+		free(shown);
+		return;
+	}
+	dest = xstrdup(f->name);
+	msgop_run(ui, op, o->acct, o->ids, o->nids, o->tagged, dest, shown);
+	free(dest);
+	free(shown);
+	free(o->ids);
+	o->ids = NULL;
+	o->nids = 0;
+}
+
+static void
+msgop_move_done(struct ui *ui, const char *text)
+{
+	msgop_dest_done(ui, text, MSGOP_MOVE);
+}
+
+static void
+msgop_copy_done(struct ui *ui, const char *text)
+{
+	msgop_dest_done(ui, text, MSGOP_COPY);
+}
+
+void
+msgop_move(struct ui *ui)
+{
+	msgop_dest_prompt(ui, MSGOP_MOVE);
+}
+
+void
+msgop_copy(struct ui *ui)
+{
+	msgop_dest_prompt(ui, MSGOP_COPY);
+}
+
+/*
+ * Expunge the open folder: its \Deleted messages leave the cache and their
+ * expunge is queued. Returns how many, or -1 on error (said).
+ */
+static int
+msgop_expunge(struct ui *ui)
+{
+	struct store *st = ui_store(ui, ui->cur);
+	int n = 0;
+
+	if (st == NULL || ui->folder_id < 0)
+		return 0;
+	if (store_pending_expunge(st, ui->folder_id, &n) != 0) {
+		ui_message(ui, _("cannot expunge: %s"), store_errmsg(st));
+		return -1;
+	}
+	tags_prune(ui, st);
+	index_load(ui);
+	msgop_pager_check(ui);
+	folders_reload(ui, ui->cur);
+	ui->dirty |= DIRTY_INDEX | DIRTY_PAGER | DIRTY_STATUS;
+	ui_message(ui, ngettext("%d message expunged",
+	    "%d messages expunged", n), n);
+	return n;
+}
+
+/* Push the queued changes and sync now; SAID: a message is up already. */
+static void
+msgop_sync(struct ui *ui, int said)
+{
+	struct account *a = ui_account(ui, ui->cur);
+	struct store *st = ui_store(ui, ui->cur);
+	int n = 0;
+
+	if (a == NULL) {
+		if (!said)
+			ui_message(ui, "%s",
+			    _("offline: nothing to synchronise with"));
+		return;
+	}
+	if (st != NULL && store_pending_count(st, &n) == 0 && n > 0)
+		account_push_pending(a);
+	account_sync_now(a);
+}
+
+/* The number of \Deleted messages in the open folder (0 on error). */
+static int
+msgop_deleted(struct ui *ui)
+{
+	struct store *st = ui_store(ui, ui->cur);
+	int n = 0;
+
+	if (st == NULL || ui->folder_id < 0 ||
+	    store_folder_count_flag(st, ui->folder_id, MSG_DELETED, &n) != 0)
+		return 0;
+	return n;
+}
+
+/* The `expunge` option. */
+static enum expunge_mode
+msgop_expunge_mode(struct ui *ui)
+{
+	return ui->cfg != NULL ? ui->cfg->ui.expunge : EXPUNGE_ASK;
+}
+
+static void
+msgop_sync_done(struct ui *ui, int answer, void *arg)
+{
+	struct msgop_leave_arg *la = arg;
+
+	if (answer == 0)
+		return;
+	if (answer == 'y' && la->from_acct == ui->cur &&
+	    la->from == ui->folder_id) {
+		msgop_sync(ui, msgop_expunge(ui) >= 0);
+		return;
+	}
+	msgop_sync(ui, 0);
+}
+
+void
+msgop_sync_mailbox(struct ui *ui)
+{
+	struct msgop_leave_arg *la;
+	int n = msgop_deleted(ui), said = 0;
+
+	if (n > 0) {
+		switch (msgop_expunge_mode(ui)) {
+		case EXPUNGE_ASK:
+			la = xcalloc(1, sizeof *la);
+			la->from_acct = ui->cur;
+			la->from = ui->folder_id;
+			ask_start(ui, "yn", msgop_sync_done, la,
+			    ngettext("Expunge %d deleted message? (y/n)",
+			    "Expunge %d deleted messages? (y/n)", n), n);
+			return;
+		case EXPUNGE_YES:
+			said = msgop_expunge(ui) >= 0;
+			break;
+		case EXPUNGE_NO:
+			break;
+		}
+	}
+	msgop_sync(ui, said);
+}
+
+int
+msgop_leave(struct ui *ui, enum msgop_leave_for why, size_t acct,
+    int64_t folder_id)
+{
+	struct msgop_leave_arg *la;
+	struct account *a;
+	int n;
+
+	if (ui->ops.leaving || (n = msgop_deleted(ui)) == 0)
+		return 0;
+	switch (msgop_expunge_mode(ui)) {
+	case EXPUNGE_NO:
+		return 0;
+	case EXPUNGE_YES:
+		if (msgop_expunge(ui) > 0 &&
+		    (a = ui_account(ui, ui->cur)) != NULL)
+			account_push_pending(a);
+		return 0;
+	case EXPUNGE_ASK:
+		break;
+	}
+	la = xcalloc(1, sizeof *la);
+	la->why = why;
+	la->from_acct = ui->cur;
+	la->from = ui->folder_id;
+	la->acct = acct;
+	la->folder_id = folder_id;
+	ask_start(ui, "yn", msgop_leave_done, la,
+	    ngettext("Expunge %d deleted message? (y/n)",
+	    "Expunge %d deleted messages? (y/n)", n), n);
+	return 1;
+}
+
+static void
+msgop_leave_done(struct ui *ui, int answer, void *arg)
+{
+	struct msgop_leave_arg *la = arg;
+	const struct ui_acct *as;
+	struct account *a;
+	size_t i;
+
+	/* Esc stays; so does a question overtaken by events. */
+	if (answer == 0 || la->from_acct != ui->cur ||
+	    la->from != ui->folder_id)
+		return;
+	if (answer == 'y' && msgop_expunge(ui) > 0 &&
+	    (a = ui_account(ui, ui->cur)) != NULL)
+		account_push_pending(a);
+	ui->ops.leaving = 1;
+	switch (la->why) {
+	case LEAVE_QUIT:
+		ui->quit = 1;
+		break;
+	case LEAVE_OPEN:
+		if (la->acct >= ui->naccts)
+			break;
+		as = &ui->as[la->acct];
+		for (i = 0; i < as->nfolders; i++) {
+			if (as->folders[i].id == la->folder_id) {
+				ui_open_folder(ui, la->acct, &as->folders[i]);
+				break;
+			}
+		}
+		break;
+	}
+	ui->ops.leaving = 0;
+}
+
+/* The display name of folder FOLDER_ID of ACCT, a new string. */
+static char *
+msgop_folder_name(struct ui *ui, size_t acct, int64_t folder_id)
+{
+	const struct ui_acct *as = &ui->as[acct];
+	struct store *st = ui_store(ui, acct);
+	struct store_folder f;
+	char *name;
+	size_t i;
+
+	for (i = 0; i < as->nfolders; i++) {
+		if (as->folders[i].id == folder_id)
+			return xstrdup(as->folders[i].display != NULL ?
+			    as->folders[i].display : as->folders[i].name);
+	}
+	if (st != NULL && store_folder_get_id(st, folder_id, &f) == 0) {
+		name = xstrdup(f.display != NULL ? f.display : f.name);
+		store_folder_release(&f);
+		return name;
+	}
+	return xstrdup("?");
+}
+
+static void
+msgop_gone_done(struct ui *ui, int answer, void *arg)
+{
+	struct msgop_gone_arg *ga = arg;
+	struct account *a = ui_account(ui, ga->acct);
+
+	if (answer == 0 || a == NULL)
+		return;
+	account_resolve_gone(a, ga->folder_id, answer == 'y');
+	if (answer == 'y')
+		ui_message(ui, "%s", _("dropping the local copies"));
+	else if (answer == 'e')
+		ui_message(ui, _("kept, marked gone: save them with "
+		    "\"tern export %s:%s --mbox FILE\""),
+		    ui_account_name(ui, ga->acct), ga->folder);
+	else
+		ui_message(ui, "%s", _("kept, marked gone"));
+}
+
+void
+msgop_event(struct ui *ui, size_t acct, const struct account_event *ev)
+{
+	struct msgop_gone_arg *ga;
+	struct strbuf sb = STRBUF_INIT;
+	char *name;
+	size_t i;
+
+	if (ui->naccts > 1)
+		strbuf_addf(&sb, "%s: ", ui_account_name(ui, acct));
+	switch (ev->kind) {
+	case EV_NEWMAIL:
+		name = msgop_folder_name(ui, acct, ev->folder_id);
+		strbuf_addf(&sb, ngettext("%ld new message in %s",
+		    "%ld new messages in %s", (unsigned long)ev->n), ev->n,
+		    name);
+		free(name);
+		ui_message(ui, "%s", sb.buf);
+		if (ui->cfg != NULL && ui->cfg->ui.bell)
+			beep();
+		ui->as[acct].stale = 1;
+		break;
+	case EV_GONE:
+		ui->as[acct].stale = 1;
+		if (acct == ui->cur && ev->folder_id == ui->folder_id)
+			ui->ix.reload = 1;
+		/* One question per folder is enough. */
+		for (i = 0; i < ui->ask.n; i++) {
+			ga = ui->ask.q[i].arg;
+			if (ui->ask.q[i].done == msgop_gone_done &&
+			    ga->acct == acct && ga->folder_id == ev->folder_id)
+				goto out;
+		}
+		name = msgop_folder_name(ui, acct, ev->folder_id);
+		ga = xmalloc(sizeof *ga + strlen(name) + 1);
+		ga->acct = acct;
+		ga->folder_id = ev->folder_id;
+		memcpy(ga->folder, name, strlen(name) + 1);
+		ask_start(ui, "yne", msgop_gone_done, ga,
+		    _("%s%ld of %ld messages vanished from %s on the server "
+		    "(hacked account?). Drop the local copies? "
+		    "(y/n/e: keep)"), sb.buf, ev->n, ev->total, name);
+		free(name);
+		break;
+	case EV_NOTICE:
+		strbuf_addstr(&sb, ev->text != NULL ? ev->text : "");
+		ui_message(ui, "%s", sb.buf);
+		break;
+	default:
+		break;
+	}
+out:
+	strbuf_release(&sb);
+}
+
+void
+msgop_status(struct ui *ui, struct strbuf *sb)
+{
+	struct store *st = ui_store(ui, ui->cur);
+	int n = 0;
+
+	if (ui->as[ui->cur].state != ACCOUNT_ONLINE && st != NULL &&
+	    store_pending_count(st, &n) == 0 && n > 0)
+		strbuf_addf(sb, ngettext(" (%d change waiting)",
+		    " (%d changes waiting)", n), n);
+	if (ui->ops.ntags > 0)
+		strbuf_addf(sb, _("  %zu tagged"), ui->ops.ntags);
+}
