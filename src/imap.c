@@ -37,7 +37,7 @@
 #define IMAP_FIRST_BATCH 100
 /* Later batches: large enough for few round trips, small enough to keep
  * libetpan's result lists small (shared/docs/libetpan.md section 3). */
-#define IMAP_BATCH 500
+#define IMAP_BATCH 2000
 
 struct imap {
 	const struct account_config *cfg;

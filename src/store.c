@@ -24,9 +24,30 @@
 /* The schema version this code writes; older files are migrated. */
 #define STORE_SCHEMA_VERSION 3
 
+/*
+ * Statements are prepared once per handle and kept: the hot paths (a
+ * header batch, a screenful of rows) then skip SQL compilation, which
+ * cost more than the work itself. store_prepare() hands out a cached
+ * statement that is not in use; sqlite3_finalize() in this file is the
+ * macro below, which resets a cached statement instead of freeing it.
+ */
+#define STORE_STMT_CACHE 96
+
+struct store_stmt {
+	char *sql;
+	sqlite3_stmt *stmt;
+	int busy;
+};
+
 struct store {
 	sqlite3 *db;
+	struct store_stmt cache[STORE_STMT_CACHE];
+	size_t ncache;
 };
+
+static void store_stmt_done(struct store *, sqlite3_stmt *);
+/* Every "finalize" in this file goes through the cache (st in scope). */
+#define sqlite3_finalize(stmt) store_stmt_done(st, (stmt))
 
 /* Each step brings the schema from version N to N + 1. */
 static const char *store_migrations[] = {
@@ -157,11 +178,46 @@ store_exec(struct store *st, const char *sql)
 static sqlite3_stmt *
 store_prepare(struct store *st, const char *sql)
 {
+	struct store_stmt *c;
 	sqlite3_stmt *stmt;
+	size_t i;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+	for (i = 0; i < st->ncache; i++) {
+		c = &st->cache[i];
+		if (!c->busy && strcmp(c->sql, sql) == 0) {
+			c->busy = 1;
+			return c->stmt;
+		}
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, st->ncache < STORE_STMT_CACHE ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &stmt, NULL) != SQLITE_OK)
 		return NULL;
+	if (st->ncache < STORE_STMT_CACHE) {
+		c = &st->cache[st->ncache++];
+		c->sql = xstrdup(sql);
+		c->stmt = stmt;
+		c->busy = 1;
+	}
 	return stmt;
+}
+
+/* Give back STMT: reset it if it is cached, free it otherwise. */
+static void
+store_stmt_done(struct store *st, sqlite3_stmt *stmt)
+{
+	size_t i;
+
+	if (stmt == NULL)
+		return;
+	for (i = 0; i < st->ncache; i++) {
+		if (st->cache[i].stmt == stmt) {
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			st->cache[i].busy = 0;
+			return;
+		}
+	}
+	(sqlite3_finalize)(stmt);
 }
 
 static char *
@@ -358,8 +414,14 @@ out:
 void
 store_close(struct store *st)
 {
+	size_t i;
+
 	if (st == NULL)
 		return;
+	for (i = 0; i < st->ncache; i++) {
+		(sqlite3_finalize)(st->cache[i].stmt);
+		free(st->cache[i].sql);
+	}
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -1292,7 +1354,7 @@ store_pop3_put_batch(struct store *st, int64_t folder_id,
 {
 	sqlite3_stmt *msg = NULL, *body = NULL, *fts = NULL, *led = NULL;
 	sqlite3_stmt *pv = NULL;
-	uint32_t uid;
+	uint32_t uid = 0;
 	size_t i;
 	int r, rc = -1, began = 0;
 

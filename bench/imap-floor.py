@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""The protocol floor for bench/imap: log in, SELECT, one
+UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE), log out,
+reading the bytes and storing nothing. Prints seconds and bytes."""
+import socket
+import ssl
+import sys
+import time
+
+
+def main():
+    port, ca, user, password = sys.argv[1:5]
+    t0 = time.monotonic()
+    ctx = ssl.create_default_context(cafile=ca)
+    sock = ctx.wrap_socket(socket.create_connection(("localhost", int(port))),
+                           server_hostname="localhost")
+    buf = b""
+    total = 0
+
+    def until(tag):
+        nonlocal buf, total
+        while True:
+            i = buf.find(tag)
+            if i >= 0 and (i == 0 or buf[i - 1:i] == b"\n"):
+                j = buf.find(b"\r\n", i)
+                if j >= 0:
+                    buf = buf[j + 2:]
+                    return
+            data = sock.recv(1 << 20)
+            if not data:
+                raise SystemExit("connection closed")
+            total += len(data)
+            # Keep only the tail: a tagged line cannot be longer.
+            buf = buf[-4096:] + data
+
+    until(b"* OK")
+    sock.sendall(b"a1 LOGIN %s %s\r\n" % (user.encode(), password.encode()))
+    until(b"a1 ")
+    sock.sendall(b"a2 SELECT INBOX\r\n")
+    until(b"a2 ")
+    sock.sendall(b"a3 UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE "
+                 b"ENVELOPE)\r\n")
+    until(b"a3 ")
+    sock.sendall(b"a4 LOGOUT\r\n")
+    until(b"a4 ")
+    print("%.3f %d" % (time.monotonic() - t0, total))
+
+
+main()
