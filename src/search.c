@@ -834,7 +834,8 @@ search_uses_body(const struct search_node *n)
 
 	if (n == NULL)
 		return 0;
-	if (n->kind == SEARCH_BODY || n->kind == SEARCH_TEXT)
+	if (n->kind == SEARCH_BODY || n->kind == SEARCH_TEXT ||
+	    n->kind == SEARCH_ATTACHMENT)
 		return 1;
 	for (i = 0; i < n->nkids; i++)
 		if (search_uses_body(n->kids[i]))

@@ -92,7 +92,10 @@ struct search_node *search_dup(const struct search_node *n);
  * (and (from "ann") (or (is unread) (since 2025-01-31))).
  */
 void search_print(struct strbuf *sb, const struct search_node *n);
-/* Nonzero if the tree looks into bodies (body:, text: or a bare word). */
+/*
+ * Nonzero if the tree needs bodies: body:, text:, a bare word, or
+ * has:attachment (which the cache knows from a message's body).
+ */
 int search_uses_body(const struct search_node *n);
 /* Nonzero if the tree is the single term `all`. */
 int search_is_all(const struct search_node *n);

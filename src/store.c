@@ -728,7 +728,8 @@ store_msg_put(struct store *st, const struct store_msg *m, int64_t *id_r)
 	    " modseq = ?3, flags = ?4, keywords = ?5, date = ?6,"
 	    " internaldate = ?7, size = ?8, from_name = ?9, from_addr = ?10,"
 	    " to_addrs = ?11, cc_addrs = ?12, subject = ?13, message_id = ?14,"
-	    " in_reply_to = ?15, refs = ?16, has_attachment = ?17 RETURNING id");
+	    " in_reply_to = ?15, refs = ?16,"
+	    " has_attachment = max(has_attachment, ?17) RETURNING id");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, m->folder_id);
@@ -2255,6 +2256,23 @@ store_search_uids(struct store *st, int64_t folder_id, const uint32_t *uids,
 	/* Ascending by id already (ORDER BY id). */
 	return store_search_order(st, folder_id, sort, reverse, match, nmatch,
 	    ids_r, n_r);
+}
+
+int
+store_msg_set_attachment(struct store *st, int64_t msg_id, int yes)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "UPDATE message SET has_attachment = ?2"
+	    " WHERE id = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, msg_id);
+	sqlite3_bind_int(stmt, 2, yes != 0);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_DONE ? 0 : -1;
 }
 
 int

@@ -368,8 +368,9 @@ void store_thread_rows_release(struct store_thread_rows *rows);
 struct search_node;
 
 /*
- * The row ids of FOLDER_ID's messages that match query Q. Body terms see
- * only cached bodies (store_search_coverage() says how many).
+ * The row ids of FOLDER_ID's messages that match query Q. Body terms and
+ * has:attachment see only cached bodies (store_search_coverage() says how
+ * many).
  */
 int store_search(struct store *st, int64_t folder_id,
     const struct search_node *q, int sort, int reverse, int64_t **ids_r,
@@ -381,6 +382,8 @@ int store_search_coverage(struct store *st, int64_t folder_id,
 int store_search_uids(struct store *st, int64_t folder_id,
     const uint32_t *uids, size_t n, int sort, int reverse, int64_t **ids_r,
     size_t *n_r);
+/* Mark whether message MSG_ID has an attachment (known from its body). */
+int store_msg_set_attachment(struct store *st, int64_t msg_id, int yes);
 /*
  * Up to MAX row ids of FOLDER_ID's messages without a cached body, newest
  * first (messages gone from the server left out).

@@ -3,16 +3,20 @@
  * printed by search_print), queries that must be refused with the right
  * message and column, every prefix of the valid queries and random bytes
  * (no crash, an answer either way), copies, and the case folding used by
- * the offline search.
+ * the offline search; then the offline search itself (store_search) on a
+ * small cache, query by query.
  */
 #include "autoconfig.h"
 
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "search.h"
+#include "store.h"
 #include "strbuf.h"
 #include "testutil.h"
 #include "xmalloc.h"
@@ -350,6 +354,7 @@ START_TEST(test_uses_body)
 		{ "body:a", 1, 0 },
 		{ "subject:a OR -(is:read b)", 1, 0 },
 		{ "subject:a is:read", 0, 0 },
+		{ "has:attachment", 1, 0 },
 		{ "all all", 0, 0 },
 	};
 	struct search_node *n;
@@ -430,6 +435,295 @@ START_TEST(test_fold_keeps_length)
 }
 END_TEST
 
+/* The offline search: a small cache and what each query finds there. */
+static const struct {
+	uint32_t uid;
+	const char *from_name, *from_addr, *to, *cc, *subject;
+	int y, mo, d, h, mi;
+	int64_t size;
+	unsigned int flags;
+	int attachment;
+	const char *body;	/* NULL: not cached */
+} cache_rows[] = {
+	{ 1, "Ann Smith", "ann@example.org", "Bob <bob@example.org>", NULL,
+	  "Quarterly report", 2025, 1, 1, 10, 0, 1000, MSG_SEEN, 0,
+	  "Numbers are up.\nGr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln" },
+	{ 2, "Bob", "bob@example.org", "ann@example.org", "carol@example.org",
+	  "Re: Quarterly report", 2025, 1, 2, 9, 0, 20000,
+	  MSG_SEEN | MSG_ANSWERED, 1, "Thanks, see the attached invoice." },
+	{ 3, "J\xc3\xbcrgen M\xc3\xbcller", "jm@example.de", "ann", NULL,
+	  "Gr\xc3\xbc\xc3\x9f" "e", 2025, 1, 2, 23, 59, 5000, 0, 0,
+	  "Sch\xc3\xb6ne Gr\xc3\xbc\xc3\x9f" "e, J\xc3\xbcrgen" },
+	{ 4, NULL, "noname@example.org", "ann", NULL, "Lunch?", 2025, 1, 3,
+	  0, 0, 300, MSG_FLAGGED, 0, NULL },
+	{ 5, "\xce\x95\xce\xbb\xce\xad\xce\xbd\xce\xb7", "eleni@example.gr",
+	  "ann", NULL, "\xce\x9b\xce\x8c\xce\x93\xce\x9f\xce\xa3", 2025, 2, 1,
+	  12, 0, 3 * 1024 * 1024, MSG_DELETED | MSG_SEEN, 1,
+	  "\xce\xad\xce\xbd\xce\xb1\xcf\x82 \xce\xbb\xcf\x8c\xce\xb3\xce\xbf"
+	  "\xcf\x82" },
+	{ 6, "Carol", "carol@example.org", "ann", "bob@example.org",
+	  "say \"hi\"", 2024, 12, 31, 23, 0, 10240, 0, 0,
+	  "He said \"hello world\" to me" },
+	{ 7, "\xe6\x97\xa5\xe6\x9c\xac", "jp@example.jp", "ann", NULL,
+	  "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\xa1\xe3"
+	  "\x83\xbc\xe3\x83\xab", 2025, 1, 5, 8, 0, 10241, MSG_SEEN, 0,
+	  "\xe6\x9c\xac\xe6\x96\x87\xe3\x81\xa7\xe3\x81\x99" },
+};
+
+static const struct {
+	const char *query;
+	const char *uids;	/* ascending */
+} offline_rows[] = {
+	{ "all", "1 2 3 4 5 6 7" },
+	{ "NOT all", "" },
+	{ "from:ann", "1" },
+	{ "from:AN", "1" },
+	{ "from:\"smith <ann@\"", "1" },
+	{ "from:noname", "4" },
+	{ "from:example.org", "1 2 4 6" },
+	{ "to:ann", "2 3 4 5 6 7" },
+	{ "to:bob", "1" },
+	{ "cc:carol", "2" },
+	{ "cc:bob", "6" },
+	{ "cc:b", "6" },
+	{ "subject:report", "1 2" },
+	{ "subject:\"quarterly REPORT\"", "1 2" },
+	{ "subject:re", "1 2" },
+	{ "subject:gr\xc3\xbc\xc3\x9f" "e", "3" },
+	{ "subject:GR\xc3\x9c\xc3\x9f" "E", "3" },
+	{ "subject:GR\xc3\x9cSSE", "" },
+	{ "subject:\xce\xbb\xcf\x8c\xce\xb3\xce\xbf\xcf\x82", "5" },
+	{ "subject:\"\\\"hi\\\"\"", "6" },
+	{ "subject:\"hi\"", "6" },
+	{ "body:invoice", "2" },
+	{ "body:INVOICE", "2" },
+	{ "body:gr\xc3\xbc\xc3\x9f" "e", "1 3" },
+	{ "body:\"hello world\"", "6" },
+	{ "body:\"\\\"hello\"", "6" },
+	{ "body:\xc3\xb6", "1 3" },
+	{ "body:\xc3\x96", "1 3" },
+	{ "body:report", "" },
+	{ "body:\xce\x9b\xce\x8c\xce\x93\xce\x9f\xce\xa3", "5" },
+	{ "text:\"hello world\"", "6" },
+	{ "hello", "6" },
+	{ "j\xc3\xbcrgen", "3" },
+	{ "example.de", "3" },
+	{ "\xe6\x9c\xac\xe6\x96\x87", "7" },
+	{ "\xe6\x97\xa5\xe6\x9c\xac", "7" },
+	{ "\xe8\xaa\x9e", "7" },
+	{ "report", "1 2" },
+	{ "lunch", "4" },
+	{ "before:2025-01-02", "1 6" },
+	{ "since:2025-01-02", "2 3 4 5 7" },
+	{ "on:2025-01-02", "2 3" },
+	{ "on:2025-01-03", "4" },
+	{ "larger:10k", "2 5 7" },
+	{ "smaller:1k", "1 4" },
+	{ "larger:3M", "" },
+	{ "smaller:3M", "1 2 3 4 6 7" },
+	{ "is:unread", "3 4 6" },
+	{ "is:read", "1 2 5 7" },
+	{ "is:flagged", "4" },
+	{ "is:answered", "2" },
+	{ "is:deleted", "5" },
+	{ "has:attachment", "2 5" },
+	{ "-is:read", "3 4 6" },
+	{ "from:bob OR from:carol", "2 6" },
+	{ "is:unread -from:carol", "3 4" },
+	{ "(subject:report OR body:gr\xc3\xbc\xc3\x9f" "e) is:read", "1 2" },
+	{ "NOT (body:xyz)", "1 2 3 4 5 6 7" },
+	{ "-body:up", "2 3 4 5 6 7" },
+	{ "-\"hello world\" -report", "3 4 5 7" },
+};
+
+static struct store *search_st;
+static int64_t search_folder;
+
+static int64_t
+local_time(int y, int mo, int d, int h, int mi)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+static void
+cache_setup(void)
+{
+	struct store_folder list[1], f;
+	struct store_msg m;
+	char *err = NULL;
+	int64_t id;
+	size_t i;
+
+	ck_assert_msg(store_open(NULL, "check-search", &search_st, &err) == 0,
+	    "store_open: %s", err);
+	memset(list, 0, sizeof list);
+	list[0].name = (char *)"INBOX";
+	list[0].display = (char *)"INBOX";
+	ck_assert_int_eq(store_folders_replace(search_st, list, 1), 0);
+	ck_assert_int_eq(store_folder_get(search_st, "INBOX", &f), 0);
+	search_folder = f.id;
+	store_folder_release(&f);
+	for (i = 0; i < sizeof cache_rows / sizeof cache_rows[0]; i++) {
+		memset(&m, 0, sizeof m);
+		m.folder_id = search_folder;
+		m.uid = cache_rows[i].uid;
+		m.from_name = (char *)cache_rows[i].from_name;
+		m.from_addr = (char *)cache_rows[i].from_addr;
+		m.to_addrs = (char *)cache_rows[i].to;
+		m.cc_addrs = (char *)cache_rows[i].cc;
+		m.subject = (char *)cache_rows[i].subject;
+		m.date = local_time(cache_rows[i].y, cache_rows[i].mo,
+		    cache_rows[i].d, cache_rows[i].h, cache_rows[i].mi);
+		m.internaldate = m.date;
+		m.size = cache_rows[i].size;
+		m.flags = cache_rows[i].flags;
+		m.has_attachment = cache_rows[i].attachment;
+		ck_assert_int_eq(store_msg_put(search_st, &m, &id), 0);
+		if (cache_rows[i].body != NULL)
+			ck_assert_int_eq(store_body_put(search_st, id,
+			    cache_rows[i].body, strlen(cache_rows[i].body),
+			    cache_rows[i].body), 0);
+	}
+}
+
+static void
+cache_teardown(void)
+{
+	store_close(search_st);
+	search_st = NULL;
+}
+
+/* The UIDs of the row ids IDS, ascending, as "1 2 3". */
+static void
+uids_of(struct strbuf *sb, const int64_t *ids, size_t n)
+{
+	uint32_t *uids = xcalloc(n + 1, sizeof *uids), t;
+	struct store_msg m;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(store_msg_get(search_st, ids[i], &m), 0);
+		uids[i] = m.uid;
+		store_msg_release(&m);
+	}
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && uids[j - 1] > uids[j]; j--) {
+			t = uids[j];
+			uids[j] = uids[j - 1];
+			uids[j - 1] = t;
+		}
+	strbuf_reset(sb);
+	for (i = 0; i < n; i++)
+		strbuf_addf(sb, "%s%u", i > 0 ? " " : "", (unsigned)uids[i]);
+	free(uids);
+}
+
+START_TEST(test_offline_rows)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct search_node *q = NULL;
+	const char *text = offline_rows[_i].query;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	char *err = NULL;
+
+	ck_assert_msg(search_parse(text, strlen(text), &q, &err) == 0,
+	    "row %d (%s): %s", _i, text, err);
+	ck_assert_msg(store_search(search_st, search_folder, q, 0, 0, &ids,
+	    &n) == 0, "row %d (%s): %s", _i, text, store_errmsg(search_st));
+	uids_of(&sb, ids, n);
+	ck_assert_msg(strcmp(sb.buf, offline_rows[_i].uids) == 0,
+	    "row %d (%s): found \"%s\", want \"%s\"", _i, text, sb.buf,
+	    offline_rows[_i].uids);
+	free(ids);
+	search_free(q);
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(test_offline_order)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct search_node *q = NULL;
+	static const uint32_t want[] = { 5, 7, 4, 3, 2, 1, 6 };
+	static const uint32_t some[] = { 7, 1, 99, 6 };
+	struct store_msg m;
+	int64_t *ids = NULL;
+	long bodies, total;
+	size_t n = 0, i;
+	char *err = NULL;
+
+	/* Newest first, the index's order, for any query. */
+	ck_assert_int_eq(search_parse("smaller:4M", 10, &q, &err), 0);
+	ck_assert_int_eq(store_search(search_st, search_folder, q, 0, 0, &ids,
+	    &n), 0);
+	ck_assert_uint_eq(n, 7);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(store_msg_get(search_st, ids[i], &m), 0);
+		ck_assert_msg(m.uid == want[i], "position %zu: uid %u", i,
+		    (unsigned)m.uid);
+		store_msg_release(&m);
+	}
+	free(ids);
+	/* Reversed. */
+	ck_assert_int_eq(store_search(search_st, search_folder, q, 0, 1, &ids,
+	    &n), 0);
+	ck_assert_int_eq(store_msg_get(search_st, ids[0], &m), 0);
+	ck_assert_uint_eq(m.uid, 6);
+	store_msg_release(&m);
+	free(ids);
+	search_free(q);
+
+	/* Server UIDs mapped to rows: unknown UIDs dropped, display order. */
+	ck_assert_int_eq(store_search_uids(search_st, search_folder, some, 4,
+	    0, 0, &ids, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	uids_of(&sb, ids, n);
+	ck_assert_str_eq(sb.buf, "1 6 7");
+	ck_assert_int_eq(store_msg_get(search_st, ids[0], &m), 0);
+	ck_assert_uint_eq(m.uid, 7);
+	store_msg_release(&m);
+	free(ids);
+	ck_assert_int_eq(store_search_uids(search_st, search_folder, some, 0,
+	    0, 0, &ids, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(ids);
+
+	/* Coverage and the messages still without a body. */
+	ck_assert_int_eq(store_search_coverage(search_st, search_folder,
+	    &bodies, &total), 0);
+	ck_assert_int_eq(total, 7);
+	ck_assert_int_eq(bodies, 6);
+	ck_assert_int_eq(store_msg_without_body(search_st, search_folder, 10,
+	    &ids, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	uids_of(&sb, ids, n);
+	ck_assert_str_eq(sb.buf, "4");
+	free(ids);
+	ck_assert_int_eq(store_msg_without_body(search_st, search_folder, 0,
+	    &ids, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(ids);
+	/* Another folder has none of these. */
+	ck_assert_int_eq(search_parse("all", 3, &q, &err), 0);
+	ck_assert_int_eq(store_search(search_st, search_folder + 1000, q, 0, 0,
+	    &ids, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(ids);
+	search_free(q);
+	strbuf_release(&sb);
+}
+END_TEST
+
 static Suite *
 search_suite(void)
 {
@@ -456,6 +750,13 @@ search_suite(void)
 	tcase_add_loop_test(tc, test_fold_rows, 0,
 	    sizeof fold_rows / sizeof fold_rows[0]);
 	tcase_add_test(tc, test_fold_keeps_length);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("offline");
+	tcase_add_checked_fixture(tc, cache_setup, cache_teardown);
+	tcase_add_loop_test(tc, test_offline_rows, 0,
+	    sizeof offline_rows / sizeof offline_rows[0]);
+	tcase_add_test(tc, test_offline_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

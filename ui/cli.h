@@ -11,6 +11,7 @@ struct cli_options {
 	const char *log_path;		/* --log FILE, or NULL */
 	int offline;
 	int ephemeral;
+	int bodies;		/* tern sync --bodies: fill the body cache */
 };
 
 /* Exit statuses (DESIGN.md): 0 ok, 1 runtime error, 2 usage error. */
@@ -19,6 +20,12 @@ struct cli_options {
 
 /* tern sync [ACCOUNT[:FOLDER]]; returns the exit status. */
 int cli_sync(const struct cli_options *opt, const char *target);
+/*
+ * tern search [--offline] ACCOUNT[:FOLDER] QUERY: the N words of WORDS,
+ * joined by spaces, are the query; one line per match on stdout.
+ */
+int cli_search(const struct cli_options *opt, const char *target, int n,
+    char **words);
 /* tern [URL | ACCOUNT[:FOLDER]]: the full-screen reader. */
 int cli_reader(const struct cli_options *opt, const char *target);
 

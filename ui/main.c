@@ -23,7 +23,8 @@ usage(FILE *f)
 {
 	fprintf(f, _("usage: tern [-c FILE] [--offline] [--ephemeral] "
 	    "[--log FILE] [URL | ACCOUNT[:FOLDER]]\n"
-	    "       tern sync [ACCOUNT[:FOLDER]]\n"
+	    "       tern sync [--bodies] [ACCOUNT[:FOLDER]]\n"
+	    "       tern search [--offline] ACCOUNT[:FOLDER] QUERY\n"
 	    "       tern --version | --help\n"
 	    "\n"
 	    "URL is imaps://user@host[:port][/FOLDER], imap://... (STARTTLS),\n"
@@ -51,6 +52,7 @@ main(int argc, char **argv)
 		{ "offline", no_argument, NULL, 'o' },
 		{ "ephemeral", no_argument, NULL, 'e' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "bodies", no_argument, NULL, 'B' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -73,7 +75,8 @@ main(int argc, char **argv)
 		c = getopt_long(argc, argv, "+c:h", longopts, NULL);
 		if (c == -1) {
 			if (command == NULL && optind < argc &&
-			    strcmp(argv[optind], "sync") == 0) {
+			    (strcmp(argv[optind], "sync") == 0 ||
+			    strcmp(argv[optind], "search") == 0)) {
 				command = argv[optind++];
 				continue;
 			}
@@ -92,6 +95,9 @@ main(int argc, char **argv)
 		case 'L':
 			opt.log_path = optarg;
 			break;
+		case 'B':
+			opt.bodies = 1;
+			break;
 		case 'V':
 			printf("tern %s\n", PACKAGE_VERSION);
 			return 0;
@@ -105,6 +111,15 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		target = argv[optind++];
+	if (opt.bodies && (command == NULL || strcmp(command, "sync") != 0)) {
+		fprintf(stderr, "%s", _("tern: --bodies goes with \"tern "
+		    "sync\"\n"));
+		return EXIT_USAGE;
+	}
+	if (command != NULL && strcmp(command, "search") == 0) {
+		/* The words after ACCOUNT[:FOLDER] are the query. */
+		return cli_search(&opt, target, argc - optind, argv + optind);
+	}
 	if (optind < argc) {
 		fprintf(stderr, _("tern: unexpected argument \"%s\"\n"),
 		    argv[optind]);

@@ -75,6 +75,7 @@ index_load(struct ui *ui)
 		    store_errmsg(st));
 		return;
 	}
+	searchop_filter(ui, ids, &n);	/* the limit (l), if any */
 	ix->loaded_at = ui_now_ms();
 	ix->load_cost = ix->loaded_at - start;
 	free(ix->ids);

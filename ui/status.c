@@ -129,6 +129,7 @@ status_draw(struct ui *ui)
 
 	status_state(&sb, as);
 	msgop_status(ui, &sb);
+	searchop_status(ui, &sb);
 	if (as->prog_total > 0 && as->prog_n < as->prog_total)
 		strbuf_addf(&sb, "  %ld/%ld", as->prog_n, as->prog_total);
 

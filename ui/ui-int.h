@@ -162,6 +162,25 @@ struct ui_ops {
 	char *folder;		/* the folder a rename prompt renames */
 };
 
+/* Search and limit (cmd-search.c). */
+struct ui_search {
+	char *query;		/* the last query, as typed */
+	int limit;		/* it was a limit (l), not a search (/) */
+	long serial;		/* the server's answer we wait for, 0: none */
+	size_t acct;		/* ... and where it was asked */
+	int64_t folder;
+	int64_t *hits;		/* the last search's matches, ascending ids */
+	size_t nhits;
+	size_t hits_acct;
+	int64_t hits_folder;
+	int limited;		/* a limit is in force: */
+	int64_t *limit_ids;	/* the ids shown, ascending */
+	size_t nlimit;
+	size_t limit_acct;	/* in this folder only */
+	int64_t limit_folder;
+	char *limit_query;	/* sanitised, for the status line */
+};
+
 struct ui {
 	const struct config *cfg;
 	struct ui_account *accts;
@@ -196,6 +215,7 @@ struct ui {
 	int utf8;		/* the locale's charset is UTF-8 */
 	struct ui_ask ask;
 	struct ui_ops ops;
+	struct ui_search srch;
 	struct pane_attach *attach;	/* the attachment list, or NULL */
 };
 
@@ -361,5 +381,19 @@ void folderop_unsubscribe(struct ui *ui);
 /* Complete PREFIX to the display names of the open account's folders. */
 void folderop_complete(struct ui *ui, const char *prefix, char ***list_r,
     size_t *n_r);
+
+/* cmd-search.c */
+/* Actions: / searches, n goes to the next match, l limits the index. */
+void searchop_search(struct ui *ui);
+void searchop_next(struct ui *ui);
+void searchop_limit(struct ui *ui);
+/* EV_SEARCH of account ACCT: the server's matches, or go to the cache. */
+void searchop_event(struct ui *ui, size_t acct,
+    const struct account_event *ev);
+/* Keep of the N row ids IDS of the open folder those the limit shows. */
+void searchop_filter(struct ui *ui, int64_t *ids, size_t *n);
+/* Append the limit in force to the status line. */
+void searchop_status(struct ui *ui, struct strbuf *sb);
+void searchop_free(struct ui *ui);
 
 #endif

@@ -462,6 +462,9 @@ ui_event(struct ui *ui, struct account_event *ev)
 	case EV_GONE:
 		msgop_event(ui, i, ev);
 		break;
+	case EV_SEARCH:
+		searchop_event(ui, i, ev);
+		break;
 	case EV_DONE:
 		break;
 	}
@@ -596,6 +599,7 @@ ui_free(struct ui *ui)
 	attach_mailcap_free();
 	prompt_free(ui);
 	msgop_free(ui);
+	searchop_free(ui);
 	folders_free(ui);
 	for (i = 0; i < ui->naccts; i++) {
 		store_folder_list_free(ui->as[i].folders, ui->as[i].nfolders);
