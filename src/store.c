@@ -43,6 +43,7 @@ struct store {
 	sqlite3 *db;
 	struct store_stmt cache[STORE_STMT_CACHE];
 	size_t ncache;
+	int search_fn;		/* tern_contains() is registered (search) */
 };
 
 static void store_stmt_done(struct store *, sqlite3_stmt *);
@@ -2141,14 +2142,20 @@ store_search(struct store *st, int64_t folder_id, const struct search_node *q,
 		return store_msg_ids(st, folder_id, sort, reverse, ids_r, n_r);
 	memset(&sq, 0, sizeof sq);
 	strbuf_init(&sq.sql, 256);
-	if (sqlite3_create_function_v2(st->db, "tern_contains", 2,
-	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, store_sq_contains,
-	    NULL, NULL, NULL) != SQLITE_OK)
-		goto out;
+	/* Once per handle: registering again would expire the cache. */
+	if (!st->search_fn) {
+		if (sqlite3_create_function_v2(st->db, "tern_contains", 2,
+		    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+		    store_sq_contains, NULL, NULL, NULL) != SQLITE_OK)
+			goto out;
+		st->search_fn = 1;
+	}
 	strbuf_addstr(&sq.sql, "SELECT m.id FROM message m"
 	    " WHERE m.folder_id = ?1 AND ");
 	store_sq_node(&sq, q);
-	if ((stmt = store_prepare(st, sq.sql.buf)) == NULL)
+	/* Each query is new SQL: prepared apart from the statement cache. */
+	if (sqlite3_prepare_v2(st->db, sq.sql.buf, -1, &stmt, NULL) !=
+	    SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, folder_id);
 	for (i = 0; i < sq.nbinds; i++) {
