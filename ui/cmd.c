@@ -98,11 +98,11 @@ const struct cmd_action cmd_table[] = {
 	{ "unsubscribe-folder", "u", CMD_PANE_FOLDERS, NULL,
 	  N_("unsubscribe from the selected folder (folder pane)"),
 	  folderop_unsubscribe },
-	/* Search and limit (cmd-search.c); l limits in the index pane. */
-	{ "search", "/", CMD_PANE_INDEX | CMD_PANE_PAGER, N_("Search"),
+	/* Search and limit (cmd-search.c), in the index pane. */
+	{ "search", "/", CMD_PANE_INDEX, N_("Search"),
 	  N_("search the folder (on the server when online) and select the "
 	  "first match"), searchop_search },
-	{ "search-next", "n", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	{ "search-next", "n", CMD_PANE_INDEX, NULL,
 	  N_("select the next match of the last search"), searchop_next },
 	{ "limit", "l", CMD_PANE_INDEX, NULL,
 	  N_("show only the messages that match a query (empty or all: "
