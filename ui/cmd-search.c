@@ -238,8 +238,10 @@ searchop_run(struct ui *ui, const char *text, int limit)
 		s->acct = ui->cur;
 		s->folder = ui->folder_id;
 		ui_message(ui, "%s", _("searching on the server..."));
-	} else
-		searchop_offline(ui, NULL);
+	} else if (a != NULL && account_can_search(a))
+		searchop_offline(ui, _("not connected"));
+	else
+		searchop_offline(ui, NULL);	/* --offline, or POP3 */
 	search_free(q);
 }
 
