@@ -134,6 +134,12 @@ ok_field(const struct config *cfg, const char *what, const char **s)
 		return a->cache;
 	if (strcmp(what, "pop3_delete") == 0)
 		return a->pop3_delete;
+	if (strcmp(what, "pop3_interval") == 0)
+		return a->pop3_interval;
+	if (strcmp(what, "pop3_max_size") == 0)
+		return (long)a->pop3_max_size;
+	if (strcmp(what, "pop3_delete_with_local") == 0)
+		return a->pop3_delete_with_local;
 	if (strcmp(what, "fingerprint0") == 0)
 		return a->has_fingerprint ? a->fingerprint[0] : -1;
 	if (strcmp(what, "fingerprint31") == 0)
@@ -199,6 +205,24 @@ static const struct ok_row ok_rows[] = {
 	  "pop3_delete", 1, NULL },
 	{ "[account a]\npop3 = pop3s://h\nuser = u\npop3_delete = off\n",
 	  "pop3_delete", 0, NULL },
+#define POP "[account a]\npop3 = pop3s://h\nuser = u\n"
+	{ POP, "pop3_interval", 300, NULL },
+	{ POP "pop3_interval = 90\n", "pop3_interval", 90, NULL },
+	{ POP "pop3_interval = 45s\n", "pop3_interval", 45, NULL },
+	{ POP "pop3_interval = 10m\n", "pop3_interval", 600, NULL },
+	{ POP "pop3_interval = 2H\n", "pop3_interval", 7200, NULL },
+	{ POP "pop3_interval = 0\n", "pop3_interval", 0, NULL },
+	{ POP, "pop3_max_size", 50L * 1024 * 1024, NULL },
+	{ POP "pop3_max_size = 1000\n", "pop3_max_size", 1000, NULL },
+	{ POP "pop3_max_size = 20k\n", "pop3_max_size", 20480, NULL },
+	{ POP "pop3_max_size = 5M\n", "pop3_max_size", 5L * 1024 * 1024,
+	  NULL },
+	{ POP "pop3_max_size = 1g\n", "pop3_max_size", 1024L * 1024 * 1024,
+	  NULL },
+	{ POP "pop3_max_size = 0\n", "pop3_max_size", 0, NULL },
+	{ POP, "pop3_delete_with_local", 1, NULL },
+	{ POP "pop3_delete_with_local = no\n", "pop3_delete_with_local", 0,
+	  NULL },
 	{ ACC "tls_fingerprint = " FP64 "\n", "fingerprint0", 0x9f, NULL },
 	{ ACC "tls_fingerprint = " FP64 "\n", "fingerprint31", 0x08, NULL },
 	{ ACC "tls_fingerprint = SHA256:" FP64 "\n", "fingerprint31", 0x08,
@@ -396,6 +420,37 @@ static const struct err_row err_rows[] = {
 	  "URL" },
 	{ ACC "pop3_delete = yes\n",
 	  "config:4: key \"pop3_delete\": only a POP3 account takes it" },
+	{ ACC "pop3_interval = 5m\n",
+	  "config:4: key \"pop3_interval\": only a POP3 account takes it" },
+	{ ACC "pop3_max_size = 1M\n",
+	  "config:4: key \"pop3_max_size\": only a POP3 account takes it" },
+	{ ACC "pop3_delete_with_local = no\n",
+	  "config:4: key \"pop3_delete_with_local\": only a POP3 account "
+	  "takes it" },
+	{ POP "pop3_interval = soon\n",
+	  "config:4: key \"pop3_interval\": \"soon\" is not a duration "
+	  "(seconds, or a number and s, m or h)" },
+	{ POP "pop3_interval = 5 m\n",
+	  "config:4: key \"pop3_interval\": \"5 m\" is not a duration "
+	  "(seconds, or a number and s, m or h)" },
+	{ POP "pop3_interval = 5d\n",
+	  "config:4: key \"pop3_interval\": \"5d\" is not a duration "
+	  "(seconds, or a number and s, m or h)" },
+	{ POP "pop3_interval = 200h\n",
+	  "config:4: key \"pop3_interval\": \"200h\" is too long (at most "
+	  "a week)" },
+	{ POP "pop3_max_size = -1\n",
+	  "config:4: key \"pop3_max_size\": \"-1\" is not a size (bytes, or "
+	  "a number and K, M or G)" },
+	{ POP "pop3_max_size = M\n",
+	  "config:4: key \"pop3_max_size\": \"M\" is not a size (bytes, or "
+	  "a number and K, M or G)" },
+	{ POP "pop3_max_size = 2000000M\n",
+	  "config:4: key \"pop3_max_size\": \"2000000M\" is too large (at "
+	  "most 1000000)" },
+	{ POP "pop3_delete_with_local = perhaps\n",
+	  "config:4: key \"pop3_delete_with_local\": \"perhaps\" is not yes "
+	  "or no" },
 	{ ACC "password_cmd = x\n" LONGCMD LONGCMD "\n",
 	  "config:5: the line is too long" },
 };

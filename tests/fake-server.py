@@ -37,6 +37,7 @@ import os
 import socket
 import ssl
 import sys
+import time
 
 
 class Session:
@@ -211,11 +212,257 @@ def pop3_no_stls(s):
     pop3_loop(s, ["USER", "UIDL", "TOP", "SASL PLAIN"])
 
 
+# --- POP3 with a mailbox ----------------------------------------------------
+#
+# The scenarios below serve a real mailbox: the files of the directory named
+# by $FAKE_POP3_DIR, in name order, each one message (LF or CRLF endings;
+# sent with CRLF). The file name is the message's UIDL. DELE marks, RSET
+# unmarks, and only a QUIT answered +OK removes the marked files, so the
+# state carries over from one run of the server to the next. The expected
+# login is $FAKE_POP3_USER / $FAKE_POP3_PASS (default alice /
+# alice-secret-1).
+
+class Pop3Box:
+    def __init__(self):
+        self.dir = os.environ.get("FAKE_POP3_DIR", "")
+        names = sorted(os.listdir(self.dir)) if self.dir else []
+        self.names = [n for n in names if not n.startswith(".")]
+        self.deleted = set()
+        self.user = os.environ.get("FAKE_POP3_USER", "alice")
+        self.password = os.environ.get("FAKE_POP3_PASS", "alice-secret-1")
+        self.retrs = 0
+
+    def data(self, i):
+        with open(os.path.join(self.dir, self.names[i]), "rb") as f:
+            raw = f.read()
+        return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+    def msg(self, args):
+        """The index of message ARGS (1-based text), or None."""
+        try:
+            i = int(args.split()[0]) - 1
+        except (ValueError, IndexError):
+            return None
+        if i < 0 or i >= len(self.names) or i in self.deleted:
+            return None
+        return i
+
+    def commit(self):
+        for i in sorted(self.deleted):
+            os.unlink(os.path.join(self.dir, self.names[i]))
+
+
+def pop3_stuffed(data):
+    """DATA as a multi-line POP3 response body (dot-stuffed, ended)."""
+    out = []
+    for line in data.split(b"\r\n"):
+        out.append(b"." + line if line.startswith(b".") else line)
+    if out and out[-1] == b"":
+        out.pop()
+    return b"\r\n".join(out) + b"\r\n.\r\n"
+
+
+def pop3_mailbox(s, box, capa, uidl=True, login=None, quit_drop=False,
+                 drop_after_retr=None):
+    """Serve BOX until QUIT or EOF.
+
+    LOGIN(s, cmd, args) may answer USER/PASS/APOP/AUTH itself (returning
+    True when it did). With QUIT_DROP the connection closes at QUIT without
+    an answer and without deleting anything; DROP_AFTER_RETR=N closes it
+    after the N-th RETR (in the middle of the session).
+    """
+    authed = False
+    user_ok = False
+    while True:
+        line = s.readline()
+        if line is None:
+            return
+        cmd, _, args = line.partition(" ")
+        cmd = cmd.upper()
+        if login is not None and not authed and login(s, cmd, args):
+            if cmd in ("PASS", "APOP", "AUTH") and getattr(s, "authed",
+                                                           False):
+                authed = True
+            continue
+        if cmd == "CAPA":
+            s.send("+OK capability list follows\r\n" +
+                   "".join(c + "\r\n" for c in capa) + ".\r\n")
+        elif cmd == "QUIT":
+            if quit_drop:
+                s.event("dropping the connection at QUIT")
+                return
+            if authed:
+                box.commit()
+            s.send("+OK bye\r\n")
+            return
+        elif not authed:
+            if cmd == "USER":
+                user_ok = args == box.user
+                s.send("+OK\r\n")
+            elif cmd == "PASS":
+                if user_ok and args == box.password:
+                    authed = True
+                    s.send("+OK logged in\r\n")
+                else:
+                    s.send("-ERR [AUTH] authentication failed\r\n")
+            elif cmd == "STLS":
+                s.send("-ERR STLS not offered\r\n")
+            else:
+                s.send("-ERR log in first\r\n")
+        elif cmd == "STAT":
+            live = [i for i in range(len(box.names)) if i not in box.deleted]
+            s.send("+OK %d %d\r\n" % (len(live),
+                                       sum(len(box.data(i)) for i in live)))
+        elif cmd == "LIST" and not args:
+            out = ["+OK"]
+            for i in range(len(box.names)):
+                if i not in box.deleted:
+                    out.append("%d %d" % (i + 1, len(box.data(i))))
+            s.send("\r\n".join(out) + "\r\n.\r\n")
+        elif cmd == "UIDL" and not args:
+            if not uidl:
+                s.send("-ERR UIDL not supported\r\n")
+                continue
+            out = ["+OK"]
+            for i in range(len(box.names)):
+                if i not in box.deleted:
+                    out.append("%d %s" % (i + 1, box.names[i]))
+            s.send("\r\n".join(out) + "\r\n.\r\n")
+        elif cmd in ("RETR", "TOP"):
+            i = box.msg(args)
+            if i is None:
+                s.send("-ERR no such message\r\n")
+                continue
+            data = box.data(i)
+            if cmd == "TOP":
+                head = data.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+                data = head
+            else:
+                box.retrs += 1
+            s.send(b"+OK\r\n" + pop3_stuffed(data))
+            if (cmd == "RETR" and drop_after_retr is not None and
+                    box.retrs >= drop_after_retr):
+                s.event("dropping the connection after RETR %d" %
+                        box.retrs)
+                return
+        elif cmd == "DELE":
+            i = box.msg(args)
+            if i is None:
+                s.send("-ERR no such message\r\n")
+            else:
+                box.deleted.add(i)
+                s.send("+OK marked\r\n")
+        elif cmd == "RSET":
+            box.deleted.clear()
+            s.send("+OK\r\n")
+        elif cmd == "NOOP":
+            s.send("+OK\r\n")
+        else:
+            s.send("-ERR unknown command\r\n")
+
+
+def pop3_userpass(s):
+    """A mailbox ($FAKE_POP3_DIR); USER/PASS only: no SASL, no APOP."""
+    s.send("+OK fake POP3 ready\r\n")
+    pop3_mailbox(s, Pop3Box(), ["USER", "UIDL", "TOP"])
+
+
+def pop3_apop(s):
+    """A mailbox; the greeting has an APOP timestamp; USER is refused."""
+    import hashlib
+    stamp = "<%d.%d@fake.example>" % (os.getpid(), int(time.time()))
+    box = Pop3Box()
+
+    def login(s, cmd, args):
+        if cmd == "APOP":
+            parts = args.split()
+            want = hashlib.md5((stamp + box.password).encode()).hexdigest()
+            if len(parts) == 2 and parts[0] == box.user and \
+                    parts[1] == want:
+                s.authed = True
+                s.send("+OK maildrop ready\r\n")
+            else:
+                s.send("-ERR [AUTH] APOP digest wrong\r\n")
+            return True
+        if cmd in ("USER", "PASS", "AUTH"):
+            s.send("-ERR use APOP\r\n")
+            return True
+        return False
+
+    s.send("+OK fake POP3 ready %s\r\n" % stamp)
+    pop3_mailbox(s, box, ["UIDL", "TOP"], login=login)
+
+
+def pop3_no_uidl(s):
+    """A mailbox whose server has no UIDL (CAPA lacks it; UIDL is -ERR).
+
+    It offers PIPELINING, which the mailbox loop serves as it comes.
+    """
+    s.send("+OK fake POP3 ready\r\n")
+    pop3_mailbox(s, Pop3Box(), ["USER", "TOP", "PIPELINING"], uidl=False)
+
+
+def pop3_no_uidl_drop_at_quit(s):
+    """No UIDL, PIPELINING, and the connection drops at QUIT."""
+    s.send("+OK fake POP3 ready\r\n")
+    pop3_mailbox(s, Pop3Box(), ["USER", "TOP", "PIPELINING"], uidl=False,
+                 quit_drop=True)
+
+
+def pop3_stls_inject(s):
+    """Offers STLS, then answers it with an injected line in one send.
+
+    As imap-starttls-inject does for IMAP: if the client goes on with the
+    handshake anyway (and --cert/--key are given), the session goes on in
+    TLS, so a test can see whether credentials followed.
+    """
+    capa = ["USER", "UIDL", "TOP", "STLS"]
+
+    def stls(s, args):
+        s.send("+OK begin TLS\r\n+OK injected\r\n")
+        if s.starttls():
+            pop3_loop(s, ["USER", "UIDL", "TOP"])
+        return False
+
+    s.send("+OK fake POP3 ready\r\n")
+    pop3_loop(s, capa, {"STLS": stls})
+
+
+def pop3_in_use(s):
+    """The mailbox is locked: PASS answers -ERR [IN-USE]."""
+    s.send("+OK fake POP3 ready\r\n")
+    pop3_loop(s, ["USER", "UIDL", "TOP", "RESP-CODES"], {
+        "PASS": lambda s, args: s.send(
+            "-ERR [IN-USE] mailbox locked by another session\r\n"),
+    })
+
+
+def pop3_drop_at_quit(s):
+    """A mailbox; the connection drops at QUIT: no deletion happens."""
+    s.send("+OK fake POP3 ready\r\n")
+    pop3_mailbox(s, Pop3Box(), ["USER", "UIDL", "TOP"], quit_drop=True)
+
+
+def pop3_drop_mid_retr(s):
+    """A mailbox; the connection drops after $FAKE_POP3_DROP_AFTER RETRs."""
+    n = int(os.environ.get("FAKE_POP3_DROP_AFTER", "3"))
+    s.send("+OK fake POP3 ready\r\n")
+    pop3_mailbox(s, Pop3Box(), ["USER", "UIDL", "TOP"], drop_after_retr=n)
+
+
 SCENARIOS = {
     "imap-no-starttls": imap_no_starttls,
     "imap-starttls-inject": imap_starttls_inject,
     "imap-silent": imap_silent,
     "pop3-no-stls": pop3_no_stls,
+    "pop3-userpass": pop3_userpass,
+    "pop3-apop": pop3_apop,
+    "pop3-no-uidl": pop3_no_uidl,
+    "pop3-no-uidl-drop-at-quit": pop3_no_uidl_drop_at_quit,
+    "pop3-in-use": pop3_in_use,
+    "pop3-stls-inject": pop3_stls_inject,
+    "pop3-drop-at-quit": pop3_drop_at_quit,
+    "pop3-drop-mid-retr": pop3_drop_mid_retr,
 }
 
 

@@ -6,11 +6,19 @@
 #ifndef TERN_CLI_H
 #define TERN_CLI_H
 
+#include <stddef.h>
+
 struct cli_options {
 	const char *config_path;	/* -c FILE, or NULL for the default */
 	const char *log_path;		/* --log FILE, or NULL */
 	int offline;
 	int ephemeral;
+	/* tern sync on a POP3 account: the preview instead of the check. */
+	int preview;		/* --preview: list what waits on the server */
+	const char **fetch;	/* --fetch UIDL: download these */
+	size_t nfetch;
+	const char **del;	/* --delete UIDL: delete these on the server */
+	size_t ndel;
 	int bodies;		/* tern sync --bodies: fill the body cache */
 };
 
@@ -18,7 +26,10 @@ struct cli_options {
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
 
-/* tern sync [ACCOUNT[:FOLDER]]; returns the exit status. */
+/*
+ * tern sync [ACCOUNT[:FOLDER]], or on a POP3 account with --preview,
+ * --fetch or --delete, those instead of the check; returns the exit status.
+ */
 int cli_sync(const struct cli_options *opt, const char *target);
 /*
  * tern search [--offline] ACCOUNT[:FOLDER] QUERY: the N words of WORDS,

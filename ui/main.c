@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "i18n.h"
 #include "tls.h"
+#include "xmalloc.h"
 
 static void
 usage(FILE *f)
@@ -24,6 +25,8 @@ usage(FILE *f)
 	fprintf(f, _("usage: tern [-c FILE] [--offline] [--ephemeral] "
 	    "[--log FILE] [URL | ACCOUNT[:FOLDER]]\n"
 	    "       tern sync [--bodies] [ACCOUNT[:FOLDER]]\n"
+	    "       tern sync (--preview | --fetch UIDL | --delete UIDL)... "
+	    "POP3-ACCOUNT\n"
 	    "       tern search [--offline] ACCOUNT[:FOLDER] QUERY\n"
 	    "       tern --version | --help\n"
 	    "\n"
@@ -52,6 +55,9 @@ main(int argc, char **argv)
 		{ "offline", no_argument, NULL, 'o' },
 		{ "ephemeral", no_argument, NULL, 'e' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "preview", no_argument, NULL, 'P' },
+		{ "fetch", required_argument, NULL, 'F' },
+		{ "delete", required_argument, NULL, 'D' },
 		{ "bodies", no_argument, NULL, 'B' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -59,7 +65,7 @@ main(int argc, char **argv)
 	};
 	struct cli_options opt;
 	const char *command = NULL, *target = NULL;
-	int c;
+	int c, rc = 0;
 
 	setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
@@ -95,18 +101,32 @@ main(int argc, char **argv)
 		case 'L':
 			opt.log_path = optarg;
 			break;
+		case 'P':
+			opt.preview = 1;
+			break;
+		case 'F':
+			opt.fetch = xreallocarray(opt.fetch, opt.nfetch + 1,
+			    sizeof *opt.fetch);
+			opt.fetch[opt.nfetch++] = optarg;
+			break;
+		case 'D':
+			opt.del = xreallocarray(opt.del, opt.ndel + 1,
+			    sizeof *opt.del);
+			opt.del[opt.ndel++] = optarg;
+			break;
 		case 'B':
 			opt.bodies = 1;
 			break;
 		case 'V':
 			printf("tern %s\n", PACKAGE_VERSION);
-			return 0;
+			goto out;
 		case 'h':
 			usage(stdout);
-			return 0;
+			goto out;
 		default:
 			usage(stderr);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (optind < argc)
@@ -114,19 +134,34 @@ main(int argc, char **argv)
 	if (opt.bodies && (command == NULL || strcmp(command, "sync") != 0)) {
 		fprintf(stderr, "%s", _("tern: --bodies goes with \"tern "
 		    "sync\"\n"));
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (command != NULL && strcmp(command, "search") == 0) {
 		/* The words after ACCOUNT[:FOLDER] are the query. */
-		return cli_search(&opt, target, argc - optind, argv + optind);
+		rc = cli_search(&opt, target, argc - optind, argv + optind);
+		goto out;
 	}
 	if (optind < argc) {
 		fprintf(stderr, _("tern: unexpected argument \"%s\"\n"),
 		    argv[optind]);
 		usage(stderr);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (command == NULL && (opt.preview || opt.nfetch > 0 ||
+	    opt.ndel > 0)) {
+		fprintf(stderr, "%s", _("tern: --preview, --fetch and --delete "
+		    "go with \"tern sync\"\n"));
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (command != NULL)
-		return cli_sync(&opt, target);
-	return cli_reader(&opt, target);
+		rc = cli_sync(&opt, target);
+	else
+		rc = cli_reader(&opt, target);
+out:
+	free(opt.fetch);
+	free(opt.del);
+	return rc;
 }
