@@ -31,6 +31,7 @@ static void cmd_toggle_read(struct ui *);
 static void cmd_toggle_folders(struct ui *);
 static void cmd_redraw(struct ui *);
 static void cmd_help(struct ui *);
+static void cmd_pop3_preview(struct ui *);
 static void cmd_attachments(struct ui *);
 
 const struct cmd_action cmd_table[] = {
@@ -107,6 +108,10 @@ const struct cmd_action cmd_table[] = {
 	{ "limit", "l", CMD_PANE_INDEX, NULL,
 	  N_("show only the messages that match a query (empty or all: "
 	  "every message)"), searchop_limit },
+	/* The POP3 preview (pane-preview.c). */
+	{ "pop3-preview", "P", CMD_PANE_FOLDERS | CMD_PANE_INDEX, NULL,
+	  N_("list what waits on a POP3 server, to download or delete it "
+	  "there"), cmd_pop3_preview },
 	{ "help", "?", CMD_PANE_ALL, N_("Help"),
 	  N_("list the keys"), cmd_help },
 	{ "attachments", "v", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
@@ -440,6 +445,10 @@ cmd_dispatch(struct ui *ui, int key)
 		prompt_key(ui, key);
 		/* A question may wait for the prompt to end. */
 		ask_next(ui);
+		return 0;
+	}
+	if (ui->pv.active) {
+		preview_key(ui, key);
 		return 0;
 	}
 	if (ui->attach != NULL) {
@@ -811,6 +820,17 @@ cmd_help(struct ui *ui)
 	ui->help = 1;
 	ui->help_top = 0;
 	ui->dirty |= DIRTY_ALL;
+}
+
+/* The POP3 preview of the selected folder's account, or the open one's. */
+static void
+cmd_pop3_preview(struct ui *ui)
+{
+	size_t acct = ui->cur;
+
+	if (ui->focus == PANE_FOLDERS && ui->fp.sel < ui->fp.n)
+		acct = ui->fp.rows[ui->fp.sel].acct;
+	preview_open(ui, acct);
 }
 
 /* Open the attachment list of the message the focused pane is about. */

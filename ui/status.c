@@ -132,6 +132,12 @@ status_draw(struct ui *ui)
 	searchop_status(ui, &sb);
 	if (as->prog_total > 0 && as->prog_n < as->prog_total)
 		strbuf_addf(&sb, "  %ld/%ld", as->prog_n, as->prog_total);
+	/* A POP3 download also counts its bytes. */
+	if (as->prog_total > 0 && as->prog_n < as->prog_total &&
+	    as->prog_total_bytes > 0)
+		strbuf_addf(&sb, _(" (%.1f of %.1f MB)"),
+		    (double)as->prog_bytes / (1024.0 * 1024.0),
+		    (double)as->prog_total_bytes / (1024.0 * 1024.0));
 
 	if (ui->lay.divider < 0 && ui->lay.pager.h > 0) {
 		pager_position(ui, pos, sizeof pos);

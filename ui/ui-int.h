@@ -71,6 +71,7 @@ struct ui_acct {
 	char *reason;		/* sanitised; NULL when none */
 	int64_t prog_folder;
 	long prog_n, prog_total;
+	int64_t prog_bytes, prog_total_bytes;	/* a POP3 download */
 	struct store_folder *folders;
 	size_t nfolders;
 	int stale;		/* reload the folders before the next draw */
@@ -181,6 +182,17 @@ struct ui_search {
 	char *limit_query;	/* sanitised, for the status line */
 };
 
+/* The POP3 preview screen (pane-preview.c). */
+struct pane_preview {
+	int active;
+	size_t acct;		/* the POP3 account shown */
+	struct store_pop3_preview *rows;	/* as the store lists them */
+	size_t n, sel, top;
+	char **marked;		/* UIDLs marked for a download or delete */
+	size_t nmarked;
+	int listing;		/* waiting for the server's list */
+};
+
 struct ui {
 	const struct config *cfg;
 	struct ui_account *accts;
@@ -215,6 +227,7 @@ struct ui {
 	int utf8;		/* the locale's charset is UTF-8 */
 	struct ui_ask ask;
 	struct ui_ops ops;
+	struct pane_preview pv;
 	struct ui_search srch;
 	struct pane_attach *attach;	/* the attachment list, or NULL */
 };
@@ -322,6 +335,18 @@ void attach_free(struct ui *ui);
 void attach_mime_options(struct ui *ui, struct mime_options *opts);
 /* Free the mailcap read for the reader. */
 void attach_mailcap_free(void);
+
+/* pane-preview.c */
+/* Show the preview screen of POP3 account ACCT and ask for a fresh list. */
+void preview_open(struct ui *ui, size_t acct);
+/* EV_PREVIEW: account ACCT's list in the store changed. */
+void preview_changed(struct ui *ui, size_t acct);
+/* Draw the screen (all of it, the status line included). */
+void preview_draw(struct ui *ui);
+/* Feed KEY to the screen. */
+void preview_key(struct ui *ui, int key);
+/* Close the screen and free its state. */
+void preview_free(struct ui *ui);
 
 /* ask.c */
 /*

@@ -444,6 +444,8 @@ ui_event(struct ui *ui, struct account_event *ev)
 		as->prog_folder = ev->folder_id;
 		as->prog_n = ev->n;
 		as->prog_total = ev->total;
+		as->prog_bytes = ev->bytes;
+		as->prog_total_bytes = ev->total_bytes;
 		ui->dirty |= DIRTY_STATUS;
 		break;
 	case EV_BODY:
@@ -461,6 +463,9 @@ ui_event(struct ui *ui, struct account_event *ev)
 	case EV_NOTICE:
 	case EV_GONE:
 		msgop_event(ui, i, ev);
+		break;
+	case EV_PREVIEW:
+		preview_changed(ui, i);
 		break;
 	case EV_SEARCH:
 		searchop_event(ui, i, ev);
@@ -556,6 +561,19 @@ ui_draw(struct ui *ui)
 		doupdate();
 		return;
 	}
+	if (ui->pv.active) {
+		if (ui->dirty != 0)
+			preview_draw(ui);
+		ui->dirty = 0;
+		if (ui->cursor_x >= 0 && l->status >= 0) {
+			curs_set(1);
+			move(l->status, ui->cursor_x);
+		} else
+			curs_set(0);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
 	if (ui->dirty & DIRTY_CLEAR)
 		erase();
 	if ((ui->dirty & DIRTY_HEADER) && l->header >= 0)
@@ -594,6 +612,7 @@ ui_free(struct ui *ui)
 
 	index_free(ui);
 	pager_free(ui);
+	preview_free(ui);
 	ask_free(ui);
 	attach_free(ui);
 	attach_mailcap_free();
