@@ -20,6 +20,7 @@
 #include "account.h"
 #include "config.h"
 #include "i18n.h"
+#include "search.h"
 #include "store.h"
 #include "strbuf.h"
 #include "text.h"
@@ -70,6 +71,7 @@ static void msgop_move_done(struct ui *, const char *);
 static void msgop_copy_done(struct ui *, const char *);
 static char *msgop_folder_name(struct ui *, size_t, int64_t);
 static void msgop_gone_done(struct ui *, int, void *);
+static void msgop_tag_pattern_done(struct ui *, const char *);
 
 /* The first index of a tag not below ID; *FOUND says if it is ID. */
 static size_t
@@ -121,6 +123,16 @@ tags_toggle(struct ui *ui, int64_t id)
 	memmove(o->tags + i + 1, o->tags + i, (o->ntags - i) * sizeof *o->tags);
 	o->tags[i] = id;
 	o->ntags++;
+}
+
+/* Tag ID if it is not tagged yet; 1 if it was not. */
+static int
+tags_add(struct ui *ui, int64_t id)
+{
+	if (tags_has(ui, id))
+		return 0;
+	tags_toggle(ui, id);
+	return 1;
 }
 
 void
@@ -479,6 +491,51 @@ msgop_tag_prefix(struct ui *ui)
 	ui_message(ui, ngettext("%zu tagged message: press an operation key",
 	    "%zu tagged messages: press an operation key", o->ntags),
 	    o->ntags);
+}
+
+void
+msgop_tag_pattern(struct ui *ui)
+{
+	if (ui->folder_id < 0 || ui_store(ui, ui->cur) == NULL)
+		return;
+	prompt_start(ui, _("Tag messages matching: "),
+	    msgop_tag_pattern_done, NULL);
+}
+
+/*
+ * T was answered: tag the open folder's messages that match the query
+ * (search.h), among those the index shows under a limit. The cache is
+ * searched, so body terms see the cached bodies only.
+ */
+static void
+msgop_tag_pattern_done(struct ui *ui, const char *text)
+{
+	struct store *st = ui_store(ui, ui->cur);
+	struct search_node *q = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, i, added = 0;
+	char *err = NULL;
+
+	if (*text == '\0' || st == NULL || ui->folder_id < 0)
+		return;
+	if (search_parse(text, strlen(text), &q, &err) != 0) {
+		ui_message(ui, "%s", err);
+		free(err);
+		return;
+	}
+	if (store_search(st, ui->folder_id, q, SORT_DATE, 0, &ids, &n) != 0) {
+		ui_message(ui, _("cannot search: %s"), store_errmsg(st));
+		goto out;
+	}
+	searchop_filter(ui, ids, &n);
+	for (i = 0; i < n; i++)
+		added += (size_t)tags_add(ui, ids[i]);
+	ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
+	ui_message(ui, ngettext("%zu message matches, %zu newly tagged",
+	    "%zu messages match, %zu newly tagged", n), n, added);
+out:
+	free(ids);
+	search_free(q);
 }
 
 /* Start the prompt asking where the move or copy OP goes. */

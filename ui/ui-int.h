@@ -378,6 +378,8 @@ void msgop_move(struct ui *ui);
 void msgop_copy(struct ui *ui);
 void msgop_tag(struct ui *ui);
 void msgop_tag_prefix(struct ui *ui);
+/* T: tag the messages that match a query (search.h) over the cache. */
+void msgop_tag_pattern(struct ui *ui);
 /* N after ';': toggle \Seen on each tagged message. */
 void msgop_toggle_read_tagged(struct ui *ui);
 /* $: expunge the open folder (asking, as configured), then sync now. */
