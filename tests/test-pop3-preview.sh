@@ -7,7 +7,9 @@
 #   - a message over pop3_max_size is listed, not fetched, and the user is
 #     told; `tern sync --fetch UIDL` downloads it anyway;
 #   - tmux: the account's Inbox shows the downloaded mail, and the preview
-#     screen (P) lists the server's messages and deletes one there.
+#     screen (P) lists the server's messages and deletes one there; $
+#     checks at once, a message deleted in tern (d, expunge) goes from the
+#     server at that check, and pop3_interval brings new mail by itself.
 set -eu
 . "${TERN_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/harness.sh"
 
@@ -100,7 +102,7 @@ assert_eq $((29 - big + 1)) "$(cached)" "a big one fetched on request"
 assert_eq 29 "$(server_count)" "keep mode keeps it on the server"
 
 # --- tmux ---------------------------------------------------------------------
-harness_config pop3s "pop3_delete = no" >/dev/null
+harness_config pop3s "pop3_delete = no" "pop3_interval = 2" >/dev/null
 "$TERN" sync test 2>/dev/null
 tui_start 120 30 "$TERN" test
 tui_wait_for "Message 00030 of 30" 20
@@ -112,7 +114,7 @@ tui_wait_for "Message 00001 of 30" 10
 # The first row is message 1 (server order): delete it there.
 tui_keys D
 tui_wait_for "Delete 1 message on the server" 5
-tui_keys y Enter
+tui_keys y
 tui_wait_for "28 messages on the server" 20
 gone()
 {
@@ -126,6 +128,28 @@ assert_not_contains "$(tui_screen)" "Message 00001 of 30" \
     "the row left the preview"
 tui_keys q
 tui_wait_gone "messages on the server" 5
+
+# $ checks at once; a message deleted in tern (d, then the expunge that $
+# asks about) is deleted on the server at that check.
+harness_deliver "Fresh arrival" >/dev/null
+tui_keys '$'
+tui_wait_for "Fresh arrival" 20
+tui_keys g
+tui_wait_for "Fresh arrival" 5
+tui_keys d '$'
+tui_wait_for "Expunge 1 deleted message?" 10
+tui_keys y
+fresh_gone()
+{
+	! server_list | grep -q 'Fresh arrival'
+}
+wait_until 20 fresh_gone || fail "the message deleted in tern is still on the server"
+assert_eq 28 "$(server_count)" "only that one went"
+tui_wait_gone "Fresh arrival" 10
+
+# With pop3_interval = 2, new mail shows with no key pressed.
+harness_deliver "Second arrival" >/dev/null
+tui_wait_for "Second arrival" 20
 tui_keys q
 tui_wait_exit 10 >/dev/null
 # Keep mode: the local copy of message 1 stays.

@@ -338,7 +338,7 @@ preview_fetch(struct ui *ui)
 }
 
 static void
-preview_delete_done(struct ui *ui, const char *answer)
+preview_delete_done(struct ui *ui, int key, void *arg)
 {
 	struct pane_preview *pv = &ui->pv;
 	struct account *a = ui_account(ui, pv->acct);
@@ -346,8 +346,9 @@ preview_delete_done(struct ui *ui, const char *answer)
 	char **v;
 	size_t n, i;
 
+	(void)arg;
 	ui->dirty |= DIRTY_ALL;
-	if (!pv->active || (answer[0] != 'y' && answer[0] != 'Y'))
+	if (!pv->active || key != 'y')
 		return;
 	if (a == NULL) {
 		ui_message(ui, _("offline: cannot delete on the server"));
@@ -376,10 +377,9 @@ preview_delete(struct ui *ui)
 
 	if (n == 0)
 		return;
-	prompt_start(ui, n == 1 ?
-	    _("Delete 1 message on the server, unread? (y/n): ") :
-	    _("Delete the marked messages on the server, unread? (y/n): "),
-	    preview_delete_done, NULL);
+	ask_start(ui, "yn", preview_delete_done, NULL, ngettext(
+	    "Delete %zu message on the server, unread? (y/n)",
+	    "Delete %zu messages on the server, unread? (y/n)", n), n);
 }
 
 static void
