@@ -32,7 +32,7 @@
 static FILE *cli_log;
 
 /* Print one error line: "tern: TEXT". */
-static void
+void
 cli_error(const char *text)
 {
 	fprintf(stderr, "tern: %s\n", text);
@@ -64,7 +64,7 @@ cli_open_log(const struct cli_options *opt)
  * file, or NULL). *ACC_R is the named account (NULL: none named) and
  * *FOLDER_R the folder asked for (NULL: none). Returns an exit status.
  */
-static int
+int
 cli_load(const struct cli_options *opt, const char *target,
     struct config **cfg_r, struct account_config **acc_r, char **folder_r)
 {
@@ -164,7 +164,7 @@ cli_password(const struct account_config *acc, char **pw_r)
 }
 
 /* The cache path of ACC (NULL for --ephemeral); -1 on error. */
-static int
+int
 cli_store_path(const struct cli_options *opt,
     const struct account_config *acc, char **path_r)
 {
@@ -250,7 +250,7 @@ out:
 }
 
 /* Sync one account headlessly, printing progress on stderr. */
-static int
+int
 cli_sync_account(const struct cli_options *opt, struct account_config *acc,
     const char *folder)
 {

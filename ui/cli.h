@@ -20,11 +20,36 @@ struct cli_options {
 	const char **del;	/* --delete UIDL: delete these on the server */
 	size_t ndel;
 	int bodies;		/* tern sync --bodies: fill the body cache */
+	const char *maildir;	/* tern export --maildir DIR */
+	const char *mbox;	/* tern export --mbox FILE */
 };
 
 /* Exit statuses (DESIGN.md): 0 ok, 1 runtime error, 2 usage error. */
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+
+struct account_config;
+struct config;
+
+/* tern export ACCOUNT[:FOLDER] (--maildir DIR | --mbox FILE). */
+int cli_export(const struct cli_options *opt, const char *target);
+
+/* Shared by the commands (cli.c). */
+/* Print "tern: TEXT" on stderr. */
+void cli_error(const char *text);
+/*
+ * Load the config for TARGET (a URL, or ACCOUNT[:FOLDER] of the config
+ * file, or NULL); *ACC_R is the account named (or NULL) and *FOLDER_R the
+ * folder (or NULL; free() it). Returns an exit status.
+ */
+int cli_load(const struct cli_options *opt, const char *target,
+    struct config **cfg_r, struct account_config **acc_r, char **folder_r);
+/* The cache path of ACC (*PATH_R NULL for --ephemeral); 0 or -1. */
+int cli_store_path(const struct cli_options *opt,
+    const struct account_config *acc, char **path_r);
+/* Sync ACC (FOLDER, or every subscribed folder) without the screen. */
+int cli_sync_account(const struct cli_options *opt, struct account_config *acc,
+    const char *folder);
 
 /*
  * tern sync [ACCOUNT[:FOLDER]], or on a POP3 account with --preview,

@@ -28,6 +28,8 @@ usage(FILE *f)
 	    "       tern sync (--preview | --fetch UIDL | --delete UIDL)... "
 	    "POP3-ACCOUNT\n"
 	    "       tern search [--offline] ACCOUNT[:FOLDER] QUERY\n"
+	    "       tern export [--offline] ACCOUNT[:FOLDER] "
+	    "(--maildir DIR | --mbox FILE)\n"
 	    "       tern --version | --help\n"
 	    "\n"
 	    "URL is imaps://user@host[:port][/FOLDER], imap://... (STARTTLS),\n"
@@ -59,6 +61,8 @@ main(int argc, char **argv)
 		{ "fetch", required_argument, NULL, 'F' },
 		{ "delete", required_argument, NULL, 'D' },
 		{ "bodies", no_argument, NULL, 'B' },
+		{ "maildir", required_argument, NULL, 'M' },
+		{ "mbox", required_argument, NULL, 'X' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -77,12 +81,14 @@ main(int argc, char **argv)
 
 	memset(&opt, 0, sizeof opt);
 	/* Options may come before and after the command word. */
+options:
 	for (;;) {
 		c = getopt_long(argc, argv, "+c:h", longopts, NULL);
 		if (c == -1) {
 			if (command == NULL && optind < argc &&
 			    (strcmp(argv[optind], "sync") == 0 ||
-			    strcmp(argv[optind], "search") == 0)) {
+			    strcmp(argv[optind], "search") == 0 ||
+			    strcmp(argv[optind], "export") == 0)) {
 				command = argv[optind++];
 				continue;
 			}
@@ -117,6 +123,12 @@ main(int argc, char **argv)
 		case 'B':
 			opt.bodies = 1;
 			break;
+		case 'M':
+			opt.maildir = optarg;
+			break;
+		case 'X':
+			opt.mbox = optarg;
+			break;
 		case 'V':
 			printf("tern %s\n", PACKAGE_VERSION);
 			goto out;
@@ -129,8 +141,15 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind < argc)
+	/*
+	 * The target; then, but for a search (whose query words may start
+	 * with '-'), options may follow it too.
+	 */
+	if (target == NULL && optind < argc) {
 		target = argv[optind++];
+		if (command == NULL || strcmp(command, "search") != 0)
+			goto options;
+	}
 	if (opt.bodies && (command == NULL || strcmp(command, "sync") != 0)) {
 		fprintf(stderr, "%s", _("tern: --bodies goes with \"tern "
 		    "sync\"\n"));
@@ -156,7 +175,16 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (command != NULL)
+	if ((opt.maildir != NULL || opt.mbox != NULL) &&
+	    (command == NULL || strcmp(command, "export") != 0)) {
+		fprintf(stderr, "%s", _("tern: --maildir and --mbox go with "
+		    "\"tern export\"\n"));
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (command != NULL && strcmp(command, "export") == 0)
+		rc = cli_export(&opt, target);
+	else if (command != NULL)
 		rc = cli_sync(&opt, target);
 	else
 		rc = cli_reader(&opt, target);
