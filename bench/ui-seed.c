@@ -7,8 +7,10 @@
  * text at three depths and a signature) cached so that it opens offline.
  *
  *   ui-seed DB N [BODY]
+ *   ui-seed -t DB        time reading the INBOX's thread rows and building
+ *                        its threads (the index's work for sort = threads)
  *
- * Prints how long the seeding took. A bench helper, not a test.
+ * Prints how long it took. A bench helper, not a test.
  */
 #include "autoconfig.h"
 
@@ -19,6 +21,7 @@
 
 #include "store.h"
 #include "strbuf.h"
+#include "thread.h"
 #include "xmalloc.h"
 
 static uint32_t
@@ -78,6 +81,82 @@ seed_body(uint32_t uid, long size, size_t *len_r)
 	return strbuf_detach(&sb, len_r);
 }
 
+static double
+seed_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
+}
+
+/* -t: the index's work for a threaded INBOX, timed; best of 5. */
+static int
+seed_time_threads(const char *db)
+{
+	static const struct {
+		const char *what;
+		enum thread_key key;
+		int flags;
+	} runs[] = {
+		{ "threads, joined by subject", THREAD_KEY_DATE,
+		  THREAD_GROUP | THREAD_SUBJECT },
+		{ "threads", THREAD_KEY_DATE, THREAD_GROUP },
+		{ "flat, by subject", THREAD_KEY_SUBJECT, 0 },
+	};
+	struct store *st;
+	struct store_folder f;
+	struct store_thread_rows rows;
+	struct thread_msg *msgs;
+	struct thread *t;
+	double t0, best_rows = 1e9, best[3] = { 1e9, 1e9, 1e9 }, ms;
+	char *err = NULL;
+	size_t i, k, r;
+
+	if (store_open(db, "bench", &st, &err) != 0 ||
+	    store_folder_get(st, "INBOX", &f) != 0) {
+		fprintf(stderr, "ui-seed: %s\n", err != NULL ? err : "no INBOX");
+		return 1;
+	}
+	for (r = 0; r < 5; r++) {
+		t0 = seed_ms();
+		if (store_thread_rows(st, f.id, 1, &rows) != 0)
+			return 1;
+		ms = seed_ms() - t0;
+		if (ms < best_rows)
+			best_rows = ms;
+		msgs = xcalloc(rows.n, sizeof *msgs);
+		for (i = 0; i < rows.n; i++) {
+			msgs[i].date = rows.rows[i].date;
+			msgs[i].size = rows.rows[i].size;
+			msgs[i].message_id = rows.rows[i].message_id;
+			msgs[i].in_reply_to = rows.rows[i].in_reply_to;
+			msgs[i].references = rows.rows[i].references;
+			msgs[i].subject = rows.rows[i].subject;
+			msgs[i].from = rows.rows[i].from;
+		}
+		for (k = 0; k < 3; k++) {
+			t0 = seed_ms();
+			t = thread_build(msgs, rows.n, runs[k].key,
+			    runs[k].flags);
+			ms = seed_ms() - t0;
+			if (ms < best[k])
+				best[k] = ms;
+			thread_free(t);
+		}
+		free(msgs);
+		if (r < 4)
+			store_thread_rows_release(&rows);
+	}
+	printf("store_thread_rows: %zu rows in %.1f ms\n", rows.n, best_rows);
+	for (k = 0; k < 3; k++)
+		printf("thread_build (%s): %.1f ms\n", runs[k].what, best[k]);
+	store_thread_rows_release(&rows);
+	store_folder_release(&f);
+	store_close(st);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -87,7 +166,7 @@ main(int argc, char **argv)
 	struct strbuf refs = STRBUF_INIT;
 	struct timespec t0, t1;
 	int32_t *parent;
-	uint32_t seed = 4242, x;
+	uint32_t seed = 4242, x, *topic;
 	int64_t id = -1;
 	long n, i, body;
 	char *err = NULL, *raw, mid[64], irt[64], subj[64], name[64],
@@ -95,8 +174,10 @@ main(int argc, char **argv)
 	size_t len;
 	int32_t p;
 
+	if (argc == 3 && strcmp(argv[1], "-t") == 0)
+		return seed_time_threads(argv[2]);
 	if (argc < 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: ui-seed DB N [BODY]\n");
+		fprintf(stderr, "usage: ui-seed DB N [BODY] | ui-seed -t DB\n");
 		return 2;
 	}
 	body = argc > 3 ? atol(argv[3]) : 0;
@@ -117,6 +198,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	parent = xcalloc((size_t)n + 1, sizeof *parent);
+	topic = xcalloc((size_t)n + 1, sizeof *topic);
 	if (store_begin(st) != 0)
 		return 1;
 	for (i = 1; i <= n; i++) {
@@ -144,8 +226,10 @@ main(int argc, char **argv)
 		}
 		snprintf(mid, sizeof mid, "<seed-%ld@example.org>", i);
 		snprintf(irt, sizeof irt, "<seed-%d@example.org>", parent[i]);
+		/* A reply keeps its thread's topic. */
+		topic[i] = parent[i] > 0 ? topic[parent[i]] : (x >> 8) % 20000;
 		snprintf(subj, sizeof subj, "%sTopic %05u of the bench",
-		    parent[i] > 0 ? "Re: " : "", (x >> 8) % 20000);
+		    parent[i] > 0 ? "Re: " : "", topic[i]);
 		snprintf(name, sizeof name, "Sender %u", (x >> 4) % 500);
 		snprintf(addr, sizeof addr, "sender-%u@example.org",
 		    (x >> 4) % 500);
@@ -185,6 +269,7 @@ main(int argc, char **argv)
 	store_close(st);
 	strbuf_release(&refs);
 	free(parent);
+	free(topic);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("ui-seed: %ld messages in %.1f s\n", n,
 	    (double)(t1.tv_sec - t0.tv_sec) +

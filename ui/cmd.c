@@ -31,6 +31,19 @@ static void cmd_toggle_read(struct ui *);
 static void cmd_toggle_folders(struct ui *);
 static void cmd_redraw(struct ui *);
 static void cmd_help(struct ui *);
+static void cmd_half_down(struct ui *);
+static void cmd_half_up(struct ui *);
+static void cmd_next_message(struct ui *);
+static void cmd_prev_message(struct ui *);
+static void cmd_pager_search(struct ui *);
+static void cmd_pager_search_next(struct ui *);
+static void cmd_pager_search_prev(struct ui *);
+static void cmd_toggle_headers(struct ui *);
+static void cmd_toggle_source(struct ui *);
+static void cmd_collapse_thread(struct ui *);
+static void cmd_collapse_all(struct ui *);
+static void cmd_sort(struct ui *);
+static void cmd_sort_reverse(struct ui *);
 static void cmd_pop3_preview(struct ui *);
 static void cmd_attachments(struct ui *);
 
@@ -68,6 +81,36 @@ const struct cmd_action cmd_table[] = {
 	  N_("show or hide the folder pane"), cmd_toggle_folders },
 	{ "redraw", "C-l", CMD_PANE_ALL, NULL,
 	  N_("redraw the screen"), cmd_redraw },
+	{ "half-page-down", "C-d", CMD_PANE_ALL, NULL,
+	  N_("move half a page down"), cmd_half_down },
+	{ "half-page-up", "C-u", CMD_PANE_ALL, NULL,
+	  N_("move half a page up"), cmd_half_up },
+	/* Reading: messages, threads, the order (pane-index.c). */
+	{ "next-message", "J", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("show the next message"), cmd_next_message },
+	{ "previous-message", "K", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("show the previous message"), cmd_prev_message },
+	{ "collapse-thread", "z", CMD_PANE_INDEX, N_("Fold"),
+	  N_("collapse or expand the selected thread"), cmd_collapse_thread },
+	{ "collapse-all", "Z", CMD_PANE_INDEX, NULL,
+	  N_("collapse or expand every thread"), cmd_collapse_all },
+	{ "sort", "o", CMD_PANE_INDEX, N_("Sort"),
+	  N_("sort by date, threads, sender, subject or size"), cmd_sort },
+	{ "sort-reverse", "O", CMD_PANE_INDEX, NULL,
+	  N_("reverse the order of the index"), cmd_sort_reverse },
+	/* Reading: inside the message (pane-pager.c). */
+	{ "pager-search", "/", CMD_PANE_PAGER, NULL,
+	  N_("search the message's text"), cmd_pager_search },
+	{ "pager-search-next", "n", CMD_PANE_PAGER, NULL,
+	  N_("go to the next match in the message"), cmd_pager_search_next },
+	{ "pager-search-prev", "N", CMD_PANE_PAGER, NULL,
+	  N_("go to the previous match in the message"),
+	  cmd_pager_search_prev },
+	{ "toggle-headers", "H", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("show every header field, or the usual few"),
+	  cmd_toggle_headers },
+	{ "toggle-source", "V", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	  N_("show the raw message, or the message"), cmd_toggle_source },
 	/* Message operations (cmd-message.c). */
 	{ "delete-message", "d", CMD_PANE_INDEX | CMD_PANE_PAGER, N_("Del"),
 	  N_("mark the message deleted, or move it to the Trash (as "
@@ -167,6 +210,7 @@ static const struct {
 	{ "NPage", CMD_KEY_FN | KEY_NPAGE },
 	{ "Insert", CMD_KEY_FN | KEY_IC },
 	{ "Delete", CMD_KEY_FN | KEY_DC },
+	{ "Semicolon", ';' },	/* ';' after a blank starts a comment */
 };
 
 int
@@ -314,6 +358,45 @@ cmd_bind(unsigned int panes, const char *keyname, const char *name,
 	return 0;
 }
 
+/* The number of panes in the mask PANES. */
+static int
+cmd_pane_count(unsigned int panes)
+{
+	int p, n = 0;
+
+	for (p = 0; p < PANE_COUNT; p++)
+		n += (panes >> p) & 1;
+	return n;
+}
+
+int
+cmd_bind_config(const struct config *cfg, char **err)
+{
+	const struct config_bind *b;
+	unsigned int panes;
+	char *e = NULL;
+	size_t i;
+
+	for (i = 0; i < cfg->nbinds; i++) {
+		b = &cfg->binds[i];
+		panes = 0;
+		if (b->panes & CONFIG_PANE_FOLDERS)
+			panes |= CMD_PANE_FOLDERS;
+		if (b->panes & CONFIG_PANE_INDEX)
+			panes |= CMD_PANE_INDEX;
+		if (b->panes & CONFIG_PANE_PAGER)
+			panes |= CMD_PANE_PAGER;
+		if (cmd_bind(panes, b->key, b->action, &e) != 0) {
+			*err = xasprintf("%s:%d: %s", cfg->name != NULL ?
+			    cfg->name : cfg->path != NULL ? cfg->path : "",
+			    b->line, e);
+			free(e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void
 cmd_init(void)
 {
@@ -322,8 +405,16 @@ cmd_init(void)
 	size_t i;
 
 	cmd_free();
-	for (i = 0; i < cmd_count; i++) {
-		a = &cmd_table[i];
+	/*
+	 * Wider bindings first: a key an action claims in fewer panes wins
+	 * there over one claimed everywhere ("/" searches the message in the
+	 * pager, the folder elsewhere), whatever the order of the table.
+	 */
+	for (i = 0; i < cmd_count * PANE_COUNT; i++) {
+		a = &cmd_table[i % cmd_count];
+		if (cmd_pane_count(a->panes) != PANE_COUNT -
+		    (int)(i / cmd_count))
+			continue;
 		copy = xstrdup(a->keys);
 		for (word = strtok_r(copy, " ", &save); word != NULL;
 		    word = strtok_r(NULL, " ", &save)) {
@@ -846,4 +937,165 @@ cmd_attachments(struct ui *ui)
 	if ((id = cmd_current_msg(ui, &acct)) < 0)
 		return;
 	attach_open(ui, acct, id);
+}
+
+static long
+cmd_half_page(struct ui *ui)
+{
+	long h = cmd_page_size(ui) / 2;
+
+	return h > 0 ? h : 1;
+}
+
+static void
+cmd_half_down(struct ui *ui)
+{
+	cmd_move(ui, cmd_half_page(ui));
+}
+
+static void
+cmd_half_up(struct ui *ui)
+{
+	cmd_move(ui, -cmd_half_page(ui));
+}
+
+/*
+ * J and K: the next or previous message of the index; the pager, when it
+ * is in use, shows it (and it is read).
+ */
+static void
+cmd_step_message(struct ui *ui, long dir)
+{
+	size_t old = ui->ix.sel;
+	int64_t id;
+
+	if (ui->ix.n == 0)
+		return;
+	index_move(ui, dir);
+	if (ui->ix.sel == old) {
+		ui_message(ui, "%s", dir > 0 ? _("this is the last message") :
+		    _("this is the first message"));
+		return;
+	}
+	if (ui->focus != PANE_PAGER && !ui->pager_open)
+		return;
+	id = index_selected(ui);
+	pager_show(ui, ui->cur, id);
+	cmd_set_seen(ui, ui->cur, id, 1);
+}
+
+static void
+cmd_next_message(struct ui *ui)
+{
+	cmd_step_message(ui, 1);
+}
+
+static void
+cmd_prev_message(struct ui *ui)
+{
+	cmd_step_message(ui, -1);
+}
+
+static void
+cmd_pager_search_done(struct ui *ui, const char *text)
+{
+	if (*text == '\0') {
+		if (ui->pg.pattern == NULL)
+			return;
+		pager_search_next(ui, 1);
+		return;
+	}
+	pager_search(ui, text);
+}
+
+static void
+cmd_pager_search(struct ui *ui)
+{
+	prompt_start(ui, _("Search the message: "), cmd_pager_search_done,
+	    NULL);
+}
+
+static void
+cmd_pager_search_next(struct ui *ui)
+{
+	pager_search_next(ui, 1);
+}
+
+static void
+cmd_pager_search_prev(struct ui *ui)
+{
+	pager_search_next(ui, -1);
+}
+
+static void
+cmd_toggle_headers(struct ui *ui)
+{
+	pager_toggle(ui, PAGER_MODE_HEADERS);
+}
+
+static void
+cmd_toggle_source(struct ui *ui)
+{
+	pager_toggle(ui, PAGER_MODE_SOURCE);
+}
+
+static void
+cmd_collapse_thread(struct ui *ui)
+{
+	index_fold(ui, 0);
+}
+
+static void
+cmd_collapse_all(struct ui *ui)
+{
+	index_fold(ui, 1);
+}
+
+/* The words for SORT (an enum sort_kind). */
+static const char *
+cmd_sort_name(int sort)
+{
+	switch (sort) {
+	case SORT_THREADS:
+		return _("threads");
+	case SORT_FROM:
+		return _("sender");
+	case SORT_SUBJECT:
+		return _("subject");
+	case SORT_SIZE:
+		return _("size");
+	}
+	return _("date");
+}
+
+static void
+cmd_sort_done(struct ui *ui, int key, void *arg)
+{
+	static const char keys[] = "dtfsz";
+	static const int kinds[] = {
+		SORT_DATE, SORT_THREADS, SORT_FROM, SORT_SUBJECT, SORT_SIZE
+	};
+	const char *k;
+
+	(void)arg;
+	if (key == 0 || (k = strchr(keys, key)) == NULL)
+		return;
+	index_sort(ui, kinds[k - keys], ui->sort_reverse);
+	ui_message(ui, _("sorted by %s%s"), cmd_sort_name(ui->sort),
+	    ui->sort_reverse ? _(", reversed") : "");
+}
+
+static void
+cmd_sort(struct ui *ui)
+{
+	ask_start(ui, "dtfsz", cmd_sort_done, NULL, "%s",
+	    _("Sort by (d)ate, (t)hreads, (f)rom, (s)ubject or si(z)e?"));
+}
+
+static void
+cmd_sort_reverse(struct ui *ui)
+{
+	index_sort(ui, ui->sort, !ui->sort_reverse);
+	ui_message(ui, _("sorted by %s%s"), cmd_sort_name(ui->sort),
+	    ui->sort_reverse ? _(", reversed") : "");
 }

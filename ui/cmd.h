@@ -17,6 +17,7 @@
 
 #include "strbuf.h"
 
+struct config;
 struct ui;
 
 #define CMD_KEY_FN	0x1000000
@@ -58,6 +59,11 @@ const struct cmd_action *cmd_find(const char *name);
  */
 int cmd_bind(unsigned int panes, const char *keyname, const char *name,
     char **err);
+/*
+ * Apply the `bind` lines of CFG's [keys]. Returns 0, or -1 with *ERR set
+ * to "FILE:LINE: unknown key ..." or "... unknown action ..." (free() it).
+ */
+int cmd_bind_config(const struct config *cfg, char **err);
 /* Parse a key name into *KEY_R. Returns 0, or -1 with *ERR set. */
 int cmd_key_parse(const char *name, int *key_r, char **err);
 /* Append the name of KEY to SB. */

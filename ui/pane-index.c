@@ -1,8 +1,12 @@
 /*
- * The index pane: the open folder's messages, one per line. It holds only
- * the row ids in display order (from store_msg_ids()); the rows on screen
- * are read from the store when drawn, so memory stays flat however large
- * the folder. A reload keeps the selection on the same message.
+ * The index pane: the open folder's messages, one per line, drawn through
+ * the index_format of the config (src/format.c). It holds only row ids in
+ * display order; the rows on screen are read from the store when drawn, so
+ * memory stays flat however large the folder. Sorting by date or size is
+ * the store's (store_msg_ids()); threads, and sorting by sender or subject
+ * (which ignores "Re:"), are src/thread.c's over the store's compact rows,
+ * with the threads' collapsed state kept across reloads. A reload keeps
+ * the selection on the same message.
  */
 #include "autoconfig.h"
 
@@ -12,26 +16,40 @@
 #include <time.h>
 
 #include "config.h"
+#include "format.h"
 #include "i18n.h"
 #include "store.h"
 #include "strbuf.h"
 #include "text.h"
+#include "thread.h"
 #include "ui-int.h"
 #include "xmalloc.h"
 
-/* Column widths of an index line. */
-#define INDEX_FLAGS_COLS	4
-#define INDEX_DATE_COLS		10
-#define INDEX_FROM_COLS		20
-
 /*
  * The least time between two reloads of the ids caused by events: 200 ms,
- * or ten times what the last reload cost (a 100k folder costs ~30 ms).
+ * or ten times what the last reload cost (a 100k folder costs ~30 ms by
+ * date, ~150 ms in threads).
  */
 #define INDEX_RELOAD_GAP_MS	200
 #define INDEX_RELOAD_FACTOR	10
 
+/* A reload expected to take longer than this says so first. */
+#define INDEX_BUSY_MS		80
+/* ... as does a first load of a folder this large. */
+#define INDEX_BUSY_MSGS		20000
+
+/* Below this width the index shows the flags and the subject only. */
+#define INDEX_NARROW_COLS	40
+#define INDEX_NARROW_FORMAT	"%Z %M%s"
+
+/* An id and where it is, for finding ids among a build's messages. */
+struct index_pos {
+	int64_t id;
+	size_t pos;
+};
+
 static void index_clamp(struct ui *);
+static void index_rebuild_ids(struct ui *);
 
 int64_t
 index_selected(struct ui *ui)
@@ -44,9 +62,178 @@ index_selected(struct ui *ui)
 void
 index_free(struct ui *ui)
 {
-	free(ui->ix.ids);
-	ui->ix.ids = NULL;
-	ui->ix.n = ui->ix.sel = ui->ix.top = 0;
+	struct pane_index *ix = &ui->ix;
+
+	free(ix->ids);
+	ix->ids = NULL;
+	ix->n = ix->sel = ix->top = 0;
+	thread_free(ix->th);
+	ix->th = NULL;
+	free(ix->msg_ids);
+	ix->msg_ids = NULL;
+	ix->nmsg = 0;
+}
+
+static int
+index_pos_cmp(const void *a, const void *b)
+{
+	const struct index_pos *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The positions of the N ids of IDS, sorted by id for index_find(). */
+static struct index_pos *
+index_positions(const int64_t *ids, size_t n)
+{
+	struct index_pos *p = xreallocarray(NULL, n > 0 ? n : 1, sizeof *p);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p[i].id = ids[i];
+		p[i].pos = i;
+	}
+	qsort(p, n, sizeof *p, index_pos_cmp);
+	return p;
+}
+
+/* Where ID is among the N positions P, or THREAD_NONE. */
+static size_t
+index_find(const struct index_pos *p, size_t n, int64_t id)
+{
+	struct index_pos key = { id, 0 }, *hit;
+
+	hit = bsearch(&key, p, n, sizeof *p, index_pos_cmp);
+	return hit != NULL ? hit->pos : THREAD_NONE;
+}
+
+/* Rebuild the display ids from the threads' rows. */
+static void
+index_rebuild_ids(struct ui *ui)
+{
+	struct pane_index *ix = &ui->ix;
+	size_t i, n = thread_rows(ix->th);
+
+	ix->ids = xreallocarray(ix->ids, n > 0 ? n : 1, sizeof *ix->ids);
+	for (i = 0; i < n; i++)
+		ix->ids[i] = ix->msg_ids[thread_msg(ix->th, i)];
+	ix->n = n;
+	ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
+}
+
+/*
+ * The ids of the threads whose state differs from the default of the old
+ * build: collapsed ones, or with fold_all the expanded ones.
+ */
+static int64_t *
+index_fold_state(struct ui *ui, size_t *n_r)
+{
+	struct pane_index *ix = &ui->ix;
+	int64_t *ids = NULL;
+	size_t r, n = 0;
+
+	*n_r = 0;
+	if (ix->th == NULL)
+		return NULL;
+	for (r = 0; r < thread_rows(ix->th); r++) {
+		if (thread_depth(ix->th, r) != 0 || thread_size(ix->th, r) < 2)
+			continue;
+		if (thread_collapsed(ix->th, r) == ix->fold_all)
+			continue;
+		ids = xreallocarray(ids, n + 1, sizeof *ids);
+		ids[n++] = ix->msg_ids[thread_msg(ix->th, r)];
+	}
+	*n_r = n;
+	return ids;
+}
+
+/*
+ * Thread or sort the rows of the open folder (those the limit shows) into
+ * a new ix->th; SORT is an enum sort_kind. Returns 0 or -1.
+ */
+static int
+index_build(struct ui *ui, struct store *st, int sort, int reverse)
+{
+	struct pane_index *ix = &ui->ix;
+	struct store_thread_rows rows;
+	struct thread_msg *msgs;
+	struct index_pos *pos;
+	int64_t *ids, *fold;
+	size_t i, k, n, nfold, *fmsg, nf;
+	enum thread_key key = THREAD_KEY_DATE;
+	int flags = 0;
+
+	switch (sort) {
+	case SORT_THREADS:
+		flags = THREAD_GROUP;
+		if (ui->cfg == NULL || ui->cfg->ui.thread_subject)
+			flags |= THREAD_SUBJECT;
+		break;
+	case SORT_FROM:
+		key = THREAD_KEY_FROM;
+		break;
+	case SORT_SUBJECT:
+		key = THREAD_KEY_SUBJECT;
+		break;
+	case SORT_SIZE:
+		key = THREAD_KEY_SIZE;
+		break;
+	}
+	if (reverse)
+		flags |= THREAD_REVERSE;
+	if (store_thread_rows(st, ui->folder_id, flags & THREAD_GROUP,
+	    &rows) != 0)
+		return -1;
+
+	/* The limit (l) keeps some ids, in order. */
+	ids = xreallocarray(NULL, rows.n > 0 ? rows.n : 1, sizeof *ids);
+	for (i = 0; i < rows.n; i++)
+		ids[i] = rows.rows[i].id;
+	n = rows.n;
+	searchop_filter(ui, ids, &n);
+	msgs = xcalloc(n > 0 ? n : 1, sizeof *msgs);
+	for (i = k = 0; i < rows.n && k < n; i++) {
+		const struct store_thread_row *r = &rows.rows[i];
+
+		if (r->id != ids[k])
+			continue;
+		msgs[k].date = r->date;
+		msgs[k].size = r->size;
+		msgs[k].message_id = r->message_id;
+		msgs[k].in_reply_to = r->in_reply_to;
+		msgs[k].references = r->references;
+		msgs[k].subject = r->subject;
+		msgs[k].from = r->from;
+		k++;
+	}
+
+	fold = index_fold_state(ui, &nfold);
+	thread_free(ix->th);
+	ix->th = thread_build(msgs, n, key, flags);
+	free(ix->msg_ids);
+	ix->msg_ids = ids;
+	ix->nmsg = n;
+	free(msgs);
+	store_thread_rows_release(&rows);
+
+	/* Carry the collapsed threads over. */
+	if (ix->fold_all)
+		thread_collapse_all(ix->th, 1);
+	if (nfold > 0) {
+		pos = index_positions(ix->msg_ids, ix->nmsg);
+		fmsg = xreallocarray(NULL, nfold, sizeof *fmsg);
+		for (i = nf = 0; i < nfold; i++) {
+			if ((k = index_find(pos, ix->nmsg, fold[i])) !=
+			    THREAD_NONE)
+				fmsg[nf++] = k;
+		}
+		thread_set_collapsed(ix->th, fmsg, nf, !ix->fold_all);
+		free(fmsg);
+		free(pos);
+	}
+	free(fold);
+	index_rebuild_ids(ui);
+	return 0;
 }
 
 void
@@ -54,11 +241,10 @@ index_load(struct ui *ui)
 {
 	struct pane_index *ix = &ui->ix;
 	struct store *st = ui_store(ui, ui->cur);
-	int64_t old_id = index_selected(ui), *ids = NULL;
-	size_t old_sel = ix->sel, n = 0, i;
-	int sort = SORT_DATE, reverse = 0;
-
-	int64_t start = ui_now_ms();
+	const struct store_folder *f = ui_open_folder_info(ui);
+	int64_t old_id = index_selected(ui), *ids = NULL, start;
+	size_t old_sel = ix->sel, n = 0, i, total;
+	int sort = ui->sort, reverse = ui->sort_reverse, r;
 
 	ix->reload = 0;
 	ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
@@ -66,27 +252,48 @@ index_load(struct ui *ui)
 		index_free(ui);
 		return;
 	}
-	if (ui->cfg != NULL) {
-		sort = (int)ui->cfg->ui.sort;
-		reverse = ui->cfg->ui.sort_reverse;
+	total = f != NULL && f->total > 0 ? (size_t)f->total : ix->n;
+	if (ix->load_cost > INDEX_BUSY_MS || (ix->n == 0 &&
+	    total > INDEX_BUSY_MSGS))
+		ui_busy(ui, sort == SORT_THREADS ? _("threading %zu messages") :
+		    _("sorting %zu messages"), total);
+	start = ui_now_ms();
+	if (sort == SORT_THREADS || sort == SORT_FROM ||
+	    sort == SORT_SUBJECT) {
+		r = index_build(ui, st, sort, reverse);
+	} else {
+		r = store_msg_ids(st, ui->folder_id, sort, reverse, &ids, &n);
+		if (r == 0) {
+			searchop_filter(ui, ids, &n);	/* the limit (l) */
+			thread_free(ix->th);
+			ix->th = NULL;
+			free(ix->msg_ids);
+			ix->msg_ids = NULL;
+			ix->nmsg = 0;
+			free(ix->ids);
+			ix->ids = ids;
+			ix->n = n;
+		}
 	}
-	if (store_msg_ids(st, ui->folder_id, sort, reverse, &ids, &n) != 0) {
-		ui_message(ui, _("cannot read the messages: %s"),
+	ui_busy(ui, NULL);
+	if (r != 0) {
+		ui_error(ui, _("cannot read the messages: %s"),
 		    store_errmsg(st));
 		return;
 	}
-	searchop_filter(ui, ids, &n);	/* the limit (l), if any */
 	ix->loaded_at = ui_now_ms();
 	ix->load_cost = ix->loaded_at - start;
-	free(ix->ids);
-	ix->ids = ids;
-	ix->n = n;
+	n = ix->n;
 	ix->sel = old_sel < n ? old_sel : (n > 0 ? n - 1 : 0);
 	if (old_id >= 0) {
-		for (i = 0; i < n; i++) {
-			if (ids[i] == old_id) {
-				ix->sel = i;
-				break;
+		if (ix->th != NULL)
+			index_select_id(ui, old_id);
+		else {
+			for (i = 0; i < n; i++) {
+				if (ix->ids[i] == old_id) {
+					ix->sel = i;
+					break;
+				}
 			}
 		}
 	}
@@ -95,6 +302,71 @@ index_load(struct ui *ui)
 	 * above the selection) unless the selection would leave the screen.
 	 */
 	index_clamp(ui);
+}
+
+void
+index_select_id(struct ui *ui, int64_t id)
+{
+	struct pane_index *ix = &ui->ix;
+	size_t i, row;
+
+	if (ix->th == NULL) {
+		for (i = 0; i < ix->n; i++) {
+			if (ix->ids[i] == id) {
+				ix->sel = i;
+				break;
+			}
+		}
+	} else {
+		for (i = 0; i < ix->nmsg; i++) {
+			if (ix->msg_ids[i] != id)
+				continue;
+			row = thread_row_of(ix->th, i);
+			if (row != THREAD_NONE)
+				ix->sel = row;
+			break;
+		}
+	}
+	index_clamp(ui);
+	ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
+}
+
+void
+index_fold(struct ui *ui, int all)
+{
+	struct pane_index *ix = &ui->ix;
+	int64_t id = index_selected(ui);
+	size_t row;
+
+	if (ix->th == NULL || ui->sort != SORT_THREADS) {
+		ui_message(ui, _("threads are shown when sorted by threads "
+		    "(o t)"));
+		return;
+	}
+	if (all) {
+		ix->fold_all = !ix->fold_all;
+		thread_collapse_all(ix->th, ix->fold_all);
+		index_rebuild_ids(ui);
+		index_select_id(ui, id);
+		return;
+	}
+	if (ix->n == 0)
+		return;
+	row = thread_toggle(ix->th, ix->sel);
+	index_rebuild_ids(ui);
+	ix->sel = row;
+	index_clamp(ui);
+}
+
+void
+index_sort(struct ui *ui, int sort, int reverse)
+{
+	ui->sort = sort;
+	ui->sort_reverse = reverse;
+	ui->ix.fold_all = 0;
+	thread_free(ui->ix.th);
+	ui->ix.th = NULL;
+	index_load(ui);
 }
 
 int
@@ -176,24 +448,6 @@ index_jump(struct ui *ui, int end)
 	ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
 }
 
-/* Format DATE for the index: time today, month and day this year. */
-static void
-index_date(char *buf, size_t len, int64_t date, const struct tm *today)
-{
-	struct tm tm;
-	time_t t = (time_t)date;
-
-	buf[0] = '\0';
-	if (date <= 0 || localtime_r(&t, &tm) == NULL)
-		return;
-	if (tm.tm_year == today->tm_year && tm.tm_yday == today->tm_yday)
-		strftime(buf, len, "%H:%M", &tm);
-	else if (tm.tm_year == today->tm_year)
-		strftime(buf, len, "%b %d", &tm);
-	else
-		strftime(buf, len, "%Y-%m-%d", &tm);
-}
-
 /* What an empty index says. */
 static const char *
 index_empty(struct ui *ui)
@@ -208,18 +462,29 @@ index_empty(struct ui *ui)
 	return _("(no such folder)");
 }
 
-/* Append one column: S sanitised and fitted to COLS, then a space. */
-static void
-index_column(struct strbuf *line, const char *s, int cols)
+/* The attributes of a line showing M. */
+static int
+index_attr(const struct store_msg *m, int selected)
 {
-	char *clean;
+	attr_t a;
+	int unread = !(m->flags & MSG_SEEN);
 
-	if (cols <= 0)
-		return;
-	clean = text_sanitize_dup(s, 0);
-	text_fit(line, clean, cols, 1);
-	strbuf_addch(line, ' ');
-	free(clean);
+	if (selected)
+		a = color_attr(COLOR_INDEX_SELECTED);
+	else if ((m->flags & MSG_DELETED) || m->gone)
+		a = color_attr(COLOR_DELETED);
+	else if (m->flags & MSG_FLAGGED)
+		a = color_attr(COLOR_FLAGGED);
+	else if (unread)
+		a = color_attr(COLOR_UNREAD);
+	else
+		a = color_attr(COLOR_INDEX);
+	/* Unread stays bold whatever the colour says. */
+	if (unread && !color_mono())
+		a |= color_attr(COLOR_UNREAD) & A_BOLD;
+	else if (unread)
+		a |= A_BOLD;
+	return (int)a;
 }
 
 void
@@ -228,62 +493,66 @@ index_draw(struct ui *ui)
 	struct pane_index *ix = &ui->ix;
 	const struct ui_rect *r = &ui->lay.index;
 	struct store *st = ui_store(ui, ui->cur);
-	struct strbuf line = STRBUF_INIT;
+	struct strbuf line = STRBUF_INIT, tree = STRBUF_INIT;
+	struct format_msg fm;
+	struct format_span span;
 	struct store_msg m;
-	struct tm today;
+	const char *fmt;
 	time_t now = time(NULL);
-	char flags[8], date[64];
-	const char *from;
-	int i, datew, fromw, attr, k;
+	char *tree_bytes;
+	int i, attr;
 	size_t idx;
 
 	index_clamp(ui);
-	localtime_r(&now, &today);
-	/* Narrow panes drop the date, then the sender: the subject stays. */
-	datew = r->w >= 40 ? INDEX_DATE_COLS : 0;
-	fromw = INDEX_FROM_COLS;
-	if (r->w - INDEX_FLAGS_COLS - datew - 3 < 2 * fromw)
-		fromw = (r->w - INDEX_FLAGS_COLS - datew - 3) / 3;
-	if (r->w < 30)
-		fromw = 0;
-	else if (fromw < 4)
-		fromw = 4;
+	fmt = ui->cfg != NULL && ui->cfg->ui.index_format != NULL ?
+	    ui->cfg->ui.index_format : FORMAT_INDEX_DEFAULT;
+	if (r->w < INDEX_NARROW_COLS)
+		fmt = INDEX_NARROW_FORMAT;
 
 	for (i = 0; i < r->h; i++) {
 		idx = ix->top + (size_t)i;
 		if (idx >= ix->n || st == NULL ||
 		    store_msg_get(st, ix->ids[idx], &m) != 0) {
 			ui_put(r->y + i, r->x, r->w,
-			    ix->n == 0 && i == 0 ? index_empty(ui) : "", 0);
+			    ix->n == 0 && i == 0 ? index_empty(ui) : "",
+			    (int)color_attr(COLOR_INDEX));
 			continue;
 		}
-		k = 0;
-		if (!(m.flags & MSG_SEEN))
-			flags[k++] = 'N';
-		if (m.flags & MSG_DELETED)
-			flags[k++] = 'D';
-		if (m.flags & MSG_FLAGGED)
-			flags[k++] = 'F';
-		if (m.flags & MSG_ANSWERED)
-			flags[k++] = 'r';
-		flags[k] = '\0';
-		index_date(date, sizeof date, m.date, &today);
-		from = m.from_name != NULL && *m.from_name != '\0' ?
-		    m.from_name : m.from_addr;
-
+		memset(&fm, 0, sizeof fm);
+		fm.flags = m.flags;
+		fm.has_attachment = m.has_attachment;
+		fm.date = m.date;
+		fm.size = m.size;
+		fm.from = m.from_name;
+		fm.from_addr = m.from_addr;
+		fm.to = m.to_addrs;
+		fm.subject = m.subject;
+		fm.number = (long)idx + 1;
+		fm.tagged = tags_has(ui, m.id);
+		fm.gone = m.gone;
+		fm.thread_size = 1;
+		strbuf_reset(&tree);
+		if (ix->th != NULL) {
+			thread_tree(ix->th, idx, &tree, !ui->utf8);
+			fm.tree = tree.buf;
+			fm.same_subject = (thread_marks(ix->th, idx) &
+			    THREAD_MARK_SAME_SUBJECT) != 0;
+			fm.thread_size = thread_size(ix->th, idx);
+			fm.hidden = thread_hidden(ix->th, idx);
+		}
 		strbuf_reset(&line);
-		index_column(&line, flags, INDEX_FLAGS_COLS);
-		index_column(&line, date, datew);
-		index_column(&line, from, fromw);
-		index_column(&line, m.subject, r->w);
-
-		attr = 0;
-		if (idx == ix->sel)
-			attr |= A_REVERSE;
-		if (!(m.flags & MSG_SEEN))
-			attr |= A_BOLD;
+		format_index(&line, fmt, &fm, now, r->w, &span);
+		attr = index_attr(&m, idx == ix->sel);
 		ui_put(r->y + i, r->x, r->w, line.buf, attr);
+		/* The tree lines in their own colour, off the selection. */
+		if (span.len > 0 && idx != ix->sel && span.col < r->w) {
+			tree_bytes = xstrndup(line.buf + span.off, span.len);
+			ui_put(r->y + i, r->x + span.col, span.cols,
+			    tree_bytes, (int)color_attr(COLOR_TREE));
+			free(tree_bytes);
+		}
 		store_msg_release(&m);
 	}
+	strbuf_release(&tree);
 	strbuf_release(&line);
 }

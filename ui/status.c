@@ -42,7 +42,8 @@ status_draw_header(struct ui *ui)
 			continue;
 		strbuf_addf(&sb, "%s:%s  ", keys.buf, _(cmd_table[i].hint));
 	}
-	ui_put(ui->lay.header, 0, ui->lay.cols, sb.buf, A_REVERSE);
+	ui_put(ui->lay.header, 0, ui->lay.cols, sb.buf,
+	    (int)color_attr(COLOR_HINTS));
 	strbuf_release(&keys);
 	strbuf_release(&sb);
 }
@@ -80,7 +81,7 @@ status_draw(struct ui *ui)
 	const struct store_folder *f = ui_open_folder_info(ui);
 	struct strbuf sb = STRBUF_INIT;
 	const char *fname;
-	char pos[32], *clean;
+	char pos[64], *clean;
 	int y = ui->lay.status;
 
 	if (ui->pr.active) {
@@ -105,7 +106,9 @@ status_draw(struct ui *ui)
 	}
 
 	strbuf_addch(&sb, ' ');
-	if (ui->transient != NULL)
+	if (ui->busy != NULL)
+		strbuf_addf(&sb, "%s…  | ", ui->busy);
+	else if (ui->transient != NULL)
 		strbuf_addf(&sb, "%s  | ", ui->transient);
 	if (f != NULL)
 		fname = f->display != NULL ? f->display : f->name;
@@ -122,7 +125,12 @@ status_draw(struct ui *ui)
 	strbuf_addstr(&sb, "  [");
 	if (ui->ix.n > 0)
 		strbuf_addf(&sb, "%zu/", ui->ix.sel + 1);
-	strbuf_addf(&sb, _("%zu msgs"), ui->ix.n);
+	/* Collapsed threads: rows and messages differ. */
+	if (ui->ix.th != NULL && ui->ix.n != ui->ix.nmsg)
+		strbuf_addf(&sb, _("%zu shown, %zu msgs"), ui->ix.n,
+		    ui->ix.nmsg);
+	else
+		strbuf_addf(&sb, _("%zu msgs"), ui->ix.n);
 	if (f != NULL && f->unseen > 0)
 		strbuf_addf(&sb, _(", %d unread"), f->unseen);
 	strbuf_addstr(&sb, "]  ");
@@ -144,7 +152,12 @@ status_draw(struct ui *ui)
 		if (pos[0] != '\0')
 			strbuf_addf(&sb, "  (%s)", pos);
 	}
-	ui_put(y, 0, ui->lay.cols, sb.buf, A_REVERSE);
+	ui_put(y, 0, ui->lay.cols, sb.buf, (int)color_attr(COLOR_STATUS));
+	/* An error stands out. */
+	if (ui->busy == NULL && ui->transient != NULL && ui->transient_error)
+		ui_put(y, 1, ui->lay.cols - 1 < text_width(ui->transient) ?
+		    ui->lay.cols - 1 : text_width(ui->transient),
+		    ui->transient, (int)color_attr(COLOR_ERROR));
 	strbuf_release(&sb);
 }
 
@@ -332,44 +345,91 @@ prompt_key(struct ui *ui, int key)
 		prompt_add(ui, (wchar_t)key);
 }
 
-/* The help screen's lines: one per action. */
+/* A line of the help screen for action A and its KEYS. */
 static void
-help_line(struct strbuf *sb, const struct cmd_action *a)
+help_line(struct text_lines *out, const struct cmd_action *a,
+    const char *keys)
 {
-	struct strbuf keys = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT;
 
-	if (cmd_keys_of(&keys, a, -1, " ", 0) == 0)
-		strbuf_addstr(&keys, "-");
-	text_fit(sb, keys.buf, 16, 1);
-	strbuf_addstr(sb, "  ");
-	text_fit(sb, a->name, 18, 1);
-	strbuf_addstr(sb, "  ");
-	strbuf_addstr(sb, _(a->help));
+	strbuf_addstr(&sb, "   ");
+	text_fit(&sb, keys, 14, 1);
+	strbuf_addstr(&sb, "  ");
+	text_fit(&sb, a->name, 20, 1);
+	strbuf_addstr(&sb, "  ");
+	strbuf_addstr(&sb, _(a->help));
+	text_wrap(out, sb.buf, 1000);
+	strbuf_release(&sb);
+}
+
+/*
+ * The help screen's lines, built from the action table and the keymap
+ * (so bindings from the config show): the focused pane's keys first, then
+ * the other panes', then the actions no key reaches.
+ */
+static void
+help_lines(struct ui *ui, struct text_lines *out)
+{
+	static const char *titles[PANE_COUNT] = {
+		N_("Folder pane"), N_("Index"), N_("Pager")
+	};
+	struct strbuf keys = STRBUF_INIT;
+	int order[PANE_COUNT], i, p, any;
+	size_t k;
+
+	order[0] = (int)ui->focus;
+	for (i = 1, p = 0; p < PANE_COUNT; p++) {
+		if (p != (int)ui->focus)
+			order[i++] = p;
+	}
+	for (i = 0; i < PANE_COUNT; i++) {
+		p = order[i];
+		text_wrap(out, i == 0 ? "" : " ", 1000);
+		strbuf_reset(&keys);
+		strbuf_addf(&keys, " %s", _(titles[p]));
+		text_wrap(out, keys.buf, 1000);
+		for (k = 0; k < cmd_count; k++) {
+			strbuf_reset(&keys);
+			if (cmd_keys_of(&keys, &cmd_table[k], p, " ", 0) > 0)
+				help_line(out, &cmd_table[k], keys.buf);
+		}
+	}
+	for (k = 0, any = 0; k < cmd_count; k++) {
+		strbuf_reset(&keys);
+		if (cmd_keys_of(&keys, &cmd_table[k], -1, " ", 0) > 0)
+			continue;
+		if (!any) {
+			text_wrap(out, " ", 1000);
+			text_wrap(out, _(" Not bound to a key"), 1000);
+			any = 1;
+		}
+		help_line(out, &cmd_table[k], "-");
+	}
 	strbuf_release(&keys);
 }
 
 void
 help_draw(struct ui *ui)
 {
-	struct strbuf sb = STRBUF_INIT;
-	int y = 0, lines = LINES, cols = COLS, body;
+	struct text_lines lines = TEXT_LINES_INIT;
+	int y = 0, rows = LINES, cols = COLS, body;
 	size_t i;
 
 	erase();
-	if (lines <= 0 || cols <= 0)
+	if (rows <= 0 || cols <= 0)
 		return;
-	ui_put(y++, 0, cols, _(" tern: keys (q to close)"), A_REVERSE);
-	body = lines - 1;
-	if (body > 0 && ui->help_top + (size_t)body > cmd_count)
-		ui->help_top = cmd_count > (size_t)body ?
-		    cmd_count - (size_t)body : 0;
-	for (i = ui->help_top; i < cmd_count && y < lines; i++) {
-		strbuf_reset(&sb);
-		strbuf_addch(&sb, ' ');
-		help_line(&sb, &cmd_table[i]);
-		ui_put(y++, 0, cols, sb.buf, 0);
-	}
-	strbuf_release(&sb);
+	help_lines(ui, &lines);
+	ui_put(y++, 0, cols, _(" tern: keys, as bound now (q to close)"),
+	    (int)color_attr(COLOR_HINTS));
+	body = rows - 1;
+	if (body > 0 && ui->help_top + (size_t)body > lines.n)
+		ui->help_top = lines.n > (size_t)body ?
+		    lines.n - (size_t)body : 0;
+	for (i = ui->help_top; i < lines.n && y < rows; i++)
+		ui_put(y++, 0, cols, lines.lines[i], i > 0 &&
+		    lines.lines[i][0] == ' ' && lines.lines[i][1] != ' ' &&
+		    lines.lines[i][1] != '\0' ? A_BOLD : 0);
+	text_lines_release(&lines);
 }
 
 void
@@ -394,18 +454,21 @@ help_key(struct ui *ui, int key)
 		top += page;
 	else if (strcmp(n, "page-up") == 0)
 		top -= page;
+	else if (strcmp(n, "half-page-down") == 0)
+		top += page / 2;
+	else if (strcmp(n, "half-page-up") == 0)
+		top -= page / 2;
 	else if (strcmp(n, "first") == 0)
 		top = 0;
 	else if (strcmp(n, "last") == 0)
-		top = (long)cmd_count;
+		top = 100000;
 	else if (strcmp(n, "redraw") == 0)
 		clearok(curscr, TRUE);
 	else
 		return;
+	/* help_draw() keeps the last page full. */
 	if (top < 0)
 		top = 0;
-	if (top > (long)cmd_count)
-		top = (long)cmd_count;
 	ui->help_top = (size_t)top;
 	ui->dirty |= DIRTY_ALL;
 }

@@ -21,12 +21,14 @@
 #include <curses.h>
 
 #include "account.h"
+#include "config.h"
 #include "store.h"
 #include "strbuf.h"
 #include "text.h"
 #include "ui.h"
 
 struct ui;
+struct thread;
 
 /* The panes that can hold the focus. */
 enum ui_pane {
@@ -104,7 +106,30 @@ struct pane_index {
 	int reload;		/* reload the ids before the next draw */
 	int64_t loaded_at;	/* when they were last read (ui_now_ms) */
 	int64_t load_cost;	/* and how long that took, in ms */
+	/*
+	 * Threads, or a sort by sender or subject (NULL: the store's order,
+	 * by date or size): IDS are rebuilt from its rows, MSG_IDS are the
+	 * messages it was built from, by its message index.
+	 */
+	struct thread *th;
+	int64_t *msg_ids;
+	size_t nmsg;
+	int fold_all;		/* every thread was collapsed (Z) */
 };
+
+/* What a line of the pager is, for its colour. */
+enum pager_line {
+	PAGER_LINE_BODY,
+	PAGER_LINE_HEADER,
+	PAGER_LINE_QUOTE1,
+	PAGER_LINE_QUOTE2,
+	PAGER_LINE_QUOTE3,
+	PAGER_LINE_SIGNATURE,
+};
+
+/* What the pager shows of a message. */
+#define PAGER_MODE_HEADERS	0x1	/* every header field (H) */
+#define PAGER_MODE_SOURCE	0x2	/* the raw message (V) */
 
 struct pane_pager {
 	size_t acct;
@@ -114,8 +139,20 @@ struct pane_pager {
 	int loading;		/* waiting for EV_BODY */
 	int64_t requested;	/* last msg_id whose body we asked for */
 	struct text_lines lines;
+	unsigned char *kinds;	/* enum pager_line of each line */
+	size_t akinds;
 	size_t nhead;		/* of which header lines (drawn bold) */
 	size_t top;
+	int mode;		/* PAGER_MODE_* */
+	/* The text still to wrap, a line at a time (a long message). */
+	char *text;		/* decoded UTF-8, not yet sanitised */
+	size_t text_len, text_pos;
+	int in_sig;		/* the "-- " line was passed */
+	int source;		/* TEXT is the raw message */
+	/* Search inside the message. */
+	char *pattern;		/* the last pattern, or NULL */
+	size_t match;		/* the line of the current match */
+	int have_match;
 };
 
 /* A one-line prompt on the status row. */
@@ -218,6 +255,8 @@ struct ui {
 
 	char *transient;	/* a message on the status line, sanitised */
 	time_t transient_until;
+	int transient_error;	/* it is an error (ui_error()) */
+	int curses;		/* the screen is set up */
 
 	struct pane_folders fp;
 	struct pane_index ix;
@@ -230,6 +269,9 @@ struct ui {
 	struct pane_preview pv;
 	struct ui_search srch;
 	struct pane_attach *attach;	/* the attachment list, or NULL */
+	int sort;		/* enum sort_kind: the index's order now */
+	int sort_reverse;
+	char *busy;		/* long work under way, for the status line */
 };
 
 /* ui.c */
@@ -251,6 +293,15 @@ void ui_message(struct ui *ui, const char *fmt, ...)
 void ui_put(int y, int x, int w, const char *s, int attr);
 /* A monotonic clock in milliseconds. */
 int64_t ui_now_ms(void);
+/*
+ * Say on the status line, at once, that long work is under way (FMT);
+ * NULL clears it. The loop goes on answering keys after the work.
+ */
+void ui_busy(struct ui *ui, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Show an error on the status line, in the error colour. */
+void ui_error(struct ui *ui, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* The name of account ACCT (not sanitised; never NULL). */
 const char *ui_account_name(struct ui *ui, size_t acct);
 /* The store and the account (NULL when offline) of account ACCT. */
@@ -285,6 +336,12 @@ void index_move(struct ui *ui, long n);
 void index_jump(struct ui *ui, int end);
 /* The selected message's row id, or -1. */
 int64_t index_selected(struct ui *ui);
+/* Select message ID if the index shows it (its thread if folded). */
+void index_select_id(struct ui *ui, int64_t id);
+/* Collapse or expand the selected thread; every thread (ALL). */
+void index_fold(struct ui *ui, int all);
+/* Sort the index by SORT (enum sort_kind), REVERSE, keeping the selection. */
+void index_sort(struct ui *ui, int sort, int reverse);
 void index_free(struct ui *ui);
 
 /* pane-pager.c */
@@ -301,6 +358,17 @@ void pager_jump(struct ui *ui, int end);
 int pager_page(struct ui *ui);
 /* Write "top", "end", "all" or a percentage into BUF ("" if none). */
 void pager_position(struct ui *ui, char *buf, size_t len);
+/* Switch the PAGER_MODE_* bits MODE of the shown message on or off. */
+void pager_toggle(struct ui *ui, int mode);
+/* Search the message for PATTERN from the top line on; a new pattern. */
+void pager_search(struct ui *ui, const char *pattern);
+/* The next (DIR 1) or previous (DIR -1) match of the last pattern. */
+void pager_search_next(struct ui *ui, int dir);
+/*
+ * Wrap more of a long message, for about BUDGET_MS; returns nonzero while
+ * some is left (the loop calls it when no key waits).
+ */
+int pager_work(struct ui *ui, int budget_ms);
 void pager_free(struct ui *ui);
 
 /* status.c */
@@ -335,6 +403,14 @@ void attach_free(struct ui *ui);
 void attach_mime_options(struct ui *ui, struct mime_options *opts);
 /* Free the mailcap read for the reader. */
 void attach_mailcap_free(void);
+
+/* color.c */
+/* Set up the colours of CFG's scheme (after curses started). */
+void color_init(const struct config *cfg);
+/* The curses attributes of element E. */
+attr_t color_attr(enum config_color_elem e);
+/* Whether colours are off (NO_COLOR, or the terminal has none). */
+int color_mono(void);
 
 /* pane-preview.c */
 /* Show the preview screen of POP3 account ACCT and ask for a fresh list. */

@@ -33,6 +33,9 @@
 /* How long a transient message stays on the status line. */
 #define UI_TRANSIENT_SECS 8
 
+/* How long one step of idle work (wrapping a long message) may take. */
+#define UI_WORK_MS 15
+
 static void ui_sig_handler(int);
 static void ui_winch_handler(int);
 static int ui_signals_set(void);
@@ -185,8 +188,47 @@ ui_message(struct ui *ui, const char *fmt, ...)
 	free(ui->transient);
 	ui->transient = text_sanitize_dup(sb.buf, 0);
 	ui->transient_until = time(NULL) + UI_TRANSIENT_SECS;
+	ui->transient_error = 0;
 	ui->dirty |= DIRTY_STATUS;
 	strbuf_release(&sb);
+}
+
+void
+ui_error(struct ui *ui, const char *fmt, ...)
+{
+	va_list ap;
+	struct strbuf sb = STRBUF_INIT;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	ui_message(ui, "%s", sb.buf);
+	ui->transient_error = 1;
+	strbuf_release(&sb);
+}
+
+void
+ui_busy(struct ui *ui, const char *fmt, ...)
+{
+	va_list ap;
+	struct strbuf sb = STRBUF_INIT;
+
+	free(ui->busy);
+	ui->busy = NULL;
+	ui->dirty |= DIRTY_STATUS;
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	ui->busy = text_sanitize_dup(sb.buf, 0);
+	strbuf_release(&sb);
+	/* Shown now: the work that follows holds the loop for a while. */
+	if (ui->curses && ui->lay.status >= 0 && !ui->help) {
+		status_draw(ui);
+		wnoutrefresh(stdscr);
+		doupdate();
+	}
 }
 
 void
@@ -610,6 +652,7 @@ ui_free(struct ui *ui)
 {
 	size_t i;
 
+	free(ui->busy);
 	index_free(ui);
 	pager_free(ui);
 	preview_free(ui);
@@ -637,7 +680,7 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	struct ui ui;
 	struct pollfd pfd[3];
 	SCREEN *scr;
-	char buf[64];
+	char buf[64], *err = NULL;
 	time_t now;
 	int timeout, nfd, wait;
 	size_t i;
@@ -661,12 +704,21 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	ui.cursor_x = -1;
 	ui.utf8 = strcasecmp(nl_langinfo(CODESET), "UTF-8") == 0 ||
 	    strcasecmp(nl_langinfo(CODESET), "utf8") == 0;
+	ui.sort = cfg != NULL ? (int)cfg->ui.sort : SORT_DATE;
+	ui.sort_reverse = cfg != NULL ? cfg->ui.sort_reverse : 0;
 	for (i = 0; i < n; i++) {
 		ui.as[i].state = accts[i].account != NULL ?
 		    account_state(accts[i].account) : ACCOUNT_OFFLINE;
 		folders_reload(&ui, i);
 	}
 	cmd_init();
+	/* The config's bind lines: a bad one stops here, before curses. */
+	if (cfg != NULL && cmd_bind_config(cfg, &err) != 0) {
+		fprintf(stderr, "tern: %s\n", err);
+		free(err);
+		ui_free(&ui);
+		return 2;
+	}
 
 	if ((scr = newterm(NULL, stdout, stdin)) == NULL) {
 		fprintf(stderr, "tern: %s\n",
@@ -682,6 +734,8 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	nodelay(stdscr, TRUE);
 	set_escdelay(50);
 	curs_set(0);
+	color_init(cfg);
+	ui.curses = 1;
 	if (ui_signals_set() != 0) {
 		endwin();
 		delscreen(scr);
@@ -707,6 +761,9 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 		if (!index_reload_due(&ui, &wait) && wait >= 0 &&
 		    (timeout < 0 || wait < timeout))
 			timeout = wait;
+		/* A long message is still being wrapped: only peek. */
+		if (ui.pg.text != NULL)
+			timeout = 0;
 		nfd = 0;
 		memset(pfd, 0, sizeof pfd);
 		pfd[nfd].fd = STDIN_FILENO;
@@ -738,6 +795,9 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 		}
 		ui_events(&ui);
 		ui_keys(&ui);
+		/* Idle: wrap some more of a long message, keys first. */
+		if (ui.pg.text != NULL && !(pfd[0].revents & POLLIN))
+			pager_work(&ui, UI_WORK_MS);
 		if (ui.transient != NULL && time(NULL) >= ui.transient_until) {
 			free(ui.transient);
 			ui.transient = NULL;
@@ -746,6 +806,7 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	}
 
 	endwin();
+	ui.curses = 0;
 	ui_signals_restore();
 	delscreen(scr);
 	ui_free(&ui);
