@@ -31,6 +31,8 @@
 #define BACKOFF_MAX 300
 /* Without IDLE, the open folder is checked again this often. */
 #define RESYNC_INTERVAL 120
+/* Seconds a stopping worker gets to send queued changes and log out. */
+#define STOP_GRACE 3
 /* IDLE is renewed before servers drop it (RFC 2177: 29 minutes). */
 #define IDLE_MAX (25 * 60)
 
@@ -68,6 +70,7 @@ struct account {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int stop;
+	int finished;		/* the worker has ended */
 	int oneshot;
 	char *folder;		/* the open folder */
 	int folder_changed;	/* it changed since the last sync */
@@ -693,8 +696,13 @@ account_run_session(struct account *a)
 {
 	enum backend_status status;
 	char *err = NULL, *folder = NULL;
-	time_t last_sync = 0, last_poll = time(NULL);
+	time_t last_sync = 0, last_poll = 0;
 	int sync_list = 1, sync_folder = 1;
+
+	/* Changes queued while offline (or before a drop) go out first. */
+	pthread_mutex_lock(&a->lock);
+	a->want_push = 1;
+	pthread_mutex_unlock(&a->lock);
 
 	for (;;) {
 		if ((status = account_serve_urgent(a, &err)) != BACKEND_OK)
@@ -780,6 +788,14 @@ account_run_session(struct account *a)
 		}
 		if (a->stop) {
 			pthread_mutex_unlock(&a->lock);
+			/*
+			 * Leaving: send what the user just queued (an
+			 * expunge on quit); account_stop() bounds the time.
+			 */
+			status = a->ops->push_pending(a->be, &err);
+			if (status != BACKEND_OK)
+				log_msg(LOG_WARN, "account: changes left queued "
+				    "at exit: %s", err != NULL ? err : "");
 			status = BACKEND_OK;
 			goto out;
 		}
@@ -1259,6 +1275,10 @@ account_worker(void *arg)
 	/* A one-shot run is done once the session has logged out. */
 	if (a->oneshot)
 		account_post(a, EV_DONE, 0, failed, 0, NULL);
+	pthread_mutex_lock(&a->lock);
+	a->finished = 1;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
 	return NULL;
 }
 
@@ -1275,6 +1295,7 @@ account_start(struct account *a, const char *password, int oneshot,
 	a->folder = xstrdup(folder);
 	a->folder_changed = 1;
 	a->stop = 0;
+	a->finished = 0;
 	pthread_mutex_unlock(&a->lock);
 	if (pthread_create(&a->thread, NULL, account_worker, a) != 0)
 		return -1;
@@ -1285,14 +1306,25 @@ account_start(struct account *a, const char *password, int oneshot,
 void
 account_stop(struct account *a)
 {
+	struct timespec ts;
+
 	/* NULL: an account of --offline, never started. */
 	if (a == NULL || !a->started)
 		return;
 	pthread_mutex_lock(&a->lock);
 	a->stop = 1;
 	pthread_cond_broadcast(&a->cond);
-	/* Unblock any network call; the worker frees be under the lock. */
-	if (a->be != NULL)
+	if (a->be != NULL && a->ops->wake != NULL)
+		a->ops->wake(a->be);
+	/* A moment to send what is queued and log out politely... */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += STOP_GRACE;
+	while (!a->finished)
+		if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	/* ... then unblock any network call; be is freed under the lock. */
+	if (!a->finished && a->be != NULL)
 		a->ops->interrupt(a->be);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
