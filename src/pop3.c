@@ -72,6 +72,7 @@ struct pop3 {
 	size_t ndeleted;
 	int pipelining;		/* CAPA has PIPELINING (RFC 2449) */
 	int told_no_uidl;	/* the "no UIDL" notice was given */
+	int told_ephemeral;	/* the "cache in memory" notice was given */
 	int64_t inbox_id;
 };
 
@@ -1442,6 +1443,25 @@ pop3_inbox(struct pop3 *p, char **err)
 	return pop3_sync_folders(p, err);
 }
 
+/*
+ * Whether this account downloads and deletes: pop3_delete, unless the
+ * cache is in memory (--ephemeral), which is no place to move mail to.
+ */
+static int
+pop3_delete_mode(struct pop3 *p)
+{
+	if (!p->cfg->pop3_delete)
+		return 0;
+	if (store_pop3_durable(p->st))
+		return 1;
+	if (!p->told_ephemeral && p->hooks.notice != NULL)
+		p->hooks.notice(p->hooks.arg, _("the cache is in memory "
+		    "(--ephemeral): messages stay on the server (pop3_delete "
+		    "is ignored)"));
+	p->told_ephemeral = 1;
+	return 0;
+}
+
 /* The size in human units, for messages. */
 static void
 pop3_size_text(struct strbuf *sb, int64_t n)
@@ -1470,7 +1490,7 @@ pop3_sync_folder(void *b, const char *name, char **err)
 	size_t nled = 0, i, nwant = 0, ntoo_big = 0, ndele = 0;
 	size_t *want = NULL;
 	int64_t now = pop3_now(), big_bytes = 0;
-	int keep = !cfg->pop3_delete;
+	int keep = !pop3_delete_mode(p);
 
 	(void)name;	/* a POP3 account has only its Inbox */
 	if ((status = pop3_inbox(p, err)) != BACKEND_OK)
@@ -1711,7 +1731,7 @@ pop3_fetch_one(void *b, const char *uidl, char **err)
 	}
 	i = (size_t)(m - p->msgs);
 	if (!pop3_is_stored(pop3_ledger_find(led, nled, uidl), m))
-		status = pop3_download(p, &i, 1, led, nled, p->cfg->pop3_delete,
+		status = pop3_download(p, &i, 1, led, nled, pop3_delete_mode(p),
 		    err);
 	store_pop3_ledger_free(led, nled);
 	if (status == BACKEND_OK && p->hooks.preview_changed != NULL)

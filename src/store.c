@@ -1330,6 +1330,14 @@ store_folder_count_flag(struct store *st, int64_t folder_id,
  * \Deleted flag do, so that no cache accident deletes mail on a server.
  */
 
+int
+store_pop3_durable(struct store *st)
+{
+	const char *file = sqlite3_db_filename(st->db, "main");
+
+	return file != NULL && *file != '\0';
+}
+
 /* The synthetic UID the next downloaded message of FOLDER_ID gets. */
 static int
 store_pop3_next_uid(struct store *st, int64_t folder_id, uint32_t *uid_r)

@@ -273,6 +273,11 @@ struct store_pop3_new {
 };
 
 /*
+ * Whether a commit on ST reaches a disk: 0 for the ephemeral in-memory
+ * store, where delete mode would lose mail.
+ */
+int store_pop3_durable(struct store *st);
+/*
  * Store the N messages of BATCH in FOLDER_ID with increasing synthetic
  * UIDs, their bodies and ledger rows (first seen at NOW), marked
  * downloaded in the preview list, in one transaction that is synced to

@@ -1,5 +1,6 @@
 #!/bin/bash
 # POP3 against the harness dovecot, headless (tern sync):
+#   - delete mode with --ephemeral deletes nothing (the cache is in memory);
 #   - delete mode (pop3s): 500 messages end up in the cache byte for byte
 #     equal to the maildir files the harness seeded (the cache holds what
 #     POP3 delivers, CRLF line ends; the maildir files have LF: the
@@ -43,6 +44,12 @@ server_count()
 # Keep the seeded files: the server deletes them.
 cp -r "$maildir/cur" "$HARNESS_DIR/seeded"
 harness_config pop3s "pop3_delete = yes" >/dev/null
+# A cache in memory is no place to move mail to: nothing is deleted.
+"$TERN" --ephemeral sync test 2>"$HARNESS_DIR/eph.err" ||
+	fail "ephemeral sync failed: $(cat "$HARNESS_DIR/eph.err")"
+assert_contains "$(cat "$HARNESS_DIR/eph.err")" "(--ephemeral): messages stay" \
+    "the user is told"
+assert_eq 500 "$(server_count)" "delete mode with --ephemeral"
 t0=$(date +%s%N)
 "$TERN" sync test 2>"$HARNESS_DIR/del.err" ||
 	fail "delete-mode sync failed: $(cat "$HARNESS_DIR/del.err")"
