@@ -1124,8 +1124,11 @@ account_pop3_wait(struct account *a, time_t next,
 	}
 }
 
-/* The POP3 worker: checks until stopped, or one run when one-shot. */
-static void
+/*
+ * The POP3 worker: checks until stopped, or one run when one-shot, which
+ * returns nonzero when it failed (the caller posts EV_DONE).
+ */
+static int
 account_pop3_run(struct account *a)
 {
 	struct account_pop3_work w, carry;
@@ -1150,8 +1153,7 @@ account_pop3_run(struct account *a)
 		}
 		free(err);
 		account_pop3_work_release(&w);
-		account_post(a, EV_DONE, 0, failed, 0, NULL);
-		return;
+		return failed;
 	}
 	memset(&carry, 0, sizeof carry);
 	while (account_pop3_wait(a, next, &w)) {
@@ -1186,6 +1188,7 @@ account_pop3_run(struct account *a)
 		err = NULL;
 	}
 	account_pop3_work_release(&carry);
+	return 0;
 }
 
 static void *
@@ -1215,8 +1218,8 @@ account_worker(void *arg)
 	a->be = a->ops->new(a->cfg, a->st, &hooks);
 	pthread_mutex_unlock(&a->lock);
 
-	if (a->ops->logout != NULL)
-		account_pop3_run(a);	/* POP3: a short session per check */
+	if (a->ops->logout != NULL)	/* POP3: a short session per check */
+		failed = account_pop3_run(a);
 	while (a->ops->logout == NULL && !account_stopping(a)) {
 		account_set_state(a, ACCOUNT_CONNECTING, NULL);
 		if ((pw = account_password(a, &err)) == NULL)
