@@ -1,7 +1,8 @@
 /*
  * Unit tests of the store: schema set-up, folders, messages, bodies,
- * pending operations, file modes, the shared in-memory (ephemeral) mode and
- * the refusal of a cache written by a newer tern.
+ * pending operations, the rows the index threads with, file modes, the
+ * shared in-memory (ephemeral) mode and the refusal of a cache written by
+ * a newer tern.
  */
 #include "autoconfig.h"
 
@@ -266,6 +267,96 @@ START_TEST(test_bodies_and_pending)
 }
 END_TEST
 
+/* What the index threads a folder with: oldest first, strings or NULL. */
+START_TEST(test_thread_rows)
+{
+	struct store *st = open_store("threads");
+	struct store_folder list[2], f, g;
+	struct store_thread_rows rows;
+	const struct store_thread_row *r;
+	struct store_msg m;
+	int refs;
+
+	memset(list, 0, sizeof list);
+	list[0].name = list[0].display = (char *)"T";
+	list[1].name = list[1].display = (char *)"U";
+	ck_assert_int_eq(store_folders_replace(st, list, 2), 0);
+	ck_assert_int_eq(store_folder_get(st, "T", &f), 0);
+	ck_assert_int_eq(store_folder_get(st, "U", &g), 0);
+	memset(&m, 0, sizeof m);
+	m.folder_id = f.id;
+	m.uid = 1;
+	m.date = 30;
+	m.size = 100;
+	m.message_id = (char *)"<a@x>";
+	m.subject = (char *)"Alpha";
+	m.from_name = (char *)"Ann";
+	m.from_addr = (char *)"ann@x";
+	ck_assert_int_eq(store_msg_put(st, &m, NULL), 0);
+	memset(&m, 0, sizeof m);
+	m.folder_id = f.id;
+	m.uid = 2;
+	m.date = 10;
+	m.references = (char *)"<a@x>";
+	m.in_reply_to = (char *)"<a@x>";
+	m.from_name = (char *)"";
+	m.from_addr = (char *)"bob@x";
+	ck_assert_int_eq(store_msg_put(st, &m, NULL), 0);
+	memset(&m, 0, sizeof m);
+	m.folder_id = f.id;
+	m.uid = 3;
+	m.date = 20;
+	ck_assert_int_eq(store_msg_put(st, &m, NULL), 0);
+	memset(&m, 0, sizeof m);
+	m.folder_id = g.id;
+	m.uid = 1;
+	m.subject = (char *)"elsewhere";
+	ck_assert_int_eq(store_msg_put(st, &m, NULL), 0);
+
+	for (refs = 1; refs >= 0; refs--) {
+		ck_assert_int_eq(store_thread_rows(st, f.id, refs, &rows), 0);
+		ck_assert_uint_eq(rows.n, 3);
+		r = &rows.rows[0];
+		ck_assert_int_eq(r->date, 10);
+		ck_assert_ptr_null(r->subject);
+		ck_assert_str_eq(r->from, "bob@x");
+		ck_assert_ptr_null(r->message_id);
+		if (refs) {
+			ck_assert_str_eq(r->references, "<a@x>");
+			ck_assert_str_eq(r->in_reply_to, "<a@x>");
+		} else {
+			ck_assert_ptr_null(r->references);
+			ck_assert_ptr_null(r->in_reply_to);
+		}
+		r = &rows.rows[1];
+		ck_assert_int_eq(r->date, 20);
+		ck_assert_ptr_null(r->from);
+		ck_assert_ptr_null(r->references);
+		r = &rows.rows[2];
+		ck_assert_int_eq(r->date, 30);
+		ck_assert_int_eq(r->size, 100);
+		ck_assert_str_eq(r->subject, "Alpha");
+		ck_assert_str_eq(r->from, "Ann");
+		if (refs)
+			ck_assert_str_eq(r->message_id, "<a@x>");
+		else
+			ck_assert_ptr_null(r->message_id);
+		store_thread_rows_release(&rows);
+		ck_assert_ptr_null(rows.rows);
+	}
+	ck_assert_int_eq(store_thread_rows(st, g.id, 1, &rows), 0);
+	ck_assert_uint_eq(rows.n, 1);
+	ck_assert_str_eq(rows.rows[0].subject, "elsewhere");
+	store_thread_rows_release(&rows);
+	ck_assert_int_eq(store_thread_rows(st, 999, 1, &rows), 0);
+	ck_assert_uint_eq(rows.n, 0);
+	store_thread_rows_release(&rows);
+	store_folder_release(&f);
+	store_folder_release(&g);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(test_ephemeral)
 {
 	struct store *a, *b;
@@ -321,6 +412,7 @@ store_suite(void)
 	tcase_add_test(tc, test_folders);
 	tcase_add_test(tc, test_messages);
 	tcase_add_test(tc, test_bodies_and_pending);
+	tcase_add_test(tc, test_thread_rows);
 	tcase_add_test(tc, test_ephemeral);
 	tcase_add_test(tc, test_future_version);
 	suite_add_tcase(s, tc);
