@@ -134,6 +134,12 @@ status_draw(struct ui *ui)
 	if (f != NULL && f->unseen > 0)
 		strbuf_addf(&sb, _(", %d unread"), f->unseen);
 	strbuf_addstr(&sb, "]  ");
+	/* Where the full-screen pager is, before what may be cut off. */
+	if (ui->lay.divider < 0 && ui->lay.pager.h > 0) {
+		pager_position(ui, pos, sizeof pos);
+		if (pos[0] != '\0')
+			strbuf_addf(&sb, "(%s)  ", pos);
+	}
 
 	status_state(&sb, as);
 	msgop_status(ui, &sb);
@@ -147,11 +153,6 @@ status_draw(struct ui *ui)
 		    (double)as->prog_bytes / (1024.0 * 1024.0),
 		    (double)as->prog_total_bytes / (1024.0 * 1024.0));
 
-	if (ui->lay.divider < 0 && ui->lay.pager.h > 0) {
-		pager_position(ui, pos, sizeof pos);
-		if (pos[0] != '\0')
-			strbuf_addf(&sb, "  (%s)", pos);
-	}
 	ui_put(y, 0, ui->lay.cols, sb.buf, (int)color_attr(COLOR_STATUS));
 	/* An error stands out. */
 	if (ui->busy == NULL && ui->transient != NULL && ui->transient_error)
