@@ -393,6 +393,43 @@ def pop3_apop(s):
     pop3_mailbox(s, box, ["UIDL", "TOP"], login=login)
 
 
+def pop3_sasl_plain(s):
+    """A mailbox; CAPA offers SASL PLAIN, which is checked; USER is refused."""
+    import base64
+    box = Pop3Box()
+
+    def login(s, cmd, args):
+        if cmd == "AUTH":
+            parts = args.split()
+            if not parts or parts[0].upper() != "PLAIN":
+                s.send("-ERR only PLAIN\r\n")
+                return True
+            if len(parts) > 1:
+                data = parts[1]
+            else:
+                s.send("+ \r\n")
+                data = s.readline() or ""
+            try:
+                fields = base64.b64decode(data).split(b"\0")
+            except ValueError:
+                fields = []
+            want = [box.user.encode(), box.user.encode(),
+                    box.password.encode()]
+            if fields == want or fields[1:] == want[1:]:
+                s.authed = True
+                s.send("+OK logged in\r\n")
+            else:
+                s.send("-ERR [AUTH] bad credentials\r\n")
+            return True
+        if cmd in ("USER", "PASS", "APOP"):
+            s.send("-ERR use SASL\r\n")
+            return True
+        return False
+
+    s.send("+OK fake POP3 ready\r\n")
+    pop3_mailbox(s, box, ["UIDL", "TOP", "SASL PLAIN"], login=login)
+
+
 def pop3_no_uidl(s):
     """A mailbox whose server has no UIDL (CAPA lacks it; UIDL is -ERR).
 
@@ -457,6 +494,7 @@ SCENARIOS = {
     "pop3-no-stls": pop3_no_stls,
     "pop3-userpass": pop3_userpass,
     "pop3-apop": pop3_apop,
+    "pop3-sasl-plain": pop3_sasl_plain,
     "pop3-no-uidl": pop3_no_uidl,
     "pop3-no-uidl-drop-at-quit": pop3_no_uidl_drop_at_quit,
     "pop3-in-use": pop3_in_use,

@@ -2,7 +2,8 @@
 # POP3 against tests/fake-server.py, for what dovecot never does here:
 #   - pop3:// on a server without STLS: an error, and no credentials sent;
 #     the same when plain text is injected after the STLS answer;
-#   - APOP when the greeting has a timestamp (no password on the wire),
+#   - SASL PLAIN when CAPA offers it; APOP when the greeting has a
+#     timestamp (no password on the wire),
 #     USER/PASS when there is neither SASL PLAIN nor APOP (tls = off);
 #   - [IN-USE]: a clear message, nothing lost;
 #   - a connection dropped at QUIT (delete mode): the deletions did not
@@ -120,6 +121,14 @@ assert_eq 0 "$(left)" "deleted with USER/PASS"
 assert_eq 3 "$(sqlite3 "$db" "SELECT count(*) FROM body WHERE
     instr(CAST(raw AS TEXT), char(10) || '.A line that') > 0")" \
     "dot-stuffed lines restored"
+
+# --- SASL PLAIN -------------------------------------------------------------------
+fill 3
+run pop3-sasl-plain "tls = off"
+assert_eq 0 "$status" "SASL PLAIN sync ($out)"
+assert_contains "$sent" "AUTH PLAIN" "AUTH PLAIN sent"
+assert_not_contains "$sent" "USER " "no USER with SASL PLAIN offered"
+assert_eq 3 "$(cached)" "downloaded with SASL PLAIN"
 
 # --- APOP -----------------------------------------------------------------------
 fill 3
