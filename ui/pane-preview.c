@@ -238,27 +238,20 @@ preview_draw(struct ui *ui)
 		    _(" nothing waits on the server"), 0);
 	for (y = 0, i = pv->top; i < pv->n && y < body; i++, y++) {
 		const struct store_pop3_preview *r = &pv->rows[i];
+		struct strbuf size = STRBUF_INIT;
 		struct tm tm;
 		time_t t = (time_t)r->date;
 		int attr = i == pv->sel ? A_REVERSE : 0;
 
-		strbuf_reset(&sb);
 		if (r->date > 0 && localtime_r(&t, &tm) != NULL)
 			strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
 		else
 			strcpy(date, "                ");
-		strbuf_addf(&sb, "%c%c %7s ", preview_marked(ui, r->uidl) ?
-		    '*' : ' ', preview_state_char(r->state), "");
-		/* The size, right-aligned in the 7 columns just added. */
-		{
-			struct strbuf sz = STRBUF_INIT;
-
-			preview_size(&sz, r->size);
-			if (sz.len <= 7)
-				memcpy(sb.buf + 3 + 7 - sz.len, sz.buf, sz.len);
-			strbuf_release(&sz);
-		}
-		strbuf_addf(&sb, "%s  ", date);
+		preview_size(&size, r->size);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%c%c %7s %s  ", preview_marked(ui, r->uidl) ?
+		    '*' : ' ', preview_state_char(r->state), size.buf, date);
+		strbuf_release(&size);
 		ui_put(2 + y, 0, cols, sb.buf, attr);
 		if ((int)sb.len < cols) {
 			struct strbuf rest = STRBUF_INIT;
