@@ -59,6 +59,8 @@ struct imap {
 	/* IDLE: wake() may come from another thread at any moment. */
 	int idle_ready;		/* waiting in mailstream_wait_idle() */
 	int wake_pending;	/* wake() came; do not wait */
+
+	struct log_wire wire;	/* the protocol trace (--log) */
 };
 
 static enum backend_status imap_fail(struct imap *, int, const char *,
@@ -87,9 +89,26 @@ static enum backend_status
 imap_fail(struct imap *im, int r, const char *what, char **err)
 {
 	const char *text = NULL;
+	size_t over = 0;
+	int secs;
 
 	if (im->session != NULL && im->session->imap_response != NULL)
 		text = im->session->imap_response;
+	if (im->session != NULL && im->session->imap_stream != NULL)
+		over = tls_over_limit(im->session->imap_stream);
+	if (over != 0) {
+		*err = xasprintf(_("%s: the server sent more than %zu MB in "
+		    "one answer: connection closed"), what, over >> 20);
+		imap_disconnect(im);
+		return BACKEND_ERR_NET;
+	}
+	if (im->session != NULL && im->session->imap_stream != NULL &&
+	    (secs = tls_timed_out(im->session->imap_stream)) != 0) {
+		*err = xasprintf(_("%s: no answer from the server in %d s"),
+		    what, secs);
+		imap_disconnect(im);
+		return BACKEND_ERR_NET;
+	}
 	switch (r) {
 	case MAILIMAP_ERROR_STREAM:
 	case MAILIMAP_ERROR_CONNECTION_REFUSED:
@@ -139,6 +158,22 @@ imap_has(struct imap *im, const char *cap)
 	return mailimap_has_extension(im->session, (char *)cap);
 }
 
+/* libetpan's protocol logger: the trace goes to the log, redacted. */
+static void
+imap_logger(mailimap *s, int type, const char *str, size_t size, void *arg)
+{
+	struct imap *im = arg;
+
+	(void)s;
+	if (type == MAILSTREAM_LOG_TYPE_DATA_RECEIVED)
+		log_wire(&im->wire, LOG_WIRE_RECEIVED, str, size);
+	else if (type == MAILSTREAM_LOG_TYPE_DATA_SENT)
+		log_wire(&im->wire, LOG_WIRE_SENT, str, size);
+	else if (type == MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE)
+		log_wire(&im->wire, LOG_WIRE_SENT_PRIVATE, str, size);
+	/* The rest are markers around each read and write. */
+}
+
 /* ENABLE one extension (RFC 5161). Returns libetpan's result. */
 static int
 imap_enable(struct imap *im, const char *name)
@@ -168,14 +203,14 @@ imap_connect(void *b, const char *password, char **err)
 	mailstream *stream = NULL;
 	mailimap *s;
 	enum tls_status ts;
-	int r;
+	int r, preauth;
 
 	imap_disconnect(im);
 	memset(&opt, 0, sizeof opt);
 	opt.host = cfg->host;
 	opt.ca_file = cfg->tls_ca_file;
 	opt.pin = cfg->has_fingerprint ? cfg->fingerprint : NULL;
-	opt.timeout_sec = 60;
+	opt.timeout_sec = cfg->timeout > 0 ? cfg->timeout : 60;
 
 	ts = tls_connect(cfg->host, cfg->port, &opt, cfg->tls == TLS_IMPLICIT,
 	    &stream, err);
@@ -184,6 +219,11 @@ imap_connect(void *b, const char *password, char **err)
 		    BACKEND_ERR_NET : BACKEND_ERR_TLS;
 
 	s = mailimap_new(0, NULL);
+	if (log_enabled(LOG_DEBUG)) {
+		im->wire.proto = "imap";
+		im->wire.secret = 0;
+		mailimap_set_logger(s, imap_logger, im);
+	}
 	pthread_mutex_lock(&im->lock);
 	im->session = s;
 	pthread_mutex_unlock(&im->lock);
@@ -194,9 +234,10 @@ imap_connect(void *b, const char *password, char **err)
 			mailstream_close(stream);
 		return imap_fail(im, r, _("greeting"), err);
 	}
+	preauth = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
 	if (cfg->tls == TLS_STARTTLS) {
 		/* A PREAUTH greeting would skip TLS: refuse it. */
-		if (r == MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		if (preauth) {
 			*err = xstrdup(_("the server skipped authentication "
 			    "before STARTTLS (PREAUTH): refusing to go on "
 			    "without TLS"));
@@ -233,7 +274,7 @@ imap_connect(void *b, const char *password, char **err)
 		return imap_fail(im, r, "CAPABILITY", err);
 	mailimap_capability_data_free(caps);
 
-	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+	if (!preauth) {
 		if (password == NULL) {
 			*err = xstrdup(_("no password"));
 			imap_disconnect(im);
@@ -750,10 +791,38 @@ imap_header_fetch_type(void)
 	return ft;
 }
 
-/* Store every message of a FETCH result in FOLDER_ID, in one transaction. */
+static int imap_cmp_uid(const void *, const void *);
+
+/*
+ * Whether the FETCH response ATT (of message UID) answers what was asked:
+ * its sequence number from SEQ_LO up to the folder's EXISTS and, when UIDS
+ * is not NULL, its UID one of the N ascending UIDS. Servers send FETCH
+ * responses nobody asked for (flag news); a hostile one could slip
+ * messages in that way.
+ */
+static int
+imap_fetch_wanted(struct imap *im, const struct mailimap_msg_att *att,
+    uint32_t uid, uint32_t seq_lo, const uint32_t *uids, size_t n)
+{
+	const struct mailimap_selection_info *sel = NULL;
+
+	if (im->session != NULL)
+		sel = im->session->imap_selection_info;
+	if (uid == 0 || att->att_number < seq_lo ||
+	    (sel != NULL && att->att_number > sel->sel_exists))
+		return 0;
+	return uids == NULL ||
+	    bsearch(&uid, uids, n, sizeof *uids, imap_cmp_uid) != NULL;
+}
+
+/*
+ * Store the messages of a FETCH result in FOLDER_ID, in one transaction:
+ * those imap_fetch_wanted() takes with SEQ_LO, UIDS and N.
+ */
 static enum backend_status
 imap_store_headers(struct imap *im, int64_t folder_id, clist *result,
-    size_t *stored_r, char **err)
+    uint32_t seq_lo, const uint32_t *uids, size_t n, size_t *stored_r,
+    char **err)
 {
 	clistiter *it;
 	size_t stored = 0;
@@ -765,7 +834,9 @@ imap_store_headers(struct imap *im, int64_t folder_id, clist *result,
 
 		memset(&m, 0, sizeof m);
 		m.folder_id = folder_id;
-		if (imap_msg_from_att(clist_content(it), &m) == 0) {
+		if (imap_msg_from_att(clist_content(it), &m) == 0 &&
+		    imap_fetch_wanted(im, clist_content(it), m.uid, seq_lo,
+		    uids, n)) {
 			if (store_msg_put(im->st, &m, NULL) != 0) {
 				store_msg_release(&m);
 				store_rollback(im->st);
@@ -775,8 +846,8 @@ imap_store_headers(struct imap *im, int64_t folder_id, clist *result,
 		}
 		store_msg_release(&m);
 	}
-	if (store_folder_recount(im->st, folder_id) != 0 ||
-	    store_commit(im->st) != 0) {
+	/* Counts are redone once the sync is through (imap_save_sync()). */
+	if (store_commit(im->st) != 0) {
 		store_rollback(im->st);
 		goto fail;
 	}
@@ -839,7 +910,9 @@ imap_fetch_all_flags(struct imap *im, struct imap_uidflags **list_r,
 		struct store_msg m;
 
 		memset(&m, 0, sizeof m);
-		if (imap_msg_from_att(clist_content(it), &m) == 0) {
+		if (imap_msg_from_att(clist_content(it), &m) == 0 &&
+		    imap_fetch_wanted(im, clist_content(it), m.uid, 1, NULL,
+		    0)) {
 			list[n].uid = m.uid;
 			list[n].flags = m.flags;
 			list[n].keywords = m.keywords;
@@ -1060,10 +1133,8 @@ imap_apply_changes(struct imap *im, int64_t folder_id, uint64_t modseq,
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "UID FETCH CHANGEDSINCE", err);
 
-	if (store_msg_uids(im->st, folder_id, &gone, &nlocal) != 0)
+	if (store_msg_count(im->st, folder_id, &nlocal) != 0)
 		goto fail;
-	free(gone);
-	gone = NULL;
 	if (van != NULL)
 		imap_set_uids(van->qr_known_uids, &gone, &ngone, &agone);
 	if (store_begin(im->st) != 0)
@@ -1073,7 +1144,9 @@ imap_apply_changes(struct imap *im, int64_t folder_id, uint64_t modseq,
 		int64_t id;
 
 		memset(&m, 0, sizeof m);
-		if (imap_msg_from_att(clist_content(it), &m) == 0) {
+		if (imap_msg_from_att(clist_content(it), &m) == 0 &&
+		    imap_fetch_wanted(im, clist_content(it), m.uid, 1, NULL,
+		    0)) {
 			r = store_msg_id(im->st, folder_id, m.uid, &id);
 			if (r == 0) {
 				nknown++;
@@ -1167,47 +1240,99 @@ imap_fetch_headers(struct imap *im, int64_t folder_id, const uint32_t *uids,
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "UID FETCH", err);
-	status = imap_store_headers(im, folder_id, result, stored_r, err);
+	status = imap_store_headers(im, folder_id, result, 1, uids + lo,
+	    hi - lo, stored_r, err);
 	mailimap_fetch_list_free(result);
 	return status;
 }
 
-/*
- * A cold folder (nothing cached): fetch the newest messages by sequence
- * number first, so that the first screen needs one small command.
- */
+/* Headers of the messages LO..HI by sequence number, stored. */
 static enum backend_status
-imap_fetch_newest(struct imap *im, int64_t folder_id, uint32_t exists,
-    char **err)
+imap_fetch_seq(struct imap *im, int64_t folder_id, uint32_t lo, uint32_t hi,
+    size_t *stored_r, char **err)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clist *result = NULL;
 	enum backend_status status;
-	size_t stored = 0;
-	uint32_t lo;
 	int r;
 
-	if (exists == 0)
-		return BACKEND_OK;
-	lo = exists > IMAP_FIRST_BATCH ? exists - IMAP_FIRST_BATCH + 1 : 1;
 	ft = imap_header_fetch_type();
-	set = mailimap_set_new_interval(lo, exists);
+	set = mailimap_set_new_interval(lo, hi);
 	r = mailimap_fetch(im->session, set, ft, &result);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "FETCH", err);
-	status = imap_store_headers(im, folder_id, result, &stored, err);
+	status = imap_store_headers(im, folder_id, result, lo, NULL, 0,
+	    stored_r, err);
 	mailimap_fetch_list_free(result);
-	if (status == BACKEND_OK) {
+	return status;
+}
+
+/*
+ * A cold folder (nothing cached): every header newest first by sequence
+ * number — a screenful first, so that the first paint needs one small
+ * command, then large batches — with no UID list fetched before. *STATE_R
+ * is 1 when the cache then holds as many messages as the folder, 0 when a
+ * full comparison is due (something changed meanwhile), -1 when the user's
+ * requests cut the work short (it goes on at the next sync).
+ */
+static enum backend_status
+imap_fetch_cold(struct imap *im, int64_t folder_id, const char *name,
+    uint32_t uidvalidity, uint32_t exists, int *state_r, char **err)
+{
+	enum backend_status status;
+	uint32_t hi = exists, lo, batch = IMAP_FIRST_BATCH;
+	size_t done = 0, stored, nlocal;
+
+	*state_r = 0;
+	while (hi > 0) {
+		lo = hi > batch ? hi - batch + 1 : 1;
+		status = imap_fetch_seq(im, folder_id, lo, hi, &stored, err);
+		if (status != BACKEND_OK)
+			return status;
+		done += hi - lo + 1;
+		hi = lo - 1;
+		batch = IMAP_BATCH;
 		if (im->hooks.headers_changed != NULL)
 			im->hooks.headers_changed(im->hooks.arg, folder_id);
 		if (im->hooks.progress != NULL)
-			im->hooks.progress(im->hooks.arg, folder_id,
-			    (long)stored, (long)exists);
+			im->hooks.progress(im->hooks.arg, folder_id, (long)done,
+			    (long)exists);
+		if (hi == 0)
+			break;
+		if (im->hooks.between != NULL &&
+		    im->hooks.between(im->hooks.arg)) {
+			*state_r = -1;
+			return BACKEND_OK;
+		}
+		if (im->session == NULL) {
+			*err = xstrdup(_("connection lost"));
+			return BACKEND_ERR_NET;
+		}
+		/* An urgent request may have selected another folder. */
+		if ((status = imap_select(im, name, err)) != BACKEND_OK)
+			return status;
+		if (im->sel_uidvalidity != uidvalidity) {
+			*err = xasprintf(_("folder \"%s\" changed under us; "
+			    "syncing again"), name);
+			return BACKEND_ERR_PROTOCOL;
+		}
 	}
-	return status;
+	/*
+	 * Sequence numbers only move down when messages go, and this walk
+	 * goes down: nothing was skipped. Mail that came or went meanwhile
+	 * shows as a different count.
+	 */
+	if (store_msg_count(im->st, folder_id, &nlocal) != 0) {
+		*err = xasprintf(_("cannot read the cache: %s"),
+		    store_errmsg(im->st));
+		return BACKEND_ERR_LOCAL;
+	}
+	*state_r = nlocal == exists &&
+	    im->session->imap_selection_info->sel_exists == exists;
+	return BACKEND_OK;
 }
 
 static enum backend_status
@@ -1233,7 +1358,7 @@ imap_sync_folder(void *b, const char *name, char **err)
 	uint64_t modseq;
 	size_t nsrv = 0, nmissing = 0, done, hi, batch, total;
 	enum backend_status status;
-	int r, changed = 0, full = 1, warm;
+	int r, changed = 0, full = 1, warm, reported = 0;
 
 	r = store_folder_get(im->st, name, &f);
 	if (r != 0) {
@@ -1276,15 +1401,13 @@ imap_sync_folder(void *b, const char *name, char **err)
 
 	if (warm && im->condstore && modseq != 0 && f.highestmodseq != 0) {
 		size_t nlocal;
-		uint32_t *uids;
 
-		if (store_msg_uids(im->st, f.id, &uids, &nlocal) != 0) {
+		if (store_msg_count(im->st, f.id, &nlocal) != 0) {
 			*err = xasprintf(_("cannot read the cache: %s"),
 			    store_errmsg(im->st));
 			status = BACKEND_ERR_LOCAL;
 			goto out;
 		}
-		free(uids);
 		/* Nothing changed at all: no command needed. */
 		if (modseq == f.highestmodseq && uidnext == f.uidnext &&
 		    nlocal == exists) {
@@ -1301,9 +1424,18 @@ imap_sync_folder(void *b, const char *name, char **err)
 			nmissing = 0;
 		}
 	} else if (!warm && exists > 0) {
-		status = imap_fetch_newest(im, f.id, exists, err);
-		if (status != BACKEND_OK)
+		int state;
+
+		status = imap_fetch_cold(im, f.id, name, uidvalidity, exists,
+		    &state, err);
+		if (status != BACKEND_OK || state < 0)
 			goto out;
+		if (state > 0) {
+			full = 0;
+			nmissing = 0;
+			reported = 1;
+			goto done;
+		}
 	}
 	if (full) {
 		if (exists > 0) {
@@ -1365,10 +1497,13 @@ done:
 	    err)) != BACKEND_OK)
 		goto out;
 	/* Batches reported their progress; otherwise report the end. */
-	if (nmissing == 0 && im->hooks.progress != NULL)
+	if (nmissing == 0 && !reported && im->hooks.progress != NULL)
 		im->hooks.progress(im->hooks.arg, f.id, (long)exists,
 		    (long)exists);
 out:
+	/* The folder's counts, once per sync rather than per batch. */
+	if (f.id != 0)
+		store_folder_recount(im->st, f.id);
 	imap_uidflags_free(srv, nsrv);
 	free(missing);
 	store_folder_release(&f);
@@ -1434,6 +1569,31 @@ imap_has_attachment(const char *raw, size_t len)
 	return yes;
 }
 
+/* A message counts for at most this much in a body fetch's read limit. */
+#define IMAP_BODY_MAX ((size_t)1024 * 1024 * 1024)
+
+/*
+ * The read limit (tls.h) of a body fetch of the N messages IDS: the
+ * default for the answer's frame, plus each message's RFC822.SIZE.
+ */
+static size_t
+imap_body_budget(struct imap *im, const int64_t *ids, size_t n)
+{
+	struct store_msg m;
+	size_t budget = TLS_READ_LIMIT, i, size;
+
+	for (i = 0; i < n; i++) {
+		if (store_msg_get(im->st, ids[i], &m) != 0)
+			continue;
+		size = m.size > 0 ? (size_t)m.size : 0;
+		store_msg_release(&m);
+		budget += size < IMAP_BODY_MAX ? size : IMAP_BODY_MAX;
+		if (budget > 2 * IMAP_BODY_MAX)
+			return 2 * IMAP_BODY_MAX;
+	}
+	return budget;
+}
+
 /*
  * UID FETCH (UID BODY.PEEK[]) of the N messages UIDS (row ids IDS) of the
  * selected folder; each body is stored with its decoded text, which feeds
@@ -1465,7 +1625,12 @@ imap_fetch_body_set(struct imap *im, const uint32_t *uids, const int64_t *ids,
 	set = mailimap_set_new_empty();
 	for (i = 0; i < n; i++)
 		mailimap_set_add_single(set, uids[i]);
+	/* The answer may weigh what the messages do, and a little more. */
+	tls_set_read_limit(im->session->imap_stream,
+	    imap_body_budget(im, ids, n));
 	r = mailimap_uid_fetch(im->session, set, ft, &result);
+	if (im->session->imap_stream != NULL)
+		tls_set_read_limit(im->session->imap_stream, 0);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR)

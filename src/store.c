@@ -1293,6 +1293,25 @@ fail:
 }
 
 int
+store_msg_count(struct store *st, int64_t folder_id, size_t *n_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*n_r = 0;
+	stmt = store_prepare(st, "SELECT count(*) FROM message"
+	    " WHERE folder_id = ?1 AND gone = 0");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*n_r = (size_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+int
 store_folder_count_flag(struct store *st, int64_t folder_id,
     unsigned int flag, int *n_r)
 {
