@@ -338,11 +338,13 @@ index_fold(struct ui *ui, int all)
 	int64_t id = index_selected(ui);
 	size_t row;
 
-	if (ix->th == NULL || ui->sort != SORT_THREADS) {
+	if (ui->sort != SORT_THREADS) {
 		ui_message(ui, _("threads are shown when sorted by threads "
 		    "(o t)"));
 		return;
 	}
+	if (ix->th == NULL)
+		return;
 	if (all) {
 		ix->fold_all = !ix->fold_all;
 		thread_collapse_all(ix->th, ix->fold_all);
