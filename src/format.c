@@ -169,9 +169,9 @@ format_size(struct strbuf *sb, int64_t n)
 		strbuf_addf(sb, "%dK", (int)((n + 512) / 1024));
 	else if (n < 10 * 1024 * 1024)
 		strbuf_addf(sb, "%.1fM", (double)n / (1024 * 1024));
-	else
-		strbuf_addf(sb, "%lldM", (long long)((n + 512 * 1024) /
-		    (1024 * 1024)));
+	else	/* Rounded without n + 512K, which overflows near the top. */
+		strbuf_addf(sb, "%lldM", (long long)(n / (1024 * 1024) +
+		    (n % (1024 * 1024) >= 512 * 1024)));
 }
 
 void

@@ -75,6 +75,10 @@ static const struct fmt_row fmt_rows[] = {
 	{ "%c", MSG(0, 0, 31000, NULL, NULL), 80, "30K", -1, 0 },
 	{ "%c", MSG(0, 0, 1363149, NULL, NULL), 80, "1.3M", -1, 0 },
 	{ "%c", MSG(0, 0, 26214400, NULL, NULL), 80, "25M", -1, 0 },
+	/* fuzz-format: the rounding overflowed int64 (UBSan). */
+	{ "%c", MSG(0, 0, INT64_MAX, NULL, NULL), 80, "8796093022208M", -1,
+	  0 },
+	{ "%c", MSG(0, 0, -5, NULL, NULL), 80, "0", -1, 0 },
 	{ "[%6c]", MSG(0, 0, 512, NULL, NULL), 80, "[   512]", -1, 0 },
 	{ "[%-6c]", MSG(0, 0, 512, NULL, NULL), 80, "[512   ]", -1, 0 },
 	/* Senders, precision in columns, wide characters never split. */
