@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -43,6 +44,7 @@
 #define DEFAULT_CACHE CACHE_HEADERS
 #define DEFAULT_POP3_INTERVAL 300		/* seconds */
 #define DEFAULT_POP3_MAX_SIZE (50LL * 1024 * 1024)	/* bytes */
+#define DEFAULT_TIMEOUT 60			/* seconds */
 
 /* A mailbox URL taken apart. */
 struct url_parts {
@@ -72,6 +74,8 @@ enum account_key {
 	AK_MASS_DELETE_PERCENT,
 	AK_MASS_DELETE_MIN,
 	AK_PREFETCH,
+	AK_PASSWORD,
+	AK_TIMEOUT,
 	AK_COUNT
 };
 
@@ -83,6 +87,8 @@ enum ui_key {
 	UK_BELL,
 	UK_INDEX_FORMAT,
 	UK_THREAD_SUBJECT,
+	UK_HEADERS,
+	UK_PREFER_HTML,
 	UK_COUNT
 };
 
@@ -137,6 +143,8 @@ static const char *ui_key_names[UK_COUNT] = {
 	[UK_BELL] = "bell",
 	[UK_INDEX_FORMAT] = "index_format",
 	[UK_THREAD_SUBJECT] = "thread_subject",
+	[UK_HEADERS] = "headers",
+	[UK_PREFER_HTML] = "prefer_html",
 };
 
 const char *const config_color_names[COLOR_COUNT] = {
@@ -171,6 +179,8 @@ static const char *account_key_names[AK_COUNT] = {
 	[AK_MASS_DELETE_PERCENT] = "mass_delete_percent",
 	[AK_MASS_DELETE_MIN] = "mass_delete_min",
 	[AK_PREFETCH] = "prefetch",
+	[AK_PASSWORD] = "password",
+	[AK_TIMEOUT] = "timeout",
 };
 
 static const char *sort_names[] = {
@@ -348,6 +358,7 @@ account_new(const char *name, int line)
 	ac->mass_delete_percent = 50;
 	ac->mass_delete_min = 50;
 	ac->prefetch = 50;
+	ac->timeout = DEFAULT_TIMEOUT;
 	ac->line = line;
 	return ac;
 }
@@ -361,6 +372,7 @@ account_free(struct account_config *ac)
 	free(ac->host);
 	free(ac->user);
 	free(ac->password_cmd);
+	xfree_secret(ac->password);
 	free(ac->tls_ca_file);
 	free(ac->folder);
 	free(ac);
@@ -493,6 +505,12 @@ config_account_end(struct config_parse *p)
 	else {
 		config_error(p, ac->line,
 		    _("account \"%s\": missing key \"user\""), ac->name);
+		goto out;
+	}
+	if (seen[AK_PASSWORD] && seen[AK_PASSWORD_CMD]) {
+		config_error(p, seen[AK_PASSWORD],
+		    _("key \"password\": conflicts with \"password_cmd\" "
+		    "(line %d): keep one"), seen[AK_PASSWORD_CMD]);
 		goto out;
 	}
 	if (seen[AK_TLS] && !p->acct_tls_on) {
@@ -660,6 +678,45 @@ parse_fingerprint(const char *value, unsigned char out[32])
 	return n == 32 ? 0 : -1;
 }
 
+/*
+ * "headers = From To Cc Date Subject": the header fields the pager shows,
+ * separated by spaces or commas; each a field name of RFC 5322.
+ */
+static int
+config_headers(struct config_parse *p, int line, const char *key,
+    const char *value)
+{
+	struct ui_config *ui = &p->cfg->ui;
+	char *copy, *tok, *save = NULL;
+	const char *c;
+	size_t n = 0;
+
+	copy = xstrdup(value);
+	for (tok = strtok_r(copy, " ,\t", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ,\t", &save)) {
+		for (c = tok; *c != '\0'; c++)
+			if (*c <= ' ' || *c >= 0x7f || *c == ':')
+				break;
+		if (*c != '\0') {
+			config_error(p, line, _("key \"%s\": \"%s\" is not a "
+			    "header field name"), key, tok);
+			free(copy);
+			return -1;
+		}
+		ui->headers = xreallocarray(ui->headers, n + 2,
+		    sizeof *ui->headers);
+		ui->headers[n++] = xstrdup(tok);
+		ui->headers[n] = NULL;
+	}
+	free(copy);
+	if (n == 0) {
+		config_error(p, line, _("key \"%s\" names no header field"),
+		    key);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 config_ui_key(struct config_parse *p, int k, const char *key,
     const char *value, int line)
@@ -737,6 +794,17 @@ config_ui_key(struct config_parse *p, int k, const char *key,
 	case UK_THREAD_SUBJECT:
 		if ((ui->thread_subject = parse_bool(value)) == -1) {
 			ui->thread_subject = 1;
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not yes or no"), key,
+			    value);
+			return -1;
+		}
+		return 0;
+	case UK_HEADERS:
+		return config_headers(p, line, key, value);
+	case UK_PREFER_HTML:
+		if ((ui->prefer_html = parse_bool(value)) == -1) {
+			ui->prefer_html = 0;
 			config_error(p, line,
 			    _("key \"%s\": \"%s\" is not yes or no"), key,
 			    value);
@@ -1086,6 +1154,19 @@ config_account_key(struct config_parse *p, int k, const char *key,
 		return parse_number(p, line, key, value, &ac->mass_delete_min);
 	case AK_PREFETCH:
 		return parse_number(p, line, key, value, &ac->prefetch);
+	case AK_PASSWORD:
+		/* config_load() checks who else may read the file. */
+		ac->password = xstrdup(value);
+		return 0;
+	case AK_TIMEOUT:
+		if (parse_number(p, line, key, value, &ac->timeout) != 0)
+			return -1;
+		if (ac->timeout < 1 || ac->timeout > 3600) {
+			config_error(p, line, _("key \"%s\": \"%s\" is not a "
+			    "number of seconds from 1 to 3600"), key, value);
+			return -1;
+		}
+		return 0;
 	}
 	return -1;
 }
@@ -1228,6 +1309,35 @@ out:
 	return ret;
 }
 
+/*
+ * A config holding a password must be the owner's alone: refuse CFG, read
+ * from FD (the file PATH), when group or others may read it.
+ */
+static int
+config_check_private(const struct config *cfg, int fd, const char *path,
+    char **err)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		if (cfg->accounts[i]->password != NULL)
+			break;
+	if (i == cfg->naccounts)
+		return 0;
+	if (fstat(fd, &st) != 0) {
+		*err = xasprintf(_("cannot check who may read \"%s\": %s"),
+		    path, strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & (S_IRGRP | S_IROTH)) == 0)
+		return 0;
+	*err = xasprintf(_("\"%s\" holds a password (account \"%s\") and "
+	    "others may read it: chmod 600 %s"), path, cfg->accounts[i]->name,
+	    path);
+	return -1;
+}
+
 int
 config_load(const char *path, struct config **cfg_r, char **err)
 {
@@ -1261,11 +1371,20 @@ config_load(const char *path, struct config **cfg_r, char **err)
 	}
 	if (config_parse_text(sb.buf, path, cfg_r, err) == -1)
 		goto out;
+	if (config_check_private(*cfg_r, fileno(f), path, err) == -1) {
+		config_free(*cfg_r);
+		*cfg_r = NULL;
+		goto out;
+	}
 	(*cfg_r)->path = xstrdup(path);
 	ret = 0;
 
 out:
 	fclose(f);
+	/* The text may hold a password. */
+	xzero(buf, sizeof buf);
+	if (sb.alloc != 0)
+		xzero(sb.buf, sb.alloc);
 	strbuf_release(&sb);
 	return ret;
 }
@@ -1546,6 +1665,13 @@ config_free(struct config *cfg)
 	}
 	free(cfg->binds);
 	free(cfg->ui.index_format);
+	if (cfg->ui.headers != NULL) {
+		char **h;
+
+		for (h = cfg->ui.headers; *h != NULL; h++)
+			free(*h);
+		free(cfg->ui.headers);
+	}
 	free(cfg->path);
 	free(cfg->name);
 	free(cfg);

@@ -38,7 +38,9 @@ struct account_config {
 	int mass_delete_percent;	/* the mass-deletion guard: share */
 	int mass_delete_min;	/* ... and count of a folder's messages */
 	int prefetch;		/* cache = bodies: newest bodies fetched */
-	int line;		/* line of the [account] header, 0 for a URL */
+	int line;		/* line of the [account] header, 0 for a URL */	char *password;		/* "password": allowed only in a file that
+				 * group and others cannot read; NULL: none */
+	int timeout;		/* seconds a network read or write may wait */
 };
 
 /* What d does: set \Deleted, or move to the Trash (flag inside it). */
@@ -55,6 +57,8 @@ struct ui_config {
 	int bell;		/* bell = yes: ring on new mail */
 	char *index_format;	/* NULL: FORMAT_INDEX_DEFAULT (format.h) */
 	int thread_subject;	/* threads also join replies by subject */
+	char **headers;		/* fields the pager shows; NULL: the usual */
+	int prefer_html;	/* text/html before text/plain */
 };
 
 /* The panes a `bind` line names, as a mask. */

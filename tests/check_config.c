@@ -294,6 +294,15 @@ static const struct err_row err_rows[] = {
 	{ "[account a]\npop3 = pop3s://h\nuser = u\npop3_keep_days = 9999999\n",
 	  "config:4: key \"pop3_keep_days\": \"9999999\" is too large "
 	  "(at most 1000000)" },
+	{ "[ui]\ndelete = purge\n",
+	  "config:2: key \"delete\": \"purge\" is not flag or trash" },
+	{ "[ui]\nsort = date\nexpunge = sometimes\n",
+	  "config:3: key \"expunge\": \"sometimes\" is not one of ask, yes, "
+	  "no" },
+	{ "[ui]\nbell = loud\n",
+	  "config:2: key \"bell\": \"loud\" is not yes or no" },
+	{ "[ui]\nbell = yes\nbell = no\n",
+	  "config:3: key \"bell\" is set twice (first on line 2)" },
 	/* The index line, key bindings and colours. */
 	{ "[ui]\nindex_format = %Z %q\n",
 	  "config:2: key \"index_format\": unknown conversion \"%q\"" },
@@ -301,6 +310,12 @@ static const struct err_row err_rows[] = {
 	  "config:2: key \"index_format\": \"%{\" without its \"}\"" },
 	{ "[ui]\nthread_subject = maybe\n",
 	  "config:2: key \"thread_subject\": \"maybe\" is not yes or no" },
+	{ "[ui]\nheaders = From Sub:ject\n",
+	  "config:2: key \"headers\": \"Sub:ject\" is not a header field name" },
+	{ "[ui]\nheaders = , ,\n",
+	  "config:2: key \"headers\" names no header field" },
+	{ "[ui]\nprefer_html = often\n",
+	  "config:2: key \"prefer_html\": \"often\" is not yes or no" },
 	{ "[keys]\nbind = index x quit\nbind = index d\n",
 	  "config:3: key \"bind\": \"index d\" is not \"PANE KEY ACTION\" "
 	  "(e.g. \"index d delete-message\")" },
@@ -336,15 +351,6 @@ static const struct err_row err_rows[] = {
 	  "config:2: unknown key \"shiny\"" },
 	{ "[colors]\nunread = red\nunread = blue\n",
 	  "config:3: key \"unread\" is set twice (first on line 2)" },
-	{ "[ui]\ndelete = purge\n",
-	  "config:2: key \"delete\": \"purge\" is not flag or trash" },
-	{ "[ui]\nsort = date\nexpunge = sometimes\n",
-	  "config:3: key \"expunge\": \"sometimes\" is not one of ask, yes, "
-	  "no" },
-	{ "[ui]\nbell = loud\n",
-	  "config:2: key \"bell\": \"loud\" is not yes or no" },
-	{ "[ui]\nbell = yes\nbell = no\n",
-	  "config:3: key \"bell\" is set twice (first on line 2)" },
 	{ "[ui]\nsort = random\n",
 	  "config:2: key \"sort\": \"random\" is not one of date, threads, "
 	  "from, subject, size (optionally after \"reverse-\")" },
@@ -654,6 +660,8 @@ START_TEST(test_keys_colors)
 	    "[ui]\n"
 	    "index_format = %4C %Z %{%b %d} %-15.15F %s%> %c\n"
 	    "thread_subject = no\n"
+	    "headers = From, Subject X-Mailer\n"
+	    "prefer_html = yes\n"
 	    "[keys]\n"
 	    "bind = index D delete-message   ; comment\n"
 	    "bind = pager,index  C-d  half-page-down\n"
@@ -675,18 +683,23 @@ START_TEST(test_keys_colors)
 	ck_assert_str_eq(cfg->ui.index_format,
 	    "%4C %Z %{%b %d} %-15.15F %s%> %c");
 	ck_assert_int_eq(cfg->ui.thread_subject, 0);
+	ck_assert_str_eq(cfg->ui.headers[0], "From");
+	ck_assert_str_eq(cfg->ui.headers[1], "Subject");
+	ck_assert_str_eq(cfg->ui.headers[2], "X-Mailer");
+	ck_assert_ptr_null(cfg->ui.headers[3]);
+	ck_assert_int_eq(cfg->ui.prefer_html, 1);
 	ck_assert_uint_eq(cfg->nbinds, 4);
 	ck_assert_uint_eq(cfg->binds[0].panes, CONFIG_PANE_INDEX);
 	ck_assert_str_eq(cfg->binds[0].key, "D");
 	ck_assert_str_eq(cfg->binds[0].action, "delete-message");
-	ck_assert_int_eq(cfg->binds[0].line, 5);
+	ck_assert_int_eq(cfg->binds[0].line, 7);
 	ck_assert_uint_eq(cfg->binds[1].panes,
 	    CONFIG_PANE_PAGER | CONFIG_PANE_INDEX);
 	ck_assert_str_eq(cfg->binds[1].key, "C-d");
 	ck_assert_str_eq(cfg->binds[1].action, "half-page-down");
-	ck_assert_int_eq(cfg->binds[1].line, 6);
+	ck_assert_int_eq(cfg->binds[1].line, 8);
 	ck_assert_uint_eq(cfg->binds[2].panes, CONFIG_PANE_ALL);
-	ck_assert_int_eq(cfg->binds[2].line, 8);
+	ck_assert_int_eq(cfg->binds[2].line, 10);
 	/* Actions are the front end's to check. */
 	ck_assert_str_eq(cfg->binds[3].action, "whatever");
 	ck_assert_uint_eq(cfg->binds[3].panes, CONFIG_PANE_FOLDERS);
@@ -696,7 +709,7 @@ START_TEST(test_keys_colors)
 	ck_assert_int_eq(c->fg, 9);
 	ck_assert_int_eq(c->bg, CONFIG_COLOR_DEFAULT);
 	ck_assert_uint_eq(c->attrs, CONFIG_ATTR_BOLD);
-	ck_assert_int_eq(c->line, 11);
+	ck_assert_int_eq(c->line, 13);
 	c = &cfg->colors[COLOR_TREE];
 	ck_assert_int_eq(c->fg, 123);
 	ck_assert_int_eq(c->bg, CONFIG_COLOR_DEFAULT);
@@ -717,6 +730,8 @@ START_TEST(test_keys_colors)
 	ck_assert_int_eq(config_load_string("", "conf", &cfg, &err), 0);
 	ck_assert_ptr_null(cfg->ui.index_format);
 	ck_assert_int_eq(cfg->ui.thread_subject, 1);
+	ck_assert_ptr_null(cfg->ui.headers);
+	ck_assert_int_eq(cfg->ui.prefer_html, 0);
 	ck_assert_uint_eq(cfg->nbinds, 0);
 	ck_assert(!cfg->colors[COLOR_UNREAD].set);
 	config_free(cfg);

@@ -154,4 +154,17 @@ esac
 assert_contains "$raw" "tern-pwned-title" "the raw output holds the subject"
 tui_stop
 
+# [ui] headers chooses the header fields the pager shows.
+harness_config imaps "[ui]" "headers = From Subject Message-ID" >/dev/null
+start_tern 100 30
+tui_wait_for "$newest" 30
+tui_keys g Enter
+tui_wait_for "Message-ID: <" 20
+assert_not_contains "$(tui_screen)" "To: alice@example.org" \
+    "headers = ... leaves To: out"
+tui_keys q
+tui_keys q
+assert_eq 0 "$(exit_status)" "headers run: exit status"
+tui_stop
+
 echo "ok"

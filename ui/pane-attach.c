@@ -702,6 +702,11 @@ attach_mime_options(struct ui *ui, struct mime_options *opts)
 	mime_options_init(opts);
 	opts->html_render = attach_html_render;
 	opts->html_arg = ui;
+	/* [ui] headers and prefer_html. */
+	if (ui->cfg != NULL && ui->cfg->ui.headers != NULL)
+		opts->headers = (const char *const *)ui->cfg->ui.headers;
+	if (ui->cfg != NULL)
+		opts->prefer_html = ui->cfg->ui.prefer_html;
 }
 
 void
