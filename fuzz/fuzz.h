@@ -77,15 +77,17 @@ void	fuzz_check_utf8(const char *, const char *, size_t);
 void	fuzz_check_safe(const char *, const char *, size_t, int);
 /*
  * Fail unless the lines of a text_wrap() at COLS columns are each safe, on
- * one line, and no wider than COLS (a single character wider than COLS
- * alone on its line), and, unless S is NULL, hold every character of
- * sanitised S that is not a space or a newline, in order.
+ * one line, and no wider than COLS (a character wider than COLS may stand
+ * alone on its line, with zero-width ones), and, unless S is NULL, hold
+ * every character of sanitised S that is not a space or a newline, in
+ * order.
  */
 void	fuzz_check_wrap(const char *, const struct text_lines *, int,
 	    const char *);
 /*
  * Render LEN bytes of UTF-8 text as the pager does: text_sanitize() with
- * FLAGS, then text_wrap() at a few widths, every result checked.
+ * FLAGS, then text_wrap() at 72 columns, the lines checked for safety and
+ * width.
  */
 void	fuzz_render(const char *, const char *, size_t, int);
 
