@@ -81,6 +81,10 @@ struct tls_conn {
 	struct mailstream_cancel *cancel;
 	int timeout;		/* seconds, when low->timeout is 0 */
 	enum tls_wait last;	/* how the last failed wait ended */
+	size_t read_limit;	/* bytes an answer; 0: TLS_READ_LIMIT */
+	size_t read_since;	/* bytes read since the last write */
+	size_t over_limit;	/* the limit a read failed on, or 0 */
+	int eof;		/* the server closed the connection */
 };
 
 static ssize_t tls_low_read(mailstream_low *, void *, size_t);
@@ -196,15 +200,13 @@ tls_conn_wait(struct tls_conn *c, short events, long long deadline)
 }
 
 static ssize_t
-tls_low_read(mailstream_low *low, void *buf, size_t count)
+tls_low_read_some(mailstream_low *low, void *buf, size_t count)
 {
 	struct tls_conn *c = low->data;
 	long long deadline = tls_deadline(low, c);
 	ssize_t n;
 	int r, e;
 
-	if (c->fd == -1 || mailstream_cancel_cancelled(c->cancel))
-		return -1;
 	if (count > INT_MAX)
 		count = INT_MAX;
 	for (;;) {
@@ -240,6 +242,39 @@ tls_low_read(mailstream_low *low, void *buf, size_t count)
 	}
 }
 
+/*
+ * Read at most COUNT bytes, within the read limit of the answer. The end of
+ * the stream is an error here, as it is at every later read: libetpan's
+ * line reader turns an end of stream into an empty line, not a failure,
+ * so its multi-line POP3 readers (CAPA, LIST, UIDL, RETR) would read
+ * empty lines for ever, CAPA storing each of them.
+ */
+static ssize_t
+tls_low_read(mailstream_low *low, void *buf, size_t count)
+{
+	struct tls_conn *c = low->data;
+	size_t limit = c->read_limit != 0 ? c->read_limit : TLS_READ_LIMIT;
+	ssize_t n;
+
+	if (c->fd == -1 || c->eof || mailstream_cancel_cancelled(c->cancel))
+		return -1;
+	c->last = WAIT_READY;
+	if (c->read_since >= limit) {
+		c->over_limit = limit;
+		return -1;
+	}
+	if (count > limit - c->read_since)
+		count = limit - c->read_since;
+	n = tls_low_read_some(low, buf, count);
+	if (n > 0)
+		c->read_since += (size_t)n;
+	if (n == 0) {
+		c->eof = 1;
+		return -1;
+	}
+	return n;
+}
+
 static ssize_t
 tls_low_write(mailstream_low *low, const void *buf, size_t count)
 {
@@ -250,13 +285,16 @@ tls_low_write(mailstream_low *low, const void *buf, size_t count)
 
 	if (c->fd == -1 || mailstream_cancel_cancelled(c->cancel))
 		return -1;
+	c->last = WAIT_READY;
 	if (count > INT_MAX)
 		count = INT_MAX;
 	for (;;) {
 		if (c->ssl == NULL) {
 			n = send(c->fd, buf, count, MSG_NOSIGNAL);
-			if (n >= 0)
+			if (n >= 0) {
+				c->read_since = 0;	/* a new command */
 				return n;
+			}
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -268,8 +306,10 @@ tls_low_write(mailstream_low *low, const void *buf, size_t count)
 		/* A retry repeats the same buffer and length, as required. */
 		ERR_clear_error();
 		r = SSL_write(c->ssl, buf, (int)count);
-		if (r > 0)
+		if (r > 0) {
+			c->read_since = 0;	/* a new command */
 			return r;
+		}
 		e = SSL_get_error(c->ssl, r);
 		if (e == SSL_ERROR_WANT_WRITE) {
 			if (tls_conn_wait(c, POLLOUT, deadline) == -1)
@@ -822,6 +862,47 @@ tls_starttls(struct _mailstream *stream, const struct tls_options *opt,
 	mailstream_low_free(old);
 	mailstream_set_low(stream, low);
 	return TLS_OK;
+}
+
+/* Our driver data under STREAM, or NULL if another driver runs it. */
+static struct tls_conn *
+tls_stream_conn(struct _mailstream *stream)
+{
+	mailstream_low *low;
+
+	if (stream == NULL || (low = mailstream_get_low(stream)) == NULL ||
+	    low->driver != &tls_driver)
+		return NULL;
+	return low->data;
+}
+
+void
+tls_set_read_limit(struct _mailstream *stream, size_t limit)
+{
+	struct tls_conn *c = tls_stream_conn(stream);
+
+	if (c != NULL)
+		c->read_limit = limit;
+}
+
+size_t
+tls_over_limit(struct _mailstream *stream)
+{
+	struct tls_conn *c = tls_stream_conn(stream);
+
+	return c != NULL ? c->over_limit : 0;
+}
+
+int
+tls_timed_out(struct _mailstream *stream)
+{
+	mailstream_low *low;
+	struct tls_conn *c = tls_stream_conn(stream);
+
+	if (c == NULL || c->last != WAIT_TIMEOUT)
+		return 0;
+	low = mailstream_get_low(stream);
+	return (int)tls_timeout(low, c);
 }
 
 void

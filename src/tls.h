@@ -52,6 +52,26 @@ enum tls_status tls_connect(const char *host, int port,
 enum tls_status tls_starttls(struct _mailstream *stream,
     const struct tls_options *opt, char **err);
 
+/*
+ * What the server may send in answer to one command: once this many bytes
+ * were read since the last write, reads fail, so that a literal claiming
+ * 4 GB or a line that never ends cannot fill the memory. A command known
+ * to bring more (a body fetch) raises the limit with tls_set_read_limit().
+ */
+#define TLS_READ_LIMIT ((size_t)64 * 1024 * 1024)
+
+/* Set the read limit of STREAM to LIMIT bytes an answer (0: TLS_READ_LIMIT). */
+void tls_set_read_limit(struct _mailstream *stream, size_t limit);
+
+/* The limit a read of STREAM ran into and failed on, or 0 if none did. */
+size_t tls_over_limit(struct _mailstream *stream);
+
+/*
+ * The seconds of the timeout the last read or write of STREAM ran out of,
+ * or 0 if it did not fail on a timeout.
+ */
+int tls_timed_out(struct _mailstream *stream);
+
 /* Cancel a blocked read or write on STREAM; safe from any thread. */
 void tls_cancel(struct _mailstream *stream);
 
