@@ -2273,6 +2273,12 @@ imap_status(struct imap *im, const char *name, int *total_r, int *unseen_r,
 	mailimap_status_att_list_free(atts);
 	if (r != MAILIMAP_NO_ERROR)
 		return r;
+	/* No STATUS line, or an empty one: the counts stay unknown. */
+	if (res == NULL || res->st_info_list == NULL) {
+		if (res != NULL)
+			mailimap_mailbox_data_status_free(res);
+		return MAILIMAP_ERROR_STATUS;
+	}
 	for (it = clist_begin(res->st_info_list); it != NULL;
 	    it = clist_next(it)) {
 		struct mailimap_status_info *si = clist_content(it);

@@ -49,6 +49,8 @@
 /* A download batch is committed (one sync to disk) at whichever first. */
 #define POP3_BATCH_MSGS 200
 #define POP3_BATCH_BYTES (8 * 1024 * 1024)
+/* A message counts for at most this much in a RETR's read limit (tls.h). */
+#define POP3_RETR_MAX ((size_t)1024 * 1024 * 1024)
 
 /* One message of this session's LIST. */
 struct pop3_msg {
@@ -74,6 +76,7 @@ struct pop3 {
 	int told_no_uidl;	/* the "no UIDL" notice was given */
 	int told_ephemeral;	/* the "cache in memory" notice was given */
 	int64_t inbox_id;
+	struct log_wire wire;	/* the protocol trace (--log) */
 };
 
 /* One download waiting for its batch to be committed. */
@@ -556,6 +559,24 @@ pop3_said(struct pop3 *p)
 static enum backend_status
 pop3_fail(struct pop3 *p, int r, const char *what, char **err)
 {
+	size_t over = 0;
+	int secs;
+
+	if (p->session != NULL && p->session->pop3_stream != NULL)
+		over = tls_over_limit(p->session->pop3_stream);
+	if (over != 0) {
+		*err = xasprintf(_("%s: the server sent more than %zu MB in "
+		    "one answer: connection closed"), what, over >> 20);
+		pop3_disconnect(p);
+		return BACKEND_ERR_NET;
+	}
+	if (p->session != NULL && p->session->pop3_stream != NULL &&
+	    (secs = tls_timed_out(p->session->pop3_stream)) != 0) {
+		*err = xasprintf(_("%s: no answer from the server in %d s"),
+		    what, secs);
+		pop3_disconnect(p);
+		return BACKEND_ERR_NET;
+	}
 	switch (r) {
 	case MAILPOP3_ERROR_STREAM:
 	case MAILPOP3_ERROR_CONNECTION_REFUSED:
@@ -568,6 +589,22 @@ pop3_fail(struct pop3 *p, int r, const char *what, char **err)
 		*err = xasprintf(_("%s failed: %s"), what, pop3_said(p));
 		return BACKEND_ERR_PROTOCOL;
 	}
+}
+
+/* libetpan's protocol logger: the trace goes to the log, redacted. */
+static void
+pop3_logger(mailpop3 *s, int type, const char *str, size_t size, void *arg)
+{
+	struct pop3 *p = arg;
+
+	(void)s;
+	if (type == MAILSTREAM_LOG_TYPE_DATA_RECEIVED)
+		log_wire(&p->wire, LOG_WIRE_RECEIVED, str, size);
+	else if (type == MAILSTREAM_LOG_TYPE_DATA_SENT)
+		log_wire(&p->wire, LOG_WIRE_SENT, str, size);
+	else if (type == MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE)
+		log_wire(&p->wire, LOG_WIRE_SENT_PRIVATE, str, size);
+	/* The rest are markers around each read and write. */
 }
 
 /* The CAPA line NAME, or NULL. */
@@ -742,7 +779,7 @@ pop3_connect(void *b, const char *password, char **err)
 	opt.host = cfg->host;
 	opt.ca_file = cfg->tls_ca_file;
 	opt.pin = cfg->has_fingerprint ? cfg->fingerprint : NULL;
-	opt.timeout_sec = 60;
+	opt.timeout_sec = cfg->timeout > 0 ? cfg->timeout : 60;
 
 	ts = tls_connect(cfg->host, cfg->port, &opt, cfg->tls == TLS_IMPLICIT,
 	    &stream, err);
@@ -754,6 +791,11 @@ pop3_connect(void *b, const char *password, char **err)
 		mailstream_close(stream);
 		*err = xstrdup(_("out of memory"));
 		return BACKEND_ERR_LOCAL;
+	}
+	if (log_enabled(LOG_DEBUG)) {
+		p->wire.proto = "pop3";
+		p->wire.secret = 0;
+		mailpop3_set_logger(s, pop3_logger, p);
 	}
 	pthread_mutex_lock(&p->lock);
 	p->session = s;
@@ -954,7 +996,12 @@ pop3_top(struct pop3 *p, const struct pop3_msg *m, char **hdr_r,
 		return pop3_fail(p, r, "TOP", err);
 	/* A server without TOP: the whole message has the headers too. */
 	*hdr_r = NULL;
+	tls_set_read_limit(p->session->pop3_stream, TLS_READ_LIMIT +
+	    2 * (m->size > 0 && (size_t)m->size < POP3_RETR_MAX ?
+	    (size_t)m->size : 0));
 	r = mailpop3_retr(p->session, m->index, hdr_r, len_r);
+	if (p->session->pop3_stream != NULL)
+		tls_set_read_limit(p->session->pop3_stream, 0);
 	if (r != MAILPOP3_NO_ERROR)
 		return pop3_fail(p, r, "RETR", err);
 	return BACKEND_OK;
@@ -1275,6 +1322,25 @@ pop3_retr_read(struct pop3 *p, size_t i, struct pop3_pending *pd,
 }
 
 /*
+ * The read limit (tls.h) of RETR of the N messages WANT: the default, and
+ * twice the size LIST gave each (dot-stuffing may double a message).
+ */
+static size_t
+pop3_retr_budget(struct pop3 *p, const size_t *want, size_t n)
+{
+	size_t budget = TLS_READ_LIMIT, k, size;
+
+	for (k = 0; k < n; k++) {
+		size = p->msgs[want[k]].size > 0 ?
+		    (size_t)p->msgs[want[k]].size : 0;
+		budget += 2 * (size < POP3_RETR_MAX ? size : POP3_RETR_MAX);
+		if (budget > 2 * POP3_RETR_MAX)
+			return 2 * POP3_RETR_MAX;
+	}
+	return budget;
+}
+
+/*
  * RETR the N messages WANT (indexes in p->msgs) into BT. With PIPELINING
  * the commands go in one write, then the answers are read in order (a few
  * kilobytes of commands: no risk of both sides blocking on writes). A
@@ -1292,6 +1358,9 @@ pop3_retr_batch(struct pop3 *p, const size_t *want, size_t n,
 	size_t k;
 
 	*nknown_r = 0;
+	/* The answers may weigh what LIST said, dot-stuffed, and more. */
+	tls_set_read_limit(p->session->pop3_stream,
+	    pop3_retr_budget(p, want, n));
 	if (p->pipelining) {
 		for (k = 0; k < n; k++)
 			strbuf_addf(&cmds, "RETR %u\r\n",
@@ -1333,6 +1402,8 @@ pop3_retr_batch(struct pop3 *p, const size_t *want, size_t n,
 		bt->n++;
 	}
 	strbuf_release(&cmds);
+	if (p->session != NULL && p->session->pop3_stream != NULL)
+		tls_set_read_limit(p->session->pop3_stream, 0);
 	if (status == BACKEND_OK && refused != NULL) {
 		*err = xasprintf(_("RETR failed: %s"), refused);
 		status = BACKEND_ERR_PROTOCOL;

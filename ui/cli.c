@@ -152,6 +152,11 @@ cli_password(const struct account_config *acc, char **pw_r)
 	*pw_r = NULL;
 	if (acc->password_cmd != NULL)
 		return 0;
+	if (acc->password != NULL) {
+		/* From the config file, which config_load() found private. */
+		*pw_r = xstrdup(acc->password);
+		return 0;
+	}
 	prompt = xasprintf(_("Password for %s@%s: "), acc->user, acc->host);
 	*pw_r = password_prompt(prompt, &err);
 	free(prompt);
@@ -211,7 +216,7 @@ cli_print_preview(const struct cli_options *opt, struct account_config *acc,
 	};
 	struct store *st = NULL;
 	struct store_pop3_preview *list = NULL;
-	char *err = NULL, date[32], *sender, *subject;
+	char *err = NULL, date[32], *uidl, *sender, *subject;
 	size_t n = 0, i;
 	int rc = EXIT_RUNTIME;
 
@@ -233,12 +238,15 @@ cli_print_preview(const struct cli_options *opt, struct account_config *acc,
 		date[0] = '\0';
 		if (list[i].date > 0 && localtime_r(&t, &tm) != NULL)
 			strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
+		/* The server chose the UIDL too: shown escaped. */
+		uidl = text_sanitize_dup(list[i].uidl, 0);
 		sender = text_sanitize_dup(list[i].sender, 0);
 		subject = text_sanitize_dup(list[i].subject, 0);
-		printf("%s\t%s\t%lld\t%s\t%s\t%s\n", list[i].uidl,
+		printf("%s\t%s\t%lld\t%s\t%s\t%s\n", uidl,
 		    (unsigned)list[i].state < sizeof states / sizeof states[0] ?
 		    states[list[i].state] : "?", (long long)list[i].size, date,
 		    sender, subject);
+		free(uidl);
 		free(sender);
 		free(subject);
 	}
