@@ -17,6 +17,12 @@ Usage:
                   or for its next line
   --cert/--key    server certificate and key for scenarios that do TLS
                   (the harness's $HARNESS_DIR/tls/server.{pem,key})
+  --tls           implicit TLS: the handshake (with --cert/--key) comes
+                  first, then the scenario runs over it
+  --drop-after N  send only half of response N+1 (the greeting is response
+                  1), then close the connection: a drop at step N
+  --hang-after N  answer N responses, then never again (read until the
+                  client gives up): a server that stops answering
   --list          print the scenarios and exit
 
 The server exits when the client disconnects, at the timeout, or when the
@@ -49,6 +55,9 @@ class Session:
         self.key = key
         self.buf = b""
         conn.settimeout(timeout)
+        self.responses = 0      # send() calls so far
+        self.drop_after = None  # --drop-after N
+        self.hang_after = None  # --hang-after N
 
     def event(self, what):
         print("fake-server: %s" % what, file=sys.stderr, flush=True)
@@ -56,6 +65,18 @@ class Session:
     def send(self, text):
         if isinstance(text, str):
             text = text.encode("utf-8")
+        # Each send() is one response for --drop-after and --hang-after.
+        n = self.responses
+        self.responses += 1
+        if n == self.drop_after:
+            self.conn.sendall(text[:len(text) // 2])
+            self.event("dropping the connection in response %d" % (n + 1))
+            raise ConnectionResetError("dropped on purpose")
+        if n == self.hang_after:
+            self.event("silent from response %d on" % (n + 1))
+            while self.readline() is not None:
+                pass
+            raise ConnectionResetError("silent on purpose")
         self.conn.sendall(text)
 
     def readline(self):
@@ -487,6 +508,446 @@ def pop3_drop_mid_retr(s):
     pop3_mailbox(s, Pop3Box(), ["USER", "UIDL", "TOP"], drop_after_retr=n)
 
 
+# --- IMAP with a mailbox (hostile servers) -----------------------------------
+#
+# imap_box() serves a small mailbox well enough for `tern sync` and the
+# reader: INBOX and Archive with $FAKE_IMAP_N messages each (default 5; UID
+# i, Subject "Fake FOLDER i", \Seen when i is even), LIST, LSUB, SELECT,
+# FETCH and UID FETCH (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE
+# BODYSTRUCTURE BODY[HEADER.FIELDS ...] BODY[]), UID SEARCH (every UID),
+# STATUS, IDLE, STORE and the rest as plain OKs. Each answer to a command is
+# one send(), so --drop-after and --hang-after count commands (the greeting
+# is response 1). The hostile scenarios below change one thing each through
+# the hooks of imap_box():
+#   greeting      the greeting line(s) instead of the usual one
+#   caps          the capabilities (default IMAP_BOX_CAPS)
+#   caps_tls      after STARTTLS, these instead (with STARTTLS in caps)
+#   boxes         the mailbox names LIST and LSUB return (raw IMAP text)
+#   fetch_item    fn(folder, msg) -> text added inside each FETCH's parens
+#   fetch_extra   fn(command) -> raw lines sent before a FETCH's tagged OK
+#   select_extra  raw lines sent before SELECT's tagged OK
+#   status        fn(name) -> the raw STATUS lines for NAME
+#   search        the raw SEARCH line(s) instead of the usual one
+#   tagged        dict COMMAND -> the text after the tag ("NO", "BAD x")
+#   fetch_takeover  fn(session, tag) answers the first FETCH its own way and
+#                 ends the session
+
+IMAP_BOX_CAPS = "IMAP4rev1 LITERAL+ UIDPLUS IDLE"
+
+
+class ImapBox:
+    def __init__(self):
+        self.n = int(os.environ.get("FAKE_IMAP_N", "5"))
+        self.uidvalidity = 4242
+
+    def raw(self, folder, i):
+        return ("Date: Wed, 01 Jan 2025 00:%02d:00 +0000\r\n"
+                "From: Fake Sender %d <sender-%d@example.org>\r\n"
+                "To: alice@example.org\r\n"
+                "Subject: Fake %s %d\r\n"
+                "Message-ID: <fake-%s-%d@example.org>\r\n"
+                "\r\n"
+                "Body of fake message %d in %s.\r\n" %
+                (i % 60, i, i, folder, i, folder, i, i, folder)).encode()
+
+    def flags(self, i):
+        return "(\\Seen)" if i % 2 == 0 else "()"
+
+    def envelope(self, folder, i):
+        return ('("Wed, 01 Jan 2025 00:%02d:00 +0000" "Fake %s %d" '
+                '(("Fake Sender %d" NIL "sender-%d" "example.org")) '
+                '(("Fake Sender %d" NIL "sender-%d" "example.org")) '
+                '(("Fake Sender %d" NIL "sender-%d" "example.org")) '
+                '((NIL NIL "alice" "example.org")) NIL NIL NIL '
+                '"<fake-%s-%d@example.org>")' %
+                (i % 60, folder, i, i, i, i, i, i, i, folder, i))
+
+
+def imap_ranges(text, star):
+    """An IMAP sequence set as (lo, hi) pairs; * is STAR."""
+    out = []
+    for part in text.split(","):
+        if not part:
+            continue
+        a, _, b = part.partition(":")
+        try:
+            lo = star if a == "*" else int(a)
+            hi = lo if not b else (star if b == "*" else int(b))
+        except ValueError:
+            continue
+        out.append((min(lo, hi), max(lo, hi)))
+    return out
+
+
+def imap_in(ranges, n):
+    return any(lo <= n <= hi for lo, hi in ranges)
+
+
+def imap_fetch(box, folder, items, seq, uid, hooks):
+    """One FETCH response for message UID (sequence number SEQ)."""
+    up = items.upper()
+    parts = ["UID %d" % uid]
+    lits = []
+    if "FLAGS" in up:
+        parts.append("FLAGS %s" % box.flags(uid))
+    if "INTERNALDATE" in up:
+        parts.append('INTERNALDATE "01-Jan-2025 00:%02d:00 +0000"' %
+                     (uid % 60))
+    raw = box.raw(folder, uid)
+    if "RFC822.SIZE" in up:
+        parts.append("RFC822.SIZE %d" % len(raw))
+    if "ENVELOPE" in up:
+        parts.append("ENVELOPE " + box.envelope(folder, uid))
+    if "BODYSTRUCTURE" in up:
+        parts.append('BODYSTRUCTURE ("text" "plain" ("charset" "us-ascii") '
+                     'NIL NIL "7bit" %d 1)' % len(raw))
+    text = "* %d FETCH (%s" % (seq, " ".join(parts))
+    if "HEADER.FIELDS" in up:
+        text += " BODY[HEADER.FIELDS (REFERENCES)] {2}\r\n\r\n"
+        lits.append(True)
+    if "BODY.PEEK[]" in up or "BODY[]" in up:
+        text = text.encode() + b" BODY[] {%d}\r\n" % len(raw) + raw
+    if hooks.get("fetch_item"):
+        extra = hooks["fetch_item"](folder, uid)
+        text = (text if isinstance(text, bytes) else text.encode()) + \
+            (extra if isinstance(extra, bytes) else extra.encode())
+    if isinstance(text, str):
+        text = text.encode()
+    return text + b")\r\n"
+
+
+def imap_box(s, hooks=None):
+    """A small mailbox (see above); HOOKS make it hostile."""
+    hooks = hooks or {}
+    box = ImapBox()
+    caps = hooks.get("caps", IMAP_BOX_CAPS)
+    boxes = hooks.get("boxes", ["INBOX", "Archive"])
+    selected = None
+    greeting = hooks.get("greeting",
+                         "* OK [CAPABILITY %s] fake IMAP ready\r\n" % caps)
+    if greeting:
+        s.send(greeting)
+    while True:
+        line = s.readline()
+        if line is None:
+            return
+        parts = line.split(" ", 2)
+        tag = parts[0]
+        cmd = parts[1].upper() if len(parts) > 1 else ""
+        args = parts[2] if len(parts) > 2 else ""
+        if cmd == "UID" and args:
+            sub, _, args = args.partition(" ")
+            cmd = "UID " + sub.upper()
+        out = b""
+        ok = "OK done"
+        if cmd == "CAPABILITY":
+            out = ("* CAPABILITY %s\r\n" % caps).encode()
+        elif cmd == "STARTTLS" and "STARTTLS" in caps.split():
+            s.send("%s OK begin TLS\r\n" % tag)
+            if not s.starttls():
+                return
+            caps = hooks.get("caps_tls", caps.replace(" STARTTLS", ""))
+            continue
+        elif cmd in ("LOGIN", "AUTHENTICATE"):
+            if cmd == "AUTHENTICATE" and " " not in args.strip():
+                s.send("+ \r\n")
+                if s.readline() is None:
+                    return
+            ok = "OK [CAPABILITY %s] logged in" % caps
+        elif cmd in ("LIST", "LSUB"):
+            for name in boxes:
+                if isinstance(name, bytes):
+                    out += b'* %s () "/" ' % cmd.encode() + name + b"\r\n"
+                else:
+                    out += ('* %s () "/" %s\r\n' % (cmd, name)).encode()
+        elif cmd in ("SELECT", "EXAMINE"):
+            selected = args.split(" ")[0].strip('"')
+            out = ("* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)\r\n"
+                   "* %d EXISTS\r\n* 0 RECENT\r\n"
+                   "* OK [UIDVALIDITY %d] ok\r\n* OK [UIDNEXT %d] ok\r\n" %
+                   (box.n, box.uidvalidity, box.n + 1)).encode()
+            out += hooks.get("select_extra", "").encode()
+            ok = "OK [READ-WRITE] selected"
+        elif cmd in ("FETCH", "UID FETCH") and hooks.get("fetch_takeover"):
+            hooks["fetch_takeover"](s, tag)
+            return
+        elif cmd in ("FETCH", "UID FETCH"):
+            setspec, _, items = args.partition(" ")
+            star = box.n
+            ranges = imap_ranges(setspec, star)
+            for i in range(1, box.n + 1):
+                if imap_in(ranges, i):
+                    out += imap_fetch(box, selected or "INBOX", items, i, i,
+                                      hooks)
+            if hooks.get("fetch_extra"):
+                out += hooks["fetch_extra"](cmd).encode()
+        elif cmd == "UID SEARCH":
+            out = hooks.get("search", "* SEARCH %s\r\n" % " ".join(
+                str(i) for i in range(1, box.n + 1))).encode()
+        elif cmd == "STATUS":
+            name = args.split(" ")[0]
+            if hooks.get("status"):
+                out = hooks["status"](name).encode()
+            else:
+                out = ("* STATUS %s (MESSAGES %d UNSEEN %d UIDNEXT %d)\r\n" %
+                       (name, box.n, box.n - box.n // 2, box.n + 1)).encode()
+        elif cmd == "ID":
+            out = b"* ID NIL\r\n"
+        elif cmd == "IDLE":
+            s.send("+ idling\r\n")
+            if s.readline() is None:
+                return
+        elif cmd == "LOGOUT":
+            s.send("* BYE fake says bye\r\n%s OK done\r\n" % tag)
+            return
+        elif cmd in ("NOOP", "CHECK", "CLOSE", "ENABLE", "UID STORE", "STORE",
+                     "SUBSCRIBE", "UNSUBSCRIBE", "EXPUNGE", "UID EXPUNGE"):
+            pass
+        else:
+            ok = "BAD unknown command"
+        ok = hooks.get("tagged", {}).get(cmd, ok)
+        s.send(out + ("%s %s\r\n" % (tag, ok)).encode())
+
+
+def imap_mailbox(s):
+    """A well-behaved small IMAP mailbox ($FAKE_IMAP_N messages a folder)."""
+    imap_box(s)
+
+
+def imap_starttls_mailbox(s):
+    """The small mailbox behind STARTTLS (needs --cert/--key)."""
+    imap_box(s, {"caps": IMAP_BOX_CAPS + " STARTTLS LOGINDISABLED"})
+
+
+def imap_preauth(s):
+    """A PREAUTH greeting, offering STARTTLS (which TLS-required refuses)."""
+    imap_box(s, {"greeting": "* PREAUTH [CAPABILITY %s STARTTLS] welcome\r\n"
+                 % IMAP_BOX_CAPS, "caps": IMAP_BOX_CAPS + " STARTTLS"})
+
+
+def imap_garbage_greeting(s):
+    """A greeting that is not IMAP at all."""
+    imap_box(s, {"greeting": "\x00\x01HTTP/1.1 400 Bad Request\x1b[2J\r\n"})
+
+
+def imap_untagged_before_starttls(s):
+    """Untagged CAPABILITY, LIST and EXISTS before STARTTLS's OK.
+
+    Before TLS the capabilities say LOGINDISABLED and X-EVIL (a client that
+    kept them would use AUTHENTICATE); after TLS they do not. The injected
+    LIST names a folder "Evil" and EXISTS claims 99 messages; the real
+    mailbox has neither. Needs --cert/--key.
+    """
+    pre = IMAP_BOX_CAPS + " STARTTLS LOGINDISABLED AUTH=PLAIN X-EVIL"
+    s.send("* OK [CAPABILITY %s] fake IMAP ready\r\n" % pre)
+    while True:
+        line = s.readline()
+        if line is None:
+            return
+        parts = line.split(" ", 2)
+        tag, cmd = parts[0], (parts[1].upper() if len(parts) > 1 else "")
+        if cmd == "CAPABILITY":
+            s.send("* CAPABILITY %s\r\n%s OK done\r\n" % (pre, tag))
+        elif cmd == "STARTTLS":
+            s.send('* CAPABILITY %s\r\n* LIST () "/" Evil\r\n'
+                   '* 99 EXISTS\r\n%s OK begin TLS\r\n' % (pre, tag))
+            if s.starttls():
+                imap_box(s, {"greeting": "",
+                             "caps": IMAP_BOX_CAPS + " AUTH=PLAIN"})
+            return
+        else:
+            s.send("%s BAD log in after STARTTLS\r\n" % tag)
+
+
+def imap_stream_until_closed(s, head, byte):
+    """Send HEAD, then BYTE repeated (1 MB at a time, 512 MB at most)."""
+    s.send(head)
+    chunk = byte * (1 << 20)
+    for i in range(512):
+        try:
+            s.conn.sendall(chunk)
+        except OSError as e:
+            s.event("client stopped reading after %d MB: %s" % (i, e))
+            return
+    s.event("sent 512 MB")
+
+
+def imap_literal_4g(s):
+    """The first FETCH answers with a literal that claims 4 GB, then sends
+    data (up to 512 MB) until the client closes."""
+    imap_box(s, {"fetch_takeover": lambda s, tag: imap_stream_until_closed(
+        s, b"* 1 FETCH (UID 1 BODY[] {4294967296}\r\n", b"x")})
+
+
+def imap_long_line(s):
+    """The first FETCH answers with one line that never ends (100 MB)."""
+    def takeover(s, tag):
+        s.send(b'* 1 FETCH (UID 1 X-JUNK "')
+        chunk = b"A" * (1 << 20)
+        for i in range(100):
+            try:
+                s.conn.sendall(chunk)
+            except OSError as e:
+                s.event("client stopped reading after %d MB: %s" % (i, e))
+                return
+        s.event("sent 100 MB without CRLF; closing")
+
+    imap_box(s, {"fetch_takeover": takeover})
+
+
+def imap_deep_bodystructure(s):
+    """A BODYSTRUCTURE nested 10,000 deep in every FETCH."""
+    leaf = '("text" "plain" NIL NIL NIL "7bit" 1 1)'
+    deep = "(" * 10000 + leaf + ' "mixed")' * 10000
+
+    def item(folder, uid):
+        return " BODYSTRUCTURE " + deep
+
+    imap_box(s, {"fetch_item": item})
+
+
+def imap_long_internaldate(s):
+    """INTERNALDATE and RFC822.SIZE far too long for their types."""
+    def item(folder, uid):
+        return (' INTERNALDATE "01-Jan-%s 00:00:00 +0000" RFC822.SIZE %s' %
+                ("9" * 4000, "9" * 4000))
+
+    imap_box(s, {"fetch_item": item})
+
+
+def imap_huge_size(s):
+    """RFC822.SIZE and a date just past what 32 bits hold."""
+    def item(folder, uid):
+        return ' RFC822.SIZE 99999999999999999999'
+
+    imap_box(s, {"fetch_item": item})
+
+
+def imap_no_text(s):
+    """SELECT answered with a bare "NO" (no text)."""
+    imap_box(s, {"tagged": {"SELECT": "NO"}})
+
+
+def imap_empty_status(s):
+    """STATUS answered with an empty list, "* STATUS name ()"."""
+    imap_box(s, {"status": lambda name: "* STATUS %s ()\r\n" % name})
+
+
+def imap_no_status(s):
+    """STATUS answered with a tagged OK and no STATUS line at all."""
+    imap_box(s, {"status": lambda name: ""})
+
+
+def imap_set_comma(s):
+    """UID sets that end in a comma (SEARCH and a COPYUID code)."""
+    imap_box(s, {"search": "* SEARCH 1 2 3,\r\n",
+                 "select_extra": "* OK [COPYUID 4242 1:3, 5,] odd\r\n"})
+
+
+def imap_hostile_names(s):
+    """Mailbox names with `...`, $(...), /, .., NUL, ESC and bad UTF-8."""
+    imap_box(s, {"boxes": [
+        "INBOX",
+        '"`touch tern-pwned-1`"',
+        '"$(touch tern-pwned-2)"',
+        '"../../tern-pwned-3"',
+        '"/etc/passwd"',
+        b"{9}\r\nnul\x00after",
+        b'"\x1b]0;pwned\x07\x1b[2J"',
+        b'"bad \xff\xfe utf-8 &-Jjo-"',
+        '"&AGEAYgBj-bad&-utf7&Zm9v-"',
+    ]})
+
+
+def imap_exists_backwards(s):
+    """EXISTS goes down, and EXPUNGE past zero, in the middle of FETCHes."""
+    def extra(cmd):
+        return "* 2 EXISTS\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n"
+
+    imap_box(s, {"fetch_extra": extra})
+
+
+def imap_unasked_fetch(s):
+    """FETCH responses for UIDs the client never asked for."""
+    def extra(cmd):
+        return ('* 77 FETCH (UID 9999 FLAGS (\\Flagged) RFC822.SIZE 10 '
+                'ENVELOPE (NIL "Never asked" NIL NIL NIL NIL NIL NIL NIL '
+                'NIL))\r\n* 78 FETCH (UID 0 FLAGS ())\r\n')
+
+    imap_box(s, {"fetch_extra": extra})
+
+# --- POP3 hostile ------------------------------------------------------------
+
+class Pop3MemoryBox(Pop3Box):
+    """A Pop3Box of messages in memory: (uidl bytes, data bytes) pairs."""
+
+    def __init__(self, msgs):
+        Pop3Box.__init__(self)
+        self.msgs = msgs
+        self.names = [u.decode("latin-1") for u, _ in msgs]
+
+    def data(self, i):
+        return self.msgs[i][1].replace(b"\r\n", b"\n").replace(b"\n",
+                                                               b"\r\n")
+
+    def commit(self):
+        pass
+
+
+def pop3_hostile_message(i, subject):
+    return (b"From: Hostile <hostile@example.org>\n"
+            b"Subject: " + subject + b"\n"
+            b"Message-ID: <hostile-%d@example.org>\n\nBody %d.\n" % (i, i))
+
+
+def pop3_hostile_uidl(s):
+    """UIDLs with `...`, $(...), /, .., ESC and bad UTF-8 (USER/PASS)."""
+    uidls = [b"`touch tern-pwned-4`", b"$(touch tern-pwned-5)",
+             b"../../tern-pwned-6", b"/etc/passwd",
+             b"\x1b]0;pwned\x07\x1b[2J", b"bad\xff\xfeutf8", b"nul\x00after"]
+    msgs = [(u, pop3_hostile_message(i, b"Hostile UIDL %d" % i))
+            for i, u in enumerate(uidls, 1)]
+    box = Pop3MemoryBox(msgs)
+    s.send("+OK fake POP3 ready\r\n")
+    # UIDL lines go out raw: the mailbox loop would encode them as UTF-8.
+    orig = s.send
+
+    def send(text):
+        if isinstance(text, str) and text.startswith("+OK\r\n1 `"):
+            text = b"+OK\r\n" + b"".join(
+                b"%d %s\r\n" % (i, u) for i, u in enumerate(uidls, 1)) + \
+                b".\r\n"
+        return orig(text)
+
+    s.send = send
+    pop3_mailbox(s, box, ["USER", "UIDL", "TOP"])
+
+
+def pop3_garbage_greeting(s):
+    """A greeting that is not POP3 at all."""
+    s.send("\x00\x01HTTP/1.1 400 Bad Request\x1b[2J\r\n")
+    pop3_loop(s, ["USER", "UIDL", "TOP", "STLS"])
+
+
+def pop3_endless_retr(s):
+    """LIST says 200 bytes; RETR 1 sends data without end (up to 512 MB)."""
+    box = Pop3MemoryBox([(b"endless-1", b"Subject: endless\n\nx\n")])
+    s.send("+OK fake POP3 ready\r\n")
+
+    def login(s, cmd, args):
+        return False
+
+    orig = s.send
+
+    def send(text):
+        if isinstance(text, bytes) and text.startswith(b"+OK\r\nSubject"):
+            return imap_stream_until_closed(s, b"+OK\r\n", b"y")
+        return orig(text)
+
+    s.send = send
+    pop3_mailbox(s, box, ["USER", "UIDL", "TOP"])
+
+
 SCENARIOS = {
     "imap-no-starttls": imap_no_starttls,
     "imap-starttls-inject": imap_starttls_inject,
@@ -501,6 +962,26 @@ SCENARIOS = {
     "pop3-stls-inject": pop3_stls_inject,
     "pop3-drop-at-quit": pop3_drop_at_quit,
     "pop3-drop-mid-retr": pop3_drop_mid_retr,
+    "imap-mailbox": imap_mailbox,
+    "imap-starttls-mailbox": imap_starttls_mailbox,
+    "imap-preauth": imap_preauth,
+    "imap-garbage-greeting": imap_garbage_greeting,
+    "imap-untagged-before-starttls": imap_untagged_before_starttls,
+    "imap-literal-4g": imap_literal_4g,
+    "imap-long-line": imap_long_line,
+    "imap-deep-bodystructure": imap_deep_bodystructure,
+    "imap-long-internaldate": imap_long_internaldate,
+    "imap-huge-size": imap_huge_size,
+    "imap-no-text": imap_no_text,
+    "imap-empty-status": imap_empty_status,
+    "imap-no-status": imap_no_status,
+    "imap-set-comma": imap_set_comma,
+    "imap-hostile-names": imap_hostile_names,
+    "imap-exists-backwards": imap_exists_backwards,
+    "imap-unasked-fetch": imap_unasked_fetch,
+    "pop3-hostile-uidl": pop3_hostile_uidl,
+    "pop3-endless-retr": pop3_endless_retr,
+    "pop3-garbage-greeting": pop3_garbage_greeting,
 }
 
 
@@ -511,6 +992,9 @@ def main():
     p.add_argument("--timeout", type=float, default=30.0)
     p.add_argument("--cert")
     p.add_argument("--key")
+    p.add_argument("--tls", action="store_true")
+    p.add_argument("--drop-after", type=int)
+    p.add_argument("--hang-after", type=int)
     p.add_argument("--list", action="store_true")
     p.add_argument("scenario", nargs="?")
     a = p.parse_args()
@@ -541,8 +1025,11 @@ def main():
     srv.close()
     s = Session(conn, logf, a.timeout, a.cert, a.key)
     s.event("client %s:%d, scenario %s" % (peer[0], peer[1], a.scenario))
+    s.drop_after = a.drop_after
+    s.hang_after = a.hang_after
     try:
-        SCENARIOS[a.scenario](s)
+        if not a.tls or s.starttls():
+            SCENARIOS[a.scenario](s)
     except (BrokenPipeError, ConnectionResetError, socket.timeout) as e:
         s.event("connection ends: %s" % e)
     finally:
