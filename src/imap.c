@@ -632,65 +632,6 @@ imap_addresses(clist *list, char **first_name_r, char **first_addr_r)
 	return strbuf_detach(&sb, NULL);
 }
 
-/*
- * The value of header NAME in the header block HDR (LEN bytes), unfolded
- * and with runs of white space made single spaces; NULL when absent.
- */
-static char *
-imap_header_value(const char *hdr, size_t len, const char *name)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t nlen = strlen(name), i = 0;
-	int found = 0;
-
-	while (i < len) {
-		size_t eol = i;
-
-		while (eol < len && hdr[eol] != '\n')
-			eol++;
-		if (found && (hdr[i] == ' ' || hdr[i] == '\t')) {
-			strbuf_addch(&sb, ' ');
-			strbuf_add(&sb, hdr + i, eol - i);
-		} else if (found) {
-			break;
-		} else if (eol - i > nlen && hdr[i + nlen] == ':' &&
-		    strncasecmp(hdr + i, name, nlen) == 0) {
-			found = 1;
-			strbuf_add(&sb, hdr + i + nlen + 1, eol - i - nlen - 1);
-		}
-		i = eol + 1;
-	}
-	if (!found) {
-		strbuf_release(&sb);
-		return NULL;
-	}
-	/* Normalise white space. */
-	{
-		char *out = xmalloc(sb.len + 1), *o = out;
-		const char *p;
-		int space = 1;
-
-		for (p = sb.buf; *p != '\0'; p++) {
-			if (*p == ' ' || *p == '\t' || *p == '\r') {
-				if (!space)
-					*o++ = ' ';
-				space = 1;
-			} else {
-				*o++ = *p;
-				space = 0;
-			}
-		}
-		while (o > out && o[-1] == ' ')
-			o--;
-		*o = '\0';
-		strbuf_release(&sb);
-		if (*out == '\0') {
-			free(out);
-			return NULL;
-		}
-		return out;
-	}
-}
 
 /* Fill M from one FETCH response; returns 0 if it carried a UID. */
 static int
@@ -749,7 +690,7 @@ imap_msg_from_att(struct mailimap_msg_att *att, struct store_msg *m)
 			    st->att_data.att_body_section->sec_body_part ==
 			    NULL)
 				break;
-			m->references = imap_header_value(
+			m->references = mime_header_value(
 			    st->att_data.att_body_section->sec_body_part,
 			    st->att_data.att_body_section->sec_length,
 			    "References");
@@ -1563,7 +1504,7 @@ imap_has_attachment(const char *raw, size_t len)
 		    raw[hlen + 1] == '\n' || (raw[hlen + 1] == '\r' &&
 		    hlen + 2 < len && raw[hlen + 2] == '\n')))
 			break;
-	ct = imap_header_value(raw, hlen, "Content-Type");
+	ct = mime_header_value(raw, hlen, "Content-Type");
 	yes = ct != NULL && strcasestr(ct, IMAP_ATTACHMENT_TYPE) != NULL;
 	free(ct);
 	return yes;

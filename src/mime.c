@@ -2202,3 +2202,54 @@ out:
 	strbuf_release(&data);
 	return (ret);
 }
+
+char *
+mime_header_value(const char *hdr, size_t len, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t nlen = strlen(name), i = 0;
+	int found = 0;
+
+	while (i < len) {
+		size_t eol = i, end;
+
+		while (eol < len && hdr[eol] != '\n')
+			eol++;
+		end = eol > i && hdr[eol - 1] == '\r' ? eol - 1 : eol;
+		if (found && (hdr[i] == ' ' || hdr[i] == '\t')) {
+			/* Unfold, one space for the fold's white space. */
+			size_t j = i;
+
+			while (j < end && (hdr[j] == ' ' || hdr[j] == '\t'))
+				j++;
+			strbuf_addch(&sb, ' ');
+			strbuf_add(&sb, hdr + j, end - j);
+		} else if (found) {
+			break;
+		} else if (end - i > nlen && hdr[i + nlen] == ':' &&
+		    strncasecmp(hdr + i, name, nlen) == 0) {
+			found = 1;
+			strbuf_add(&sb, hdr + i + nlen + 1, end - i - nlen - 1);
+		}
+		i = eol + 1;
+	}
+	if (found) {
+		const char *s = sb.buf;
+		size_t n = sb.len;
+
+		while (n > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			n--;
+		}
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		if (n > 0) {
+			char *v = xstrndup(s, n);
+
+			strbuf_release(&sb);
+			return v;
+		}
+	}
+	strbuf_release(&sb);
+	return NULL;
+}

@@ -20,6 +20,13 @@
 char *mime_decode_header(const char *raw, size_t len);
 
 /*
+ * The raw value of the first header field NAME (any case) in the header
+ * block HDR (LEN bytes; CRLF or LF): unfolded, each fold one space, white
+ * space trimmed at both ends. NULL when absent or empty; free() it.
+ */
+char *mime_header_value(const char *hdr, size_t len, const char *name);
+
+/*
  * Convert LEN bytes at S from CHARSET (NULL or "" means us-ascii) to UTF-8.
  * iso-8859-1 is read as windows-1252 and us-ascii as UTF-8 when the bytes
  * are valid UTF-8, else as windows-1252 (the usual mislabellings);

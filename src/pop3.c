@@ -254,60 +254,6 @@ pop3_header_len(const char *msg, size_t len)
 	return len;
 }
 
-/*
- * The value of header NAME in the header block HDR (LEN bytes), unfolded,
- * with its ends trimmed; NULL when absent or empty.
- */
-static char *
-pop3_header_value(const char *hdr, size_t len, const char *name)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t nlen = strlen(name), i = 0;
-	int found = 0;
-
-	while (i < len) {
-		size_t eol = i, end;
-
-		while (eol < len && hdr[eol] != '\n')
-			eol++;
-		end = eol > i && hdr[eol - 1] == '\r' ? eol - 1 : eol;
-		if (found && (hdr[i] == ' ' || hdr[i] == '\t')) {
-			/* Unfold, one space for the fold's white space. */
-			size_t j = i;
-
-			while (j < end && (hdr[j] == ' ' || hdr[j] == '\t'))
-				j++;
-			strbuf_addch(&sb, ' ');
-			strbuf_add(&sb, hdr + j, end - j);
-		} else if (found) {
-			break;
-		} else if (end - i > nlen && hdr[i + nlen] == ':' &&
-		    strncasecmp(hdr + i, name, nlen) == 0) {
-			found = 1;
-			strbuf_add(&sb, hdr + i + nlen + 1, end - i - nlen - 1);
-		}
-		i = eol + 1;
-	}
-	if (found) {
-		const char *s = sb.buf;
-		size_t n = sb.len;
-
-		while (n > 0 && (*s == ' ' || *s == '\t')) {
-			s++;
-			n--;
-		}
-		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
-		if (n > 0) {
-			char *v = xstrndup(s, n);
-
-			strbuf_release(&sb);
-			return v;
-		}
-	}
-	strbuf_release(&sb);
-	return NULL;
-}
 
 /* Append "Name <addr>" (or "addr") of MB to SB, comma-separated. */
 static void
@@ -444,7 +390,7 @@ pop3_parse_headers(const char *msg, size_t len, struct store_msg *m)
 	m->subject = m->message_id = m->in_reply_to = m->references = NULL;
 	m->date = 0;
 
-	if ((v = pop3_header_value(msg, hlen, "From")) != NULL) {
+	if ((v = mime_header_value(msg, hlen, "From")) != NULL) {
 		char *shown = pop3_addresses(v, 1, &m->from_name,
 		    &m->from_addr);
 
@@ -455,27 +401,27 @@ pop3_parse_headers(const char *msg, size_t len, struct store_msg *m)
 			free(shown);
 		free(v);
 	}
-	if ((v = pop3_header_value(msg, hlen, "To")) != NULL) {
+	if ((v = mime_header_value(msg, hlen, "To")) != NULL) {
 		m->to_addrs = pop3_addresses(v, 0, NULL, NULL);
 		free(v);
 	}
-	if ((v = pop3_header_value(msg, hlen, "Cc")) != NULL) {
+	if ((v = mime_header_value(msg, hlen, "Cc")) != NULL) {
 		m->cc_addrs = pop3_addresses(v, 0, NULL, NULL);
 		free(v);
 	}
-	if ((v = pop3_header_value(msg, hlen, "Subject")) != NULL) {
+	if ((v = mime_header_value(msg, hlen, "Subject")) != NULL) {
 		m->subject = mime_decode_header(v, strlen(v));
 		free(v);
 	}
-	if ((v = pop3_header_value(msg, hlen, "Date")) != NULL) {
+	if ((v = mime_header_value(msg, hlen, "Date")) != NULL) {
 		time_t t = mime_parse_date(v);
 
 		m->date = t > 0 ? (int64_t)t : 0;
 		free(v);
 	}
-	m->message_id = pop3_header_value(msg, hlen, "Message-ID");
-	m->in_reply_to = pop3_header_value(msg, hlen, "In-Reply-To");
-	m->references = pop3_header_value(msg, hlen, "References");
+	m->message_id = mime_header_value(msg, hlen, "Message-ID");
+	m->in_reply_to = mime_header_value(msg, hlen, "In-Reply-To");
+	m->references = mime_header_value(msg, hlen, "References");
 }
 
 /* The session. */

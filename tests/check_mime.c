@@ -1491,6 +1491,44 @@ START_TEST(test_attach_numbers)
 }
 END_TEST
 
+/* Header field values: unfolding, trimming, case, absence. */
+START_TEST(test_header_value)
+{
+	static const struct {
+		const char *hdr, *name, *want;
+	} rows[] = {
+		{ "Subject: hi\r\n", "Subject", "hi" },
+		{ "subject:hi\n", "Subject", "hi" },
+		{ "References: <a@b>\r\n\t<c@d>\r\n <e@f>\r\n\r\n",
+		    "References", "<a@b> <c@d> <e@f>" },
+		{ "X: 1\nReferences:  <a@b>  \nY: 2\n", "references",
+		    "<a@b>" },
+		{ "Referencesx: no\n", "References", NULL },
+		{ "References:   \n", "References", NULL },
+		{ "From: a\nFrom: b\n", "From", "a" },
+		{ "", "From", NULL },
+		{ "From: no newline at the end", "From",
+		    "no newline at the end" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char *got = mime_header_value(rows[i].hdr,
+		    strlen(rows[i].hdr), rows[i].name);
+
+		if (rows[i].want == NULL)
+			ck_assert_msg(got == NULL, "row %zu: got \"%s\"", i,
+			    got);
+		else
+			ck_assert_msg(got != NULL &&
+			    strcmp(got, rows[i].want) == 0,
+			    "row %zu: got \"%s\", want \"%s\"", i,
+			    got != NULL ? got : "(null)", rows[i].want);
+		free(got);
+	}
+}
+END_TEST
+
 static Suite *
 mime_suite(void)
 {
@@ -1501,6 +1539,7 @@ mime_suite(void)
 	tc = tcase_create("header");
 	tcase_add_loop_test(tc, test_header_rows, 0, NROWS(header_rows));
 	tcase_add_test(tc, test_header_misc);
+	tcase_add_test(tc, test_header_value);
 	tcase_add_test(tc, test_spot_koi8r_header);
 	suite_add_tcase(s, tc);
 
