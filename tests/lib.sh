@@ -355,6 +355,13 @@ tui_wait_exit()
 		fi
 		sleep 0.05
 	done
+	# tmux may mark the pane dead (its terminal closed) a moment before
+	# it has reaped the process and knows how it ended.
+	for ((i = 0; i < 40; i++)); do
+		[ -z "$(_tui_tmux display-message -p -t tui \
+		    '#{pane_dead_status}#{pane_dead_signal}')" ] || break
+		sleep 0.05
+	done
 	_tui_tmux display-message -p -t tui '#{pane_dead_status}'
 }
 
