@@ -923,6 +923,20 @@ def pop3_hostile_uidl(s):
     pop3_mailbox(s, box, ["USER", "UIDL", "TOP"])
 
 
+def pop3_stls_mailbox(s):
+    """A mailbox ($FAKE_POP3_DIR) behind STLS (needs --cert/--key)."""
+    def login(s, cmd, args):
+        if cmd != "STLS":
+            return False
+        s.send("+OK begin TLS\r\n")
+        if not s.starttls():
+            raise ConnectionResetError("TLS failed")
+        return True
+
+    s.send("+OK fake POP3 ready\r\n")
+    pop3_mailbox(s, Pop3Box(), ["USER", "UIDL", "TOP", "STLS"], login=login)
+
+
 def pop3_garbage_greeting(s):
     """A greeting that is not POP3 at all."""
     s.send("\x00\x01HTTP/1.1 400 Bad Request\x1b[2J\r\n")
@@ -982,6 +996,7 @@ SCENARIOS = {
     "pop3-hostile-uidl": pop3_hostile_uidl,
     "pop3-endless-retr": pop3_endless_retr,
     "pop3-garbage-greeting": pop3_garbage_greeting,
+    "pop3-stls-mailbox": pop3_stls_mailbox,
 }
 
 

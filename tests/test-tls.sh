@@ -82,6 +82,9 @@ expect_refused "STARTTLS, system store only" "untrusted issuer"
 write_conf "imap://127.0.0.1:$HARNESS_IMAP_PORT" "tls_ca_file = $HARNESS_CA"
 expect_refused "STARTTLS, wrong host name" "name mismatch"
 
+write_conf "$starttls" "tls_ca_file = $HARNESS_CA" "tls_fingerprint = $bad_pin"
+expect_refused "STARTTLS with a wrong pin" "pin mismatch"
+
 fake_start imap-no-starttls
 write_conf "imap://localhost:$FAKE_PORT" "tls_ca_file = $HARNESS_CA"
 expect_refused "STARTTLS not offered" "STARTTLS"
