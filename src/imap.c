@@ -280,7 +280,9 @@ imap_connect(void *b, const char *password, char **err)
 			imap_disconnect(im);
 			return BACKEND_ERR_AUTH;
 		}
-		if (imap_has(im, "LOGINDISABLED") && imap_has(im, "AUTH=PLAIN"))
+		/* libetpan keeps AUTH= apart from the other capabilities. */
+		if (imap_has(im, "LOGINDISABLED") &&
+		    mailimap_has_authentication(s, "PLAIN"))
 			r = mailimap_authenticate(s, "PLAIN", cfg->host, NULL,
 			    NULL, cfg->user, cfg->user, password, NULL);
 		else
