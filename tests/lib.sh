@@ -57,8 +57,10 @@
 #                                 and fail
 #   tui_wait_gone TEXT [SECONDS]  the same, until TEXT is no longer on screen
 #   tui_wait_exit [SECONDS]       wait for CMD to exit (default 10 s), print
-#                                 its exit status (#{pane_dead_status}; empty
-#                                 if it died of a signal); fail on timeout
+#                                 its exit status (empty if it died of a
+#                                 signal); fail on timeout
+#   tui_pid                       print CMD's process id (CMD runs under a
+#                                 shell that records its exit status)
 #   tui_raw_output                print the raw bytes CMD wrote so far (for
 #                                 grepping escape sequences)
 #   tui_stop                      kill the private server (idempotent; also
@@ -288,6 +290,8 @@ tui_start()
 	    set-option -g status off \; \
 	    pipe-pane -o -t tui "exec cat >>'$_TUI_DIR/raw'" \; \
 	    respawn-pane -k -t tui \
+	    sh -c '"$@"; echo "$?" >"$0.tmp"; mv "$0.tmp" "$0"' \
+	    "$_TUI_DIR/status" \
 	    env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 "$@" ||
 	    fail "tui_start: tmux could not start the session"
 	_TUI_SOCK_PATH=$(_tui_tmux display-message -p '#{socket_path}') || true
@@ -346,7 +350,7 @@ tui_wait_gone()
 
 tui_wait_exit()
 {
-	local secs=${1:-10} i=0 max
+	local secs=${1:-10} i=0 max st
 	max=$((secs * 20))
 	while [ "$(_tui_tmux display-message -p -t tui '#{pane_dead}')" != 1 ]; do
 		i=$((i + 1))
@@ -355,14 +359,23 @@ tui_wait_exit()
 		fi
 		sleep 0.05
 	done
-	# tmux may mark the pane dead (its terminal closed) a moment before
-	# it has reaped the process and knows how it ended.
-	for ((i = 0; i < 40; i++)); do
-		[ -z "$(_tui_tmux display-message -p -t tui \
-		    '#{pane_dead_status}#{pane_dead_signal}')" ] || break
-		sleep 0.05
-	done
-	_tui_tmux display-message -p -t tui '#{pane_dead_status}'
+	# tmux may mark the pane dead before it has reaped the process, and
+	# then #{pane_dead_status} stays empty: the shell around CMD writes
+	# the status to a file instead (128+N when signal N killed CMD).
+	wait_until 5 test -s "$_TUI_DIR/status" ||
+	    _tui_timeout "the program left no exit status"
+	st=$(cat "$_TUI_DIR/status")
+	if [ "$st" -gt 128 ]; then
+		st=
+	fi
+	printf '%s\n' "$st"
+}
+
+tui_pid()
+{
+	local sh
+	sh=$(_tui_tmux display-message -p -t tui '#{pane_pid}')
+	pgrep -P "$sh" | head -n 1
 }
 
 tui_raw_output()
