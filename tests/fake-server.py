@@ -719,6 +719,11 @@ def imap_starttls_mailbox(s):
     imap_box(s, {"caps": IMAP_BOX_CAPS + " STARTTLS LOGINDISABLED"})
 
 
+def imap_auth_plain(s):
+    """The small mailbox; LOGINDISABLED and AUTH=PLAIN: AUTHENTICATE."""
+    imap_box(s, {"caps": IMAP_BOX_CAPS + " LOGINDISABLED AUTH=PLAIN"})
+
+
 def imap_preauth(s):
     """A PREAUTH greeting, offering STARTTLS (which TLS-required refuses)."""
     imap_box(s, {"greeting": "* PREAUTH [CAPABILITY %s STARTTLS] welcome\r\n"
@@ -979,6 +984,7 @@ SCENARIOS = {
     "imap-mailbox": imap_mailbox,
     "imap-starttls-mailbox": imap_starttls_mailbox,
     "imap-preauth": imap_preauth,
+    "imap-auth-plain": imap_auth_plain,
     "imap-garbage-greeting": imap_garbage_greeting,
     "imap-untagged-before-starttls": imap_untagged_before_starttls,
     "imap-literal-4g": imap_literal_4g,
