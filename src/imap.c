@@ -143,6 +143,7 @@ imap_disconnect(struct imap *im)
 	if (s != NULL) {
 		/* Close the stream first so that free does not talk. */
 		if (s->imap_stream != NULL) {
+			tls_forget_sent(s->imap_stream);
 			mailstream_close(s->imap_stream);
 			s->imap_stream = NULL;
 		}
@@ -287,6 +288,8 @@ imap_connect(void *b, const char *password, char **err)
 			    NULL, cfg->user, cfg->user, password, NULL);
 		else
 			r = mailimap_login(s, cfg->user, password);
+		if (s->imap_stream != NULL)
+			tls_forget_sent(s->imap_stream);
 		if (r != MAILIMAP_NO_ERROR) {
 			if (r != MAILIMAP_ERROR_STREAM &&
 			    r != MAILIMAP_ERROR_PARSE)

@@ -17,18 +17,22 @@
 
 #include "i18n.h"
 #include "password.h"
-#include "strbuf.h"
 #include "xmalloc.h"
 
-/* Read one line from FD into a new string (without the newline). */
+/*
+ * Read one line from FD into a new string (without the newline). The
+ * buffer grows by hand so that no copy of the secret is left behind in
+ * memory that realloc() would free uncleared.
+ */
 static char *
 password_read_line(int fd, int *eof_r)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char c, *line;
+	char *line, *bigger, c;
+	size_t len = 0, alloc = 128;
 	ssize_t n;
 
 	*eof_r = 0;
+	line = xmalloc(alloc);
 	for (;;) {
 		n = read(fd, &c, 1);
 		if (n < 0 && errno == EINTR)
@@ -39,14 +43,20 @@ password_read_line(int fd, int *eof_r)
 		}
 		if (c == '\n')
 			break;
-		strbuf_addch(&sb, c);
+		if (len + 1 >= alloc) {
+			bigger = xmalloc(alloc * 2);
+			memcpy(bigger, line, len);
+			xzero(line, alloc);
+			free(line);
+			line = bigger;
+			alloc *= 2;
+		}
+		line[len++] = c;
 	}
-	if (sb.len > 0 && sb.buf[sb.len - 1] == '\r')
-		sb.len--;
-	line = xstrndup(sb.buf, sb.len);
-	if (sb.alloc != 0)
-		xzero(sb.buf, sb.alloc);
-	strbuf_release(&sb);
+	xzero(&c, sizeof c);
+	if (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	line[len] = '\0';
 	return line;
 }
 

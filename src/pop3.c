@@ -479,6 +479,8 @@ pop3_disconnect(struct pop3 *p)
 		 * mailpop3_free() then finds no stream and sends no QUIT.
 		 */
 		s->pop3_state = POP3_LIBETPAN_DISCONNECTED;
+		if (s->pop3_stream != NULL)
+			tls_forget_sent(s->pop3_stream);
 		mailpop3_quit(s);
 		if (s->pop3_stream != NULL) {
 			mailstream_close(s->pop3_stream);
@@ -804,6 +806,8 @@ pop3_connect(void *b, const char *password, char **err)
 	p->pipelining = pop3_capa_find(capa, "PIPELINING") != NULL;
 	status = pop3_login(p, capa, tls_is_secure(s->pop3_stream), password,
 	    err);
+	if (p->session != NULL && p->session->pop3_stream != NULL)
+		tls_forget_sent(p->session->pop3_stream);
 	if (capa != NULL)
 		mailpop3_capa_resp_free(capa);
 	if (status != BACKEND_OK)

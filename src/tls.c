@@ -906,6 +906,15 @@ tls_timed_out(struct _mailstream *stream)
 }
 
 void
+tls_forget_sent(struct _mailstream *stream)
+{
+	if (stream == NULL || stream->write_buffer == NULL)
+		return;
+	OPENSSL_cleanse(stream->write_buffer + stream->write_buffer_len,
+	    stream->buffer_max_size - stream->write_buffer_len);
+}
+
+void
 tls_cancel(struct _mailstream *stream)
 {
 	if (stream != NULL)

@@ -72,6 +72,12 @@ size_t tls_over_limit(struct _mailstream *stream);
  */
 int tls_timed_out(struct _mailstream *stream);
 
+/*
+ * Clear STREAM's write buffer, which keeps the last commands sent (a
+ * password among them) after they went out.
+ */
+void tls_forget_sent(struct _mailstream *stream);
+
 /* Cancel a blocked read or write on STREAM; safe from any thread. */
 void tls_cancel(struct _mailstream *stream);
 

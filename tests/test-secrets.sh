@@ -5,6 +5,8 @@
 #       password once logged in, its core size limit is 0; afterwards the
 #       password is nowhere in the cache folder, the config folder, the log
 #       or the files of /tmp and /dev/shm written meanwhile;
+#   pop3-session: a POP3 check in the reader: then its memory no longer
+#       holds the password;
 #   typed-session: the same with the URL form and a typed password;
 #   protocol-log: --log holds the IMAP and POP3 commands, LOGIN and PASS
 #       with their arguments redacted, and neither the password nor its
@@ -95,6 +97,23 @@ tui_stop
 assert_contains "$(cat "$log")" "LOGIN <redacted>" "cmd-session: the log"
 leaks cmd-session
 hard_case cmd-session
+
+# --- pop3-session: the same in memory after a POP3 check --------------------
+hard_case_start
+rm -rf "$XDG_CACHE_HOME/tern"
+harness_config pop3s >/dev/null
+tui_start 100 30 env -u HARNESS_PASS "$TERN"
+tui_wait_for "Message 00020 of 20" 20
+tui_wait_for "online" 20
+pid=$(tui_pid)
+if in_memory "$pid"; then
+	fail "pop3-session: the password is still in memory after the check"
+fi
+tui_keys q
+assert_eq 0 "$(tui_wait_exit 10)" "pop3-session: exit status"
+tui_stop
+leaks pop3-session
+hard_case pop3-session
 
 # --- typed-session ---------------------------------------------------------
 hard_case_start
