@@ -1217,6 +1217,12 @@ account_worker(void *arg)
 	pthread_mutex_lock(&a->lock);
 	a->be = a->ops->new(a->cfg, a->st, &hooks);
 	pthread_mutex_unlock(&a->lock);
+	/* A damaged cache was set aside when it was opened: say so. */
+	if ((err = store_take_notice(a->st)) != NULL) {
+		account_post(a, EV_NOTICE, 0, 0, 0, err);
+		free(err);
+		err = NULL;
+	}
 
 	if (a->ops->logout != NULL)	/* POP3: a short session per check */
 		failed = account_pop3_run(a);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,6 +45,9 @@ struct store {
 	struct store_stmt cache[STORE_STMT_CACHE];
 	size_t ncache;
 	int search_fn;		/* tern_contains() is registered (search) */
+	char *notice;		/* store_take_notice() */
+	int err_code;		/* the last error, kept for store_errmsg() */
+	char *err_msg;
 };
 
 static void store_stmt_done(struct store *, sqlite3_stmt *);
@@ -148,10 +152,21 @@ static int store_exec(struct store *, const char *);
 static sqlite3_stmt *store_prepare(struct store *, const char *);
 static char *store_column_dup(sqlite3_stmt *, int);
 static int store_migrate(struct store *, char **);
+static void store_close_db(struct store *);
 
 const char *
 store_errmsg(struct store *st)
 {
+	int code = sqlite3_errcode(st->db);
+
+	/* A reset or a rollback after an error leaves "not an error". */
+	if (code == SQLITE_OK && st->err_msg != NULL) {
+		if ((st->err_code & 0xff) == SQLITE_READONLY)
+			return _("the cache is read-only");
+		return st->err_msg;
+	}
+	if ((code & 0xff) == SQLITE_READONLY)
+		return _("the cache is read-only");
 	return sqlite3_errmsg(st->db);
 }
 
@@ -192,6 +207,19 @@ store_prepare(struct store *st, const char *sql)
 	return stmt;
 }
 
+/* Keep the handle's error, if any, for store_errmsg(). */
+static void
+store_keep_error(struct store *st)
+{
+	int code = sqlite3_errcode(st->db);
+
+	if (code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE)
+		return;
+	free(st->err_msg);
+	st->err_code = code;
+	st->err_msg = xstrdup(sqlite3_errmsg(st->db));
+}
+
 /* Give back STMT: reset it if it is cached, free it otherwise. */
 static void
 store_stmt_done(struct store *st, sqlite3_stmt *stmt)
@@ -200,6 +228,7 @@ store_stmt_done(struct store *st, sqlite3_stmt *stmt)
 
 	if (stmt == NULL)
 		return;
+	store_keep_error(st);
 	for (i = 0; i < st->ncache; i++) {
 		if (st->cache[i].stmt == stmt) {
 			sqlite3_reset(stmt);
@@ -266,9 +295,15 @@ store_path(const char *account, char **err)
 		goto out;
 	}
 	if (chmod(dir.buf, 0700) != 0) {
-		*err = xasprintf(_("cannot protect \"%s\": %s"), dir.buf,
-		    strerror(errno));
-		goto out;
+		struct stat sb;
+		int e = errno;
+
+		/* A read-only folder that is private already will do. */
+		if (stat(dir.buf, &sb) != 0 || (sb.st_mode & 077) != 0) {
+			*err = xasprintf(_("cannot protect \"%s\": %s"),
+			    dir.buf, strerror(e));
+			goto out;
+		}
 	}
 	/* The account name becomes a file name: keep it to a safe set. */
 	strbuf_addch(&dir, '/');
@@ -333,18 +368,244 @@ fail:
 	return -1;
 }
 
+/*
+ * A cache file that is damaged, truncated or written by a newer tern is
+ * never trusted: store_open() checks it (PRAGMA quick_check, for at most
+ * STORE_CHECK_MS: a larger file is checked as far as that goes), moves it
+ * aside as FILE.corrupt-STAMP or FILE.newer-STAMP with its -wal and -shm,
+ * starts a new cache, which the next sync fills from the server, and
+ * leaves a notice (store_take_notice()). A file system that cannot be
+ * written (read-only) still lets the cache be read.
+ */
+#define STORE_CHECK_MS 250
+
+/* What opening a cache file found. */
+enum store_open_result {
+	STORE_OPENED,
+	STORE_FAILED,		/* *ERR says why */
+	STORE_DAMAGED,		/* *ERR says how */
+	STORE_NEWER,		/* *ERR says which schema */
+	STORE_READ_ONLY,	/* it cannot be written: open it read-only */
+};
+
+static long long
+store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SQLite's progress handler: nonzero (stop) once the deadline passed. */
+static int
+store_check_progress(void *arg)
+{
+	return store_now_ms() > *(long long *)arg;
+}
+
+/* Whether SQLite's result R says the file is not a sound database. */
+static int
+store_damage_code(int r)
+{
+	r &= 0xff;
+	return r == SQLITE_CORRUPT || r == SQLITE_NOTADB;
+}
+
+/*
+ * PRAGMA quick_check on ST within STORE_CHECK_MS: 1 and *WHY_R (free()
+ * it) if the file is damaged, 0 if it looked sound or the time ran out.
+ */
+static int
+store_check(struct store *st, char **why_r)
+{
+	sqlite3_stmt *stmt = NULL;
+	long long deadline = store_now_ms() + STORE_CHECK_MS;
+	const char *row;
+	int r, bad = 0;
+
+	sqlite3_progress_handler(st->db, 1000, store_check_progress,
+	    &deadline);
+	r = sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &stmt, NULL);
+	while (r == SQLITE_OK || r == SQLITE_ROW) {
+		if ((r = sqlite3_step(stmt)) != SQLITE_ROW)
+			break;
+		row = (const char *)sqlite3_column_text(stmt, 0);
+		if (row != NULL && strcmp(row, "ok") == 0)
+			continue;
+		if (*why_r == NULL)
+			*why_r = xstrdup(row != NULL ? row : "?");
+		bad = 1;
+	}
+	if (!bad && store_damage_code(r)) {
+		*why_r = xstrdup(sqlite3_errmsg(st->db));
+		bad = 1;
+	}
+	(sqlite3_finalize)(stmt);
+	sqlite3_progress_handler(st->db, 0, NULL, NULL);
+	return bad;
+}
+
+/* The schema version of the file open in ST into *V_R; 0 or -1. */
+static int
+store_version(struct store *st, int *v_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return -1;
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*v_r = sqlite3_column_int(stmt, 0);
+	(sqlite3_finalize)(stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+/* Whether the file PATH (or, if absent, its folder) cannot be written. */
+static int
+store_unwritable(const char *path)
+{
+	char *dir, *slash;
+	int no;
+
+	if (access(path, F_OK) == 0)
+		return access(path, W_OK) != 0 &&
+		    (errno == EROFS || errno == EACCES || errno == EPERM);
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	no = access(slash != NULL ? dir : ".", W_OK) != 0 &&
+	    (errno == EROFS || errno == EACCES || errno == EPERM);
+	free(dir);
+	return no;
+}
+
+/*
+ * Open the cache file PATH into ST (READ_ONLY: without writing anything,
+ * which also needs no -shm file) and see whether it can be trusted.
+ */
+static enum store_open_result
+store_open_file(struct store *st, const char *path, int read_only,
+    char **err)
+{
+	char *uri = NULL;
+	int flags, r, version = 0;
+	enum store_open_result res = STORE_FAILED;
+
+	if (read_only) {
+		/* Nobody can change a file on a read-only file system. */
+		uri = xasprintf("file:%s?immutable=1", path);
+		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+	} else {
+		uri = xstrdup(path);
+		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	}
+	if ((r = sqlite3_open_v2(uri, &st->db, flags | SQLITE_OPEN_NOMUTEX,
+	    NULL)) != SQLITE_OK) {
+		if (!read_only && store_unwritable(path))
+			res = STORE_READ_ONLY;
+		else
+			*err = xasprintf(_("cannot open the cache \"%s\": %s"),
+			    path, st->db != NULL ? sqlite3_errmsg(st->db) : "");
+		goto out;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	if (store_exec(st, "PRAGMA foreign_keys = ON") != 0 ||
+	    (!read_only && store_exec(st, "PRAGMA journal_mode = WAL") != 0) ||
+	    store_exec(st, "PRAGMA synchronous = NORMAL") != 0) {
+		r = sqlite3_errcode(st->db);
+		if (store_damage_code(r)) {
+			*err = xstrdup(sqlite3_errmsg(st->db));
+			res = STORE_DAMAGED;
+		} else if (!read_only && store_unwritable(path))
+			res = STORE_READ_ONLY;
+		else
+			*err = xasprintf(_("cannot open the cache \"%s\": %s"),
+			    path, store_errmsg(st));
+		goto out;
+	}
+	if (store_check(st, err)) {
+		res = STORE_DAMAGED;
+		goto out;
+	}
+	if (store_version(st, &version) != 0) {
+		if (store_damage_code(sqlite3_errcode(st->db))) {
+			*err = xstrdup(sqlite3_errmsg(st->db));
+			res = STORE_DAMAGED;
+		} else
+			*err = xasprintf(_("cannot read the cache version: %s"),
+			    store_errmsg(st));
+		goto out;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		*err = xasprintf(_("written by a newer tern (schema %d, this "
+		    "one knows %d)"), version, STORE_SCHEMA_VERSION);
+		res = STORE_NEWER;
+		goto out;
+	}
+	if (read_only && version < STORE_SCHEMA_VERSION) {
+		*err = xasprintf(_("the cache \"%s\" is read-only and was "
+		    "written by an older tern: it cannot be brought up to "
+		    "date"), path);
+		goto out;
+	}
+	if (!read_only && store_migrate(st, err) != 0)
+		goto out;
+	res = STORE_OPENED;
+out:
+	free(uri);
+	return res;
+}
+
+/*
+ * Move the cache file PATH and its companions aside, as PATH.KIND-STAMP;
+ * the new name in *TO_R. Returns 0, or -1 with *ERR set.
+ */
+static int
+store_move_aside(const char *path, const char *kind, char **to_r,
+    char **err)
+{
+	static const char *const extra[] = { "-wal", "-shm", "-journal" };
+	char stamp[32], *to, *from_x, *to_x;
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t i;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	to = xasprintf("%s.%s-%s", path, kind, stamp);
+	if (rename(path, to) != 0) {
+		*err = xasprintf(_("cannot move the cache \"%s\" aside: %s"),
+		    path, strerror(errno));
+		free(to);
+		return -1;
+	}
+	/* A -wal left behind would be replayed into the new cache. */
+	for (i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+		from_x = xasprintf("%s%s", path, extra[i]);
+		to_x = xasprintf("%s%s", to, extra[i]);
+		if (rename(from_x, to_x) != 0 && errno != ENOENT)
+			unlink(from_x);
+		free(from_x);
+		free(to_x);
+	}
+	*to_r = to;
+	return 0;
+}
+
 int
 store_open(const char *path, const char *account, struct store **st_r,
     char **err)
 {
 	struct store *st;
-	char *uri = NULL;
-	int flags, rc = -1;
+	enum store_open_result res;
+	char *why = NULL, *to = NULL;
+	int rc = -1, attempt;
 	mode_t old;
 
 	st = xcalloc(1, sizeof *st);
-	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
 	if (path == NULL) {
 		struct strbuf sb = STRBUF_INIT;
 		const char *p;
@@ -358,42 +619,69 @@ store_open(const char *path, const char *account, struct store **st_r,
 				strbuf_addf(&sb, "%%%02X", (unsigned char)*p);
 		}
 		strbuf_addstr(&sb, "?mode=memory&cache=shared");
-		uri = strbuf_detach(&sb, NULL);
-	} else {
-		/*
-		 * No open()/close() of our own here: closing any descriptor
-		 * of the file would drop the POSIX locks SQLite holds on it
-		 * for this process's other handle. The umask below makes the
-		 * file (and SQLite's -wal and -shm files) private.
-		 */
-		uri = xstrdup(path);
-		flags &= ~SQLITE_OPEN_URI;
+		if (sqlite3_open_v2(sb.buf, &st->db, SQLITE_OPEN_READWRITE |
+		    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+		    NULL) != SQLITE_OK ||
+		    store_exec(st, "PRAGMA foreign_keys = ON") != 0 ||
+		    store_migrate(st, err) != 0) {
+			if (*err == NULL)
+				*err = xasprintf(_("cannot open the cache "
+				    "\"%s\": %s"), account, st->db != NULL ?
+				    sqlite3_errmsg(st->db) : "");
+		} else
+			rc = 0;
+		strbuf_release(&sb);
+		goto out;
 	}
+	/*
+	 * No open()/close() of our own here: closing any descriptor of the
+	 * file would drop the POSIX locks SQLite holds on it for this
+	 * process's other handle. The umask makes the file (and SQLite's
+	 * -wal and -shm files) private.
+	 */
 	old = umask(077);
-	if (sqlite3_open_v2(uri, &st->db, flags, NULL) != SQLITE_OK) {
-		umask(old);
-		*err = xasprintf(_("cannot open the cache \"%s\": %s"),
-		    path != NULL ? path : account,
-		    st->db != NULL ? sqlite3_errmsg(st->db) : "");
-		goto out;
-	}
-	sqlite3_busy_timeout(st->db, 10000);
-	if (store_exec(st, "PRAGMA foreign_keys = ON") != 0 ||
-	    (path != NULL && store_exec(st, "PRAGMA journal_mode = WAL") != 0) ||
-	    store_exec(st, "PRAGMA synchronous = NORMAL") != 0) {
-		umask(old);
-		*err = xasprintf(_("cannot open the cache \"%s\": %s"),
-		    path != NULL ? path : account, store_errmsg(st));
-		goto out;
-	}
-	if (store_migrate(st, err) != 0) {
-		umask(old);
-		goto out;
+	for (attempt = 0; attempt < 2; attempt++) {
+		res = store_open_file(st, path, 0, &why);
+		if (res == STORE_READ_ONLY) {
+			store_close_db(st);
+			res = store_open_file(st, path, 1, &why);
+		}
+		if (res == STORE_OPENED) {
+			rc = 0;
+			break;
+		}
+		if (res == STORE_FAILED || attempt > 0)
+			break;
+		/* Damaged or newer: set it aside, then start afresh. */
+		store_close_db(st);
+		if (store_move_aside(path, res == STORE_NEWER ? "newer" :
+		    "corrupt", &to, err) != 0)
+			break;
+		st->notice = res == STORE_NEWER ?
+		    xasprintf(_("the cache \"%s\" was %s: it is kept as "
+		    "\"%s\" and a new one is filled from the server"), path,
+		    why, to) :
+		    xasprintf(_("the cache \"%s\" is damaged (%s): it is kept "
+		    "as \"%s\" and a new one is filled from the server"), path,
+		    why, to);
+		free(why);
+		free(to);
+		why = to = NULL;
 	}
 	umask(old);
-	rc = 0;
+	if (rc != 0 && *err == NULL) {
+		if (res == STORE_DAMAGED || res == STORE_NEWER)
+			*err = xasprintf(_("the cache \"%s\" cannot be used: "
+			    "%s"), path, why != NULL ? why : "?");
+		else if (why != NULL) {
+			*err = why;
+			why = NULL;
+		} else
+			*err = xasprintf(_("cannot open the cache \"%s\""),
+			    path);
+	}
 out:
-	free(uri);
+	free(why);
 	if (rc != 0) {
 		store_close(st);
 		st = NULL;
@@ -402,24 +690,46 @@ out:
 	return rc;
 }
 
-void
-store_close(struct store *st)
+char *
+store_take_notice(struct store *st)
+{
+	char *notice = st->notice;
+
+	st->notice = NULL;
+	return notice;
+}
+
+/* Close ST's database handle and its statements, keeping ST. */
+static void
+store_close_db(struct store *st)
 {
 	size_t i;
 
-	if (st == NULL)
-		return;
 	for (i = 0; i < st->ncache; i++) {
 		(sqlite3_finalize)(st->cache[i].stmt);
 		free(st->cache[i].sql);
 	}
+	st->ncache = 0;
 	sqlite3_close(st->db);
+	st->db = NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	store_close_db(st);
+	free(st->notice);
+	free(st->err_msg);
 	free(st);
 }
 
 int
 store_begin(struct store *st)
 {
+	free(st->err_msg);
+	st->err_msg = NULL;
 	return store_exec(st, "BEGIN IMMEDIATE");
 }
 
@@ -432,7 +742,14 @@ store_commit(struct store *st)
 void
 store_rollback(struct store *st)
 {
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	/*
+	 * After some errors (a full disk) SQLite has rolled back already;
+	 * a ROLLBACK then would replace the error's message by its own. The
+	 * error stays for store_errmsg() either way.
+	 */
+	store_keep_error(st);
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* Folders. */

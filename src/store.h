@@ -109,6 +109,13 @@ char *store_path(const char *account, char **err);
  */
 int store_open(const char *path, const char *account, struct store **st_r,
     char **err);
+/*
+ * The notice store_open() left when it found the cache file damaged,
+ * truncated or written by a newer tern, moved it aside and started a new
+ * one (see store.c); NULL if none. The caller frees it; a second call
+ * returns NULL.
+ */
+char *store_take_notice(struct store *st);
 /* Close the handle; NULL is a no-op. */
 void store_close(struct store *st);
 /* The last SQLite error of this handle, for messages. */

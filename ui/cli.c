@@ -38,6 +38,18 @@ cli_error(const char *text)
 	fprintf(stderr, "tern: %s\n", text);
 }
 
+/* Print the notice a store left when it opened (a cache set aside). */
+static void
+cli_notice(struct store *st)
+{
+	char *notice = store_take_notice(st);
+
+	if (notice != NULL) {
+		cli_error(notice);
+		free(notice);
+	}
+}
+
 /* Send the core's log to PATH (mode 0600) when --log was given. */
 static int
 cli_open_log(const struct cli_options *opt)
@@ -440,6 +452,7 @@ cli_reader(const struct cli_options *opt, const char *target)
 			account_free(ua->account);
 			goto out;
 		}
+		cli_notice(ua->store);
 		n++;
 		free(path);
 		path = NULL;
@@ -724,6 +737,7 @@ cli_search(const struct cli_options *opt, const char *target, int n,
 		cli_error(err);
 		goto out;
 	}
+	cli_notice(st);
 	rc = cli_search_offline(st, acc->name,
 	    folder != NULL ? folder : "INBOX", q);
 out:
