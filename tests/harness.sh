@@ -123,6 +123,45 @@ export TERN_SRCDIR TERN TERN_CORPUS
 
 . "$_harness_here/lib.sh"
 
+# TERN_VALGRIND=1 (make check-valgrind, tools/test --valgrind): every run
+# of $TERN goes through valgrind memcheck with tests/valgrind.supp, its
+# reports under $TERN_VALGRIND_DIR (default ./valgrind-logs)/SCRIPT.PID/;
+# the script fails at exit if one counts an error (a definite leak is
+# one). Timing-bound tests may fail from the slowness alone.
+_harness_vg_check()
+{
+	local bad
+	bad=$(grep -l 'ERROR SUMMARY: [1-9]' "$_harness_vg_dir"/*.log \
+	    2>/dev/null || true)
+	if [ -n "$bad" ]; then
+		printf 'FAIL: valgrind found errors in %s\n' "$bad" >&2
+		# shellcheck disable=SC2086
+		grep -h -v '^==[0-9]*== *$' $bad | head -n 150 >&2
+		# The hooks before this one do not run after an exit here.
+		_lib_watchdog_stop
+		exit 1
+	fi
+	return 0
+}
+if [ -n "${TERN_VALGRIND:-}" ] && [ -z "${_TERN_VG_REAL:-}" ]; then
+	command -v valgrind >/dev/null 2>&1 ||
+	    skip "TERN_VALGRIND is set but valgrind is not installed"
+	: "${TERN_VALGRIND_DIR:=$PWD/valgrind-logs}"
+	_harness_vg_dir=$TERN_VALGRIND_DIR/$(basename "$0").$$
+	mkdir -p "$_harness_vg_dir"
+	_TERN_VG_REAL=$TERN
+	printf '%s\n' '#!/bin/sh' \
+	    "exec valgrind --error-exitcode=99 --leak-check=full \\" \
+	    "    --errors-for-leak-kinds=definite --show-leak-kinds=definite \\" \
+	    "    --num-callers=30 --suppressions='$TERN_SRCDIR/tests/valgrind.supp' \\" \
+	    "    --log-file='$_harness_vg_dir/%p.log' '$_TERN_VG_REAL' \"\$@\"" \
+	    >"$_harness_vg_dir/tern"
+	chmod +x "$_harness_vg_dir/tern"
+	TERN=$_harness_vg_dir/tern
+	export TERN _TERN_VG_REAL
+	at_exit _harness_vg_check
+fi
+
 HARNESS_DIR=
 _harness_pid=
 _harness_hooked=
