@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +380,31 @@ fail:
  */
 #define STORE_CHECK_MS 250
 
+/*
+ * The cache files this process checked already (the account and the UI
+ * each open one): a second check would find the same.
+ */
+#define STORE_CHECKED_MAX 16
+static pthread_mutex_t store_checked_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *store_checked[STORE_CHECKED_MAX];
+
+/* Whether PATH was checked already; with ADD, remember it was. */
+static int
+store_was_checked(const char *path, int add)
+{
+	size_t i;
+	int found = 0;
+
+	pthread_mutex_lock(&store_checked_lock);
+	for (i = 0; i < STORE_CHECKED_MAX && store_checked[i] != NULL; i++)
+		if (strcmp(store_checked[i], path) == 0)
+			found = 1;
+	if (!found && add && i < STORE_CHECKED_MAX)
+		store_checked[i] = xstrdup(path);
+	pthread_mutex_unlock(&store_checked_lock);
+	return found;
+}
+
 /* What opening a cache file found. */
 enum store_open_result {
 	STORE_OPENED,
@@ -526,7 +552,7 @@ store_open_file(struct store *st, const char *path, int read_only,
 			    path, store_errmsg(st));
 		goto out;
 	}
-	if (store_check(st, err)) {
+	if (!store_was_checked(path, 0) && store_check(st, err)) {
 		res = STORE_DAMAGED;
 		goto out;
 	}
@@ -553,6 +579,7 @@ store_open_file(struct store *st, const char *path, int read_only,
 	}
 	if (!read_only && store_migrate(st, err) != 0)
 		goto out;
+	store_was_checked(path, 1);
 	res = STORE_OPENED;
 out:
 	free(uri);
