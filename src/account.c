@@ -648,10 +648,10 @@ account_run_oneshot(struct account *a)
 		status = account_sync_folder(a, list[i].name);
 		if (status == BACKEND_OK)
 			status = account_oneshot_folder(a, list[i].name);
-		if (status == BACKEND_ERR_NET)
-			return 1;
 		if (status != BACKEND_OK)
 			failed = 1;
+		if (status == BACKEND_ERR_NET)
+			break;
 	}
 	store_folder_list_free(list, n);
 	return failed;

@@ -629,25 +629,25 @@ pop3_login_fail(struct pop3 *p, int r, const char *what, char **err)
 }
 
 /*
- * APOP, sent here rather than by mailpop3_apop() for the digest's sake
- * (see pop3_md5()). Returns a MAILPOP3_* code as libetpan would, with the
+ * Send the credentials command CMD, which is then cleared and freed, and
+ * read the answer. Returns a MAILPOP3_* code as libetpan would, with the
  * server's text in pop3_response, and on success moves the session to
- * the transaction state as mailpop3_apop() does.
+ * the transaction state as libetpan's login functions do. The commands
+ * that carry a password are sent here, not by libetpan, which leaves them
+ * in its buffers (mailpop3_pass() on the stack, mailpop3_auth() and
+ * libsasl2 in freed memory).
  */
 static int
-pop3_apop(struct pop3 *p, const char *password)
+pop3_send_secret(struct pop3 *p, char *cmd)
 {
 	mailpop3 *s = p->session;
-	char digest[33], *cmd, *line;
+	char *line;
 	ssize_t w;
 
-	pop3_apop_digest(s->pop3_timestamp, password, digest);
-	cmd = xasprintf("APOP %s %s\r\n", p->cfg->user, digest);
 	mailstream_set_privacy(s->pop3_stream, 0);
 	w = mailstream_write(s->pop3_stream, cmd, strlen(cmd));
 	mailstream_set_privacy(s->pop3_stream, 1);
 	xfree_secret(cmd);
-	xzero(digest, sizeof digest);
 	if (w < 0 || mailstream_flush(s->pop3_stream) != 0)
 		return MAILPOP3_ERROR_STREAM;
 	line = mailstream_read_line_remove_eol(s->pop3_stream,
@@ -661,6 +661,53 @@ pop3_apop(struct pop3 *p, const char *password)
 	}
 	s->pop3_state = POP3_LIBETPAN_TRANSACTION;
 	return MAILPOP3_NO_ERROR;
+}
+
+/* APOP, by hand for the digest's sake (see pop3_md5()). */
+static int
+pop3_apop(struct pop3 *p, const char *password)
+{
+	char digest[33];
+	int r;
+
+	pop3_apop_digest(p->session->pop3_timestamp, password, digest);
+	r = pop3_send_secret(p, xasprintf("APOP %s %s\r\n", p->cfg->user,
+	    digest));
+	xzero(digest, sizeof digest);
+	return r;
+}
+
+/* AUTH PLAIN with its initial response (RFC 5034): "\0USER\0PASSWORD". */
+static int
+pop3_auth_plain(struct pop3 *p, const char *password)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t ulen = strlen(p->cfg->user), plen = strlen(password);
+	size_t len = ulen + plen + 2, i, o = 0;
+	unsigned char *raw;
+	char *cmd;
+	unsigned int v;
+
+	raw = xcalloc(len + 2, 1);
+	memcpy(raw + 1, p->cfg->user, ulen);
+	memcpy(raw + 2 + ulen, password, plen);
+	cmd = xcalloc(12 + (len + 2) / 3 * 4 + 3, 1);
+	memcpy(cmd, "AUTH PLAIN ", 11);
+	o = 11;
+	for (i = 0; i < len; i += 3) {
+		v = (unsigned int)raw[i] << 16 | (unsigned int)raw[i + 1] << 8 |
+		    raw[i + 2];
+		cmd[o++] = b64[v >> 18 & 63];
+		cmd[o++] = b64[v >> 12 & 63];
+		cmd[o++] = i + 1 < len ? b64[v >> 6 & 63] : '=';
+		cmd[o++] = i + 2 < len ? b64[v & 63] : '=';
+	}
+	v = 0;
+	memcpy(cmd + o, "\r\n", 3);
+	xzero(raw, len + 2);
+	free(raw);
+	return pop3_send_secret(p, cmd);
 }
 
 /*
@@ -687,24 +734,16 @@ pop3_login(struct pop3 *p, clist *capa, int secure, const char *password,
 	}
 	if (sasl) {
 		s->pop3_response = NULL;
-		r = mailpop3_auth(s, "PLAIN", p->cfg->host, NULL, NULL, user,
-		    user, password, NULL);
-		if (r == MAILPOP3_NO_ERROR)
-			return BACKEND_OK;
-		/*
-		 * No response means SASL failed here, before AUTH was sent
-		 * (no PLAIN module in libsasl2): fall back to USER/PASS.
-		 */
-		if (r == MAILPOP3_ERROR_STREAM || s->pop3_response != NULL)
+		if ((r = pop3_auth_plain(p, password)) != MAILPOP3_NO_ERROR)
 			return pop3_login_fail(p, r, "AUTH PLAIN", err);
-		log_msg(LOG_INFO, "pop3: SASL PLAIN unavailable here, "
-		    "using USER/PASS");
+		return BACKEND_OK;
 	}
 	s->pop3_response = NULL;
 	if ((r = mailpop3_user(s, user)) != MAILPOP3_NO_ERROR)
 		return pop3_login_fail(p, r, "USER", err);
 	s->pop3_response = NULL;
-	if ((r = mailpop3_pass(s, password)) != MAILPOP3_NO_ERROR)
+	if ((r = pop3_send_secret(p, xasprintf("PASS %s\r\n", password))) !=
+	    MAILPOP3_NO_ERROR)
 		return pop3_login_fail(p, r, "PASS", err);
 	return BACKEND_OK;
 }
