@@ -166,7 +166,8 @@ log_wire(struct log_wire *w, enum log_wire_dir dir, const char *buf,
 			shown = w->secret ? 0 :
 			    log_wire_shown(buf + start, end - start);
 			/* Private: at most a credential command's name. */
-			if (dir == LOG_WIRE_SENT_PRIVATE && shown == end - start)
+			if (dir == LOG_WIRE_SENT_PRIVATE &&
+			    shown == end - start)
 				shown = 0;
 			if (shown < end - start)
 				w->secret = 1;
@@ -180,8 +181,8 @@ log_wire(struct log_wire *w, enum log_wire_dir dir, const char *buf,
 				log_wire_line(w, "S:", buf + start,
 				    end - start, end - start, 0);
 			else if (lines == LOG_WIRE_LINES + 1)
-				log_msg(LOG_DEBUG, "%s: S: ... (%zu bytes more)",
-				    w->proto, len - start);
+				log_msg(LOG_DEBUG, "%s: S: ... (%zu bytes "
+				    "more)", w->proto, len - start);
 		}
 		start = eol + 1;
 	}

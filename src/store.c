@@ -47,7 +47,7 @@ struct store {
 	size_t ncache;
 	int search_fn;		/* tern_contains() is registered (search) */
 	char *notice;		/* store_take_notice() */
-	int err_code;		/* the last error, kept for store_errmsg() */
+	int err_code;		/* the last error, for store_errmsg() */
 	char *err_msg;
 };
 
