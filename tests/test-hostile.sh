@@ -239,6 +239,17 @@ case_hostile_names()
 	    >/dev/null 2>&1; then
 		fail "$1: invalid UTF-8 in names shown"
 	fi
+	# The reader shows them inert: no title or screen escape reaches
+	# the terminal.
+	tui_start 120 30 "$TERN" --offline
+	tui_wait_for "touch tern-pwned-1" 10
+	assert_not_contains "$(tui_raw_output)" $'\e]0;pwned' \
+	    "$1: an escape sent to the terminal"
+	assert_contains "$(tui_screen)" '\x1b]0;pwned\x07' \
+	    "$1: the name shown escaped"
+	tui_keys q
+	assert_eq 0 "$(tui_wait_exit 10)" "$1: the reader's exit status"
+	tui_stop
 	# A folder name never becomes a path outside the export.
 	hard_run export --offline t --maildir "$work/export"
 	assert_eq 0 "$HARD_STATUS" "$1: export ($HARD_ERR)"
