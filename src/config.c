@@ -566,6 +566,22 @@ parse_bool(const char *value)
 	return -1;
 }
 
+/* Parse yes/no into *B (left alone on error); an error names KEY at LINE. */
+static int
+parse_yes_no(struct config_parse *p, int line, const char *key,
+    const char *value, int *b)
+{
+	int v;
+
+	if ((v = parse_bool(value)) == -1) {
+		config_error(p, line, _("key \"%s\": \"%s\" is not yes or no"),
+		    key, value);
+		return -1;
+	}
+	*b = v;
+	return 0;
+}
+
 /* Parse a non-negative number into *N; an error names KEY at LINE. */
 static int
 parse_number(struct config_parse *p, int line, const char *key,
@@ -772,14 +788,7 @@ config_ui_key(struct config_parse *p, int k, const char *key,
 		}
 		return 0;
 	case UK_BELL:
-		if ((ui->bell = parse_bool(value)) == -1) {
-			ui->bell = 0;
-			config_error(p, line,
-			    _("key \"%s\": \"%s\" is not yes or no"), key,
-			    value);
-			return -1;
-		}
-		return 0;
+		return parse_yes_no(p, line, key, value, &ui->bell);
 	case UK_INDEX_FORMAT: {
 		char *ferr = NULL;
 
@@ -792,25 +801,11 @@ config_ui_key(struct config_parse *p, int k, const char *key,
 		return 0;
 	}
 	case UK_THREAD_SUBJECT:
-		if ((ui->thread_subject = parse_bool(value)) == -1) {
-			ui->thread_subject = 1;
-			config_error(p, line,
-			    _("key \"%s\": \"%s\" is not yes or no"), key,
-			    value);
-			return -1;
-		}
-		return 0;
+		return parse_yes_no(p, line, key, value, &ui->thread_subject);
 	case UK_HEADERS:
 		return config_headers(p, line, key, value);
 	case UK_PREFER_HTML:
-		if ((ui->prefer_html = parse_bool(value)) == -1) {
-			ui->prefer_html = 0;
-			config_error(p, line,
-			    _("key \"%s\": \"%s\" is not yes or no"), key,
-			    value);
-			return -1;
-		}
-		return 0;
+		return parse_yes_no(p, line, key, value, &ui->prefer_html);
 	}
 	return -1;
 }
@@ -1094,14 +1089,7 @@ config_account_key(struct config_parse *p, int k, const char *key,
 		}
 		return 0;
 	case AK_POP3_DELETE:
-		if ((b = parse_bool(value)) == -1) {
-			config_error(p, line,
-			    _("key \"%s\": \"%s\" is not yes or no"), key,
-			    value);
-			return -1;
-		}
-		ac->pop3_delete = b;
-		return 0;
+		return parse_yes_no(p, line, key, value, &ac->pop3_delete);
 	case AK_POP3_KEEP_DAYS:
 		return parse_number(p, line, key, value, &ac->pop3_keep_days);
 	case AK_POP3_INTERVAL: {
@@ -1130,14 +1118,7 @@ config_account_key(struct config_parse *p, int k, const char *key,
 		    &ac->pop3_max_size);
 	}
 	case AK_POP3_DELETE_WITH_LOCAL:
-		if ((b = parse_bool(value)) == -1) {
-			config_error(p, line,
-			    _("key \"%s\": \"%s\" is not yes or no"), key,
-			    value);
-			return -1;
-		}
-		ac->pop3_delete_with_local = b;
-		return 0;
+		return parse_yes_no(p, line, key, value, &ac->pop3_delete_with_local);
 	case AK_STATUS_INTERVAL:
 		return parse_number(p, line, key, value, &ac->status_interval);
 	case AK_MASS_DELETE_PERCENT:
