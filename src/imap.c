@@ -24,6 +24,7 @@
 #include "imap.h"
 #include "log.h"
 #include "mime.h"
+#include "respfilter.h"
 #include "search.h"
 #include "store.h"
 #include "strbuf.h"
@@ -61,6 +62,7 @@ struct imap {
 	int wake_pending;	/* wake() came; do not wait */
 
 	struct log_wire wire;	/* the protocol trace (--log) */
+	struct respfilter *filter;	/* over the session's stream */
 };
 
 static enum backend_status imap_fail(struct imap *, int, const char *,
@@ -149,8 +151,26 @@ imap_disconnect(struct imap *im)
 		}
 		mailimap_free(s);
 	}
+	respfilter_free(im->filter);
+	im->filter = NULL;
 	free(im->selected);
 	im->selected = NULL;
+}
+
+/* A response the parser does not know was left out: say so once. */
+static void
+imap_filter_note(const char *what, void *arg)
+{
+	(void)arg;
+	log_msg(LOG_WARN, "imap: skipped a response tern does not know: %s",
+	    what);
+}
+
+/* The tls filter: STREAM's bytes through the response filter ARG. */
+static void
+imap_filter(void *arg, const char *in, size_t n, struct strbuf *out)
+{
+	respfilter_feed(arg, in, n, out);
 }
 
 static int
@@ -218,6 +238,9 @@ imap_connect(void *b, const char *password, char **err)
 	if (ts != TLS_OK)
 		return ts == TLS_ERR_NET || ts == TLS_ERR_CANCELLED ?
 		    BACKEND_ERR_NET : BACKEND_ERR_TLS;
+	/* From the greeting on: an unknown response never breaks parsing. */
+	im->filter = respfilter_new(imap_filter_note, im);
+	tls_set_filter(stream, imap_filter, im->filter);
 
 	s = mailimap_new(0, NULL);
 	if (log_enabled(LOG_DEBUG)) {

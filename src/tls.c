@@ -85,6 +85,10 @@ struct tls_conn {
 	size_t read_since;	/* bytes read since the last write */
 	size_t over_limit;	/* the limit a read failed on, or 0 */
 	int eof;		/* the server closed the connection */
+	tls_filter_fn *filter;	/* over what is read, or NULL */
+	void *filter_arg;
+	struct strbuf fout;	/* filtered bytes not yet handed out */
+	size_t fout_off;
 };
 
 static ssize_t tls_low_read(mailstream_low *, void *, size_t);
@@ -250,7 +254,7 @@ tls_low_read_some(mailstream_low *low, void *buf, size_t count)
  * empty lines for ever, CAPA storing each of them.
  */
 static ssize_t
-tls_low_read(mailstream_low *low, void *buf, size_t count)
+tls_low_read_raw(mailstream_low *low, void *buf, size_t count)
 {
 	struct tls_conn *c = low->data;
 	size_t limit = c->read_limit != 0 ? c->read_limit : TLS_READ_LIMIT;
@@ -273,6 +277,34 @@ tls_low_read(mailstream_low *low, void *buf, size_t count)
 		return -1;
 	}
 	return n;
+}
+
+/*
+ * Read through the filter when there is one: hand out what it kept, and
+ * read on while it keeps nothing of what arrives.
+ */
+static ssize_t
+tls_low_read(mailstream_low *low, void *buf, size_t count)
+{
+	struct tls_conn *c = low->data;
+	size_t avail;
+	ssize_t n;
+
+	if (c->filter == NULL)
+		return tls_low_read_raw(low, buf, count);
+	while (c->fout.len - c->fout_off == 0) {
+		strbuf_reset(&c->fout);
+		c->fout_off = 0;
+		if ((n = tls_low_read_raw(low, buf, count)) <= 0)
+			return n;
+		c->filter(c->filter_arg, buf, (size_t)n, &c->fout);
+	}
+	avail = c->fout.len - c->fout_off;
+	if (count > avail)
+		count = avail;
+	memcpy(buf, c->fout.buf + c->fout_off, count);
+	c->fout_off += count;
+	return (ssize_t)count;
 }
 
 static ssize_t
@@ -360,6 +392,7 @@ tls_conn_free(struct tls_conn *c)
 	SSL_CTX_free(c->ctx);
 	if (c->cancel != NULL)
 		mailstream_cancel_free(c->cancel);
+	strbuf_release(&c->fout);
 	free(c);
 }
 
@@ -425,6 +458,7 @@ tls_conn_new(int fd, const struct tls_options *opt)
 	struct tls_conn *c = xcalloc(1, sizeof *c);
 
 	c->fd = fd;
+	strbuf_init(&c->fout, 0);
 	c->timeout = opt != NULL && opt->timeout_sec > 0 ? opt->timeout_sec :
 	    TLS_DEFAULT_TIMEOUT;
 	c->cancel = mailstream_cancel_new();
@@ -949,5 +983,18 @@ tls_pending(struct _mailstream *stream)
 	if (low == NULL || low->driver != &tls_driver)
 		return 0;
 	c = low->data;
+	if (c->fout.len > c->fout_off)
+		return 1;
 	return c->ssl != NULL && SSL_pending(c->ssl) > 0;
+}
+
+void
+tls_set_filter(struct _mailstream *stream, tls_filter_fn *fn, void *arg)
+{
+	struct tls_conn *c = tls_stream_conn(stream);
+
+	if (c != NULL) {
+		c->filter = fn;
+		c->filter_arg = arg;
+	}
 }

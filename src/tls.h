@@ -91,4 +91,19 @@ int tls_is_secure(struct _mailstream *stream);
  */
 int tls_pending(struct _mailstream *stream);
 
+struct strbuf;
+
+/*
+ * A filter over what a stream reads: given the N bytes IN that arrived, it
+ * appends to OUT what the reader is to see (less, more or the same).
+ */
+typedef void tls_filter_fn(void *arg, const char *in, size_t n,
+    struct strbuf *out);
+
+/*
+ * Read STREAM through FN (NULL: no filter) from now on; ARG must live as
+ * long as the stream does.
+ */
+void tls_set_filter(struct _mailstream *stream, tls_filter_fn *fn, void *arg);
+
 #endif

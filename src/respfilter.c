@@ -1,0 +1,317 @@
+/*
+ * The IMAP response filter (see respfilter.h). A response starts at the
+ * beginning of a line that is not inside a literal; its first words decide
+ * whether it passes. Within a response the filter only follows the line
+ * ends and the literals ("{N}" or "{N+}" right before CRLF, then N bytes
+ * taken as they are), so a dropped response ends exactly where the parser
+ * would have ended it.
+ */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "respfilter.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+#define RF_HEAD_MAX 64	/* bytes held back to read the first words */
+#define RF_NOTES 8	/* kinds of dropped responses noted once each */
+#define RF_NOTE_LEN 32
+
+enum rf_state {
+	RF_START,	/* at the start of a response */
+	RF_HEAD,	/* reading the first words of an untagged response */
+	RF_LINE,	/* inside a line */
+	RF_LITERAL,	/* inside a literal */
+};
+
+/* Where a line stands with respect to a literal announcement. */
+enum rf_lit {
+	LIT_NONE,
+	LIT_OPEN,	/* "{" and digits */
+	LIT_PLUS,	/* "{N+" */
+	LIT_CLOSED,	/* "{N}" */
+	LIT_CR,		/* "{N}\r" */
+};
+
+enum rf_verdict {
+	RF_NEED,
+	RF_PASS,
+	RF_DROP,
+};
+
+struct respfilter {
+	enum rf_state state;
+	int drop;			/* the current response goes */
+	char head[RF_HEAD_MAX];
+	size_t nhead;
+	enum rf_lit lit;
+	size_t ndigits;
+	uint64_t litval;
+	uint64_t remaining;		/* literal bytes still to come */
+	uint64_t dropped;
+	char noted[RF_NOTES][RF_NOTE_LEN];
+	size_t nnoted;
+	respfilter_note_fn *note;
+	void *arg;
+};
+
+/* Untagged responses libetpan parses (RFC 3501 and the extensions). */
+static const char *const rf_words[] = {
+	"OK", "NO", "BAD", "BYE", "PREAUTH", "CAPABILITY", "LIST", "LSUB",
+	"XLIST", "STATUS", "SEARCH", "ESEARCH", "SORT", "THREAD", "FLAGS",
+	"ENABLED", "VANISHED", "ID", "NAMESPACE", "QUOTA", "QUOTAROOT", "ACL",
+	"LISTRIGHTS", "MYRIGHTS", "ANNOTATION", "METADATA", "LANGUAGE",
+	"COMPARATOR",
+};
+
+/* The ones that follow a message number. */
+static const char *const rf_numbered[] = {
+	"EXISTS", "RECENT", "EXPUNGE", "FETCH",
+};
+
+struct respfilter *
+respfilter_new(respfilter_note_fn *note, void *arg)
+{
+	struct respfilter *f = xcalloc(1, sizeof *f);
+
+	f->state = RF_START;
+	f->note = note;
+	f->arg = arg;
+	return f;
+}
+
+void
+respfilter_free(struct respfilter *f)
+{
+	free(f);
+}
+
+uint64_t
+respfilter_dropped(const struct respfilter *f)
+{
+	return f->dropped;
+}
+
+int
+respfilter_known(const char *word, size_t len, int numbered)
+{
+	const char *const *list = numbered ? rf_numbered : rf_words;
+	size_t n = numbered ? sizeof rf_numbered / sizeof *rf_numbered :
+	    sizeof rf_words / sizeof *rf_words, i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(list[i]) == len &&
+		    strncasecmp(list[i], word, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does C end a word of a response's head? */
+static int
+rf_word_end(char c)
+{
+	return c == ' ' || c == '\r' || c == '\n' || c == '(' || c == '[' ||
+	    c == '{' || c == '"';
+}
+
+/*
+ * The end of the word of HEAD (N bytes) that starts at AT: its length in
+ * *LEN_R; -1 when the word has not ended yet.
+ */
+static int
+rf_word(const char *head, size_t n, size_t at, size_t *len_r)
+{
+	size_t i;
+
+	for (i = at; i < n; i++)
+		if (rf_word_end(head[i])) {
+			*len_r = i - at;
+			return 0;
+		}
+	return -1;
+}
+
+/* Is the LEN bytes at S a number? */
+static int
+rf_digits(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* What to do with the untagged response whose first N bytes are HEAD. */
+static enum rf_verdict
+rf_classify(const char *head, size_t n)
+{
+	size_t len, len2, at;
+
+	if (n < 2)
+		return RF_NEED;
+	if (head[1] != ' ')
+		return RF_PASS;		/* not ours to judge: the parser says */
+	if (rf_word(head, n, 2, &len) != 0)
+		return n < RF_HEAD_MAX ? RF_NEED : RF_DROP;
+	if (len == 0)
+		return RF_PASS;
+	if (!rf_digits(head + 2, len))
+		return respfilter_known(head + 2, len, 0) ? RF_PASS : RF_DROP;
+	at = 2 + len;
+	if (head[at] != ' ')
+		return RF_PASS;
+	if (rf_word(head, n, at + 1, &len2) != 0)
+		return n < RF_HEAD_MAX ? RF_NEED : RF_DROP;
+	return respfilter_known(head + at + 1, len2, 1) ? RF_PASS : RF_DROP;
+}
+
+/* Count a dropped response; tell the caller of a new kind once. */
+static void
+rf_note(struct respfilter *f)
+{
+	char what[RF_NOTE_LEN], word[RF_NOTE_LEN];
+	size_t i, n = 0, w = 0, len;
+
+	f->dropped++;
+	/* The first words as printable ASCII, without the line end. */
+	for (i = 0; i < f->nhead && n + 1 < sizeof what; i++) {
+		unsigned char c = (unsigned char)f->head[i];
+
+		if (c == '\r' || c == '\n')
+			break;
+		what[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	what[n] = '\0';
+	/* The kind: the last word read ("EXPUNGED" of "* 3 EXPUNGED"). */
+	len = n;
+	while (len > 0 && what[len - 1] == ' ')
+		len--;
+	i = len;
+	while (i > 0 && what[i - 1] != ' ')
+		i--;
+	for (; i < len && w + 1 < sizeof word; i++)
+		word[w++] = what[i];
+	word[w] = '\0';
+	for (i = 0; i < f->nnoted; i++)
+		if (strcmp(f->noted[i], word) == 0)
+			return;
+	if (f->nnoted < RF_NOTES)
+		memcpy(f->noted[f->nnoted++], word, w + 1);
+	else
+		return;
+	if (f->note != NULL)
+		f->note(what, f->arg);
+}
+
+/* Follow one byte C of a line for a literal announcement. */
+static void
+rf_lit_step(struct respfilter *f, char c)
+{
+	if (c == '{') {
+		f->lit = LIT_OPEN;
+		f->ndigits = 0;
+		f->litval = 0;
+	} else if (f->lit == LIT_OPEN && c >= '0' && c <= '9') {
+		/* Saturate: the connection's read limit ends a huge one. */
+		if (f->litval <= (UINT64_MAX - 9) / 10)
+			f->litval = f->litval * 10 + (uint64_t)(c - '0');
+		else
+			f->litval = UINT64_MAX;
+		f->ndigits++;
+	} else if (f->lit == LIT_OPEN && c == '+' && f->ndigits > 0)
+		f->lit = LIT_PLUS;
+	else if ((f->lit == LIT_OPEN && f->ndigits > 0 && c == '}') ||
+	    (f->lit == LIT_PLUS && c == '}'))
+		f->lit = LIT_CLOSED;
+	else if (f->lit == LIT_CLOSED && c == '\r')
+		f->lit = LIT_CR;
+	else
+		f->lit = LIT_NONE;
+}
+
+/*
+ * Take the bytes of a line from IN (N > 0) up to its end or N; returns how
+ * many were taken. At the line end the state moves to a literal or to the
+ * next response.
+ */
+static size_t
+rf_line(struct respfilter *f, const char *in, size_t n, struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (in[i] == '\n') {
+			i++;
+			if (f->lit == LIT_CLOSED || f->lit == LIT_CR) {
+				f->remaining = f->litval;
+				f->state = f->remaining > 0 ? RF_LITERAL :
+				    RF_LINE;
+			} else
+				f->state = RF_START;
+			f->lit = LIT_NONE;
+			break;
+		}
+		rf_lit_step(f, in[i]);
+	}
+	if (!f->drop)
+		strbuf_add(out, in, i);
+	return i;
+}
+
+void
+respfilter_feed(struct respfilter *f, const char *in, size_t n,
+    struct strbuf *out)
+{
+	size_t i = 0, k;
+	char head[RF_HEAD_MAX];
+	enum rf_verdict v;
+
+	while (i < n) {
+		switch (f->state) {
+		case RF_START:
+			f->lit = LIT_NONE;
+			f->drop = 0;
+			if (in[i] == '*') {
+				f->state = RF_HEAD;
+				f->nhead = 0;
+			} else
+				f->state = RF_LINE;
+			break;
+		case RF_HEAD:
+			f->head[f->nhead++] = in[i++];
+			if ((v = rf_classify(f->head, f->nhead)) == RF_NEED)
+				break;
+			if (v == RF_DROP)
+				rf_note(f);
+			/* The held bytes go through as the line's start. */
+			k = f->nhead;
+			memcpy(head, f->head, k);
+			f->nhead = 0;
+			f->state = RF_LINE;
+			f->drop = v == RF_DROP;
+			respfilter_feed(f, head, k, out);
+			break;
+		case RF_LINE:
+			i += rf_line(f, in + i, n - i, out);
+			break;
+		case RF_LITERAL:
+			k = n - i;
+			if ((uint64_t)k > f->remaining)
+				k = (size_t)f->remaining;
+			if (!f->drop)
+				strbuf_add(out, in + i, k);
+			f->remaining -= k;
+			i += k;
+			if (f->remaining == 0)
+				f->state = RF_LINE;
+			break;
+		}
+	}
+}
