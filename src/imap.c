@@ -1070,8 +1070,8 @@ imap_set_uids(struct mailimap_set *set, uint32_t **list_r, size_t *n_r,
  */
 static enum backend_status
 imap_apply_changes(struct imap *im, int64_t folder_id, uint64_t modseq,
-    uint32_t exists, uint32_t **missing_r, size_t *nmissing_r, int *full_r,
-    int *changed_r, char **err)
+    uint32_t exists, uint32_t uidnext, uint32_t **missing_r,
+    size_t *nmissing_r, int *full_r, int *changed_r, char **err)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
@@ -1081,16 +1081,31 @@ imap_apply_changes(struct imap *im, int64_t folder_id, uint64_t modseq,
 	uint32_t *missing = NULL, *gone = NULL;
 	size_t nmissing = 0, amissing = 0, ngone = 0, agone = 0, i;
 	size_t nlocal = 0, nknown = 0;
+	uint32_t top;
 	int r, guarded = 0;
 	enum backend_status status = BACKEND_OK;
 
 	*full_r = 0;
+	/*
+	 * Not 1:*, whose * is the highest UID still there (RFC 3501): Cyrus
+	 * then never reports the newest messages as VANISHED. The set ends at
+	 * the highest UID known, or below the UIDNEXT of SELECT if higher.
+	 */
+	if (store_msg_max_uid(im->st, folder_id, &top) != 0)
+		goto fail;
+	if (uidnext > 1 && uidnext - 1 > top)
+		top = uidnext - 1;
+	if (top == 0)
+		top = 1;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_flags());
-	set = mailimap_set_new_interval(1, 0);
+	set = mailimap_set_new_interval(1, top);
+	/* No UIDNEXT in the SELECT answer: newer ones may be above. */
+	if (uidnext == 0 && top < UINT32_MAX)
+		mailimap_set_add_interval(set, top + 1, 0);
 	if (im->qresync)
 		r = mailimap_uid_fetch_qresync(im->session, set, ft, modseq,
 		    &result, &van);
@@ -1384,7 +1399,7 @@ imap_sync_folder(void *b, const char *name, char **err)
 			goto done;
 		}
 		status = imap_apply_changes(im, f.id, f.highestmodseq, exists,
-		    &missing, &nmissing, &full, &changed, err);
+		    uidnext, &missing, &nmissing, &full, &changed, err);
 		if (status != BACKEND_OK)
 			goto out;
 		if (full) {
@@ -1954,12 +1969,69 @@ imap_search_any(struct imap *im, struct mailimap_search_key *key, int *r_r)
 	return found;
 }
 
+/*
+ * Which of the N UIDS (ascending) are still in the selected folder: a UID
+ * FETCH of them with (UID), where only an answer naming a UID that was
+ * asked for counts. (UID SEARCH UID n is no good: mailutils reads n as a
+ * sequence number; and it answers a UID above its highest with its last
+ * message, under that message's own UID.) PRESENT_R[i] becomes 1 or 0;
+ * returns a libetpan code.
+ */
+static int
+imap_uids_present(struct imap *im, const uint32_t *uids, size_t n,
+    unsigned char *present_r)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *result = NULL;
+	clistiter *it;
+	int r;
+
+	memset(present_r, 0, n);
+	if (n == 0)
+		return MAILIMAP_NO_ERROR;
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid());
+	set = imap_uid_set(uids, 0, n);
+	r = mailimap_uid_fetch(im->session, set, ft, &result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		struct store_msg m;
+		const uint32_t *hit;
+
+		memset(&m, 0, sizeof m);
+		if (imap_msg_from_att(clist_content(it), &m) == 0 &&
+		    m.uid != 0 && (hit = bsearch(&m.uid, uids, n, sizeof *uids,
+		    imap_cmp_uid)) != NULL)
+			present_r[hit - uids] = 1;
+		store_msg_release(&m);
+	}
+	mailimap_fetch_list_free(result);
+	return MAILIMAP_NO_ERROR;
+}
+
 /* Is UID still in the selected folder? 1, 0, or -1 (*R_R set). */
 static int
 imap_uid_exists(struct imap *im, uint32_t uid, int *r_r)
 {
-	return imap_search_any(im, mailimap_search_key_new_uid(
-	    mailimap_set_new_single(uid)), r_r);
+	unsigned char present;
+
+	*r_r = imap_uids_present(im, &uid, 1, &present);
+	if (*r_r != MAILIMAP_NO_ERROR)
+		return -1;
+	return present;
+}
+
+/* Tell the user that a queued change met a message gone from the server. */
+static void
+imap_vanished_notice(struct imap *im, const char *text)
+{
+	if (im->hooks.notice != NULL)
+		im->hooks.notice(im->hooks.arg, text);
 }
 
 /*
@@ -2005,15 +2077,13 @@ imap_move_one(struct imap *im, const struct store_pending *p,
 	if ((exists = imap_uid_exists(im, p->uid, &r)) < 0)
 		return r;
 	if (exists == 0) {
-		if (im->hooks.notice != NULL) {
-			char *text = xasprintf(p->kind == PENDING_MOVE ?
-			    _("a message to move to \"%s\" had vanished on the "
-			    "server") : _("a message to copy to \"%s\" had "
-			    "vanished on the server"), p->dest);
+		char *text = xasprintf(p->kind == PENDING_MOVE ?
+		    _("a message to move to \"%s\" had vanished on the "
+		    "server") : _("a message to copy to \"%s\" had "
+		    "vanished on the server"), p->dest);
 
-			im->hooks.notice(im->hooks.arg, text);
-			free(text);
-		}
+		imap_vanished_notice(im, text);
+		free(text);
 		return MAILIMAP_NO_ERROR;
 	}
 	if (p->kind == PENDING_COPY && p->started) {
@@ -2043,14 +2113,50 @@ imap_move_one(struct imap *im, const struct store_pending *p,
 	return r;
 }
 
-/* Expunge the run of N UIDS of the selected folder. */
+/*
+ * A queued flag change: only to a message that is still there, for a
+ * STORE to a UID gone from the server may land on another message.
+ */
 static int
-imap_expunge_run(struct imap *im, const uint32_t *uids, size_t n)
+imap_flags_one(struct imap *im, const struct store_pending *p)
+{
+	int r, exists;
+
+	if ((exists = imap_uid_exists(im, p->uid, &r)) < 0)
+		return r;
+	if (exists == 0) {
+		imap_vanished_notice(im, _("a message whose flags were changed "
+		    "had vanished on the server"));
+		return MAILIMAP_NO_ERROR;
+	}
+	r = imap_store_flags(im, p->uid, p->add, 1);
+	if (r == MAILIMAP_NO_ERROR)
+		r = imap_store_flags(im, p->uid, p->remove, 0);
+	return r;
+}
+
+/*
+ * Expunge the run of N UIDS of the selected folder (sorted here): those of
+ * them still on the server are marked \Deleted, then expunged.
+ */
+static int
+imap_expunge_run(struct imap *im, uint32_t *uids, size_t n)
 {
 	struct mailimap_set *set;
+	unsigned char *present;
+	size_t i, k = 0;
 	int r;
 
-	set = imap_uid_set(uids, 0, n);
+	qsort(uids, n, sizeof *uids, imap_cmp_uid);
+	present = xmalloc(n);
+	r = imap_uids_present(im, uids, n, present);
+	for (i = 0; r == MAILIMAP_NO_ERROR && i < n; i++)
+		if (present[i])
+			uids[k++] = uids[i];
+	free(present);
+	if (r != MAILIMAP_NO_ERROR || k == 0)
+		return r;
+	set = imap_uid_set(uids, 0, k);
 	r = imap_store_flags_set(im, set, MSG_DELETED, NULL, 1);
 	if (r == MAILIMAP_NO_ERROR)
 		r = im->uidplus ? mailimap_uid_expunge(im->session, set) :
@@ -2099,9 +2205,7 @@ imap_push_pending(void *b, char **err)
 		n = 1;
 		switch (p.kind) {
 		case PENDING_FLAGS:
-			r = imap_store_flags(im, p.uid, p.add, 1);
-			if (r == MAILIMAP_NO_ERROR)
-				r = imap_store_flags(im, p.uid, p.remove, 0);
+			r = imap_flags_one(im, &p);
 			break;
 		case PENDING_MOVE:
 		case PENDING_COPY:

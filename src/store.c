@@ -1656,6 +1656,25 @@ store_msg_count(struct store *st, int64_t folder_id, size_t *n_r)
 }
 
 int
+store_msg_max_uid(struct store *st, int64_t folder_id, uint32_t *uid_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*uid_r = 0;
+	stmt = store_prepare(st, "SELECT coalesce(max(uid), 0) FROM message"
+	    " WHERE folder_id = ?1 AND gone = 0");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*uid_r = (uint32_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+int
 store_folder_count_flag(struct store *st, int64_t folder_id,
     unsigned int flag, int *n_r)
 {

@@ -234,6 +234,8 @@ int store_pending_done(struct store *st, int64_t id);
 int store_pending_count(struct store *st, int *n_r);
 /* How many messages FOLDER_ID holds, leaving out those marked gone. */
 int store_msg_count(struct store *st, int64_t folder_id, size_t *n_r);
+/* The highest UID FOLDER_ID holds (gone ones left out), 0 if none. */
+int store_msg_max_uid(struct store *st, int64_t folder_id, uint32_t *uid_r);
 /* How many messages of FOLDER_ID carry FLAG. */
 int store_folder_count_flag(struct store *st, int64_t folder_id,
     unsigned int flag, int *n_r);
