@@ -76,6 +76,7 @@ enum account_key {
 	AK_PREFETCH,
 	AK_PASSWORD,
 	AK_TIMEOUT,
+	AK_AUTH,
 	AK_COUNT
 };
 
@@ -181,6 +182,7 @@ static const char *account_key_names[AK_COUNT] = {
 	[AK_PREFETCH] = "prefetch",
 	[AK_PASSWORD] = "password",
 	[AK_TIMEOUT] = "timeout",
+	[AK_AUTH] = "auth",
 };
 
 static const char *sort_names[] = {
@@ -521,6 +523,11 @@ config_account_end(struct config_parse *p)
 			goto out;
 		}
 		ac->tls = TLS_OFF;
+	}
+	if (ac->proto != PROTO_POP3 && ac->auth == AUTH_APOP) {
+		config_error(p, seen[AK_AUTH],
+		    _("key \"auth\": \"apop\" is for POP3 accounts"));
+		goto out;
 	}
 	if (ac->proto != PROTO_POP3) {
 		static const int pop3_keys[] = {
@@ -1145,6 +1152,22 @@ config_account_key(struct config_parse *p, int k, const char *key,
 		if (ac->timeout < 1 || ac->timeout > 3600) {
 			config_error(p, line, _("key \"%s\": \"%s\" is not a "
 			    "number of seconds from 1 to 3600"), key, value);
+			return -1;
+		}
+		return 0;
+	case AK_AUTH:
+		if (strcasecmp(value, "auto") == 0)
+			ac->auth = AUTH_AUTO;
+		else if (strcasecmp(value, "plain") == 0)
+			ac->auth = AUTH_PLAIN;
+		else if (strcasecmp(value, "login") == 0)
+			ac->auth = AUTH_LOGIN;
+		else if (strcasecmp(value, "apop") == 0)
+			ac->auth = AUTH_APOP;
+		else {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not one of auto, plain, "
+			    "login, apop"), key, value);
 			return -1;
 		}
 		return 0;

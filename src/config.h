@@ -12,6 +12,11 @@ enum account_proto { PROTO_IMAP, PROTO_POP3 };
 /* How the connection is secured: implicit TLS, STARTTLS/STLS, or none. */
 enum tls_mode { TLS_IMPLICIT, TLS_STARTTLS, TLS_OFF };
 enum cache_mode { CACHE_HEADERS, CACHE_BODIES, CACHE_OFF };
+/*
+ * How to log in: auto (the best the server offers; see imap.c, pop3.c),
+ * SASL PLAIN, the protocol's own LOGIN (IMAP) or USER/PASS (POP3), APOP.
+ */
+enum auth_mode { AUTH_AUTO, AUTH_PLAIN, AUTH_LOGIN, AUTH_APOP };
 enum sort_kind { SORT_DATE, SORT_THREADS, SORT_FROM, SORT_SUBJECT, SORT_SIZE };
 
 struct account_config {
@@ -38,9 +43,11 @@ struct account_config {
 	int mass_delete_percent;	/* the mass-deletion guard: share */
 	int mass_delete_min;	/* ... and count of a folder's messages */
 	int prefetch;		/* cache = bodies: newest bodies fetched */
-	int line;		/* line of the [account] header, 0 for a URL */	char *password;		/* "password": allowed only in a file that
+	int line;		/* line of the [account] header, 0 for a URL */
+	char *password;		/* "password": allowed only in a file that
 				 * group and others cannot read; NULL: none */
 	int timeout;		/* seconds a network read or write may wait */
+	enum auth_mode auth;
 };
 
 /* What d does: set \Deleted, or move to the Trash (flag inside it). */

@@ -710,42 +710,66 @@ pop3_auth_plain(struct pop3 *p, const char *password)
 	return pop3_send_secret(p, cmd);
 }
 
-/*
- * Log in: SASL PLAIN when CAPA offers it, APOP when the greeting has a
- * timestamp, else USER/PASS. Over a connection without TLS (tls = off),
- * APOP comes first because it does not send the password.
- */
+/* USER and PASS. */
 static enum backend_status
-pop3_login(struct pop3 *p, clist *capa, int secure, const char *password,
-    char **err)
+pop3_user_pass(struct pop3 *p, const char *password, char **err)
 {
 	mailpop3 *s = p->session;
-	const char *user = p->cfg->user;
-	int r, sasl, apop;
+	int r;
 
-	sasl = pop3_capa_param(capa, "SASL", "PLAIN");
-	apop = s->pop3_timestamp != NULL;
-	if (apop && (!secure || !sasl)) {
-		s->pop3_response = NULL;
-		r = pop3_apop(p, password);
-		if (r == MAILPOP3_NO_ERROR)
-			return BACKEND_OK;
-		return pop3_login_fail(p, r, "APOP", err);
-	}
-	if (sasl) {
-		s->pop3_response = NULL;
-		if ((r = pop3_auth_plain(p, password)) != MAILPOP3_NO_ERROR)
-			return pop3_login_fail(p, r, "AUTH PLAIN", err);
-		return BACKEND_OK;
-	}
 	s->pop3_response = NULL;
-	if ((r = mailpop3_user(s, user)) != MAILPOP3_NO_ERROR)
+	if ((r = mailpop3_user(s, p->cfg->user)) != MAILPOP3_NO_ERROR)
 		return pop3_login_fail(p, r, "USER", err);
 	s->pop3_response = NULL;
 	if ((r = pop3_send_secret(p, xasprintf("PASS %s\r\n", password))) !=
 	    MAILPOP3_NO_ERROR)
 		return pop3_login_fail(p, r, "PASS", err);
 	return BACKEND_OK;
+}
+
+/*
+ * Log in. auth = auto: over TLS SASL PLAIN when CAPA offers it, else
+ * USER/PASS, and never APOP, which a server may announce in its greeting
+ * without holding a secret for it (mailutils always does); over plain text
+ * (tls = off) APOP when the greeting offers it, since it does not send the
+ * password, and nothing else after a refused APOP. auth = apop asks for
+ * APOP, falling back to USER/PASS only over TLS; plain and login ask for
+ * SASL PLAIN and USER/PASS alone.
+ */
+static enum backend_status
+pop3_login(struct pop3 *p, clist *capa, int secure, const char *password,
+    char **err)
+{
+	mailpop3 *s = p->session;
+	enum auth_mode mode = p->cfg->auth;
+	int r, sasl, apop;
+
+	sasl = pop3_capa_param(capa, "SASL", "PLAIN");
+	apop = s->pop3_timestamp != NULL;
+	if (mode == AUTH_APOP && !apop) {
+		*err = xstrdup(_("auth = apop, but the server does not offer "
+		    "APOP"));
+		pop3_disconnect(p);
+		return BACKEND_ERR_AUTH;
+	}
+	if (mode == AUTH_APOP || (mode == AUTH_AUTO && apop && !secure)) {
+		s->pop3_response = NULL;
+		r = pop3_apop(p, password);
+		if (r == MAILPOP3_NO_ERROR)
+			return BACKEND_OK;
+		if (r == MAILPOP3_ERROR_STREAM || !secure)
+			return pop3_login_fail(p, r, "APOP", err);
+		log_msg(LOG_INFO, "pop3: APOP refused; trying USER/PASS over "
+		    "TLS");
+		return pop3_user_pass(p, password, err);
+	}
+	if (mode == AUTH_PLAIN || (mode == AUTH_AUTO && sasl)) {
+		s->pop3_response = NULL;
+		if ((r = pop3_auth_plain(p, password)) != MAILPOP3_NO_ERROR)
+			return pop3_login_fail(p, r, "AUTH PLAIN", err);
+		return BACKEND_OK;
+	}
+	return pop3_user_pass(p, password, err);
 }
 
 static enum backend_status
@@ -1024,13 +1048,19 @@ pop3_identify_all(struct pop3 *p, char **err)
 }
 
 /*
- * Whether ledger entry E stands for message M as downloaded: same identity
- * and, as a guard against a server that reuses UIDLs, the same size.
+ * Whether ledger entry E stands for message M as downloaded. A UIDL is the
+ * identity, whatever LIST says of the size now (mailutils rewrites stored
+ * messages, so their size grows under the same UIDL); a header identity
+ * (a server without UIDL) must also keep its size.
  */
 static int
 pop3_is_stored(const struct store_pop3_entry *e, const struct pop3_msg *m)
 {
-	return e != NULL && e->fetched && (e->size == 0 || e->size == m->size);
+	if (e == NULL || !e->fetched)
+		return 0;
+	if (m->id == NULL || strncmp(m->id, "hdr:", 4) != 0)
+		return 1;
+	return e->size == 0 || e->size == m->size;
 }
 
 /* Whether every listed message has an identity. */

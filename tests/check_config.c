@@ -36,7 +36,8 @@ static const char design_example[] =
     "user = me\n"
     "pop3_delete = no                       ; yes: download-and-delete\n"
     "pop3_keep_days = 14                    ; keep mode: delete on server "
-    "after N days\n";
+    "after N days\n"
+    "auth = apop\n";
 
 /* SHA-256("test"), the pin of the example. */
 static const unsigned char test_sha256[32] = {
@@ -86,6 +87,8 @@ START_TEST(test_design_example)
 	ck_assert_ptr_null(h->tls_ca_file);
 	ck_assert_int_eq(h->has_fingerprint, 0);
 	ck_assert_int_eq(h->cache, CACHE_HEADERS);
+	ck_assert_int_eq(h->auth, AUTH_APOP);
+	ck_assert_int_eq(w->auth, AUTH_AUTO);
 	ck_assert_int_eq(h->pop3_delete, 0);
 	ck_assert_int_eq(h->pop3_keep_days, 14);
 	ck_assert_int_eq(h->line, 14);
@@ -354,6 +357,11 @@ static const struct err_row err_rows[] = {
 	{ "[ui]\nsort = random\n",
 	  "config:2: key \"sort\": \"random\" is not one of date, threads, "
 	  "from, subject, size (optionally after \"reverse-\")" },
+	{ ACC "auth = cram\n",
+	  "config:4: key \"auth\": \"cram\" is not one of auto, plain, login, "
+	  "apop" },
+	{ ACC "auth = apop\n",
+	  "config:4: key \"auth\": \"apop\" is for POP3 accounts" },
 	{ ACC "cache = all\n",
 	  "config:4: key \"cache\": \"all\" is not one of headers, bodies, "
 	  "off" },
