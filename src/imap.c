@@ -304,9 +304,14 @@ imap_connect(void *b, const char *password, char **err)
 			imap_disconnect(im);
 			return BACKEND_ERR_AUTH;
 		}
-		/* libetpan keeps AUTH= apart from the other capabilities. */
-		if (imap_has(im, "LOGINDISABLED") &&
-		    mailimap_has_authentication(s, "PLAIN"))
+		/*
+		 * auth = plain: AUTHENTICATE PLAIN; login: LOGIN; auto: LOGIN
+		 * unless the server says LOGINDISABLED. libetpan keeps AUTH=
+		 * apart from the other capabilities.
+		 */
+		if (cfg->auth == AUTH_PLAIN || (cfg->auth == AUTH_AUTO &&
+		    imap_has(im, "LOGINDISABLED") &&
+		    mailimap_has_authentication(s, "PLAIN")))
 			r = mailimap_authenticate(s, "PLAIN", cfg->host, NULL,
 			    NULL, cfg->user, cfg->user, password, NULL);
 		else

@@ -71,6 +71,24 @@ if grep -rqF "$HARNESS_PASS" "$XDG_CACHE_HOME"; then
 	fail "the password was written to the cache"
 fi
 
+# auth = plain logs in with AUTHENTICATE PLAIN, auth = login with LOGIN.
+for mode in plain login; do
+	harness_config imaps "auth = $mode" >/dev/null
+	rm -f "$HARNESS_DIR/auth.log"
+	"$TERN" --log "$HARNESS_DIR/auth.log" sync test:INBOX \
+	    2>"$HARNESS_DIR/auth.err" ||
+		fail "sync with auth = $mode failed: $(cat "$HARNESS_DIR/auth.err")"
+	case $mode in
+	plain) want='C: [0-9]+ AUTHENTICATE' not='C: [0-9]+ LOGIN' ;;
+	login) want='C: [0-9]+ LOGIN' not='C: [0-9]+ AUTHENTICATE' ;;
+	esac
+	grep -Eq "$want" "$HARNESS_DIR/auth.log" ||
+		fail "auth = $mode: no \"$want\" in the log"
+	if grep -Eq "$not" "$HARNESS_DIR/auth.log"; then
+		fail "auth = $mode: \"$not\" in the log"
+	fi
+done
+
 # A wrong password is one clear line and exit status 1.
 echo "wrong-password" >"$HARNESS_DIR/wrongpw"
 cat >"$XDG_CONFIG_HOME/tern/config" <<CONF
