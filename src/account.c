@@ -599,6 +599,35 @@ account_serve_urgent(struct account *a, char **err)
 	return status;
 }
 
+/*
+ * Once the folder list is in: the folder asked for, by the name the user
+ * gave (the name shown, "inbox", or the server's own), becomes the server's
+ * name of it.
+ */
+static void
+account_resolve_folder(struct account *a)
+{
+	struct store_folder f;
+	char *want;
+
+	pthread_mutex_lock(&a->lock);
+	want = a->folder != NULL ? xstrdup(a->folder) : NULL;
+	pthread_mutex_unlock(&a->lock);
+	if (want == NULL)
+		return;
+	if (store_folder_find(a->st, want, &f) == 0) {
+		pthread_mutex_lock(&a->lock);
+		if (a->folder != NULL && strcmp(a->folder, want) == 0 &&
+		    strcmp(f.name, want) != 0) {
+			free(a->folder);
+			a->folder = xstrdup(f.name);
+		}
+		pthread_mutex_unlock(&a->lock);
+		store_folder_release(&f);
+	}
+	free(want);
+}
+
 /* Sync FOLDER; errors other than a lost connection are reported and end. */
 static enum backend_status
 account_sync_folder(struct account *a, const char *folder)
@@ -627,6 +656,7 @@ account_run_oneshot(struct account *a)
 		goto fail;
 	if ((status = a->ops->sync_folders(a->be, &err)) != BACKEND_OK)
 		goto fail;
+	account_resolve_folder(a);
 	pthread_mutex_lock(&a->lock);
 	folder = xstrdup(a->folder);
 	pthread_mutex_unlock(&a->lock);
@@ -712,6 +742,7 @@ account_run_session(struct account *a)
 			if (status != BACKEND_OK)
 				goto report;
 			sync_list = 0;
+			account_resolve_folder(a);
 		}
 		pthread_mutex_lock(&a->lock);
 		if (a->folder_changed) {

@@ -946,6 +946,20 @@ store_folder_get(struct store *st, const char *name, struct store_folder *f_r)
 }
 
 int
+store_folder_find(struct store *st, const char *name, struct store_folder *f_r)
+{
+	char sql[512];
+
+	/* The server's name first, then the name as shown, then "inbox". */
+	snprintf(sql, sizeof sql, "SELECT " FOLDER_COLUMNS " FROM folder"
+	    " WHERE name = ?1 OR display = ?1"
+	    " OR (upper(?1) = 'INBOX' AND (role = %d OR upper(name) = 'INBOX'))"
+	    " ORDER BY name = ?1 DESC, display = ?1 DESC, role = %d DESC"
+	    " LIMIT 1", (int)ROLE_INBOX, (int)ROLE_INBOX);
+	return store_folder_get_by(st, sql, name, 0, f_r);
+}
+
+int
 store_folder_get_id(struct store *st, int64_t id, struct store_folder *f_r)
 {
 	return store_folder_get_by(st, "SELECT " FOLDER_COLUMNS

@@ -141,6 +141,13 @@ void store_folder_list_free(struct store_folder *list, size_t n);
 /* The folder called NAME: 0 found, 1 not found, -1 error. */
 int store_folder_get(struct store *st, const char *name,
     struct store_folder *f_r);
+/*
+ * The folder a user means by NAME: the one of that server name, else of
+ * that display name (UTF-8, as shown), else the Inbox for any case of
+ * "INBOX". 0 found (release *F_R), 1 none, -1 error.
+ */
+int store_folder_find(struct store *st, const char *name,
+    struct store_folder *f_r);
 int store_folder_get_id(struct store *st, int64_t id, struct store_folder *f_r);
 void store_folder_release(struct store_folder *f);
 /* Record the sync state of folder ID. */

@@ -332,14 +332,23 @@ cli_export(const struct cli_options *opt, const char *target)
 		}
 	}
 	one = folder != NULL;
+	if (one) {
+		struct store_folder f;
+
+		/* The name shown, "inbox" or the server's: the server's. */
+		if (store_folder_find(st, folder, &f) == 0) {
+			free(folder);
+			folder = xstrdup(f.name);
+			store_folder_release(&f);
+		}
+	}
 	if (opt->maildir != NULL && !one && export_mkdir(opt->maildir) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		char *dir = NULL, *comp;
 		int r;
 
-		if (one && strcmp(list[i].name, folder) != 0 &&
-		    strcmp(list[i].display, folder) != 0)
+		if (one && strcmp(list[i].name, folder) != 0)
 			continue;
 		if (opt->maildir != NULL && one)
 			dir = xstrdup(opt->maildir);

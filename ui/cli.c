@@ -493,27 +493,17 @@ out:
  * the server. The matches are printed from the cache, newest first.
  */
 
-/* FOLDER as the store names it: a server name, else a display name. */
+/* FOLDER as the store names it (see store_folder_find()), or NULL. */
 static char *
 cli_search_folder(struct store *st, const char *folder)
 {
-	struct store_folder f, *list = NULL;
-	char *name = NULL;
-	size_t n = 0, i;
+	struct store_folder f;
+	char *name;
 
-	if (store_folder_get(st, folder, &f) == 0) {
-		name = xstrdup(f.name);
-		store_folder_release(&f);
-		return name;
-	}
-	if (store_folder_list(st, &list, &n) == 0)
-		for (i = 0; i < n && name == NULL; i++)
-			if (list[i].display != NULL &&
-			    (strcmp(list[i].display, folder) == 0 ||
-			    (list[i].role == ROLE_INBOX &&
-			    strcasecmp(folder, "INBOX") == 0)))
-				name = xstrdup(list[i].name);
-	store_folder_list_free(list, n);
+	if (store_folder_find(st, folder, &f) != 0)
+		return NULL;
+	name = xstrdup(f.name);
+	store_folder_release(&f);
 	return name;
 }
 
