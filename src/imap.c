@@ -1347,6 +1347,7 @@ imap_sync_folder(void *b, const char *name, char **err)
 	uint64_t modseq;
 	size_t nsrv = 0, nmissing = 0, done, hi, batch, total;
 	enum backend_status status;
+	long reattached = 0;
 	int r, changed = 0, full = 1, warm, reported = 0;
 
 	r = store_folder_get(im->st, name, &f);
@@ -1485,6 +1486,16 @@ done:
 	if ((status = imap_save_sync(im, f.id, uidvalidity, uidnext, modseq,
 	    err)) != BACKEND_OK)
 		goto out;
+	/* After a UIDVALIDITY change: the bodies kept back, where they fit. */
+	if (store_folder_reattach(im->st, f.id, &reattached) != 0)
+		log_msg(LOG_WARN, "imap: %s: cached bodies not reattached: %s",
+		    name, store_errmsg(im->st));
+	else if (reattached > 0) {
+		log_msg(LOG_INFO, "imap: %s: %ld cached bodies reattached after "
+		    "the UIDVALIDITY change", name, reattached);
+		if (im->hooks.headers_changed != NULL)
+			im->hooks.headers_changed(im->hooks.arg, f.id);
+	}
 	/* Batches reported their progress; otherwise report the end. */
 	if (nmissing == 0 && !reported && im->hooks.progress != NULL)
 		im->hooks.progress(im->hooks.arg, f.id, (long)exists,
@@ -2372,6 +2383,33 @@ imap_status(struct imap *im, const char *name, int *total_r, int *unseen_r,
 	return MAILIMAP_NO_ERROR;
 }
 
+/*
+ * The open folder NAME, selected, on a server whose IDLE may never speak
+ * (mailutils says nothing of mail another session appends): a NOOP, and a
+ * sync when the count it leaves differs from the cache's.
+ */
+static enum backend_status
+imap_check_open(struct imap *im, const char *name, char **err)
+{
+	struct store_folder f;
+	size_t nlocal = 0;
+	uint32_t exists;
+	int r;
+
+	if ((r = mailimap_noop(im->session)) != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, "NOOP", err);
+	if (im->session->imap_selection_info == NULL)
+		return BACKEND_OK;
+	exists = im->session->imap_selection_info->sel_exists;
+	if (store_folder_get(im->st, name, &f) != 0)
+		return BACKEND_OK;
+	r = store_msg_count(im->st, f.id, &nlocal);
+	store_folder_release(&f);
+	if (r != 0 || nlocal == exists)
+		return BACKEND_OK;
+	return imap_sync_folder(im, name, err);
+}
+
 static enum backend_status
 imap_poll_folders(void *b, const char *open, char **err)
 {
@@ -2382,6 +2420,10 @@ imap_poll_folders(void *b, const char *open, char **err)
 	uint32_t uidnext;
 	int total, unseen, r, changed = 0;
 
+	if (open != NULL && im->selected != NULL &&
+	    strcmp(im->selected, open) == 0 &&
+	    (status = imap_check_open(im, open, err)) != BACKEND_OK)
+		return status;
 	if (store_folder_list(im->st, &list, &n) != 0) {
 		*err = xasprintf(_("cannot read the cache: %s"),
 		    store_errmsg(im->st));

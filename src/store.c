@@ -24,7 +24,7 @@
 #include "xmalloc.h"
 
 /* The schema version this code writes; older files are migrated. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Statements are prepared once per handle and kept: the hot paths (a
@@ -145,6 +145,18 @@ static const char *store_migrations[] = {
 	" sender TEXT,"
 	" subject TEXT,"
 	" state INTEGER NOT NULL DEFAULT 0);",
+	/*
+	 * 3 -> 4: bodies kept across a UIDVALIDITY change, to be attached
+	 * again to the messages the new UIDs turn out to be.
+	 */
+	"CREATE TABLE orphan_body ("
+	" folder_id INTEGER NOT NULL REFERENCES folder(id) ON DELETE CASCADE,"
+	" message_id TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" raw BLOB NOT NULL,"
+	" text TEXT,"
+	" has_attachment INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX orphan_body_by_id ON orphan_body (folder_id, message_id);",
 };
 
 #define NMIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])
@@ -1002,6 +1014,54 @@ store_exec_id(struct store *st, const char *sql, int64_t id)
 }
 
 int
+store_folder_reattach(struct store *st, int64_t id, long *n_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*n_r = 0;
+	stmt = store_prepare(st, "SELECT 1 FROM orphan_body WHERE folder_id = ?1"
+	    " LIMIT 1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (r == SQLITE_DONE)
+		return 0;
+	if (r != SQLITE_ROW)
+		return -1;
+	/* The same Message-ID and size: the same message, under a new UID. */
+#define REATTACH_MATCH \
+	" FROM message m JOIN orphan_body o ON o.folder_id = m.folder_id" \
+	" AND o.message_id = m.message_id AND o.size = m.size" \
+	" WHERE m.folder_id = ?1 AND m.has_body = 0 AND m.gone = 0"
+	if (store_begin(st) != 0)
+		return -1;
+	if (store_exec_id(st, "INSERT OR REPLACE INTO fts (rowid, body)"
+	    " SELECT m.id, o.text" REATTACH_MATCH " AND o.text IS NOT NULL"
+	    " GROUP BY m.id", id) != 0 ||
+	    store_exec_id(st, "INSERT OR IGNORE INTO body (message_id, raw)"
+	    " SELECT m.id, o.raw" REATTACH_MATCH " GROUP BY m.id", id) != 0 ||
+	    store_exec_id(st, "UPDATE message SET has_body = 1,"
+	    " has_attachment = (SELECT max(o.has_attachment) FROM orphan_body o"
+	    " WHERE o.folder_id = message.folder_id"
+	    " AND o.message_id = message.message_id AND o.size = message.size)"
+	    " WHERE folder_id = ?1 AND has_body = 0 AND gone = 0"
+	    " AND id IN (SELECT message_id FROM body)", id) != 0)
+		goto fail;
+#undef REATTACH_MATCH
+	*n_r = (long)sqlite3_changes(st->db);
+	if (store_exec_id(st, "DELETE FROM orphan_body WHERE folder_id = ?1",
+	    id) != 0)
+		goto fail;
+	return store_commit(st);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
 store_folder_set_status(struct store *st, int64_t id, int total, int unseen,
     uint32_t uidnext)
 {
@@ -1024,6 +1084,16 @@ store_folder_set_status(struct store *st, int64_t id, int total, int unseen,
 int
 store_folder_clear(struct store *st, int64_t id)
 {
+	/* Cached bodies wait for the messages to come back (reattach). */
+	if (store_exec_id(st, "INSERT INTO orphan_body (folder_id, message_id,"
+	    " size, raw, text, has_attachment)"
+	    " SELECT m.folder_id, m.message_id, m.size, b.raw, f.body,"
+	    " m.has_attachment FROM message m"
+	    " JOIN body b ON b.message_id = m.id"
+	    " LEFT JOIN fts f ON f.rowid = m.id"
+	    " WHERE m.folder_id = ?1 AND m.gone = 0"
+	    " AND m.message_id IS NOT NULL AND m.message_id != ''", id) != 0)
+		return -1;
 	if (store_exec_id(st, "DELETE FROM message WHERE folder_id = ?1",
 	    id) != 0)
 		return -1;

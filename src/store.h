@@ -156,8 +156,17 @@ int store_folder_set_sync(struct store *st, int64_t id, uint32_t uidvalidity,
 /* Record the server's counts of folder ID (from STATUS). */
 int store_folder_set_status(struct store *st, int64_t id, int total,
     int unseen, uint32_t uidnext);
-/* Drop every cached message of folder ID (a UIDVALIDITY change). */
+/*
+ * Drop every cached message of folder ID (a UIDVALIDITY change), keeping
+ * their cached bodies aside for store_folder_reattach().
+ */
 int store_folder_clear(struct store *st, int64_t id);
+/*
+ * Once folder ID's messages are back: give the ones without a body the
+ * body kept aside for the same Message-ID and size, and forget the rest.
+ * *N_R: how many got one.
+ */
+int store_folder_reattach(struct store *st, int64_t id, long *n_r);
 /* Recount total and unseen of folder ID from its messages. */
 int store_folder_recount(struct store *st, int64_t id);
 

@@ -56,12 +56,29 @@ assert_eq "$expected_unseen" \
     "$(sqlite3 "$db" "SELECT unseen FROM folder WHERE name = 'INBOX'")" \
     "INBOX unseen"
 
-# A UIDVALIDITY change drops the folder's cache and refetches.
+# A UIDVALIDITY change drops the folder's cache and refetches; the cached
+# bodies go back to the same messages (Message-ID and size), so reading
+# and body search offline survive it.
+"$TERN" sync --bodies test:INBOX 2>"$HARNESS_DIR/bodies.err" ||
+	fail "sync --bodies failed: $(cat "$HARNESS_DIR/bodies.err")"
+bodies_before=$(sqlite3 "$db" "SELECT count(*) FROM message WHERE has_body")
+sum_before=$(sqlite3 "$db" "SELECT m.message_id, length(b.raw), hex(b.raw)
+    FROM message m JOIN body b ON b.message_id = m.id ORDER BY m.message_id" |
+    md5sum)
 sqlite3 "$db" "UPDATE folder SET uidvalidity = 1 WHERE name = 'INBOX';
     UPDATE message SET subject = 'stale' WHERE uid = 20"
 "$TERN" sync test:INBOX 2>"$HARNESS_DIR/sync3.err" ||
 	fail "third sync failed: $(cat "$HARNESS_DIR/sync3.err")"
 compare "after a UIDVALIDITY change" 2005
+assert_eq "$bodies_before" \
+    "$(sqlite3 "$db" "SELECT count(*) FROM message WHERE has_body")" \
+    "cached bodies after the UIDVALIDITY change"
+assert_eq "$sum_before" "$(sqlite3 "$db" "SELECT m.message_id,
+    length(b.raw), hex(b.raw) FROM message m JOIN body b
+    ON b.message_id = m.id ORDER BY m.message_id" | md5sum)" \
+    "the bodies went back to their own messages"
+assert_eq 0 "$(sqlite3 "$db" "SELECT count(*) FROM orphan_body")" \
+    "no body left aside"
 
 # The cache is private.
 assert_eq "700" "$(stat -c %a "$XDG_CACHE_HOME/tern")" "cache folder mode"
