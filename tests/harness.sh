@@ -1,4 +1,5 @@
-# tests/harness.sh: a private dovecot for tern's integration tests.
+# tests/harness.sh: a private mail server for tern's integration tests:
+# dovecot (the default), Cyrus IMAP 3.6 or GNU mailutils 3.15.
 #
 #   . "$TERN_SRCDIR/tests/harness.sh"      (from a bash script with set -eu)
 #
@@ -7,7 +8,10 @@
 # ($TERN_SRCDIR/tern, else $TERN_SRCDIR/build/normal/tern if that exists),
 # TERN_CORPUS ($TERN_SRCDIR/../shared/corpus). `make check` exports all three.
 #
-# harness_start [-n N] [-c] [-u USER:PASS]...
+# harness_start [-s dovecot|cyrus|mailutils] [-n N] [-c] [-u USER:PASS]...
+#     -s picks the server (default $HARNESS_SERVER, else dovecot); what
+#     follows is dovecot's case, "Other servers" below says how Cyrus and
+#     mailutils differ.
 #     Start dovecot (the Debian 2.3 binaries; never the system service) on
 #     127.0.0.1 with four free high ports, everything under a fresh
 #     HARNESS_DIR (mktemp -d): config, base_dir, state_dir, log, mail, TLS.
@@ -58,8 +62,9 @@
 #       HARNESS_USER        alice
 #       HARNESS_PASS        alice-secret-1 (or what -u alice:... set)
 #       HARNESS_N           N
-#       HARNESS_LOG         dovecot's log file
-#       HARNESS_PID         dovecot's master PID
+#       HARNESS_LOG         the server's log file
+#       HARNESS_PID         dovecot's (Cyrus's) master PID; mailutils's imap4d
+#       HARNESS_SERVER      dovecot, cyrus or mailutils
 #       HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME  fresh, empty, under HARNESS_DIR
 #
 # harness_config [imaps|imap|pop3s|pop3] [LINE]...
@@ -77,6 +82,7 @@
 #     (host ${HARNESS_HOST:-localhost}).
 #
 # harness_doveadm ARGS...
+#     (dovecot only; fails on the other servers: use harness_imapc.)
 #     doveadm with the harness's config, e.g.
 #       harness_doveadm fetch -u alice 'uid flags hdr.subject' mailbox INBOX
 #       harness_doveadm expunge -u alice mailbox INBOX uid 3:7
@@ -84,21 +90,73 @@
 #
 # harness_deliver [-u USER] [-f FOLDER] SUBJECT [BODY]
 #     Add one message dated now (doveadm save, so dovecot indexes it at once
-#     and IDLE clients hear of it). Default user $HARNESS_USER, folder INBOX.
+#     and IDLE clients hear of it; on Cyrus and mailutils an IMAP APPEND by
+#     that user). Default user $HARNESS_USER, folder INBOX.
 #     From "Deliverer <deliverer@example.org>", Message-ID unique.
 #     Prints the new message's UID.
 #
 # harness_pause / harness_resume
-#     Stop dovecot but keep everything (mail, config, ports); start it again.
+#     Stop the server but keep everything (mail, config, ports); start it
+#     again.
+#
+# harness_server_state [FOLDER]
+#     "UID FLAGS SUBJECT" per message of FOLDER (default INBOX), by UID, as
+#     the server has them (FLAGS as tern's bits: 1 seen, 2 answered, 4
+#     flagged, 8 deleted, 16 draft): doveadm on dovecot, tests/imapc.py
+#     (subjects RFC 2047-decoded) on the others.
+# cache_state DB [FOLDER] / assert_cache_matches DB FOLDER WHAT
+#     The same lines from tern's cache; fail with a diff unless they match.
+#
+# harness_imapc [-u USER] COMMAND [ARG]...
+#     tests/imapc.py, another IMAP/POP3 client (implicit TLS, the harness
+#     CA), logged in as USER (a harness user's name; default alice): the
+#     same on every server. state, flag, expunge, append, search, fetch,
+#     uids, create, delete, list, caps, pop-list, pop-uidl, pop-count: see
+#     the head of tests/imapc.py. POP3 commands want --port
+#     "$HARNESS_POP3S_PORT".
 #
 # HARNESS_DOVECOT_EXTRA (set before harness_start)
 #     Text appended to dovecot.conf, e.g. to hide a capability:
 #       HARNESS_DOVECOT_EXTRA='protocol imap { imap_capability = IMAP4rev1 }'
 #
 # harness_stop
-#     Stop dovecot (TERM to the master PID and its children, KILL after 5 s)
-#     and remove HARNESS_DIR. Idempotent; run automatically at exit. On a
-#     failing exit it first prints the tail of dovecot's log on stderr.
+#     Stop the server (TERM to the master PID(s) and their children, KILL
+#     after 5 s) and remove HARNESS_DIR. Idempotent; run automatically at
+#     exit. On a failing exit it first prints the tail of the server's log
+#     on stderr (Cyrus: without its debug lines).
+#
+# Other servers (harness_start -s cyrus | -s mailutils)
+#     The same four listeners on free 127.0.0.1 ports with the same CA and
+#     certificate, the same users (-u too), the same mail: alice's INBOX
+#     with the N messages of tests/seed.py (same subjects, senders,
+#     Message-IDs, Date headers and INTERNALDATEs, \Seen/\Flagged pattern,
+#     UIDs 1..N in order), Drafts Sent Trash Junk Archive subscribed (with
+#     their SPECIAL-USE role where the server has it), Archive 5 and Sent
+#     4 messages; bob the empty special folders. The mail goes in by IMAP
+#     APPEND as each user (tests/imapc.py seed). -c is refused (dovecot
+#     only). HARNESS_STRICT_ADDR is empty. Started and stopped by PID like
+#     dovecot, everything under HARNESS_DIR.
+#   cyrus: Cyrus IMAP 3.6.1 (imapd, pop3d, idled under master) run from
+#     the Debian packages tools/deps.sh unpacked (deps_cyrus) into
+#     $TERN_CYRUS_ROOT (default /var/cache/tern-tests/cyrus as root, else
+#     ~/.cache/tern-tests/cyrus); skipped (77) when it is not there. Users
+#     in a sasldb (saslpasswd2), PLAIN and LOGIN; the admin "cyrus"
+#     ($HARNESS_ADMIN, password $HARNESS_ADMIN_PASS) creates user/NAME.
+#     Folder separator "/", alt namespace (alice sees INBOX, Archive...).
+#     As root the processes run as "mail". Cyrus logs only to syslog: a
+#     shim (tests/syslog-shim.c, built with cc into HARNESS_DIR and put in
+#     LD_PRELOAD) writes its lines to HARNESS_LOG; without cc there is no
+#     log. HARNESS_CYRUS_EXTRA: lines appended to imapd.conf.
+#     Capabilities: CONDSTORE QRESYNC MOVE UIDPLUS SPECIAL-USE ESEARCH IDLE...
+#   mailutils: GNU mailutils imap4d and pop3d (Debian's, never the system
+#     services), virtual domain users: HARNESS_USER is alice@example.org
+#     (and bob@example.org), mail in mbox files under
+#     HARNESS_DIR/mail/NAME. Both log to HARNESS_LOG; HARNESS_PID is
+#     imap4d's. HARNESS_MAILUTILS_EXTRA: text appended to both configs.
+#     No CONDSTORE, QRESYNC, MOVE, UIDPLUS, SPECIAL-USE; quirks in
+#     ../shared/docs/servers.md.
+#   Start-up on this machine (2 shared cores, /dev/shm), 50 messages:
+#     dovecot 0.3 s, Cyrus 0.85 s, mailutils 0.6 s.
 #
 # As root (CI), dovecot's internal and login users are the dovecot and
 # dovenull system users and mail belongs to the "mail" user (uid 8 on
@@ -164,6 +222,7 @@ fi
 
 HARNESS_DIR=
 _harness_pid=
+_harness_pids_extra=
 _harness_hooked=
 
 _harness_dovecot=${HARNESS_DOVECOT:-/usr/sbin/dovecot}
@@ -226,10 +285,13 @@ _harness_ports_up()
 	done
 }
 
-# Succeed when dovecot listens on all four ports, or has died.
+# Succeed when the server listens on all four ports, or has died.
 _harness_ready()
 {
-	_harness_alive "$_harness_pid" || return 0
+	local pid
+	for pid in $_harness_pid $_harness_pids_extra; do
+		_harness_alive "$pid" || return 0
+	done
 	_harness_ports_up "$HARNESS_IMAPS_PORT" "$HARNESS_IMAP_PORT" \
 	    "$HARNESS_POP3S_PORT" "$HARNESS_POP3_PORT"
 }
@@ -317,7 +379,8 @@ _harness_tmpdir()
 	echo /tmp
 }
 
-# Who runs what: sets _harness_{internal,login,mail}_{user,...}.
+# Who runs what: sets _harness_{internal,login,mail}_{user,...}. $1: the
+# server (only dovecot needs its system users).
 _harness_identity()
 {
 	if [ "$(id -u)" = 0 ]; then
@@ -332,8 +395,9 @@ _harness_identity()
 			_harness_mail_uid=$(id -u nobody)
 			_harness_mail_gid=$(id -g nobody)
 		fi
-		if ! getent passwd dovecot >/dev/null ||
-		    ! getent passwd dovenull >/dev/null; then
+		if [ "${1:-dovecot}" = dovecot ] && {
+		    ! getent passwd dovecot >/dev/null ||
+		    ! getent passwd dovenull >/dev/null; }; then
 			_harness_die "the dovecot/dovenull users are missing (install dovecot-core)"
 		fi
 	else
@@ -484,13 +548,15 @@ EOF
 
 harness_start()
 {
-	local n=50 corpus='' opt entry name i found tries ports corpus_box=''
+	local n=50 corpus='' opt entry name i found server
 	local OPTIND=1 OPTARG
+	server=${HARNESS_SERVER:-dovecot}
 	_harness_users=("alice:alice-secret-1" "bob:bob-secret-2")
-	while getopts n:cu: opt; do
+	while getopts n:cu:s: opt; do
 		case $opt in
 		n) n=$OPTARG ;;
 		c) corpus=1 ;;
+		s) server=$OPTARG ;;
 		u)
 			case $OPTARG in
 			*:*) ;;
@@ -506,15 +572,32 @@ harness_start()
 			done
 			[ -n "$found" ] || _harness_users+=("$OPTARG")
 			;;
-		*) fail "usage: harness_start [-n N] [-c] [-u USER:PASS]..." ;;
+		*) fail "usage: harness_start [-s dovecot|cyrus|mailutils] [-n N] [-c] [-u USER:PASS]..." ;;
 		esac
 	done
 	case $n in
 	'' | *[!0-9]*) fail "harness_start: -n wants a number" ;;
 	esac
+	case $server in
+	dovecot | cyrus | mailutils) ;;
+	*) fail "harness_start: unknown server '$server' (dovecot, cyrus or mailutils)" ;;
+	esac
+	if [ -n "$corpus" ] && [ "$server" != dovecot ]; then
+		fail "harness_start: -c (the corpus) is only seeded on dovecot"
+	fi
 	[ -z "$HARNESS_DIR" ] || harness_stop
-	[ -x "$_harness_dovecot" ] ||
-	    skip "dovecot is not installed (apt-get install dovecot-imapd dovecot-pop3d)"
+	case $server in
+	dovecot)
+		[ -x "$_harness_dovecot" ] ||
+		    skip "dovecot is not installed (apt-get install dovecot-imapd dovecot-pop3d)"
+		;;
+	cyrus) _harness_cyrus_check ;;
+	mailutils)
+		command -v imap4d >/dev/null 2>&1 &&
+		    command -v pop3d >/dev/null 2>&1 ||
+		    skip "mailutils is not installed (apt-get install mailutils-imap4d mailutils-pop3d)"
+		;;
+	esac
 	command -v openssl >/dev/null || skip "openssl is not installed"
 	command -v "$TERN_PYTHON" >/dev/null || skip "python3 is not installed"
 
@@ -522,32 +605,47 @@ harness_start()
 		at_exit _harness_on_exit
 		_harness_hooked=1
 	fi
+	HARNESS_SERVER=$server
+	export HARNESS_SERVER
 	HARNESS_DIR=$(mktemp -d "$(_harness_tmpdir "$n")/tern-harness.XXXXXX")
 	export HARNESS_DIR
-	# dovecot's unprivileged processes must be able to traverse it.
+	# The servers' unprivileged processes must be able to traverse it.
 	chmod 755 "$HARNESS_DIR"
 	mkdir -p "$HARNESS_DIR/run" "$HARNESS_DIR/state" "$HARNESS_DIR/log" \
 	    "$HARNESS_DIR/mail" "$HARNESS_DIR/home" "$HARNESS_DIR/config" \
 	    "$HARNESS_DIR/cache"
 	chmod 700 "$HARNESS_DIR/home" "$HARNESS_DIR/config" "$HARNESS_DIR/cache"
-	HARNESS_LOG=$HARNESS_DIR/log/dovecot.log
 	HARNESS_N=$n
-	export HARNESS_LOG HARNESS_N
+	export HARNESS_N
 	HOME=$HARNESS_DIR/home
 	XDG_CONFIG_HOME=$HARNESS_DIR/config
 	XDG_CACHE_HOME=$HARNESS_DIR/cache
 	export HOME XDG_CONFIG_HOME XDG_CACHE_HOME
 
-	_harness_identity
+	_harness_identity "$server"
+	mkdir -p "$HARNESS_DIR/secrets"
+	chmod 700 "$HARNESS_DIR/secrets"
 	_harness_certs
-	_harness_passwd
-	HARNESS_USER=alice
+	HARNESS_USER=$(_harness_login alice)
 	for entry in "${_harness_users[@]}"; do
 		if [ "${entry%%:*}" = alice ]; then
 			HARNESS_PASS=${entry#*:}
 		fi
 	done
 	export HARNESS_USER HARNESS_PASS
+	case $server in
+	dovecot) _harness_start_dovecot "$n" "$corpus" ;;
+	cyrus) _harness_start_cyrus "$n" ;;
+	mailutils) _harness_start_mailutils "$n" ;;
+	esac
+}
+
+_harness_start_dovecot()
+{
+	local n=$1 corpus=$2 tries ports corpus_box=''
+	HARNESS_LOG=$HARNESS_DIR/log/dovecot.log
+	export HARNESS_LOG
+	_harness_passwd
 
 	if [ -n "$corpus" ] && [ -d "$TERN_CORPUS" ]; then
 		"$TERN_PYTHON" "$_harness_here/seed.py" harness \
@@ -602,6 +700,322 @@ harness_start()
 		_harness_pid=
 		_harness_die "dovecot exited right after starting"
 	fi
+}
+
+# --- Cyrus IMAP and GNU mailutils -------------------------------------------
+
+# The login name of harness user $1 on this server: mailutils's virtual
+# domains want user@example.org.
+_harness_login()
+{
+	case ${HARNESS_SERVER:-dovecot}:$1 in
+	*@*) printf '%s\n' "$1" ;;
+	mailutils:*) printf '%s@example.org\n' "$1" ;;
+	*) printf '%s\n' "$1" ;;
+	esac
+}
+
+# The password of harness user $1 (a name or a login name).
+_harness_password()
+{
+	local entry name=${1%@example.org}
+	for entry in "${_harness_users[@]}"; do
+		if [ "${entry%%:*}" = "$name" ]; then
+			printf '%s\n' "${entry#*:}"
+			return 0
+		fi
+	done
+	fail "harness: no user '$1'"
+}
+
+# harness_imapc [-u USER] COMMAND [ARG]...: tests/imapc.py against the
+# harness's server as USER (default alice; a harness user's name or login).
+harness_imapc()
+{
+	local user=$HARNESS_USER pass=$HARNESS_PASS
+	[ -n "$HARNESS_DIR" ] || fail "harness_imapc: no harness_start"
+	if [ "${1:-}" = -u ]; then
+		user=$(_harness_login "$2")
+		pass=$(_harness_password "$2")
+		shift 2
+	fi
+	HARNESS_USER=$user HARNESS_PASS=$pass \
+	    "$TERN_PYTHON" "$_harness_here/imapc.py" "$@"
+}
+
+# Print the 4 ports and export them as HARNESS_{IMAPS,IMAP,POP3S,POP3}_PORT.
+_harness_pick_ports()
+{
+	local ports
+	ports=$(_harness_free_ports 4 | tr '\n' ' ')
+	read -r HARNESS_IMAPS_PORT HARNESS_IMAP_PORT HARNESS_POP3S_PORT \
+	    HARNESS_POP3_PORT <<<"$ports"
+	export HARNESS_IMAPS_PORT HARNESS_IMAP_PORT HARNESS_POP3S_PORT \
+	    HARNESS_POP3_PORT
+}
+
+# Wait until the servers listen on the 4 ports; $1 names them for errors.
+# On failure the log's tail is printed by the exit hook.
+_harness_wait_up()
+{
+	local pid
+	if ! wait_until 10 _harness_ready; then
+		_harness_die "$1's ports did not answer within 10 s"
+	fi
+	for pid in $_harness_pid $_harness_pids_extra; do
+		if ! _harness_alive "$pid"; then
+			_harness_die "$1 exited right after starting"
+		fi
+	done
+}
+
+# Where tools/deps.sh unpacks Cyrus (the packages conflict with dovecot's,
+# so they are never installed).
+# (The same default as tools/deps.sh.)
+if [ -n "${TERN_CYRUS_ROOT:-}" ]; then
+	_harness_cyrus_root=$TERN_CYRUS_ROOT
+elif [ "$(id -u)" = 0 ]; then
+	_harness_cyrus_root=/var/cache/tern-tests/cyrus
+else
+	_harness_cyrus_root=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/tern-tests/cyrus
+fi
+
+_harness_cyrus_check()
+{
+	local r=$_harness_cyrus_root
+	if [ ! -e "$r/.complete" ] || [ ! -x "$r/usr/lib/cyrus/bin/master" ]; then
+		skip "Cyrus is not unpacked in $r (tools/deps.sh: deps_cyrus)"
+	fi
+	_harness_saslpasswd=$r/usr/sbin/saslpasswd2
+	[ -x "$_harness_saslpasswd" ] || _harness_saslpasswd=/usr/sbin/saslpasswd2
+	[ -x "$_harness_saslpasswd" ] ||
+	    skip "saslpasswd2 is missing (apt-get install sasl2-bin)"
+}
+
+_harness_cyrus_conf()
+{
+	local d=$HARNESS_DIR/cyrus bin=$_harness_cyrus_root/usr/lib/cyrus/bin
+	cat >"$d/imapd.conf" <<EOF
+# Written by tern's tests/harness.sh; private to this test run.
+configdirectory: $d/conf
+partition-default: $d/part
+defaultpartition: default
+servername: localhost
+admins: cyrus
+cyrus_user: $_harness_cyrus_user
+unixhierarchysep: yes
+altnamespace: yes
+sasl_pwcheck_method: auxprop
+sasl_auxprop_plugin: sasldb
+sasl_sasldb_path: $d/sasldb2
+sasl_mech_list: PLAIN LOGIN
+allowplaintext: yes
+tls_server_cert: $HARNESS_CERT
+tls_server_key: $d/server.key
+idlesocket: $d/run/idle
+notifysocket: $d/run/notify
+lmtpsocket: $d/run/lmtp
+mboxname_lockpath: $d/run/lock
+proc_path: $d/run/proc
+sievedir: $d/sieve
+specialusealways: yes
+delete_mode: immediate
+popminpoll: 0
+${HARNESS_CYRUS_EXTRA:-}
+EOF
+	cat >"$d/cyrus.conf" <<EOF
+# Written by tern's tests/harness.sh; private to this test run.
+START {
+  recover cmd="$bin/ctl_cyrusdb -C $d/imapd.conf -r"
+}
+SERVICES {
+  imap cmd="$bin/imapd -C $d/imapd.conf" listen="127.0.0.1:$HARNESS_IMAP_PORT" prefork=0
+  imaps cmd="$bin/imapd -s -C $d/imapd.conf" listen="127.0.0.1:$HARNESS_IMAPS_PORT" prefork=0
+  pop3 cmd="$bin/pop3d -C $d/imapd.conf" listen="127.0.0.1:$HARNESS_POP3_PORT" prefork=0
+  pop3s cmd="$bin/pop3d -s -C $d/imapd.conf" listen="127.0.0.1:$HARNESS_POP3S_PORT" prefork=0
+}
+EVENTS {
+  checkpoint cmd="$bin/ctl_cyrusdb -C $d/imapd.conf -c" period=30
+}
+DAEMON {
+  idled cmd="$bin/idled -C $d/imapd.conf"
+}
+EOF
+}
+
+# Start Cyrus's master on the config of HARNESS_DIR/cyrus.
+_harness_cyrus_launch()
+{
+	local d=$HARNESS_DIR/cyrus r=$_harness_cyrus_root preload=
+	if [ -f "$d/syslog-shim.so" ]; then
+		preload=$d/syslog-shim.so
+	fi
+	rm -f "$d/run/master.pid"
+	env LD_LIBRARY_PATH="$r/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+	    LD_PRELOAD="$preload" TERN_SYSLOG_FILE="$HARNESS_LOG" \
+	    "$r/usr/lib/cyrus/bin/master" -C "$d/imapd.conf" \
+	    -M "$d/cyrus.conf" -p "$d/run/master.pid" -D \
+	    >>"$HARNESS_DIR/log/cyrus-master.out" 2>&1 &
+	_harness_pid=$!
+	HARNESS_PID=$_harness_pid
+	export HARNESS_PID
+	_harness_wait_up Cyrus
+}
+
+_harness_start_cyrus()
+{
+	local n=$1 d=$HARNESS_DIR/cyrus entry user pass sub
+	_harness_cyrus_user=$(id -un)
+	[ -z "$_harness_root" ] || _harness_cyrus_user=mail
+	HARNESS_STRICT_ADDR=
+	HARNESS_LOG=$HARNESS_DIR/log/cyrus.log
+	export HARNESS_STRICT_ADDR HARNESS_LOG
+	HARNESS_ADMIN=cyrus
+	HARNESS_ADMIN_PASS=admin-$RANDOM$RANDOM
+	export HARNESS_ADMIN HARNESS_ADMIN_PASS
+	for sub in conf/db conf/socket conf/proc conf/log conf/msg \
+	    conf/ptclient conf/quota conf/user conf/sync part run/lock \
+	    run/proc sieve; do
+		mkdir -p "$d/$sub"
+	done
+	: >"$HARNESS_LOG"
+	# Cyrus refuses a key that others can read; the harness's is 0600
+	# and owned by whoever runs Cyrus.
+	cp "$HARNESS_KEY" "$d/server.key"
+	chmod 600 "$d/server.key"
+	if command -v cc >/dev/null 2>&1; then
+		cc -shared -fPIC -O2 -o "$d/syslog-shim.so" \
+		    "$_harness_here/syslog-shim.c" \
+		    >"$HARNESS_DIR/log/shim.log" 2>&1 ||
+		    printf 'harness: no Cyrus log (the syslog shim did not build)\n' >&2
+	else
+		printf 'harness: no Cyrus log (no C compiler for the syslog shim)\n' >&2
+	fi
+	for entry in "cyrus:$HARNESS_ADMIN_PASS" "${_harness_users[@]}"; do
+		user=${entry%%:*}
+		pass=${entry#*:}
+		printf '%s' "$pass" | "$_harness_saslpasswd" -p -c \
+		    -f "$d/sasldb2" -u localhost "$user" ||
+		    _harness_die "saslpasswd2 failed for $user"
+		(umask 077 && printf '%s\n' "$pass" >"$HARNESS_DIR/secrets/$user")
+	done
+	if [ -n "$_harness_root" ]; then
+		chown -R "$_harness_mail_uid:$_harness_mail_gid" "$d"
+		chown "$_harness_mail_uid:$_harness_mail_gid" "$HARNESS_DIR/log"
+	fi
+	_harness_pick_ports
+	_harness_cyrus_conf
+	_harness_cyrus_launch
+	for entry in "${_harness_users[@]}"; do
+		user=${entry%%:*}
+		"$TERN_PYTHON" "$_harness_here/imapc.py" --user cyrus \
+		    --pass "$HARNESS_ADMIN_PASS" create "user/$user" \
+		    >>"$HARNESS_DIR/log/seed.log" 2>&1 ||
+		    _harness_die "Cyrus: could not create user/$user: $(cat "$HARNESS_DIR/log/seed.log")"
+		_harness_seed_user "$user" "$n"
+	done
+}
+
+# Seed harness user $1 over IMAP: alice's INBOX gets $2 messages.
+_harness_seed_user()
+{
+	local bare=--bare
+	[ "$1" != alice ] || bare=
+	"$TERN_PYTHON" "$_harness_here/imapc.py" --user "$(_harness_login "$1")" \
+	    --pass "$(_harness_password "$1")" seed "$2" $bare \
+	    >>"$HARNESS_DIR/log/seed.log" 2>&1 ||
+	    _harness_die "seeding $1 failed: $(cat "$HARNESS_DIR/log/seed.log")"
+}
+
+_harness_mailutils_conf()
+{
+	local d=$HARNESS_DIR/mailutils proto=$1 plain=$2 tls=$3
+	cat >"$d/$proto.conf" <<EOF
+# Written by tern's tests/harness.sh; private to this test run.
+auth {
+  authentication generic;
+  authorization virtdomain;
+};
+virtdomain {
+  passwd-dir "$d/passwd";
+};
+mailbox {
+  mailbox-pattern "$HARNESS_DIR/mail/\${user}/INBOX";
+  mailbox-type mbox;
+};
+tls {
+  ssl-certificate-file "$HARNESS_CERT";
+  ssl-key-file "$HARNESS_KEY";
+};
+tls-file-checks {
+  key-file none;
+  cert-file none;
+  ca-file none;
+};
+logging {
+  syslog false;
+  severity info;
+};
+server 127.0.0.1:$plain {
+  tls-mode stls;
+};
+server 127.0.0.1:$tls {
+  tls-mode connection;
+};
+${HARNESS_MAILUTILS_EXTRA:-}
+EOF
+	"$proto" --config-file="$d/$proto.conf" --config-lint \
+	    >"$HARNESS_DIR/log/lint.log" 2>&1 ||
+	    _harness_die "mailutils $proto: bad config: $(cat "$HARNESS_DIR/log/lint.log")"
+}
+
+_harness_mailutils_launch()
+{
+	local d=$HARNESS_DIR/mailutils
+	imap4d --config-file="$d/imap4d.conf" --daemon --foreground \
+	    >>"$HARNESS_LOG" 2>&1 &
+	_harness_pid=$!
+	pop3d --config-file="$d/pop3d.conf" --daemon --foreground \
+	    >>"$HARNESS_LOG" 2>&1 &
+	_harness_pids_extra=$!
+	HARNESS_PID=$_harness_pid
+	export HARNESS_PID
+	_harness_wait_up mailutils
+}
+
+_harness_start_mailutils()
+{
+	local n=$1 d=$HARNESS_DIR/mailutils entry user pass home
+	HARNESS_STRICT_ADDR=
+	HARNESS_LOG=$HARNESS_DIR/log/mailutils.log
+	export HARNESS_STRICT_ADDR HARNESS_LOG
+	mkdir -p "$d/passwd"
+	: >"$d/passwd/example.org"
+	for entry in "${_harness_users[@]}"; do
+		user=${entry%%:*}
+		pass=${entry#*:}
+		home=$HARNESS_DIR/mail/$user
+		printf '%s:%s:%s:%s:%s:%s:/bin/sh\n' "$user" \
+		    "$(printf '%s' "$pass" | openssl passwd -6 -stdin)" \
+		    "$_harness_mail_uid" "$_harness_mail_gid" "$user" "$home" \
+		    >>"$d/passwd/example.org"
+		mkdir -p "$home"
+		# APPEND to a missing INBOX is refused (TRYCREATE).
+		: >"$home/INBOX"
+		chmod 600 "$home/INBOX"
+		(umask 077 && printf '%s\n' "$pass" >"$HARNESS_DIR/secrets/$user")
+	done
+	if [ -n "$_harness_root" ]; then
+		chown -R "$_harness_mail_uid:$_harness_mail_gid" "$HARNESS_DIR/mail"
+	fi
+	: >"$HARNESS_LOG"
+	_harness_pick_ports
+	_harness_mailutils_conf imap4d "$HARNESS_IMAP_PORT" "$HARNESS_IMAPS_PORT"
+	_harness_mailutils_conf pop3d "$HARNESS_POP3_PORT" "$HARNESS_POP3S_PORT"
+	_harness_mailutils_launch
+	for entry in "${_harness_users[@]}"; do
+		_harness_seed_user "${entry%%:*}" "$n"
+	done
 }
 
 harness_url()
@@ -659,6 +1073,8 @@ harness_config()
 harness_doveadm()
 {
 	[ -n "$HARNESS_DIR" ] || fail "harness_doveadm: no harness_start"
+	[ "$HARNESS_SERVER" = dovecot ] ||
+	    fail "harness_doveadm: the server is $HARNESS_SERVER, not dovecot (use harness_imapc)"
 	"$_harness_doveadm" -c "$HARNESS_DIR/dovecot.conf" "$@"
 }
 
@@ -688,7 +1104,15 @@ harness_deliver()
 	    "MIME-Version: 1.0" \
 	    "Content-Type: text/plain; charset=UTF-8" \
 	    "" \
-	    "$body" | harness_doveadm save -u "$user" -m "$folder" ||
+	    "$body" >"$HARNESS_DIR/deliver.eml"
+	if [ "$HARNESS_SERVER" != dovecot ]; then
+		uid=$(harness_imapc -u "$user" append "$folder" \
+		    <"$HARNESS_DIR/deliver.eml") ||
+		    fail "harness_deliver: APPEND to $HARNESS_SERVER failed"
+		printf '%s\n' "$uid"
+		return 0
+	fi
+	harness_doveadm save -u "$user" -m "$folder" <"$HARNESS_DIR/deliver.eml" ||
 	    fail "harness_deliver: doveadm save failed"
 	uid=$(harness_doveadm fetch -u "$user" uid mailbox "$folder" \
 	    header message-id "$id" | sed -n 's/^uid: *//p' | tail -n 1)
@@ -700,6 +1124,11 @@ harness_deliver()
 # flagged, 8 deleted, 16 draft).
 harness_server_state()
 {
+	if [ "$HARNESS_SERVER" != dovecot ]; then
+		harness_imapc state "${1:-INBOX}" ||
+		    fail "harness_server_state: imapc state ${1:-INBOX} failed"
+		return 0
+	fi
 	harness_doveadm fetch -u "$HARNESS_USER" 'uid flags hdr.subject' \
 	    mailbox "${1:-INBOX}" | "$TERN_PYTHON" -c '
 import sys
@@ -753,6 +1182,16 @@ harness_resume()
 {
 	[ -n "$HARNESS_DIR" ] || fail "harness_resume: no harness"
 	[ -z "$_harness_pid" ] || return 0
+	case $HARNESS_SERVER in
+	cyrus)
+		_harness_cyrus_launch
+		return 0
+		;;
+	mailutils)
+		_harness_mailutils_launch
+		return 0
+		;;
+	esac
 	rm -f "$HARNESS_DIR/run/master.pid"
 	"$_harness_dovecot" -c "$HARNESS_DIR/dovecot.conf" \
 	    >"$HARNESS_DIR/log/start.log" 2>&1 ||
@@ -766,30 +1205,37 @@ harness_resume()
 	    _harness_die "dovecot's ports did not answer within 10 s"
 }
 
+# Stop the server's processes (dovecot's or Cyrus's master; mailutils's
+# imap4d and pop3d), each by its PID, and the children each had.
 _harness_kill()
 {
-	local kids pid i
-	if [ -n "$_harness_pid" ]; then
-		kids=$(ps -o pid= --ppid "$_harness_pid" 2>/dev/null || true)
-		kill -TERM "$_harness_pid" 2>/dev/null || true
+	local kids='' pid i masters="$_harness_pid $_harness_pids_extra"
+	for pid in $masters; do
+		kids="$kids $(ps -o pid= --ppid "$pid" 2>/dev/null || true)"
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in $masters; do
 		for ((i = 0; i < 100; i++)); do
-			_harness_alive "$_harness_pid" || break
+			_harness_alive "$pid" || break
 			sleep 0.05
 		done
-		if _harness_alive "$_harness_pid"; then
-			kill -KILL "$_harness_pid" 2>/dev/null || true
+		if _harness_alive "$pid"; then
+			kill -KILL "$pid" 2>/dev/null || true
 		fi
-		for pid in $kids; do
-			for ((i = 0; i < 40; i++)); do
-				_harness_alive "$pid" || break
-				sleep 0.05
-			done
-			if _harness_alive "$pid"; then
-				kill -KILL "$pid" 2>/dev/null || true
-			fi
+		# Reap it when it is this shell's child (Cyrus, mailutils).
+		wait "$pid" 2>/dev/null || true
+	done
+	for pid in $kids; do
+		for ((i = 0; i < 40; i++)); do
+			_harness_alive "$pid" || break
+			sleep 0.05
 		done
-		_harness_pid=
-	fi
+		if _harness_alive "$pid"; then
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+	_harness_pid=
+	_harness_pids_extra=
 }
 
 harness_stop()
@@ -808,9 +1254,14 @@ harness_stop()
 _harness_on_exit()
 {
 	if [ "$LIB_EXIT_STATUS" != 0 ] && [ "$LIB_EXIT_STATUS" != 77 ] &&
-	    [ -n "$HARNESS_DIR" ] && [ -s "$HARNESS_DIR/log/dovecot.log" ]; then
-		printf '%s\n' "--- dovecot log (tail) ---" >&2
-		tail -n 30 "$HARNESS_DIR/log/dovecot.log" >&2
+	    [ -n "$HARNESS_DIR" ] && [ -s "${HARNESS_LOG:-}" ]; then
+		printf '%s\n' "--- $HARNESS_SERVER log (tail) ---" >&2
+		# Cyrus's debug lines are many; its errors matter.
+		if [ "$HARNESS_SERVER" = cyrus ]; then
+			grep -v '\] <7> ' "$HARNESS_LOG" | tail -n 30 >&2
+		else
+			tail -n 30 "$HARNESS_LOG" >&2
+		fi
 		printf '%s\n' "--------------------------" >&2
 	fi
 	harness_stop
