@@ -4,7 +4,10 @@
  * TLS unless the config says tls = off), downloads new messages into the
  * account's local Inbox, deletes on the server what the mode says, lists
  * the server's messages for the preview, and fetches or deletes single
- * messages from it.
+ * messages from it. libetpan connects, reads CAPA and sends USER and STLS;
+ * tern sends and reads the rest itself (STAT, LIST, UIDL, TOP, RETR, DELE,
+ * QUIT and every command that carries a secret), through pop3parse.h,
+ * because libetpan's readers trust the server's message numbers.
  *
  * Never losing a message rests on three rules:
  *   - a message is committed to the store and synced to disk (a batch at a
@@ -32,6 +35,7 @@
 #include "log.h"
 #include "mime.h"
 #include "pop3.h"
+#include "pop3parse.h"
 #include "store.h"
 #include "strbuf.h"
 #include "tls.h"
@@ -57,6 +61,7 @@ struct pop3_msg {
 	unsigned int index;	/* the message number */
 	int64_t size;
 	char *id;		/* UIDL or header identity; NULL: not known */
+	int deleted;		/* DELE'd in this session */
 };
 
 struct pop3 {
@@ -74,6 +79,7 @@ struct pop3 {
 	size_t ndeleted;
 	int pipelining;		/* CAPA has PIPELINING (RFC 2449) */
 	int told_no_uidl;	/* the "no UIDL" notice was given */
+	int uidl_answered;	/* UIDL is there, if not for every message */
 	int told_ephemeral;	/* the "cache in memory" notice was given */
 	int64_t inbox_id;
 	struct log_wire wire;	/* the protocol trace (--log) */
@@ -81,7 +87,7 @@ struct pop3 {
 
 /* One download waiting for its batch to be committed. */
 struct pop3_pending {
-	char *raw;		/* libetpan's buffer: mailpop3_retr_free() */
+	char *raw;		/* the message (free()) */
 	size_t len;
 	size_t i;		/* index in p->msgs */
 	struct mime_message mm;
@@ -932,13 +938,139 @@ pop3_ledger_find(const struct store_pop3_entry *led, size_t n,
 	return bsearch(id, led, n, sizeof *led, pop3_cmp_entry);
 }
 
-/* LIST and UIDL, once per session, into p->msgs. */
+/*
+ * Reading answers by hand (pop3parse.h): libetpan's LIST, UIDL, TOP and
+ * RETR readers trust the server's message numbers.
+ */
+
+/* Send the LEN bytes of CMDS (commands) in one write. */
+static enum backend_status
+pop3_send(struct pop3 *p, const char *cmds, size_t len, const char *what,
+    char **err)
+{
+	mailstream *st = p->session->pop3_stream;
+
+	if (mailstream_write(st, cmds, len) != (ssize_t)len ||
+	    mailstream_flush(st) != 0)
+		return pop3_fail(p, MAILPOP3_ERROR_STREAM, what, err);
+	return BACKEND_OK;
+}
+
+/* The next line from the server, without its CRLF; NULL when lost. */
+static char *
+pop3_read_line(struct pop3 *p, size_t *len_r)
+{
+	mailpop3 *s = p->session;
+	char *line;
+
+	line = mailstream_read_line_remove_eol(s->pop3_stream,
+	    s->pop3_stream_buffer);
+	*len_r = line != NULL ? s->pop3_stream_buffer->len : 0;
+	return line;
+}
+
+/*
+ * Read a status line, the answer to command WHAT: *OK_R is 1 for +OK and
+ * 0 for -ERR (its text then in pop3_response, for pop3_said()).
+ */
+static enum backend_status
+pop3_read_status(struct pop3 *p, const char *what, int *ok_r, char **err)
+{
+	char *line;
+	size_t len;
+	int r;
+
+	*ok_r = 0;
+	if ((line = pop3_read_line(p, &len)) == NULL)
+		return pop3_fail(p, MAILPOP3_ERROR_STREAM, what, err);
+	if ((r = pop3parse_status(line)) < 0) {
+		*err = xasprintf(_("%s: the server sent something "
+		    "unreadable"), what);
+		pop3_disconnect(p);
+		return BACKEND_ERR_NET;
+	}
+	*ok_r = r;
+	if (r == 0)
+		p->session->pop3_response = line + 4 + (line[4] == ' ');
+	return BACKEND_OK;
+}
+
+/* Send the command line CMD (with its CRLF) and read its status line. */
+static enum backend_status
+pop3_command(struct pop3 *p, const char *cmd, const char *what, int *ok_r,
+    char **err)
+{
+	enum backend_status status;
+
+	*ok_r = 0;
+	if ((status = pop3_send(p, cmd, strlen(cmd), what, err)) != BACKEND_OK)
+		return status;
+	return pop3_read_status(p, what, ok_r, err);
+}
+
+/*
+ * Read a multi-line block to its "." line: each line, unstuffed, goes to
+ * LINE_FN (with ARG), or is appended with a CRLF to TEXT when LINE_FN is
+ * NULL.
+ */
+static enum backend_status
+pop3_read_block(struct pop3 *p, const char *what,
+    int (*line_fn)(struct pop3parse_listing *, const char *),
+    struct pop3parse_listing *arg, struct strbuf *text, char **err)
+{
+	char *line;
+	size_t len, skip;
+
+	for (;;) {
+		if ((line = pop3_read_line(p, &len)) == NULL)
+			return pop3_fail(p, MAILPOP3_ERROR_STREAM, what, err);
+		if (pop3parse_block_line(line, len, &skip) == 1)
+			return BACKEND_OK;
+		if (line_fn != NULL)
+			(void)line_fn(arg, line + skip);
+		else {
+			strbuf_add(text, line + skip, len - skip);
+			strbuf_add(text, "\r\n", 2);
+		}
+	}
+}
+
+/* Make p->msgs the messages of L that LIST named, taking their UIDLs. */
+static void
+pop3_listing_take(struct pop3 *p, struct pop3parse_listing *l)
+{
+	uint32_t i;
+
+	p->msgs = xcalloc((size_t)l->count + 1, sizeof *p->msgs);
+	p->nmsgs = 0;
+	for (i = 0; i < l->count; i++) {
+		struct pop3_msg *m;
+
+		/* A number LIST left out is not there to fetch. */
+		if (l->size[i] < 0)
+			continue;
+		m = &p->msgs[p->nmsgs++];
+		m->index = i + 1;
+		m->size = l->size[i];
+		m->id = l->uidl[i];
+		l->uidl[i] = NULL;
+	}
+}
+
+/*
+ * STAT, LIST and UIDL, once per session, into p->msgs: every number is
+ * checked against STAT's count, and lines that do not fit are left out
+ * (and logged).
+ */
 static enum backend_status
 pop3_list(struct pop3 *p, char **err)
 {
-	carray *tab = NULL;
-	unsigned int i;
-	int r;
+	struct pop3parse_listing l;
+	enum backend_status status;
+	char *line;
+	size_t len;
+	uint32_t count;
+	int ok;
 
 	if (p->session == NULL || p->session->pop3_stream == NULL) {
 		*err = xstrdup(_("not connected"));
@@ -946,36 +1078,53 @@ pop3_list(struct pop3 *p, char **err)
 	}
 	if (p->listed)
 		return BACKEND_OK;
-	if ((r = mailpop3_list(p->session, &tab)) != MAILPOP3_NO_ERROR)
-		return pop3_fail(p, r, "LIST", err);
-	p->msgs = xcalloc(carray_count(tab) + 1, sizeof *p->msgs);
-	p->nmsgs = 0;
-	for (i = 0; i < carray_count(tab); i++) {
-		struct mailpop3_msg_info *info = carray_get(tab, i);
-		struct pop3_msg *m;
-
-		if (info == NULL)
-			continue;
-		m = &p->msgs[p->nmsgs++];
-		m->index = info->msg_index;
-		m->size = info->msg_size;
-		m->id = info->msg_uidl != NULL && *info->msg_uidl != '\0' ?
-		    xstrdup(info->msg_uidl) : NULL;
+	if ((status = pop3_send(p, "STAT\r\n", 6, "STAT", err)) !=
+	    BACKEND_OK)
+		return status;
+	if ((line = pop3_read_line(p, &len)) == NULL)
+		return pop3_fail(p, MAILPOP3_ERROR_STREAM, "STAT", err);
+	if (pop3parse_stat(line, &count) != 0) {
+		*err = pop3parse_status(line) == 0 ?
+		    xasprintf(_("STAT failed: %s"), line + 4) :
+		    xstrdup(_("STAT: the server sent something unreadable"));
+		pop3_disconnect(p);
+		return BACKEND_ERR_NET;
 	}
-	p->listed = 1;
-	return BACKEND_OK;
+	pop3parse_listing_init(&l, count);
+	status = pop3_command(p, "LIST\r\n", "LIST", &ok, err);
+	if (status == BACKEND_OK && !ok) {
+		*err = xasprintf(_("LIST failed: %s"), pop3_said(p));
+		status = BACKEND_ERR_PROTOCOL;
+	}
+	if (status == BACKEND_OK)
+		status = pop3_read_block(p, "LIST", pop3parse_list_line, &l,
+		    NULL, err);
+	/* No UIDL (-ERR): messages are told apart by their headers. */
+	if (status == BACKEND_OK)
+		status = pop3_command(p, "UIDL\r\n", "UIDL", &ok, err);
+	if (status == BACKEND_OK && ok) {
+		p->uidl_answered = 1;
+		status = pop3_read_block(p, "UIDL", pop3parse_uidl_line, &l,
+		    NULL, err);
+	}
+	if (status == BACKEND_OK) {
+		if (l.ignored > 0)
+			log_msg(LOG_WARN, "pop3: %lu lines of LIST and UIDL "
+			    "left out (numbers outside 1..%u, repeated, or "
+			    "malformed)", l.ignored, (unsigned)l.count);
+		pop3_listing_take(p, &l);
+		p->listed = 1;
+	}
+	pop3parse_listing_release(&l);
+	return status;
 }
 
 /* Whether message M was deleted in this session. */
 static int
 pop3_msg_deleted(struct pop3 *p, const struct pop3_msg *m)
 {
-	struct mailpop3_msg_info *info = NULL;
-
-	if (mailpop3_get_msg_info(p->session, m->index, &info) !=
-	    MAILPOP3_NO_ERROR || info == NULL)
-		return 1;
-	return info->msg_deleted;
+	(void)p;
+	return m->deleted;
 }
 
 /* Say once per run that the server has no UIDL. */
@@ -985,39 +1134,72 @@ pop3_tell_no_uidl(struct pop3 *p)
 	if (p->told_no_uidl)
 		return;
 	p->told_no_uidl = 1;
-	if (p->hooks.notice != NULL)
+	if (p->hooks.notice == NULL)
+		return;
+	if (p->uidl_answered)
+		p->hooks.notice(p->hooks.arg, _("the server gave some messages "
+		    "no usable UIDL: tern tells them apart by a hash of their "
+		    "headers"));
+	else
 		p->hooks.notice(p->hooks.arg, _("the server has no UIDL: tern "
 		    "tells its messages apart by a hash of their headers"));
 }
 
 /*
- * TOP n 0 of message M into *HDR_R (mailpop3_top_free()), or the whole
- * message when the server has no TOP.
+ * Read the block that follows an accepted RETR or TOP of message M into
+ * *RAW_R (free()) and *LEN_R, within a read limit that allows for twice
+ * the size LIST gave (dot-stuffing), the command itself already sent.
+ */
+static enum backend_status
+pop3_read_message(struct pop3 *p, const char *what, char **raw_r,
+    size_t *len_r, char **err)
+{
+	struct strbuf text = STRBUF_INIT;
+	enum backend_status status;
+
+	status = pop3_read_block(p, what, NULL, NULL, &text, err);
+	if (status != BACKEND_OK) {
+		strbuf_release(&text);
+		return status;
+	}
+	*raw_r = strbuf_detach(&text, len_r);
+	return BACKEND_OK;
+}
+
+/*
+ * TOP n 0 of message M into *HDR_R (free()), or the whole message when
+ * the server has no TOP.
  */
 static enum backend_status
 pop3_top(struct pop3 *p, const struct pop3_msg *m, char **hdr_r,
     size_t *len_r, char **err)
 {
-	int r;
+	enum backend_status status;
+	char cmd[64];
+	int ok;
 
 	*hdr_r = NULL;
 	*len_r = 0;
-	r = mailpop3_top(p->session, m->index, 0, hdr_r, len_r);
-	if (r == MAILPOP3_NO_ERROR)
-		return BACKEND_OK;
-	if (r == MAILPOP3_ERROR_STREAM)
-		return pop3_fail(p, r, "TOP", err);
+	snprintf(cmd, sizeof cmd, "TOP %u 0\r\n", m->index);
+	if ((status = pop3_command(p, cmd, "TOP", &ok, err)) != BACKEND_OK)
+		return status;
+	if (ok)
+		return pop3_read_message(p, "TOP", hdr_r, len_r, err);
 	/* A server without TOP: the whole message has the headers too. */
-	*hdr_r = NULL;
 	tls_set_read_limit(p->session->pop3_stream, TLS_READ_LIMIT +
 	    2 * (m->size > 0 && (size_t)m->size < POP3_RETR_MAX ?
 	    (size_t)m->size : 0));
-	r = mailpop3_retr(p->session, m->index, hdr_r, len_r);
-	if (p->session->pop3_stream != NULL)
+	snprintf(cmd, sizeof cmd, "RETR %u\r\n", m->index);
+	status = pop3_command(p, cmd, "RETR", &ok, err);
+	if (status == BACKEND_OK && !ok) {
+		*err = xasprintf(_("RETR failed: %s"), pop3_said(p));
+		status = BACKEND_ERR_PROTOCOL;
+	}
+	if (status == BACKEND_OK)
+		status = pop3_read_message(p, "RETR", hdr_r, len_r, err);
+	if (p->session != NULL && p->session->pop3_stream != NULL)
 		tls_set_read_limit(p->session->pop3_stream, 0);
-	if (r != MAILPOP3_NO_ERROR)
-		return pop3_fail(p, r, "RETR", err);
-	return BACKEND_OK;
+	return status;
 }
 
 /* Give every listed message without UIDL its header identity (TOP). */
@@ -1041,7 +1223,7 @@ pop3_identify_all(struct pop3 *p, char **err)
 		if ((status = pop3_top(p, m, &hdr, &len, err)) != BACKEND_OK)
 			return status;
 		pop3_header_id(hdr, len, id);
-		mailpop3_top_free(hdr);
+		free(hdr);
 		m->id = xstrdup(id);
 	}
 	return BACKEND_OK;
@@ -1075,17 +1257,13 @@ pop3_all_identified(struct pop3 *p)
 	return 1;
 }
 
-/* Remember that M was DELE'd, for libetpan and for the end of session. */
+/* Remember that M was DELE'd, for the end of the session. */
 static void
 pop3_mark_deleted(struct pop3 *p, struct pop3_msg *m)
 {
-	struct mailpop3_msg_info *info = NULL;
-
-	if (mailpop3_get_msg_info(p->session, m->index, &info) ==
-	    MAILPOP3_NO_ERROR && info != NULL && !info->msg_deleted) {
-		info->msg_deleted = 1;
-		p->session->pop3_deleted_count++;
-	}
+	if (m->deleted)
+		return;
+	m->deleted = 1;
 	if (m->id != NULL) {
 		p->deleted = xreallocarray(p->deleted, p->ndeleted + 1,
 		    sizeof *p->deleted);
@@ -1097,29 +1275,23 @@ pop3_mark_deleted(struct pop3 *p, struct pop3_msg *m)
 static enum backend_status
 pop3_dele(struct pop3 *p, struct pop3_msg *m, char **err)
 {
-	int r;
+	enum backend_status status;
+	char cmd[32];
+	int ok;
 
 	if (pop3_msg_deleted(p, m))
 		return BACKEND_OK;
-	if ((r = mailpop3_dele(p->session, m->index)) != MAILPOP3_NO_ERROR)
-		return pop3_fail(p, r, "DELE", err);
-	/* mailpop3_dele() marked it already; this adds the identity. */
+	snprintf(cmd, sizeof cmd, "DELE %u\r\n", m->index);
+	if ((status = pop3_command(p, cmd, "DELE", &ok, err)) != BACKEND_OK)
+		return status;
+	if (!ok) {
+		*err = xasprintf(_("DELE failed: %s"), pop3_said(p));
+		return BACKEND_ERR_PROTOCOL;
+	}
 	pop3_mark_deleted(p, m);
 	return BACKEND_OK;
 }
 
-/* Send the LEN bytes of CMDS (commands) in one write. */
-static enum backend_status
-pop3_send(struct pop3 *p, const char *cmds, size_t len, const char *what,
-    char **err)
-{
-	mailstream *st = p->session->pop3_stream;
-
-	if (mailstream_write(st, cmds, len) != (ssize_t)len ||
-	    mailstream_flush(st) != 0)
-		return pop3_fail(p, MAILPOP3_ERROR_STREAM, what, err);
-	return BACKEND_OK;
-}
 
 /*
  * DELE the N messages of MS. With PIPELINING every command goes in one
@@ -1200,8 +1372,7 @@ pop3_pending_release(struct pop3_pending *pd, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (pd[i].raw != NULL)
-			mailpop3_retr_free(pd[i].raw);
+		free(pd[i].raw);
 		mime_message_release(&pd[i].mm);
 		memset(&pd[i], 0, sizeof pd[i]);
 	}
@@ -1306,36 +1477,21 @@ static enum backend_status
 pop3_retr_read(struct pop3 *p, size_t i, struct pop3_pending *pd,
     char **refused_r, char **err)
 {
-	mailpop3 *s = p->session;
-	MMAPString *buf;
-	char *line, *res;
+	enum backend_status status;
+	int ok;
 
 	memset(pd, 0, sizeof *pd);
-	line = mailstream_read_line_remove_eol(s->pop3_stream,
-	    s->pop3_stream_buffer);
-	if (line == NULL)
-		return pop3_fail(p, MAILPOP3_ERROR_STREAM, "RETR", err);
-	if (strncmp(line, "+OK", 3) != 0) {
+	if ((status = pop3_read_status(p, "RETR", &ok, err)) != BACKEND_OK)
+		return status;
+	if (!ok) {
 		/* Nothing follows a refusal. */
 		if (*refused_r == NULL)
-			*refused_r = xstrdup(line);
+			*refused_r = xstrdup(pop3_said(p));
 		return BACKEND_OK;
 	}
-	if ((buf = mmap_string_new("")) == NULL) {
-		*err = xstrdup(_("out of memory"));
-		pop3_disconnect(p);
-		return BACKEND_ERR_LOCAL;
-	}
-	res = mailstream_read_multiline(s->pop3_stream,
-	    (size_t)p->msgs[i].size, s->pop3_stream_buffer, buf, 0, NULL,
-	    NULL, NULL);
-	/* Referenced, the buffer is freed as mailpop3_retr_free() would. */
-	if (res == NULL || mmap_string_ref(buf) < 0) {
-		mmap_string_free(buf);
-		return pop3_fail(p, MAILPOP3_ERROR_STREAM, "RETR", err);
-	}
-	pd->raw = res;
-	pd->len = buf->len;
+	if ((status = pop3_read_message(p, "RETR", &pd->raw, &pd->len,
+	    err)) != BACKEND_OK)
+		return status;
 	pd->i = i;
 	return BACKEND_OK;
 }
@@ -1730,7 +1886,7 @@ pop3_preview(void *b, char **err)
 		}
 		memset(&sm, 0, sizeof sm);
 		pop3_parse_headers(hdr, len, &sm);
-		mailpop3_top_free(hdr);
+		free(hdr);
 		pv = &list[n++];
 		pv->uidl = xstrdup(m->id);
 		pv->size = m->size;
