@@ -214,13 +214,69 @@ imap_enable(struct imap *im, const char *name)
 	return r;
 }
 
+/*
+ * CAPABILITY, guarded: libetpan's mailimap_capability() copies the list
+ * the session holds without checking that one came (an OK without a
+ * "* CAPABILITY" line crashed it), and a list from before STARTTLS must
+ * not survive to be trusted after. So the session's list is emptied
+ * first; a server that then sends none is taken to offer nothing.
+ */
+static int
+imap_capability(struct imap *im)
+{
+	struct mailimap_connection_info *ci;
+	struct mailimap_capability_data *caps = NULL;
+	clist *empty;
+	int r;
+
+	ci = im->session->imap_connection_info;
+	if (ci == NULL)
+		return MAILIMAP_ERROR_MEMORY;
+	if ((empty = clist_new()) == NULL)
+		return MAILIMAP_ERROR_MEMORY;
+	if (ci->imap_capability != NULL)
+		mailimap_capability_data_free(ci->imap_capability);
+	if ((ci->imap_capability = mailimap_capability_data_new(empty)) ==
+	    NULL) {
+		clist_free(empty);
+		return MAILIMAP_ERROR_MEMORY;
+	}
+	r = mailimap_capability(im->session, &caps);
+	if (caps != NULL)
+		mailimap_capability_data_free(caps);
+	return r;
+}
+
+/*
+ * ID (RFC 2971), sent for the server's logs; its answer is not read:
+ * libetpan's mailimap_id_basic() strdup()s a NIL value ("name" NIL is
+ * valid) and crashed.
+ */
+static int
+imap_id(struct imap *im)
+{
+	struct mailimap_id_params_list *mine, *theirs = NULL;
+	int r;
+
+	if ((mine = mailimap_id_params_list_new_empty()) == NULL)
+		return MAILIMAP_ERROR_MEMORY;
+	mailimap_id_params_list_add_name_value(mine, xstrdup("name"),
+	    xstrdup(PACKAGE_NAME));
+	mailimap_id_params_list_add_name_value(mine, xstrdup("version"),
+	    xstrdup(PACKAGE_VERSION));
+	r = mailimap_id(im->session, mine, &theirs);
+	mailimap_id_params_list_free(mine);
+	if (theirs != NULL)
+		mailimap_id_params_list_free(theirs);
+	return r;
+}
+
 static enum backend_status
 imap_connect(void *b, const char *password, char **err)
 {
 	struct imap *im = b;
 	const struct account_config *cfg = im->cfg;
 	struct tls_options opt;
-	struct mailimap_capability_data *caps = NULL;
 	mailstream *stream = NULL;
 	mailimap *s;
 	enum tls_status ts;
@@ -268,9 +324,8 @@ imap_connect(void *b, const char *password, char **err)
 			imap_disconnect(im);
 			return BACKEND_ERR_TLS;
 		}
-		if ((r = mailimap_capability(s, &caps)) != MAILIMAP_NO_ERROR)
+		if ((r = imap_capability(im)) != MAILIMAP_NO_ERROR)
 			return imap_fail(im, r, "CAPABILITY", err);
-		mailimap_capability_data_free(caps);
 		if (!imap_has(im, "STARTTLS")) {
 			*err = xasprintf(_("%s does not offer STARTTLS: "
 			    "refusing to log in over plain text"), cfg->host);
@@ -294,9 +349,8 @@ imap_connect(void *b, const char *password, char **err)
 		}
 	}
 	/* Capabilities from before TLS are not to be trusted: ask again. */
-	if ((r = mailimap_capability(s, &caps)) != MAILIMAP_NO_ERROR)
+	if ((r = imap_capability(im)) != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "CAPABILITY", err);
-	mailimap_capability_data_free(caps);
 
 	if (!preauth) {
 		if (password == NULL) {
@@ -325,9 +379,8 @@ imap_connect(void *b, const char *password, char **err)
 			return imap_fail(im, r, "LOGIN", err);
 		}
 		/* Servers often announce more once logged in. */
-		if ((r = mailimap_capability(s, &caps)) != MAILIMAP_NO_ERROR)
+		if ((r = imap_capability(im)) != MAILIMAP_NO_ERROR)
 			return imap_fail(im, r, "CAPABILITY", err);
-		mailimap_capability_data_free(caps);
 	}
 	im->idle = imap_has(im, "IDLE");
 	im->uidplus = imap_has(im, "UIDPLUS");
@@ -342,12 +395,7 @@ imap_connect(void *b, const char *password, char **err)
 			return imap_fail(im, r, "ENABLE", err);
 	}
 	if (imap_has(im, "ID")) {
-		char *sname = NULL, *sver = NULL;
-
-		r = mailimap_id_basic(s, PACKAGE_NAME, PACKAGE_VERSION, &sname,
-		    &sver);
-		free(sname);
-		free(sver);
+		r = imap_id(im);
 		if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
 			return imap_fail(im, r, "ID", err);
 	}
