@@ -105,6 +105,13 @@ imap_fail(struct imap *im, int r, const char *what, char **err)
 		return BACKEND_ERR_NET;
 	}
 	if (im->session != NULL && im->session->imap_stream != NULL &&
+	    (secs = tls_too_slow(im->session->imap_stream)) != 0) {
+		*err = xasprintf(_("%s: the server answers too slowly (%d s "
+		    "so far): connection closed"), what, secs);
+		imap_disconnect(im);
+		return BACKEND_ERR_NET;
+	}
+	if (im->session != NULL && im->session->imap_stream != NULL &&
 	    (secs = tls_timed_out(im->session->imap_stream)) != 0) {
 		*err = xasprintf(_("%s: no answer from the server in %d s"),
 		    what, secs);

@@ -525,6 +525,13 @@ pop3_fail(struct pop3 *p, int r, const char *what, char **err)
 		return BACKEND_ERR_NET;
 	}
 	if (p->session != NULL && p->session->pop3_stream != NULL &&
+	    (secs = tls_too_slow(p->session->pop3_stream)) != 0) {
+		*err = xasprintf(_("%s: the server answers too slowly (%d s "
+		    "so far): connection closed"), what, secs);
+		pop3_disconnect(p);
+		return BACKEND_ERR_NET;
+	}
+	if (p->session != NULL && p->session->pop3_stream != NULL &&
 	    (secs = tls_timed_out(p->session->pop3_stream)) != 0) {
 		*err = xasprintf(_("%s: no answer from the server in %d s"),
 		    what, secs);

@@ -53,6 +53,8 @@
 
 #define TLS_DEFAULT_TIMEOUT 60	/* seconds */
 #define TLS_STREAM_BUFFER 8192
+/* An answer slower than this on average is cut (see tls_low_read_raw). */
+#define TLS_MIN_RATE 1024	/* bytes a second */
 
 /*
  * libetpan exports these but does not install their header
@@ -84,6 +86,8 @@ struct tls_conn {
 	size_t read_limit;	/* bytes an answer; 0: TLS_READ_LIMIT */
 	size_t read_since;	/* bytes read since the last write */
 	size_t over_limit;	/* the limit a read failed on, or 0 */
+	long long cmd_start;	/* ms: the last write, the command's start */
+	long long too_slow;	/* ms a command's answer had taken, or 0 */
 	int eof;		/* the server closed the connection */
 	tls_filter_fn *filter;	/* over what is read, or NULL */
 	void *filter_arg;
@@ -204,10 +208,10 @@ tls_conn_wait(struct tls_conn *c, short events, long long deadline)
 }
 
 static ssize_t
-tls_low_read_some(mailstream_low *low, void *buf, size_t count)
+tls_low_read_some(mailstream_low *low, void *buf, size_t count,
+    long long deadline)
 {
 	struct tls_conn *c = low->data;
-	long long deadline = tls_deadline(low, c);
 	ssize_t n;
 	int r, e;
 
@@ -258,6 +262,7 @@ tls_low_read_raw(mailstream_low *low, void *buf, size_t count)
 {
 	struct tls_conn *c = low->data;
 	size_t limit = c->read_limit != 0 ? c->read_limit : TLS_READ_LIMIT;
+	long long now, deadline, cmd_deadline;
 	ssize_t n;
 
 	if (c->fd == -1 || c->eof || mailstream_cancel_cancelled(c->cancel))
@@ -269,7 +274,27 @@ tls_low_read_raw(mailstream_low *low, void *buf, size_t count)
 	}
 	if (count > limit - c->read_since)
 		count = limit - c->read_since;
-	n = tls_low_read_some(low, buf, count);
+	/*
+	 * The answer to one command may take two timeouts, and a second
+	 * more for every TLS_MIN_RATE bytes it brought: a server that
+	 * trickles a byte at a time is cut off, a slow link is not.
+	 */
+	now = now_ms();
+	if (c->cmd_start == 0)
+		c->cmd_start = now;
+	cmd_deadline = c->cmd_start + 2000 * tls_timeout(low, c) +
+	    (long long)(c->read_since / TLS_MIN_RATE) * 1000;
+	if (now >= cmd_deadline) {
+		c->too_slow = now - c->cmd_start;
+		c->last = WAIT_TIMEOUT;
+		return -1;
+	}
+	deadline = tls_deadline(low, c);
+	if (deadline > cmd_deadline)
+		deadline = cmd_deadline;
+	n = tls_low_read_some(low, buf, count, deadline);
+	if (n < 0 && c->last == WAIT_TIMEOUT && now_ms() >= cmd_deadline)
+		c->too_slow = now_ms() - c->cmd_start;
 	if (n > 0)
 		c->read_since += (size_t)n;
 	if (n == 0) {
@@ -325,6 +350,7 @@ tls_low_write(mailstream_low *low, const void *buf, size_t count)
 			n = send(c->fd, buf, count, MSG_NOSIGNAL);
 			if (n >= 0) {
 				c->read_since = 0;	/* a new command */
+				c->cmd_start = now_ms();
 				return n;
 			}
 			if (errno == EINTR)
@@ -340,6 +366,7 @@ tls_low_write(mailstream_low *low, const void *buf, size_t count)
 		r = SSL_write(c->ssl, buf, (int)count);
 		if (r > 0) {
 			c->read_since = 0;	/* a new command */
+			c->cmd_start = now_ms();
 			return r;
 		}
 		e = SSL_get_error(c->ssl, r);
@@ -937,6 +964,16 @@ tls_timed_out(struct _mailstream *stream)
 		return 0;
 	low = mailstream_get_low(stream);
 	return (int)tls_timeout(low, c);
+}
+
+int
+tls_too_slow(struct _mailstream *stream)
+{
+	struct tls_conn *c = tls_stream_conn(stream);
+
+	if (c == NULL || c->too_slow == 0)
+		return 0;
+	return (int)((c->too_slow + 999) / 1000);
 }
 
 void

@@ -73,6 +73,12 @@ size_t tls_over_limit(struct _mailstream *stream);
 int tls_timed_out(struct _mailstream *stream);
 
 /*
+ * The seconds an answer had taken when it was cut for coming too slowly
+ * (two timeouts, plus one second per kilobyte it brought), or 0.
+ */
+int tls_too_slow(struct _mailstream *stream);
+
+/*
  * Clear STREAM's write buffer, which keeps the last commands sent (a
  * password among them) after they went out.
  */

@@ -777,6 +777,55 @@ def imap_stream_until_closed(s, head, byte):
     s.event("sent 512 MB")
 
 
+def imap_trickle(s):
+    """The first FETCH answers one byte every 0.2 s, without end: each
+    read is quick, the answer never comes."""
+    def takeover(s, tag):
+        s.send(b"* 1 FETCH (UID 1 X-JUNK \"")
+        for i in range(3000):
+            try:
+                s.conn.sendall(b"A")
+            except OSError as e:
+                s.event("client stopped reading after %d bytes: %s" % (i, e))
+                return
+            time.sleep(0.2)
+        s.event("trickled 3000 bytes; closing")
+
+    imap_box(s, {"fetch_takeover": takeover})
+
+
+def pop3_trickle(s):
+    """LIST answers one byte every 0.2 s, without end."""
+    s.send("+OK fake POP3 ready\r\n")
+    while True:
+        line = s.readline()
+        if line is None:
+            return
+        cmd = line.split(" ", 1)[0].upper()
+        if cmd in ("USER", "PASS"):
+            s.send("+OK\r\n")
+        elif cmd == "CAPA":
+            s.send("+OK\r\nUSER\r\nUIDL\r\n.\r\n")
+        elif cmd == "STAT":
+            s.send("+OK 3 300\r\n")
+        elif cmd == "LIST":
+            s.send("+OK\r\n")
+            for i in range(3000):
+                try:
+                    s.conn.sendall(b"1")
+                except OSError as e:
+                    s.event("client stopped reading after %d bytes: %s"
+                            % (i, e))
+                    return
+                time.sleep(0.2)
+            return
+        elif cmd == "QUIT":
+            s.send("+OK\r\n")
+            return
+        else:
+            s.send("-ERR no\r\n")
+
+
 def imap_literal_4g(s):
     """The first FETCH answers with a literal that claims 4 GB, then sends
     data (up to 512 MB) until the client closes."""
@@ -1001,6 +1050,8 @@ SCENARIOS = {
     "imap-unasked-fetch": imap_unasked_fetch,
     "pop3-hostile-uidl": pop3_hostile_uidl,
     "pop3-endless-retr": pop3_endless_retr,
+    "imap-trickle": imap_trickle,
+    "pop3-trickle": pop3_trickle,
     "pop3-garbage-greeting": pop3_garbage_greeting,
     "pop3-stls-mailbox": pop3_stls_mailbox,
 }

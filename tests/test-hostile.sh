@@ -10,6 +10,8 @@
 #       STARTTLS's OK are forgotten; the capabilities are read again;
 #   literal-4g, long-line, pop3-endless-retr: a literal claiming 4 GB, a
 #       100 MB line, a RETR without end: the read limit ends the session;
+#   trickle, pop3-trickle: an answer a byte at a time, without end: the
+#       answer's deadline ends the session;
 #   deep-bodystructure, long-internaldate, huge-size, no-text, set-comma,
 #       exists-backwards, unasked-fetch: malformed or unexpected answers;
 #   hostile-names, pop3-hostile-uidl: mailbox names and UIDLs made to reach
@@ -136,6 +138,33 @@ case_long_line()
 	imap_plain imap-long-line
 	hard_run sync t
 	hard_check "$1" "more than 64 MB in one answer"
+}
+
+# A server that trickles a byte at a time never lets a read time out; the
+# answer's own deadline (two timeouts, a second more per kB) ends it.
+case_trickle()
+{
+	local t0 t1
+	imap_plain imap-trickle
+	hard_config imap "imap://127.0.0.1:$FAKE_PORT" "tls = off" "timeout = 2"
+	t0=$(date +%s)
+	hard_run sync t
+	t1=$(date +%s)
+	hard_check "$1" "answers too slowly"
+	[ $((t1 - t0)) -le 12 ] || fail "$1: took $((t1 - t0)) s"
+}
+
+case_pop3_trickle()
+{
+	local t0 t1
+	fresh
+	fake_start pop3-trickle
+	hard_config pop3 "pop3://127.0.0.1:$FAKE_PORT" "tls = off" "timeout = 2"
+	t0=$(date +%s)
+	hard_run sync t
+	t1=$(date +%s)
+	hard_check "$1" "answers too slowly"
+	[ $((t1 - t0)) -le 12 ] || fail "$1: took $((t1 - t0)) s"
 }
 
 case_pop3_endless_retr()
@@ -344,7 +373,8 @@ case_timeout()
 }
 
 all="preauth-starttls garbage-greeting pop3-garbage-greeting
-untagged-before-starttls literal-4g long-line pop3-endless-retr
+untagged-before-starttls literal-4g long-line pop3-endless-retr trickle
+pop3-trickle
 deep-bodystructure long-internaldate huge-size no-text set-comma
 exists-backwards unasked-fetch hostile-names pop3-hostile-uidl
 empty-status no-status timeout"
