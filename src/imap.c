@@ -1416,7 +1416,12 @@ imap_sync_folder(void *b, const char *name, char **err)
 	im->selected = NULL;	/* SELECT again: refreshes the counts */
 	if ((status = imap_select(im, name, err)) != BACKEND_OK)
 		goto out;
-	sel = im->session->imap_selection_info;
+	if ((sel = im->session->imap_selection_info) == NULL) {
+		*err = xasprintf(_("SELECT of \"%s\" gave no folder data"),
+		    name);
+		status = BACKEND_ERR_PROTOCOL;
+		goto out;
+	}
 	uidvalidity = sel->sel_uidvalidity;
 	uidnext = sel->sel_uidnext;
 	exists = sel->sel_exists;
@@ -1666,7 +1671,7 @@ imap_fetch_body_set(struct imap *im, const uint32_t *uids, const int64_t *ids,
 	enum backend_status status = BACKEND_OK;
 	struct mime_message mm;
 	const char *raw;
-	size_t i;
+	size_t i, len;
 	int r;
 
 	*stored_r = 0;
@@ -1715,14 +1720,15 @@ imap_fetch_body_set(struct imap *im, const uint32_t *uids, const int64_t *ids,
 			;
 		if (i == n || got == 0 || sec == NULL)
 			continue;
+		/* NIL is an empty body, whatever length came with it. */
 		raw = sec->sec_body_part != NULL ? sec->sec_body_part : "";
-		mime_message_parse(raw, sec->sec_length, &mm);
-		r = store_body_put(im->st, ids[i], raw, sec->sec_length,
-		    mm.text);
+		len = sec->sec_body_part != NULL ? sec->sec_length : 0;
+		mime_message_parse(raw, len, &mm);
+		r = store_body_put(im->st, ids[i], raw, len, mm.text);
 		mime_message_release(&mm);
 		if (r == 0)
 			r = store_msg_set_attachment(im->st, ids[i],
-			    imap_has_attachment(raw, sec->sec_length));
+			    imap_has_attachment(raw, len));
 		if (r != 0) {
 			*err = xasprintf(_("cannot save the message: %s"),
 			    store_errmsg(im->st));
