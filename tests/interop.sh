@@ -9,12 +9,25 @@
 # scenario runs in a subshell with a fresh server (harness_start -s SERVER)
 # and its own tern config and cache, so that one failing does not stop the
 # others; at the end one line per scenario:
-#   interop SERVER SCENARIO: PASS | FAIL | FALLBACK-PASS
+#   interop SERVER SCENARIO: PASS | FAIL | FALLBACK-PASS | SKIP
 # FALLBACK-PASS: the server lacks the extension the scenario uses where it
 # can (CONDSTORE, MOVE, UIDPLUS, IDLE that reports) and the fallback path
 # is what passed. The script fails if a scenario failed; the FAIL line and
 # the lines above it name the server, the scenario and what differed, with
 # the tail of tern's --log and of the server's log.
+#
+# The scenarios (interop_s_NAME below, each with a comment saying what it
+# checks): seed (the harness's smoke check), sync (cold and warm), bodies,
+# search (online = offline = the server's UID SEARCH, UTF-8 terms),
+# other-client (flags and expunges by another client, the newest
+# included), offline-replay (an offline \Deleted replayed after another
+# client expunged the message), move-copy (from the reader), folder-utf8
+# (a non-ASCII folder on the command line; missing folders), folder-utf8-
+# reader, expunge-reader (d $ on the newest; the connection stays),
+# idle (new mail in the open folder), pop3-login, pop3-delete, pop3-keep
+# (three syncs, no duplicate), pop3-preview.
+# A SKIP line means the server could not be started (not installed); the
+# script skips when every scenario did.
 #
 # INTEROP_ONLY="sync search" runs only those scenarios (for debugging).
 # The "other client" is tests/imapc.py (harness_imapc), the same on every
@@ -567,6 +580,10 @@ interop_s_pop3_login()
 		t sync test 2>"$HARNESS_DIR/err" ||
 			ifail "POP3 log-in over $proto failed: $(cat "$HARNESS_DIR/err")"
 	done
+	# Over TLS APOP is used only when asked for (auth = apop).
+	if grep -q 'pop3: C: APOP' "$_interop_log"; then
+		ifail "tern logged in with APOP over TLS, unasked"
+	fi
 	assert_eq 5 "$(sqlite3 "$db" "SELECT count(*) FROM message")" \
 	    "interop $HARNESS_SERVER pop3-login: messages downloaded"
 }
