@@ -593,9 +593,10 @@ harness_start()
 		;;
 	cyrus) _harness_cyrus_check ;;
 	mailutils)
-		command -v imap4d >/dev/null 2>&1 &&
-		    command -v pop3d >/dev/null 2>&1 ||
-		    skip "mailutils is not installed (apt-get install mailutils-imap4d mailutils-pop3d)"
+		if ! command -v imap4d >/dev/null 2>&1 ||
+		    ! command -v pop3d >/dev/null 2>&1; then
+			skip "mailutils is not installed (apt-get install mailutils-imap4d mailutils-pop3d)"
+		fi
 		;;
 	esac
 	command -v openssl >/dev/null || skip "openssl is not installed"

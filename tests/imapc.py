@@ -68,6 +68,8 @@ import ssl
 import sys
 import time
 
+# No __pycache__ beside the sources (a dist's may be read-only).
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seed  # noqa: E402
 

@@ -1,0 +1,9 @@
+#!/bin/bash
+# Issue 11's interoperability scenarios (tests/interop.sh) against the
+# harness's mailutils: one line per scenario at the end,
+# "interop mailutils SCENARIO: PASS | FAIL | FALLBACK-PASS".
+set -eu
+. "${TERN_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/harness.sh"
+. "$TERN_SRCDIR/tests/interop.sh"
+
+interop_main mailutils
