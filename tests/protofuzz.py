@@ -34,6 +34,7 @@ Subcommands:
                 --answer 'VERB=RESPONSE'...
           RESPONSE is a Python bytes literal body (\\r\\n, \\x00 ...); {TAG}
           stands for the client's tag. "GREETING=..." replaces the greeting.
+          --answer-file 'VERB=FILE' reads the response from FILE (raw).
   record  (tests/protofuzz-record.sh) relay one client to a real server,
           then write the transcript of what both sides said:
             protofuzz.py record --proto imap|pop3 --upstream PORT
@@ -838,6 +839,34 @@ SANITIZER = [b"ERROR: AddressSanitizer", b"runtime error:", b"LeakSanitizer",
              b"UndefinedBehaviorSanitizer"]
 
 
+# Lines that are notices, not errors (as HARD_NOTICE in the shell tests).
+NOTICE = re.compile(rb"has no UIDL|is damaged|newer tern")
+
+
+def signature(why, err):
+    """What tells one failure from another: the kind and the first frames
+    of tern or libetpan in the sanitizer's stack (file:line left out)."""
+    text = err.decode("utf-8", "replace")
+    kind = why.split(" (")[0]
+    m = re.search(r"(ERROR: AddressSanitizer: [\w-]+|runtime error: [^0-9]*?"
+                  r"(?= 0x|$)|LeakSanitizer)", text, re.M)
+    if m:
+        kind = m.group(1).strip()
+    m = re.search(r"^(\S+:\d+:\d+): runtime error", text, re.M)
+    frames = re.findall(r"#\d+ 0x[0-9a-f]+ in (\S+)", text)
+    frames = [f for f in frames if not f.startswith("__")][:2]
+    sig = kind
+    if m:
+        sig += " at " + m.group(1)
+    if frames:
+        sig += " in " + " < ".join(frames)
+    elif "tern:" in why:
+        lines = [l for l in text.splitlines() if l.startswith("tern:")]
+        sig += ": " + " | ".join(re.sub(r"\d+", "N", l.split(":", 2)[-1]
+                                        .split(":")[0])[:40] for l in lines)
+    return sig
+
+
 def terminal_safe(data):
     """None if DATA may reach a terminal, else what is wrong with it."""
     for i, c in enumerate(data):
@@ -946,6 +975,7 @@ class Runner:
             out = f.read()
         why = self.judge(rc, hung, err, out, d)
         res = {"case": case, "rc": rc, "why": why, "failed": why is not None,
+               "sig": signature(why, err) if why else None,
                "secs": secs, "stderr": err, "events": events, "dir": d}
         if not keep and why is None:
             shutil.rmtree(d, ignore_errors=True)
@@ -962,7 +992,8 @@ class Runner:
                 -rc, signal.Signals(-rc).name)
         if rc not in (0, 1):
             return "exit status %d" % rc
-        lines = [l for l in err.split(b"\n") if l.startswith(b"tern:")]
+        lines = [l for l in err.split(b"\n") if l.startswith(b"tern:") and
+                 not NOTICE.search(l)]
         if rc == 1 and len(lines) != 1:
             return "exit status 1 with %d \"tern:\" lines" % len(lines)
         bad = terminal_safe(err)
@@ -990,7 +1021,8 @@ class Runner:
     def report(self, res):
         c = res["case"]
         lines = ["FAIL: protofuzz seed %s: %s over %s (%s): %s" %
-                 (c.seed, c.name, c.mode, " ".join(c.t["args"]), res["why"])]
+                 (c.seed, c.name, c.mode, " ".join(c.t["args"]), res["why"]),
+                 "  signature: %s" % res.get("sig")]
         for m in c.applied or ["(no mutation reached)"]:
             lines.append("  mutation: " + m)
         for m in c.describe_plan():
@@ -1085,6 +1117,13 @@ def cmd_run(a):
                     stats["failed"] += 1
                     failures.append(res)
                     print(runner.report(res), flush=True)
+                if a.results:
+                    with open(a.results, "a") as f:
+                        f.write(json.dumps({
+                            "seed": seed, "transcript": case.name,
+                            "mode": case.mode, "why": res["why"],
+                            "sig": res.get("sig"),
+                            "mutations": case.applied}) + "\n")
             elif seed in known:
                 print("NOW PASSES: seed %d (%s): drop known= from the "
                       "regression list" % (seed, known[seed]))
@@ -1242,12 +1281,14 @@ def main():
                    help="first fresh seed of a --seconds run")
     r.add_argument("--jobs", type=int, default=2)
     r.add_argument("--deadline", type=int, default=20)
-    r.add_argument("--tern-timeout", type=int, default=3)
+    r.add_argument("--tern-timeout", type=int, default=2)
     r.add_argument("--regressions")
     r.add_argument("--known", action="store_true",
                    help="also run the seeds marked known= (failing until "
                    "their fix lands)")
     r.add_argument("--workdir")
+    r.add_argument("--results", help="append each failure to this file "
+                   "(JSON lines)")
     r.add_argument("--keep", action="store_true")
     r.add_argument("-v", "--verbose", action="store_true")
     s = sub.add_parser("show")
@@ -1265,6 +1306,7 @@ def main():
             v.add_argument("--transcript", required=True)
             v.add_argument("--mode", default="plain", choices=MODES)
             v.add_argument("--answer", action="append", default=[])
+            v.add_argument("--answer-file", action="append", default=[])
     c = sub.add_parser("record")
     c.add_argument("--proto", required=True, choices=["imap", "pop3"])
     c.add_argument("--upstream", type=int, required=True)
@@ -1287,6 +1329,10 @@ def main():
         return cmd_serve(a, Case(a.seed, load_transcripts()))
     if a.cmd == "fixed":
         answers = dict(parse_answer(x) for x in a.answer)
+        for x in a.answer_file:
+            verb, _, path = x.partition("=")
+            with open(path, "rb") as f:
+                answers[verb.upper()] = f.read()
         return cmd_serve(a, Fixed(load_transcripts(), a.transcript, a.mode,
                                   answers))
     if a.cmd == "record":
