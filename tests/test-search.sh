@@ -262,7 +262,7 @@ assert_eq "5" "$("$TERN" search --offline test:Archive all | wc -l)" \
 # Quit the reader, keeping the \Deleted message if it asks.
 quit_reader()
 {
-	tui_keys q
+	tui_quit
 	if wait_until 2 tui_screen_has "Expunge"; then
 		tui_keys n
 	fi
