@@ -434,6 +434,9 @@ cmd_key_name(struct strbuf *sb, int key)
 		key &= ~CMD_KEY_META;
 	}
 	for (i = 0; i < sizeof cmd_key_names / sizeof cmd_key_names[0]; i++) {
+		/* The aliases from "Return" on are never printed. */
+		if (strcmp(cmd_key_names[i].name, "Return") == 0)
+			break;
 		if (cmd_key_names[i].key == key) {
 			strbuf_addstr(sb, cmd_key_names[i].name);
 			return;
