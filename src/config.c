@@ -90,6 +90,7 @@ enum ui_key {
 	UK_THREAD_SUBJECT,
 	UK_HEADERS,
 	UK_PREFER_HTML,
+	UK_QUIT,
 	UK_COUNT
 };
 
@@ -146,6 +147,7 @@ static const char *ui_key_names[UK_COUNT] = {
 	[UK_THREAD_SUBJECT] = "thread_subject",
 	[UK_HEADERS] = "headers",
 	[UK_PREFER_HTML] = "prefer_html",
+	[UK_QUIT] = "quit",
 };
 
 const char *const config_color_names[COLOR_COUNT] = {
@@ -389,6 +391,7 @@ config_new(void)
 	cfg->ui.sort_reverse = 0;
 	cfg->ui.delete_mode = DELETE_FLAG;
 	cfg->ui.expunge = EXPUNGE_ASK;
+	cfg->ui.quit = QUIT_ASK_YES;
 	cfg->ui.bell = 0;
 	cfg->ui.pager_lines = DEFAULT_PAGER_LINES;
 	cfg->ui.thread_subject = 1;
@@ -813,14 +816,30 @@ config_ui_key(struct config_parse *p, int k, const char *key,
 		return config_headers(p, line, key, value);
 	case UK_PREFER_HTML:
 		return parse_yes_no(p, line, key, value, &ui->prefer_html);
+	case UK_QUIT:
+		if (strcasecmp(value, "ask-yes") == 0)
+			ui->quit = QUIT_ASK_YES;
+		else if (strcasecmp(value, "ask-no") == 0)
+			ui->quit = QUIT_ASK_NO;
+		else if (parse_bool(value) == 1)
+			ui->quit = QUIT_YES;
+		else if (parse_bool(value) == 0)
+			ui->quit = QUIT_NO;
+		else {
+			config_error(p, line, _("key \"%s\": \"%s\" is not one "
+			    "of ask-yes, ask-no, yes, no"), key, value);
+			return -1;
+		}
+		return 0;
 	}
 	return -1;
 }
 
 /*
- * A "bind = PANES KEY ACTION" line of [keys]: PANES is index, pager,
- * folders or all, or several joined by commas. The key and the action are
- * kept as written for the front end to check.
+ * A "bind = MODES KEY ACTION" line of [keys]: MODES is index, pager,
+ * folders, help, attach, preview or all, or several joined by commas (the
+ * mutt names browser and attachment are accepted). The key and the action
+ * are kept as written for the front end to check.
  */
 static int
 config_bind_line(struct config_parse *p, const char *value, int line)
@@ -832,7 +851,14 @@ config_bind_line(struct config_parse *p, const char *value, int line)
 		{ "index", CONFIG_PANE_INDEX },
 		{ "pager", CONFIG_PANE_PAGER },
 		{ "folders", CONFIG_PANE_FOLDERS },
+		{ "help", CONFIG_MODE_HELP },
+		{ "attach", CONFIG_MODE_ATTACH },
+		{ "preview", CONFIG_MODE_PREVIEW },
 		{ "all", CONFIG_PANE_ALL },
+		/* mutt's names for the same menus. */
+		{ "browser", CONFIG_PANE_FOLDERS },
+		{ "attachment", CONFIG_MODE_ATTACH },
+		{ "generic", CONFIG_PANE_ALL },
 	};
 	struct config_bind *b;
 	const char *w[4], *s = value, *c, *e;
@@ -867,7 +893,8 @@ config_bind_line(struct config_parse *p, const char *value, int line)
 		}
 		if (i == sizeof panes / sizeof panes[0]) {
 			config_error(p, line, _("key \"bind\": unknown pane "
-			    "\"%.*s\" (index, pager, folders or all)"),
+			    "\"%.*s\" (index, pager, folders, help, attach, preview "
+			    "or all)"),
 			    (int)(e - c), c);
 			return -1;
 		}

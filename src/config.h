@@ -54,6 +54,11 @@ struct account_config {
 enum delete_mode { DELETE_FLAG, DELETE_TRASH };
 /* Whether deleted messages are expunged on `$` and on leaving a folder. */
 enum expunge_mode { EXPUNGE_ASK, EXPUNGE_YES, EXPUNGE_NO };
+/*
+ * Whether q (quit) and x (exit) leave the reader: mutt's quad option
+ * $quit. ASK_YES asks with yes the answer of Enter, ASK_NO with no.
+ */
+enum quit_mode { QUIT_ASK_YES, QUIT_ASK_NO, QUIT_YES, QUIT_NO };
 
 struct ui_config {
 	enum sort_kind sort;
@@ -61,6 +66,7 @@ struct ui_config {
 	int pager_lines;
 	enum delete_mode delete_mode;	/* delete = flag | trash */
 	enum expunge_mode expunge;	/* expunge = ask | yes | no */
+	enum quit_mode quit;	/* quit = ask-yes | ask-no | yes | no */
 	int bell;		/* bell = yes: ring on new mail */
 	char *index_format;	/* NULL: FORMAT_INDEX_DEFAULT (format.h) */
 	int thread_subject;	/* threads also join replies by subject */
@@ -68,11 +74,17 @@ struct ui_config {
 	int prefer_html;	/* text/html before text/plain */
 };
 
-/* The panes a `bind` line names, as a mask. */
-#define CONFIG_PANE_FOLDERS	0x1u
-#define CONFIG_PANE_INDEX	0x2u
-#define CONFIG_PANE_PAGER	0x4u
-#define CONFIG_PANE_ALL		0x7u
+/*
+ * The modes a `bind` line names, as a mask: the three panes and the
+ * full-screen modes (the bits are those of ui/cmd.h's CMD_IN_*).
+ */
+#define CONFIG_PANE_FOLDERS	0x01u
+#define CONFIG_PANE_INDEX	0x02u
+#define CONFIG_PANE_PAGER	0x04u
+#define CONFIG_MODE_HELP	0x08u
+#define CONFIG_MODE_ATTACH	0x10u
+#define CONFIG_MODE_PREVIEW	0x20u
+#define CONFIG_PANE_ALL		0x3fu
 
 /*
  * A "bind = PANES KEY ACTION" line of [keys]. The key and the action are

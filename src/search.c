@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "i18n.h"
 #include "search.h"
@@ -21,7 +22,8 @@ enum search_tok {
 	TOK_EOF,
 	TOK_LPAREN,
 	TOK_RPAREN,
-	TOK_MINUS,		/* a '-' right before a term: NOT */
+	TOK_MINUS,		/* a '-' or '!' right before a term: NOT */
+	TOK_BAR,		/* '|': OR, as mutt writes it */
 	TOK_WORD,
 	TOK_PHRASE,
 };
@@ -39,11 +41,14 @@ struct search_parser {
 	size_t pos;
 	struct search_token tok;	/* the current token */
 	size_t nterms;
+	time_t now;		/* "today" for mutt's relative dates */
 	char *err;
 };
 
 static int search_next(struct search_parser *);
 static struct search_node *search_parse_or(struct search_parser *, int);
+static struct search_node *search_parse_mutt(struct search_parser *, char *,
+    size_t);
 
 /* Operators that take a value, by name. */
 static const struct {
@@ -160,7 +165,7 @@ search_is_space(char c)
 static int
 search_word_char(char c)
 {
-	return c != '(' && c != ')';
+	return c != '(' && c != ')' && c != '|';
 }
 
 /*
@@ -229,9 +234,14 @@ search_next(struct search_parser *p)
 		p->pos++;
 		return 0;
 	}
+	if (c == '|') {
+		p->tok.type = TOK_BAR;
+		p->pos++;
+		return 0;
+	}
 	if (c == '"')
 		return search_lex_phrase(p);
-	if (c == '-' && p->pos + 1 < p->len &&
+	if ((c == '-' || c == '!') && p->pos + 1 < p->len &&
 	    !search_is_space(p->buf[p->pos + 1]) &&
 	    p->buf[p->pos + 1] != ')') {
 		p->tok.type = TOK_MINUS;
@@ -448,8 +458,380 @@ search_value(struct search_parser *p, const char *word, size_t colon,
 static int
 search_keyword(const struct search_parser *p, const char *kw)
 {
+	if (p->tok.type == TOK_BAR)
+		return strcmp(kw, "OR") == 0;
 	return p->tok.type == TOK_WORD && strcmp(p->tok.text, kw) == 0;
 }
+/*
+ * mutt's patterns, compiled to the same tree as tern's own terms: online
+ * they become SEARCH keys, offline SQL, as every other term. A pattern
+ * tern cannot answer is an error, never a silent empty answer.
+ */
+
+/* An AND of A and B. */
+static struct search_node *
+search_and2(struct search_node *a, struct search_node *b)
+{
+	struct search_node *n = search_node_new(SEARCH_AND);
+
+	search_add_kid(n, a);
+	search_add_kid(n, b);
+	return n;
+}
+
+/* The node for one calendar day Y-M-D of KIND (since, before, on). */
+static struct search_node *
+search_day_node(enum search_kind kind, int y, int m, int d)
+{
+	struct search_node *n = search_node_new(kind);
+
+	n->year = y;
+	n->month = m;
+	n->day = d;
+	return n;
+}
+
+/* Move Y-M-D by DAYS days, MONTHS months and YEARS years. */
+static void
+search_day_add(int *y, int *m, int *d, int days, int months, int years)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = *y - 1900 - years;
+	tm.tm_mon = *m - 1 - months;
+	tm.tm_mday = *d - days;
+	tm.tm_hour = 12;
+	tm.tm_isdst = -1;
+	(void)mktime(&tm);
+	*y = tm.tm_year + 1900;
+	*m = tm.tm_mon + 1;
+	*d = tm.tm_mday;
+}
+
+/* Today's date, as the parse sees it. */
+static void
+search_today(const struct search_parser *p, int *y, int *m, int *d)
+{
+	struct tm tm;
+
+	localtime_r(&p->now, &tm);
+	*y = tm.tm_year + 1900;
+	*m = tm.tm_mon + 1;
+	*d = tm.tm_mday;
+}
+
+/*
+ * One of mutt's absolute dates in the LEN bytes at S: DD, DD/MM, DD/MM/YY
+ * or DD/MM/YYYY (the missing parts are today's), or YYYY-MM-DD.
+ */
+static int
+search_mutt_day(const struct search_parser *p, const char *s, size_t len,
+    int *y_r, int *m_r, int *d_r)
+{
+	int v[3] = { 0, 0, 0 }, nv = 0, digits = 0, y, m, d;
+	size_t i;
+
+	search_today(p, &y, &m, &d);
+	if (len == 10 && s[4] == '-' && s[7] == '-') {
+		char buf[11];
+		struct search_node tmp;
+
+		memcpy(buf, s, 10);
+		buf[10] = '\0';
+		memset(&tmp, 0, sizeof tmp);
+		if (search_date(&tmp, buf) != 0)
+			return -1;
+		*y_r = tmp.year;
+		*m_r = tmp.month;
+		*d_r = tmp.day;
+		return 0;
+	}
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] >= '0' && s[i] <= '9') {
+			if (++digits > 4)
+				return -1;
+			v[nv] = v[nv] * 10 + (s[i] - '0');
+			continue;
+		}
+		if (digits == 0 || (i < len && s[i] != '/') || nv == 3)
+			return -1;
+		nv++;
+		digits = 0;
+		if (i < len && nv == 3)
+			return -1;
+	}
+	d = v[0];
+	if (nv >= 2)
+		m = v[1];
+	if (nv == 3)
+		y = v[2] < 70 ? 2000 + v[2] : v[2] < 100 ? 1900 + v[2] : v[2];
+	if (m < 1 || m > 12 || d < 1 || d > search_days_in_month(y, m))
+		return -1;
+	*y_r = y;
+	*m_r = m;
+	*d_r = d;
+	return 0;
+}
+
+/* ~d and ~r: <3d, >1w, =2m, DATE, DATE-DATE, -DATE, DATE-. */
+static struct search_node *
+search_mutt_date(struct search_parser *p, const char *s, size_t off)
+{
+	struct search_node *n = NULL, *and;
+	const char *dash;
+	int y, m, d, y2, m2, d2, num = 0, have = 0;
+	size_t len = strlen(s), i;
+
+	if (s[0] == '<' || s[0] == '>' || s[0] == '=') {
+		for (i = 1; s[i] >= '0' && s[i] <= '9' && num < 100000; i++) {
+			num = num * 10 + (s[i] - '0');
+			have = 1;
+		}
+		if (!have || s[i + (s[i] != '\0')] != '\0' ||
+		    strchr("dwmy", s[i]) == NULL || s[i] == '\0')
+			goto bad;
+		search_today(p, &y, &m, &d);
+		search_day_add(&y, &m, &d, s[i] == 'd' ? num :
+		    s[i] == 'w' ? 7 * num : 0, s[i] == 'm' ? num : 0,
+		    s[i] == 'y' ? num : 0);
+		return search_day_node(s[0] == '<' ? SEARCH_SINCE :
+		    s[0] == '>' ? SEARCH_BEFORE : SEARCH_ON, y, m, d);
+	}
+	/* An ISO date is one day, not a range. */
+	dash = len == 10 && s[4] == '-' ? NULL : strchr(s, '-');
+	if (dash == NULL) {
+		if (search_mutt_day(p, s, len, &y, &m, &d) != 0)
+			goto bad;
+		return search_day_node(SEARCH_ON, y, m, d);
+	}
+	if (dash > s && search_mutt_day(p, s, (size_t)(dash - s), &y, &m,
+	    &d) != 0)
+		goto bad;
+	if (dash[1] != '\0' && search_mutt_day(p, dash + 1, strlen(dash + 1),
+	    &y2, &m2, &d2) != 0)
+		goto bad;
+	if (dash == s && dash[1] == '\0')
+		goto bad;
+	if (dash > s)
+		n = search_day_node(SEARCH_SINCE, y, m, d);
+	if (dash[1] != '\0') {
+		/* The last day is in the range. */
+		search_day_add(&y2, &m2, &d2, -1, 0, 0);
+		and = search_day_node(SEARCH_BEFORE, y2, m2, d2);
+		if (n == NULL)
+			return and;
+		n = search_and2(n, and);
+	}
+	return n;
+bad:
+	search_error(p, _("bad date range \"%s\" at column %zu (expected "
+	    "<3d, >1w, DD/MM/YYYY, DD/MM/YYYY-DD/MM/YYYY or YYYY-MM-DD)"), s,
+	    search_column(p, off));
+	return NULL;
+}
+
+/* A size node of KIND for SIZE bytes. */
+static struct search_node *
+search_size_node(enum search_kind kind, uint32_t size)
+{
+	struct search_node *n = search_node_new(kind);
+
+	n->size = size;
+	return n;
+}
+
+/* Parse the size in the LEN bytes at S into *SIZE_R. */
+static int
+search_mutt_bytes(const char *s, size_t len, uint32_t *size_r)
+{
+	struct search_node tmp;
+	char *copy = xstrndup(s, len);
+	int too_large, r;
+
+	memset(&tmp, 0, sizeof tmp);
+	r = search_size(&tmp, copy, &too_large);
+	free(copy);
+	*size_r = tmp.size;
+	return r;
+}
+
+/* ~z: <10K, >1M, 10K-1M, -1M, 1K-, or one size. */
+static struct search_node *
+search_mutt_size(struct search_parser *p, const char *s, size_t off)
+{
+	const char *dash = strchr(s, '-');
+	uint32_t lo = 0, hi = 0;
+	struct search_node *n = NULL, *kid;
+
+	if (s[0] == '<' || s[0] == '>') {
+		if (search_mutt_bytes(s + 1, strlen(s + 1), &lo) != 0)
+			goto bad;
+		return search_size_node(s[0] == '<' ? SEARCH_SMALLER :
+		    SEARCH_LARGER, lo);
+	}
+	if (dash == NULL) {
+		if (search_mutt_bytes(s, strlen(s), &lo) != 0)
+			goto bad;
+		hi = lo;
+	} else {
+		if ((dash == s && dash[1] == '\0') ||
+		    (dash > s && search_mutt_bytes(s, (size_t)(dash - s),
+		    &lo) != 0) || (dash[1] != '\0' &&
+		    search_mutt_bytes(dash + 1, strlen(dash + 1), &hi) != 0))
+			goto bad;
+		if (dash[1] == '\0')
+			hi = UINT32_MAX;
+	}
+	/* Both ends are in the range. */
+	if (lo > 0)
+		n = search_size_node(SEARCH_LARGER, lo - 1);
+	if (hi < UINT32_MAX) {
+		kid = search_size_node(SEARCH_SMALLER, hi + 1);
+		n = n == NULL ? kid : search_and2(n, kid);
+	}
+	if (n == NULL)
+		n = search_node_new(SEARCH_ALL);
+	return n;
+bad:
+	search_error(p, _("bad size range \"%s\" at column %zu (expected "
+	    "<10K, >1M, 10K-1M, -1M or 1K-)"), s, search_column(p, off));
+	return NULL;
+}
+
+/* Text node of KIND for VALUE (a copy). */
+static struct search_node *
+search_text_node(enum search_kind kind, const char *value)
+{
+	struct search_node *n = search_node_new(kind);
+
+	n->str = xstrdup(value);
+	return n;
+}
+
+/*
+ * A mutt pattern WORD ("~f", "~falice", "=b", "~N"), the current token
+ * already taken; its argument, if it takes one, is the rest of the word
+ * or the next word or phrase. Frees WORD.
+ */
+static struct search_node *
+search_parse_mutt(struct search_parser *p, char *word, size_t off)
+{
+	static const struct {
+		char op;
+		enum search_kind kind;	/* SEARCH_FLAG: FLAG, SET */
+		enum search_flag flag;
+		int set;
+		int arg;		/* 0 none, 1 text, 2 date, 3 size */
+	} ops[] = {
+		{ 'f', SEARCH_FROM, 0, 0, 1 },
+		{ 't', SEARCH_TO, 0, 0, 1 },
+		{ 'c', SEARCH_CC, 0, 0, 1 },
+		{ 's', SEARCH_SUBJECT, 0, 0, 1 },
+		{ 'b', SEARCH_BODY, 0, 0, 1 },
+		{ 'B', SEARCH_TEXT, 0, 0, 1 },
+		{ 'h', SEARCH_TEXT, 0, 0, 1 },
+		{ 'L', SEARCH_OR, 0, 0, 1 },	/* from, to or cc */
+		{ 'C', SEARCH_OR, 0, 0, 1 },	/* to or cc */
+		{ 'N', SEARCH_FLAG, SEARCH_SEEN, 0, 0 },
+		{ 'O', SEARCH_FLAG, SEARCH_SEEN, 0, 0 },
+		{ 'U', SEARCH_FLAG, SEARCH_SEEN, 0, 0 },
+		{ 'R', SEARCH_FLAG, SEARCH_SEEN, 1, 0 },
+		{ 'F', SEARCH_FLAG, SEARCH_FLAGGED, 1, 0 },
+		{ 'D', SEARCH_FLAG, SEARCH_DELETED, 1, 0 },
+		{ 'Q', SEARCH_FLAG, SEARCH_ANSWERED, 1, 0 },
+		{ 'A', SEARCH_ALL, 0, 0, 0 },
+		{ 'd', SEARCH_ON, 0, 0, 2 },
+		{ 'r', SEARCH_ON, 0, 0, 2 },	/* received: the date too */
+		{ 'z', SEARCH_LARGER, 0, 0, 3 },
+	};
+	struct search_node *n = NULL;
+	char *value = NULL, op = word[1];
+	size_t i;
+
+	for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (ops[i].op == op)
+			break;
+	if (i == sizeof ops / sizeof ops[0]) {
+		if (strchr("TxiekglpPuvVySEHMnmX$", op) != NULL && op != '\0')
+			search_error(p, _("mutt pattern \"%c%c\" at column %zu "
+			    "is not supported by tern's search"), word[0], op,
+			    search_column(p, off));
+		else
+			search_error(p, _("unknown mutt pattern \"%c%c\" at "
+			    "column %zu"), word[0], op,
+			    search_column(p, off));
+		goto out;
+	}
+	if (ops[i].arg == 0) {
+		if (word[2] != '\0') {
+			search_error(p, _("mutt pattern \"%c%c\" takes no "
+			    "value at column %zu"), word[0], op,
+			    search_column(p, off));
+			goto out;
+		}
+		if (search_next(p) != 0)
+			goto out;
+	} else if (word[2] != '\0') {
+		value = xstrdup(word + 2);
+		if (search_next(p) != 0)
+			goto out;
+	} else {
+		if (search_next(p) != 0)
+			goto out;
+		/* "~d -31/01/2025", "~z -2K": the '-' opens the range. */
+		if (p->tok.type == TOK_MINUS && ops[i].arg >= 2) {
+			if (search_next(p) != 0)
+				goto out;
+			if (p->tok.type == TOK_WORD) {
+				value = xasprintf("-%s", p->tok.text);
+				if (search_next(p) != 0)
+					goto out;
+				goto have;
+			}
+		}
+		if (p->tok.type != TOK_WORD && p->tok.type != TOK_PHRASE) {
+			search_error(p, _("missing value after \"%c%c\" at "
+			    "column %zu"), word[0], op,
+			    search_column(p, off));
+			goto out;
+		}
+		value = p->tok.text;
+		p->tok.text = NULL;
+		if (search_next(p) != 0)
+			goto out;
+	}
+have:
+	switch (ops[i].arg) {
+	case 0:
+		n = search_node_new(ops[i].kind);
+		n->flag = ops[i].flag;
+		n->set = ops[i].set;
+		break;
+	case 1:
+		if (op == 'L' || op == 'C') {
+			n = search_node_new(SEARCH_OR);
+			if (op == 'L')
+				search_add_kid(n, search_text_node(SEARCH_FROM,
+				    value));
+			search_add_kid(n, search_text_node(SEARCH_TO, value));
+			search_add_kid(n, search_text_node(SEARCH_CC, value));
+		} else
+			n = search_text_node(ops[i].kind, value);
+		break;
+	case 2:
+		n = search_mutt_date(p, value, off);
+		break;
+	case 3:
+		n = search_mutt_size(p, value, off);
+		break;
+	}
+out:
+	free(word);
+	free(value);
+	return n;
+}
+
 
 /* A term: an operator with its value, `all`, or a bare word or phrase. */
 static struct search_node *
@@ -477,6 +859,11 @@ search_parse_term(struct search_parser *p)
 	}
 	word = p->tok.text;
 	p->tok.text = NULL;
+	/* mutt's patterns: ~f alice, ~N, =b text (= is server-side: so is /). */
+	if ((word[0] == '~' || word[0] == '=') &&
+	    ((word[1] >= 'a' && word[1] <= 'z') ||
+	    (word[1] >= 'A' && word[1] <= 'Z')))
+		return search_parse_mutt(p, word, off);
 	if (strcasecmp(word, "all") == 0) {
 		free(word);
 		if (search_next(p) != 0)
@@ -594,6 +981,10 @@ search_parse_unary(struct search_parser *p, int depth)
 		search_error(p, _("unexpected ) at column %zu"),
 		    search_column(p, off));
 		return NULL;
+	case TOK_BAR:
+		search_error(p, _("\"|\" needs a term before it at column "
+		    "%zu"), search_column(p, off));
+		return NULL;
 	case TOK_MINUS:
 		if (search_next(p) != 0)
 			return NULL;
@@ -637,7 +1028,8 @@ negate:
 	if (p->tok.type == TOK_EOF || p->tok.type == TOK_RPAREN ||
 	    search_keyword(p, "AND") || search_keyword(p, "OR")) {
 		search_error(p, _("\"%s\" needs a term after it at column %zu"),
-		    p->buf[off] == '-' ? "-" : "NOT", search_column(p, off));
+		    p->buf[off] == '-' ? "-" : p->buf[off] == '!' ? "!" :
+		    "NOT", search_column(p, off));
 		return NULL;
 	}
 	if ((kid = search_parse_unary(p, depth + 1)) == NULL)
@@ -727,12 +1119,20 @@ int
 search_parse(const char *buf, size_t len, struct search_node **tree_r,
     char **err)
 {
+	return search_parse_at(buf, len, time(NULL), tree_r, err);
+}
+
+int
+search_parse_at(const char *buf, size_t len, time_t now,
+    struct search_node **tree_r, char **err)
+{
 	struct search_parser p;
 	struct search_node *n = NULL;
 
 	memset(&p, 0, sizeof p);
 	p.buf = buf;
 	p.len = len;
+	p.now = now;
 	*tree_r = NULL;
 	if (search_check_text(&p) != 0 || search_next(&p) != 0)
 		goto out;

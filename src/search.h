@@ -15,6 +15,15 @@
  *	value   = word / phrase
  *	phrase  = DQUOTE *(char / "\" DQUOTE / "\\") DQUOTE
  *
+ * mutt's patterns are terms too: ~f ~t ~c ~s ~b (body) ~B ~h (text) ~L
+ * (from, to or cc) ~C (to or cc) EXPR; ~N ~O ~U (unread: tern knows no
+ * "old") ~R ~F ~D ~Q (answered) ~A; ~d and ~r DATE-RANGE (<3d >1w =2m,
+ * DD/MM/YYYY, DD/MM/YYYY-DD/MM/YYYY, -DATE, DATE-, YYYY-MM-DD; ~r is the
+ * sent date as well); ~z SIZE-RANGE (<10K >1M 10K-1M -1M 1K- N); "=" in
+ * place of "~" (mutt's server side; tern's online search always is);
+ * "!" is NOT and "|" is OR. EXPR is a substring, not a regular
+ * expression. Other mutt patterns (~T ~x ~i ...) are errors.
+ *
  * NOT binds tighter than AND, AND tighter than OR. Names: from, to, cc,
  * subject, body, text (substrings, case-insensitive), before, since, on
  * (YYYY-MM-DD, the calendar date of the Date: header), larger, smaller
@@ -29,6 +38,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "strbuf.h"
 
@@ -83,6 +93,9 @@ struct search_node {
  */
 int search_parse(const char *buf, size_t len, struct search_node **tree_r,
     char **err);
+/* As search_parse(), with NOW as the time relative dates count from. */
+int search_parse_at(const char *buf, size_t len, time_t now,
+    struct search_node **tree_r, char **err);
 /* Free a tree; NULL is a no-op. */
 void search_free(struct search_node *n);
 /* A deep copy of tree N. */

@@ -125,6 +125,10 @@ ok_field(const struct config *cfg, const char *what, const char **s)
 		return cfg->ui.expunge;
 	if (strcmp(what, "bell") == 0)
 		return cfg->ui.bell;
+	if (strcmp(what, "quit") == 0)
+		return cfg->ui.quit;
+	if (strcmp(what, "bind_modes") == 0)
+		return cfg->nbinds > 0 ? (long)cfg->binds[0].panes : -1;
 	if (strcmp(what, "naccounts") == 0)
 		return (long)cfg->naccounts;
 	if (a == NULL)
@@ -185,6 +189,14 @@ static const struct ok_row ok_rows[] = {
 	{ "[ui]\nexpunge = yes\n", "expunge", EXPUNGE_YES, NULL },
 	{ "[ui]\nexpunge = no\n", "expunge", EXPUNGE_NO, NULL },
 	{ "[ui]\nexpunge = ASK\n", "expunge", EXPUNGE_ASK, NULL },
+	{ "", "quit", QUIT_ASK_YES, NULL },
+	{ "[ui]\nquit = yes\n", "quit", QUIT_YES, NULL },
+	{ "[ui]\nquit = no\n", "quit", QUIT_NO, NULL },
+	{ "[ui]\nquit = Ask-No\n", "quit", QUIT_ASK_NO, NULL },
+	{ "[keys]\nbind = attach s save-attachment\n", "bind_modes",
+	  CONFIG_MODE_ATTACH, NULL },
+	{ "[keys]\nbind = help,preview,browser x exit\n", "bind_modes",
+	  CONFIG_MODE_HELP | CONFIG_MODE_PREVIEW | CONFIG_PANE_FOLDERS, NULL },
 	{ "", "bell", 0, NULL },
 	{ "[ui]\nbell = yes\n", "bell", 1, NULL },
 	{ "[ui]\nbell = off\n", "bell", 0, NULL },
@@ -327,10 +339,13 @@ static const struct err_row err_rows[] = {
 	  "ACTION\" (e.g. \"index d delete-message\")" },
 	{ "[keys]\n\nbind = inbox d quit\n",
 	  "config:3: key \"bind\": unknown pane \"inbox\" (index, pager, "
-	  "folders or all)" },
+	  "folders, help, attach, preview or all)" },
+	{ "[ui]\nquit = maybe\n",
+	  "config:2: key \"quit\": \"maybe\" is not one of ask-yes, ask-no, "
+	  "yes, no" },
 	{ "[keys]\nbind = index,,pager d quit\n",
-	  "config:2: key \"bind\": unknown pane \"\" (index, pager, folders "
-	  "or all)" },
+	  "config:2: key \"bind\": unknown pane \"\" (index, pager, folders, "
+	  "help, attach, preview or all)" },
 	{ "[keys]\nmacro = index x quit\n",
 	  "config:2: unknown key \"macro\" (the [keys] section holds "
 	  "\"bind\" lines)" },

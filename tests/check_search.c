@@ -183,6 +183,86 @@ static const struct {
 	{ "a\xc2\x85", "control character at column 2" },
 };
 
+/*
+ * mutt's patterns and their trees, parsed at MUTT_NOW (Saturday
+ * 2025-03-15, noon UTC; TZ is set to UTC in main()).
+ */
+#define MUTT_NOW ((time_t)1742040000)
+static const struct {
+	const char *query;
+	const char *tree;	/* NULL: refused, with ERROR in the message */
+	const char *error;
+} mutt_rows[] = {
+	{ "~f alice", "(from \"alice\")", NULL },
+	{ "~falice", "(from \"alice\")", NULL },
+	{ "~t bob", "(to \"bob\")", NULL },
+	{ "~c carol", "(cc \"carol\")", NULL },
+	{ "~s budget", "(subject \"budget\")", NULL },
+	{ "~s \"quarterly report\"", "(subject \"quarterly report\")",
+	  NULL },
+	{ "~b invoice", "(body \"invoice\")", NULL },
+	{ "~B invoice", "(text \"invoice\")", NULL },
+	{ "~h X-Spam", "(text \"X-Spam\")", NULL },
+	{ "~L ann", "(or (from \"ann\") (to \"ann\") (cc \"ann\"))", NULL },
+	{ "~C ann", "(or (to \"ann\") (cc \"ann\"))", NULL },
+	{ "~N", "(is unread)", NULL },
+	{ "~O", "(is unread)", NULL },
+	{ "~U", "(is unread)", NULL },
+	{ "~R", "(is read)", NULL },
+	{ "~F", "(is flagged)", NULL },
+	{ "~D", "(is deleted)", NULL },
+	{ "~Q", "(is answered)", NULL },
+	{ "~A", "(all)", NULL },
+	{ "=b invoice", "(body \"invoice\")", NULL },
+	{ "=s budget", "(subject \"budget\")", NULL },
+	{ "!~R", "(not (is read))", NULL },
+	{ "~N ~f alice", "(and (is unread) (from \"alice\"))", NULL },
+	{ "~f alice | ~f bob", "(or (from \"alice\") (from \"bob\"))", NULL },
+	{ "~f alice|~f bob", "(or (from \"alice\") (from \"bob\"))", NULL },
+	{ "!(~f alice | ~s x) ~F",
+	  "(and (not (or (from \"alice\") (subject \"x\"))) (is flagged))",
+	  NULL },
+	{ "~N from:alice", "(and (is unread) (from \"alice\"))", NULL },
+	/* Dates: relative to MUTT_NOW, absolute, ranges (both ends in). */
+	{ "~d <1w", "(since 2025-03-08)", NULL },
+	{ "~d <3d", "(since 2025-03-12)", NULL },
+	{ "~d >1m", "(before 2025-02-15)", NULL },
+	{ "~d >1y", "(before 2024-03-15)", NULL },
+	{ "~d =2d", "(on 2025-03-13)", NULL },
+	{ "~d 01/03/2025", "(on 2025-03-01)", NULL },
+	{ "~d 2025-03-01", "(on 2025-03-01)", NULL },
+	{ "~d 1/3", "(on 2025-03-01)", NULL },
+	{ "~d 7", "(on 2025-03-07)", NULL },
+	{ "~d 01/03/24", "(on 2024-03-01)", NULL },
+	{ "~d 01/03/2025-15/03/2025",
+	  "(and (since 2025-03-01) (before 2025-03-16))", NULL },
+	{ "~d -31/01/2025", "(before 2025-02-01)", NULL },
+	{ "~d 01/02/2025-", "(since 2025-02-01)", NULL },
+	{ "~r <1w", "(since 2025-03-08)", NULL },
+	/* Sizes (K = 1024), both ends in. */
+	{ "~z <10K", "(smaller 10240)", NULL },
+	{ "~z >1M", "(larger 1048576)", NULL },
+	{ "~z 1K-2K", "(and (larger 1023) (smaller 2049))", NULL },
+	{ "~z -2K", "(smaller 2049)", NULL },
+	{ "~z 1K-", "(larger 1023)", NULL },
+	{ "~z 500", "(and (larger 499) (smaller 501))", NULL },
+	/* Never a silent empty answer. */
+	{ "~T", NULL, "mutt pattern \"~T\" at column 1 is not supported" },
+	{ "~x <id@x>", NULL, "mutt pattern \"~x\" at column 1 is not "
+	  "supported" },
+	{ "~i <id@x>", NULL, "mutt pattern \"~i\" at column 1 is not "
+	  "supported" },
+	{ "a ~w", NULL, "unknown mutt pattern \"~w\" at column 3" },
+	{ "~f", NULL, "missing value after \"~f\" at column 1" },
+	{ "~N2", NULL, "mutt pattern \"~N\" takes no value" },
+	{ "~d <1q", NULL, "bad date range \"<1q\" at column 1" },
+	{ "~d 32/01/2025", NULL, "bad date range" },
+	{ "~d -", NULL, "bad date range" },
+	{ "~z <big", NULL, "bad size range \"<big\" at column 1" },
+	{ "| ~F", NULL, "\"|\" needs a term before it at column 1" },
+	{ "~F |", NULL, "\"OR\" needs a term after it" },
+};
+
 static void
 print_tree(struct strbuf *sb, const struct search_node *n)
 {
@@ -229,6 +309,33 @@ START_TEST(test_bad_rows)
 	    "row %d (%s): got \"%s\", want \"%s\"", _i, q, err,
 	    bad_rows[_i].error);
 	free(err);
+}
+END_TEST
+
+START_TEST(test_mutt_rows)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct search_node *n = NULL;
+	char *err = NULL;
+	const char *q = mutt_rows[_i].query;
+	int r = search_parse_at(q, strlen(q), MUTT_NOW, &n, &err);
+
+	if (mutt_rows[_i].tree != NULL) {
+		ck_assert_msg(r == 0, "row %d (%s): refused: %s", _i, q, err);
+		print_tree(&sb, n);
+		ck_assert_msg(strcmp(sb.buf, mutt_rows[_i].tree) == 0,
+		    "row %d (%s): got %s, want %s", _i, q, sb.buf,
+		    mutt_rows[_i].tree);
+	} else {
+		ck_assert_msg(r == -1, "row %d (%s): accepted", _i, q);
+		ck_assert_msg(n == NULL && err != NULL, "row %d: no error", _i);
+		ck_assert_msg(strstr(err, mutt_rows[_i].error) != NULL,
+		    "row %d (%s): got \"%s\", want \"%s\"", _i, q, err,
+		    mutt_rows[_i].error);
+	}
+	search_free(n);
+	free(err);
+	strbuf_release(&sb);
 }
 END_TEST
 
@@ -733,6 +840,8 @@ search_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_good_rows, 0,
 	    sizeof good_rows / sizeof good_rows[0]);
+	tcase_add_loop_test(tc, test_mutt_rows, 0,
+	    sizeof mutt_rows / sizeof mutt_rows[0]);
 	tcase_add_loop_test(tc, test_bad_rows, 0,
 	    sizeof bad_rows / sizeof bad_rows[0]);
 	tcase_add_test(tc, test_limits);
@@ -764,9 +873,13 @@ search_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(search_suite());
+	SRunner *sr;
 	int failed;
 
+	/* mutt's relative dates count from MUTT_NOW in UTC. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	sr = srunner_create(search_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -302,6 +302,14 @@ tui_keys()
 	_tui_tmux send-keys -t tui "$@"
 }
 
+# q in the index: tern asks (quit = ask-yes, as the default), y answers.
+tui_quit()
+{
+	tui_keys q
+	tui_wait_for "Quit tern?"
+	tui_keys y
+}
+
 tui_screen()
 {
 	_tui_tmux capture-pane -p -t tui

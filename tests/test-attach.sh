@@ -192,7 +192,7 @@ tui_keys q
 tui_wait_gone "(attachments)" 5
 tui_wait_for "body text here" 5
 tui_keys q
-tui_keys q
+tui_quit
 tui_wait_exit 10 >/dev/null
 wait_until 5 test -s "$status_file" || fail "tern exited without a status"
 assert_eq 0 "$(cat "$status_file")" "exit status"

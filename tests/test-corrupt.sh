@@ -92,7 +92,7 @@ fill
 garble "$HARD_DB" 0 4
 tui_start 100 30 "$TERN" --offline
 tui_wait_for "0 msgs" 10
-tui_keys q
+tui_quit
 assert_eq 0 "$(tui_wait_exit 10)" "offline reader: exit status"
 tui_stop
 assert_eq ok "$(sqlite3 "$HARD_DB" 'PRAGMA integrity_check')" \

@@ -80,7 +80,7 @@ hard_run sync test:INBOX
 hard_check "read-only (sync)" "read-only"
 tui_start 100 30 "$TERN" --offline
 tui_wait_for "Message 01500 of 1500" 10
-tui_keys q
+tui_quit
 assert_eq 0 "$(tui_wait_exit 10)" "read-only: the reader's exit status"
 tui_stop
 hard_case read-only

@@ -48,7 +48,7 @@ tui_keys c
 tui_keys -l "Archive"
 tui_keys Enter
 tui_wait_for "Archived 5" 20
-tui_keys q
+tui_quit
 assert_eq 0 "$(tui_wait_exit 10)" "session: exit status"
 tui_stop
 empty session

@@ -37,7 +37,7 @@ done
 for d in "$HARNESS_DIR/new" "$XDG_CACHE_HOME" "$XDG_CACHE_HOME/tern"; do
 	assert_eq 700 "$(mode "$d")" "modes: $d"
 done
-tui_keys q
+tui_quit
 assert_eq 0 "$(tui_wait_exit 10)" "modes: exit status"
 tui_stop
 hard_case modes

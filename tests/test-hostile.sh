@@ -276,7 +276,7 @@ case_hostile_names()
 	    "$1: an escape sent to the terminal"
 	assert_contains "$(tui_screen)" '\x1b]0;pwned\x07' \
 	    "$1: the name shown escaped"
-	tui_keys q
+	tui_quit
 	assert_eq 0 "$(tui_wait_exit 10)" "$1: the reader's exit status"
 	tui_stop
 	# A folder name never becomes a path outside the export.
@@ -328,7 +328,7 @@ reader_status()
 	tui_wait_for "next-message" 2
 	tui_keys q
 	tui_wait_gone "next-message" 2
-	tui_keys q
+	tui_quit
 	assert_eq 0 "$(tui_wait_exit 10)" "$name: exit status"
 	assert_eq ok "$(sqlite3 "$HARD_DB" 'PRAGMA integrity_check')" \
 	    "$name: cache integrity"
@@ -365,7 +365,7 @@ case_timeout()
 	tui_wait_for "retrying" 10
 	assert_contains "$(tui_screen)" "no answer from the server in 2 s" \
 	    "$1: the reason shown"
-	tui_keys q
+	tui_quit
 	assert_eq 0 "$(tui_wait_exit 10)" "$1: exit status"
 	assert_eq ok "$(sqlite3 "$HARD_DB" 'PRAGMA integrity_check')" \
 	    "$1: cache integrity"

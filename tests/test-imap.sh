@@ -77,7 +77,7 @@ harness_doveadm expunge -u "$HARNESS_USER" mailbox INBOX uid 21
 wait_until 5 not_cached 21 || fail "an expunge elsewhere did not arrive"
 assert_cache_matches "$db" INBOX "after the pushed changes"
 # UID 13 is \Deleted: leaving asks whether to expunge it; keep it.
-tui_keys q
+tui_quit
 tui_wait_for "Expunge" 5
 tui_keys n
 tui_wait_exit 10 >/dev/null
@@ -134,7 +134,7 @@ wait_until 15 with_body 15 || fail "the newest bodies were not prefetched"
 newest_has_body=$(sqlite3 "$db" "SELECT has_body FROM message
     WHERE subject = 'Prefetched body'")
 assert_eq 1 "$newest_has_body" "the newest body is among them"
-tui_keys q
+tui_quit
 tui_wait_for "Expunge" 5
 tui_keys n
 tui_wait_exit 10 >/dev/null

@@ -50,7 +50,7 @@ run()
 	tui_keys -l Sent
 	tui_keys Enter
 	sleep 0.5
-	tui_keys q
+	tui_quit
 	# UID 3 is \Deleted: leaving asks; keep it.
 	tui_wait_for "Expunge" 5
 	tui_keys n

@@ -44,7 +44,7 @@ tui_keys d d '$'
 tui_wait_for "Expunge 2" 5
 tui_keys y
 tui_wait_gone "$(subject 21)" 5
-tui_keys q
+tui_quit
 tui_wait_exit 10 >/dev/null
 tui_stop
 # What the user left: the server must end up the same.
@@ -106,6 +106,7 @@ tui_keys -l Archive
 tui_keys Enter
 sleep 1
 tui_keys q
+tui_quit
 tui_wait_exit 10 >/dev/null
 tui_stop
 waiting=$(sqlite3 "$db" "SELECT count(*) FROM pending")

@@ -107,8 +107,10 @@ harness_config pop3s "pop3_delete = no" "pop3_interval = 2" >/dev/null
 tui_start 120 30 "$TERN" test
 tui_wait_for "Message 00030 of 30" 20
 tui_wait_for "online" 20
-# P in the folder pane (h moves the focus there).
-tui_keys h P
+# P in the folder pane (` moves the focus on: pager, then folders).
+tui_keys '`' '`'
+tui_wait_for "focus: folder pane"
+tui_keys P
 tui_wait_for "29 messages on the server" 20
 tui_wait_gone "listing..." 20
 tui_wait_for "Message 00001 of 30" 10
@@ -128,7 +130,9 @@ assert_not_contains "$(tui_screen)" "Message 00001 of 30" \
     "the row left the preview"
 tui_keys q
 tui_wait_gone "messages on the server" 5
-tui_keys l
+# q in the folder pane: back to the index.
+tui_keys q
+tui_wait_gone "focus: folder pane" 5
 
 # $ checks at once; a message deleted in tern (d, then the expunge that $
 # asks about) is deleted on the server at that check.
@@ -153,7 +157,7 @@ tui_wait_gone "Fresh arrival" 10
 # With pop3_interval = 2, new mail shows with no key pressed.
 harness_deliver "Second arrival" >/dev/null
 tui_wait_for "Second arrival" 20
-tui_keys q
+tui_quit
 tui_wait_exit 10 >/dev/null
 # Keep mode: the local copy of message 1 stays.
 assert_eq 1 "$(sqlite3 "$db" "SELECT count(*) FROM message

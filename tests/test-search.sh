@@ -162,6 +162,28 @@ has:attachment	header content-type multipart/mixed
 from:sender-3 OR from:sender-4	"(" from sender-3 OR from sender-4 ")"
 (subject:report OR body:agenda) -is:flagged	"(" subject report OR body agenda ")" not flagged
 NOT subject:message	not subject message
+~f sender-5	from sender-5
+~t carol	to carol
+~c bob	cc bob
+~s "quarterly REPORT"	subject "quarterly REPORT"
+~b agenda	body agenda
+=b agenda	body agenda
+~B invoice	text invoice
+~N	unseen
+~U	unseen
+~R	seen
+~F	flagged
+~Q	answered
+~D	deleted
+~A	all
+!~R ~f sender	not seen from sender
+~f sender-3 | ~f sender-4	"(" from sender-3 OR from sender-4 ")"
+(~s report | ~b agenda) !~F	"(" subject report OR body agenda ")" not flagged
+~d -31/12/2024	sentbefore 2025-01-01
+~d 04/01/2025-	sentsince 2025-01-04
+~d 03/01/2025	senton 2025-01-03
+~z >10K	larger 10240
+~z <1K	smaller 1024
 EOF
 )
 
@@ -262,7 +284,7 @@ assert_eq "5" "$("$TERN" search --offline test:Archive all | wc -l)" \
 # Quit the reader, keeping the \Deleted message if it asks.
 quit_reader()
 {
-	tui_keys q
+	tui_quit
 	if wait_until 2 tui_screen_has "Expunge"; then
 		tui_keys n
 	fi

@@ -91,7 +91,7 @@ if in_memory "$pid"; then
 	fail "cmd-session: the password is still in memory after login"
 fi
 tui_keys q
-tui_keys q
+tui_quit
 assert_eq 0 "$(tui_wait_exit 10)" "cmd-session: exit status"
 tui_stop
 assert_contains "$(cat "$log")" "LOGIN <redacted>" "cmd-session: the log"
@@ -109,7 +109,7 @@ pid=$(tui_pid)
 if in_memory "$pid"; then
 	fail "pop3-session: the password is still in memory after the check"
 fi
-tui_keys q
+tui_quit
 assert_eq 0 "$(tui_wait_exit 10)" "pop3-session: exit status"
 tui_stop
 leaks pop3-session
@@ -131,7 +131,7 @@ tui_keys Enter
 tui_wait_for "Body of message 20." 20
 assert_not_contains "$(tui_screen)" "$pw" "typed-session: echo"
 tui_keys q
-tui_keys q
+tui_quit
 assert_eq 0 "$(tui_wait_exit 10)" "typed-session: exit status"
 assert_not_contains "$(tui_raw_output)" "$pw" "typed-session: the terminal"
 tui_stop

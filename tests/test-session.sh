@@ -46,7 +46,7 @@ harness_doveadm kick "$HARNESS_USER" >/dev/null
 tui_wait_for "retrying" 20
 tui_wait_for "online" 30
 assert_contains "$(tui_screen)" "Message 00030 of 30" "index kept while offline"
-tui_keys q
+tui_quit
 tui_wait_exit 10 >/dev/null
 if grep -rqF "$HARNESS_PASS" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME" 2>/dev/null; then
 	fail "the password was written under the XDG folders"

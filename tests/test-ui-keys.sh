@@ -1,8 +1,9 @@
 #!/bin/bash
 # The reader's keys in tmux against the harness dovecot, at 80x24 and at
-# 200x50: threads drawn with tree lines, z and Z collapse and expand, o
+# 200x50: threads drawn with tree lines, Esc-v and Esc-V collapse and
+# expand (mutt's keys), o
 # and O change the order of the running index, J and K step through the
-# messages from the pager, / n N search inside a message, C-d C-u Space
+# messages from the pager, / n Esc-/ search inside a message, C-d C-u Space
 # scroll, G and g go to the end and the top, H shows every header field
 # and V the raw message. A rebound key (from [keys] in the config) works
 # and `?` lists it; an unknown action or key in the config stops tern with
@@ -176,17 +177,18 @@ keys_at()
 	assert_not_contains "$(tui_screen | grep -F "Bob Reply")" \
 	    "Re: Picnic" "$cols: repeated subject"
 
-	# z folds the thread into its first row, z again unfolds it.
-	tui_keys z
+	# Esc-v folds the thread into its first row (mutt's collapse-thread),
+	# Esc-v again unfolds it.
+	tui_keys M-v
 	tui_wait_for "(+3) Picnic plans"
 	tui_wait_gone "Bob Reply"
-	tui_keys z
+	tui_keys Escape v
 	tui_wait_for "Bob Reply"
-	# Z folds every thread, Z again unfolds them.
-	tui_keys Z
+	# Esc-V folds every thread, Esc-V again unfolds them.
+	tui_keys M-V
 	tui_wait_for "(+3) Picnic plans"
 	tui_wait_for "shown, "
-	tui_keys Z
+	tui_keys M-V
 	tui_wait_for "Cat Deeper"
 
 	# o s: by subject ("Re:" ignored): "A long message" heads the index.
@@ -226,12 +228,9 @@ keys_at()
 	tui_wait_for "this is the first message"
 
 	# The long message, fifth in the index: scrolling and its colours.
-	if [ "$cols" -lt 120 ]; then
-		tui_keys q
-		tui_wait_for "Ann Root"
-	else
-		tui_keys h
-	fi
+	# q leaves the pager for the index in either layout.
+	tui_keys q
+	tui_wait_for "Ann Root"
 	tui_keys g j j j j Enter
 	tui_wait_for "Line 001 of the long message."
 	if [ "$cols" -lt 120 ]; then
@@ -263,7 +262,7 @@ keys_at()
 	assert_contains "$(_tui_tmux capture-pane -p -e -t tui |
 	    grep -F "quoted line 040")" "38;5;28" "$cols: quote 1 colour"
 
-	# Search: /, n, N (wrapping round).
+	# Search: /, n, Esc-/ (wrapping round; N is mutt's toggle-new).
 	tui_keys g /
 	tui_wait_for "Search the message:"
 	tui_keys -l "needle"
@@ -271,9 +270,9 @@ keys_at()
 	wait_line "$top" "Line 150 holds a needle" "$cols: /"
 	tui_keys n
 	tui_wait_for "Line 180 holds a needle here."
-	tui_keys N
-	wait_line "$top" "Line 150 holds a needle" "$cols: N"
-	tui_keys N
+	tui_keys M-/
+	wait_line "$top" "Line 150 holds a needle" "$cols: Esc-/"
+	tui_keys M-/
 	tui_wait_for "search went on from the bottom"
 	tui_wait_for "Line 180 holds a needle here."
 	# The ends, every header field, the raw message.
@@ -300,11 +299,11 @@ keys_at()
 	tui_keys q
 	tui_wait_gone "keys, as bound now"
 
+	tui_keys q
 	if [ "$cols" -lt 120 ]; then
-		tui_keys q
 		tui_wait_gone "Line 001 of the long"
 	fi
-	tui_keys q
+	tui_quit
 	assert_eq 0 "$(exit_status)" "$cols: exit status"
 	tui_stop
 }
@@ -341,7 +340,7 @@ hostile_at()
 	assert_contains "$screen" $'R1\xef\xbf\xbdR2' "$cols: a raw C1 byte"
 	assert_contains "$screen" "From: Evil S1^[[2JS2" "$cols: sender"
 	assert_contains "$screen" "Body S1^[[2JS2" "$cols: body"
-	assert_contains "$(screen_line 1)" "q:Quit" "$cols: hints intact"
+	assert_contains "$(screen_line 1)" "q:Back" "$cols: hints intact"
 	assert_contains "$(screen_line "$rows")" "test:INBOX" \
 	    "$cols: status intact"
 	# The raw source is inert as well.
@@ -352,13 +351,13 @@ hostile_at()
 	    "$cols: raw subject"
 	tui_keys V
 	tui_wait_for "Subject: Hostile S1^[[2JS2"
+	tui_keys q
 	if [ "$cols" -lt 120 ]; then
-		tui_keys q
 		tui_wait_for "Ann Root"
 		assert_contains "$(screen_line 7)" "Hostile S1^[[2JS2" \
 		    "$cols: index intact"
 	fi
-	tui_keys q
+	tui_quit
 	assert_eq 0 "$(exit_status)" "$cols: hostile run: exit status"
 
 	raw=$(tui_raw_output)
@@ -389,13 +388,13 @@ done
 sleep 0.5
 tui_keys g
 tui_wait_for "From: Long Writer"
-assert_contains "$(screen_line 1)" "q:Quit" "after resizes: hints"
+assert_contains "$(screen_line 1)" "q:Back" "after resizes: hints"
 assert_contains "$(screen_line 24)" "test:INBOX" "after resizes: status"
 assert_contains "$(screen_line 2)" "From: Long Writer" "after resizes: top"
 assert_eq 24 "$(tui_screen | wc -l)" "after resizes: rows"
 tui_keys q
 tui_wait_for "Ann Root"
-tui_keys q
+tui_quit
 assert_eq 0 "$(exit_status)" "after resizes: exit status"
 tui_stop
 
@@ -410,7 +409,7 @@ tui_keys Enter
 tui_wait_for "> > quoted line 041"
 tui_keys q
 tui_wait_for "Ann Root"
-tui_keys q
+tui_quit
 assert_eq 0 "$(exit_status)" "NO_COLOR: exit status"
 case $(tui_raw_output) in
 *$'\033[38;5;'* | *$'\033[48;5;'* | *$'\033[3'[0-7]m* | *$'\033[4'[0-7]m*)

@@ -168,7 +168,7 @@ start_tern()
 
 quit_tern()
 {
-	tui_keys q
+	tui_quit
 	tui_wait_exit 10 >/dev/null
 	wait_until 5 test -s "$status_file" ||
 	    fail "tern exited without a status"
@@ -290,8 +290,10 @@ case $(tui_raw_output) in
 esac
 
 # The folder pane: create, a child indented, unsubscribe, subscribe,
-# rename, delete.
-tui_keys b h
+# rename, delete. b shows it, ` moves the focus there (h is mutt's
+# display-toggle-weed now); unsubscribing asks, as deleting does.
+tui_keys b '`'
+tui_wait_for "focus: folder pane"
 tui_keys C
 tui_wait_for "Create folder:"
 tui_keys -l Projects
@@ -313,6 +315,8 @@ tui_keys y
 server "Projects/2025 deleted" srv_no_folder Projects/2025
 on_screen "2025 gone from the pane" folders_lack "   2025"
 tui_keys G u
+tui_wait_for "Unsubscribe from \"Projects\"? (y/n)"
+tui_keys y
 server "Projects unsubscribed" srv_unsubscribed Projects
 tui_keys s
 server "Projects subscribed" srv_subscribed Projects
@@ -331,6 +335,9 @@ on_screen "Plans gone from the pane" folders_lack " Plans"
 # The Inbox is not for deleting.
 tui_keys g d
 tui_wait_for "\"INBOX\" cannot be renamed or deleted"
+# q in the folder pane goes back to the index (mutt's browser exit).
+tui_keys q
+tui_wait_gone "focus: folder pane"
 quit_tern
 
 # delete = trash: d moves to the Trash; inside the Trash d flags. And
@@ -361,7 +368,7 @@ tui_keys d
 on_screen "D in the Trash" row_flag "$(subj 115)" D
 server "\\Deleted in the Trash" srv_flag 1 '\Deleted' Trash
 # Quitting asks too; n keeps it.
-tui_keys q
+tui_quit
 tui_wait_for "Expunge 1 deleted message? (y/n)"
 tui_keys n
 tui_wait_exit 10 >/dev/null

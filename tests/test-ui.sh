@@ -90,7 +90,7 @@ reader_at()
 	assert_contains "$(tui_screen)" "test:Archive" \
 	    "${cols}x${rows}: status line names the folder"
 
-	tui_keys q
+	tui_quit
 	status=$(exit_status)
 	assert_eq 0 "$status" "${cols}x${rows}: exit status"
 	tui_stop
@@ -110,7 +110,7 @@ if declare -F _tui_tmux >/dev/null; then
 	done
 	tui_wait_for "$newest"
 fi
-tui_keys q
+tui_quit
 assert_eq 0 "$(exit_status)" "small terminal: exit status"
 tui_stop
 
@@ -136,7 +136,7 @@ assert_contains "$(tui_screen)" "Body ^[]0;tern-body-title^G with ^[[2J" \
     "escapes in the body shown in caret notation"
 tui_keys q
 tui_wait_for "$newest"
-tui_keys q
+tui_quit
 assert_eq 0 "$(exit_status)" "hostile run: exit status"
 
 raw=$(tui_raw_output)
@@ -163,7 +163,7 @@ tui_wait_for "Message-ID: <" 20
 assert_not_contains "$(tui_screen)" "To: alice@example.org" \
     "headers = ... leaves To: out"
 tui_keys q
-tui_keys q
+tui_quit
 assert_eq 0 "$(exit_status)" "headers run: exit status"
 tui_stop
 

@@ -48,6 +48,7 @@ static void folderop_unsubscribe_pick(struct ui *, const char *);
 static void folderop_create_done(struct ui *, const char *);
 static void folderop_rename_done(struct ui *, const char *);
 static void folderop_delete_done(struct ui *, int, void *);
+static void folderop_unsubscribe_done(struct ui *, int, void *);
 
 void
 folderop_complete(struct ui *ui, const char *prefix, char ***list_r,
@@ -303,8 +304,12 @@ folderop_on(struct ui *ui, size_t acct, const struct store_folder *f,
 		ui_message(ui, _("subscribing to \"%s\""), shown);
 		break;
 	case FOLDEROP_UNSUBSCRIBE:
-		account_folder_subscribe(a, name, 0);
-		ui_message(ui, _("unsubscribing from \"%s\""), shown);
+		/* Never one slip away: the folder leaves the pane. */
+		da = xmalloc(sizeof *da + strlen(name) + 1);
+		da->acct = acct;
+		memcpy(da->name, name, strlen(name) + 1);
+		ask_start(ui, "yn", folderop_unsubscribe_done, da,
+		    _("Unsubscribe from \"%s\"? (y/n)"), shown);
 		break;
 	}
 out:
@@ -350,6 +355,21 @@ folderop_delete_done(struct ui *ui, int answer, void *arg)
 	account_folder_delete(a, da->name);
 	shown = text_sanitize_dup(da->name, 0);
 	ui_message(ui, _("deleting folder \"%s\""), shown);
+	free(shown);
+}
+
+static void
+folderop_unsubscribe_done(struct ui *ui, int answer, void *arg)
+{
+	struct folderop_delete_arg *da = arg;
+	struct account *a;
+	char *shown;
+
+	if (answer != 'y' || (a = folderop_account(ui, da->acct)) == NULL)
+		return;
+	account_folder_subscribe(a, da->name, 0);
+	shown = text_sanitize_dup(da->name, 0);
+	ui_message(ui, _("unsubscribing from \"%s\""), shown);
 	free(shown);
 }
 

@@ -72,6 +72,9 @@ static void msgop_copy_done(struct ui *, const char *);
 static char *msgop_folder_name(struct ui *, size_t, int64_t);
 static void msgop_gone_done(struct ui *, int, void *);
 static void msgop_tag_pattern_done(struct ui *, const char *);
+static void msgop_untag_pattern_done(struct ui *, const char *);
+static void msgop_delete_pattern_done(struct ui *, const char *);
+static void msgop_undelete_pattern_done(struct ui *, const char *);
 
 /* The first index of a tag not below ID; *FOUND says if it is ID. */
 static size_t
@@ -315,17 +318,17 @@ msgop_run(struct ui *ui, enum msgop_kind op, size_t acct, const int64_t *ids,
 		    "%zu messages copied to \"%s\"", done), done, clean);
 		break;
 	case MSGOP_DELETE:
-		if (tagged)
+		if (tagged || ui->focus == PANE_PAGER)
 			ui_message(ui, ngettext("%zu message marked deleted",
 			    "%zu messages marked deleted", done), done);
 		break;
 	case MSGOP_UNDELETE:
-		if (tagged)
+		if (tagged || ui->focus == PANE_PAGER)
 			ui_message(ui, ngettext("%zu message undeleted",
 			    "%zu messages undeleted", done), done);
 		break;
 	case MSGOP_FLAG:
-		if (tagged)
+		if (tagged || ui->focus == PANE_PAGER)
 			ui_message(ui, ngettext("flag toggled on %zu message",
 			    "flag toggled on %zu messages", done), done);
 		break;
@@ -379,6 +382,9 @@ msgop_simple(struct ui *ui, enum msgop_kind op)
 	if (!tagged && ui->focus == PANE_INDEX &&
 	    (op == MSGOP_DELETE || op == MSGOP_UNDELETE))
 		index_move(ui, 1);
+	/* In the pager d, u and F say what they did and go on. */
+	if (!tagged)
+		cmd_pager_resolve(ui);
 }
 
 /* The Trash of account ACCT, or NULL. */
@@ -493,33 +499,72 @@ msgop_tag_prefix(struct ui *ui)
 	    o->ntags);
 }
 
+/* What a pattern prompt (T, C-t, D, U) does with the matches. */
+enum msgop_pattern { PATTERN_TAG, PATTERN_UNTAG, PATTERN_DELETE,
+    PATTERN_UNDELETE };
+
+static void
+msgop_pattern_prompt(struct ui *ui, enum msgop_pattern what)
+{
+	static const char *labels[] = {
+		N_("Tag messages matching: "),
+		N_("Untag messages matching: "),
+		N_("Delete messages matching: "),
+		N_("Undelete messages matching: "),
+	};
+	static void (*const done[])(struct ui *, const char *) = {
+		msgop_tag_pattern_done, msgop_untag_pattern_done,
+		msgop_delete_pattern_done, msgop_undelete_pattern_done,
+	};
+
+	if (ui->folder_id < 0 || ui_store(ui, ui->cur) == NULL)
+		return;
+	prompt_start(ui, _(labels[what]), done[what], NULL);
+}
+
 void
 msgop_tag_pattern(struct ui *ui)
 {
-	if (ui->folder_id < 0 || ui_store(ui, ui->cur) == NULL)
-		return;
-	prompt_start(ui, _("Tag messages matching: "),
-	    msgop_tag_pattern_done, NULL);
+	msgop_pattern_prompt(ui, PATTERN_TAG);
+}
+
+void
+msgop_untag_pattern(struct ui *ui)
+{
+	msgop_pattern_prompt(ui, PATTERN_UNTAG);
+}
+
+void
+msgop_delete_pattern(struct ui *ui)
+{
+	msgop_pattern_prompt(ui, PATTERN_DELETE);
+}
+
+void
+msgop_undelete_pattern(struct ui *ui)
+{
+	msgop_pattern_prompt(ui, PATTERN_UNDELETE);
 }
 
 /*
- * T was answered: tag the open folder's messages that match the query
- * (search.h), among those the index shows under a limit. The cache is
- * searched, so body terms see the cached bodies only.
+ * A pattern prompt was answered: act on the open folder's messages that
+ * match the query (search.h, mutt patterns too), among those the index
+ * shows under a limit. The cache is searched, so body terms see the
+ * cached bodies only.
  */
 static void
-msgop_tag_pattern_done(struct ui *ui, const char *text)
+msgop_pattern_done(struct ui *ui, const char *text, enum msgop_pattern what)
 {
 	struct store *st = ui_store(ui, ui->cur);
 	struct search_node *q = NULL;
 	int64_t *ids = NULL;
-	size_t n = 0, i, added = 0;
+	size_t n = 0, i, changed = 0;
 	char *err = NULL;
 
 	if (*text == '\0' || st == NULL || ui->folder_id < 0)
 		return;
 	if (search_parse(text, strlen(text), &q, &err) != 0) {
-		ui_message(ui, "%s", err);
+		ui_error(ui, "%s", err);
 		free(err);
 		return;
 	}
@@ -528,14 +573,227 @@ msgop_tag_pattern_done(struct ui *ui, const char *text)
 		goto out;
 	}
 	searchop_filter(ui, ids, &n);
-	for (i = 0; i < n; i++)
-		added += (size_t)tags_add(ui, ids[i]);
+	switch (what) {
+	case PATTERN_TAG:
+		for (i = 0; i < n; i++)
+			changed += (size_t)tags_add(ui, ids[i]);
+		ui_message(ui, ngettext("%zu message matches, %zu newly "
+		    "tagged", "%zu messages match, %zu newly tagged", n), n,
+		    changed);
+		break;
+	case PATTERN_UNTAG:
+		for (i = 0; i < n; i++) {
+			if (tags_has(ui, ids[i])) {
+				tags_toggle(ui, ids[i]);
+				changed++;
+			}
+		}
+		ui_message(ui, ngettext("%zu message matches, %zu untagged",
+		    "%zu messages match, %zu untagged", n), n, changed);
+		break;
+	case PATTERN_DELETE:
+	case PATTERN_UNDELETE:
+		if (n == 0) {
+			ui_message(ui, "%s", _("no message matches"));
+			break;
+		}
+		msgop_run(ui, what == PATTERN_DELETE ? MSGOP_DELETE :
+		    MSGOP_UNDELETE, ui->cur, ids, n, 1, NULL, NULL);
+		break;
+	}
 	ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
-	ui_message(ui, ngettext("%zu message matches, %zu newly tagged",
-	    "%zu messages match, %zu newly tagged", n), n, added);
 out:
 	free(ids);
 	search_free(q);
+}
+
+static void
+msgop_tag_pattern_done(struct ui *ui, const char *text)
+{
+	msgop_pattern_done(ui, text, PATTERN_TAG);
+}
+
+static void
+msgop_untag_pattern_done(struct ui *ui, const char *text)
+{
+	msgop_pattern_done(ui, text, PATTERN_UNTAG);
+}
+
+static void
+msgop_delete_pattern_done(struct ui *ui, const char *text)
+{
+	msgop_pattern_done(ui, text, PATTERN_DELETE);
+}
+
+static void
+msgop_undelete_pattern_done(struct ui *ui, const char *text)
+{
+	msgop_pattern_done(ui, text, PATTERN_UNDELETE);
+}
+
+/* What w and W carry to the answer: the messages, and set or clear. */
+struct msgop_flag_arg {
+	int set;
+	size_t acct;
+	size_t n;
+	int64_t ids[];
+};
+
+static void
+msgop_flag_done(struct ui *ui, int key, void *arg)
+{
+	struct msgop_flag_arg *fa = arg;
+	struct store *st = ui_store(ui, fa->acct);
+	struct account *a = ui_account(ui, fa->acct);
+	unsigned int flag, add, remove;
+	size_t i;
+
+	switch (key) {
+	case 'n':	/* new: \Seen clear */
+	case 'o':	/* old: \Seen set */
+		flag = MSG_SEEN;
+		break;
+	case '!':
+		flag = MSG_FLAGGED;
+		break;
+	case 'd':
+		flag = MSG_DELETED;
+		break;
+	case 'r':
+		flag = MSG_ANSWERED;
+		break;
+	default:
+		return;
+	}
+	/* "new" is \Seen clear: setting it clears \Seen. */
+	if ((fa->set != 0) != (key == 'n')) {
+		add = flag;
+		remove = 0;
+	} else {
+		add = 0;
+		remove = flag;
+	}
+	if (st == NULL)
+		return;
+	for (i = 0; i < fa->n; i++) {
+		if (store_pending_flags(st, fa->ids[i], add, remove) != 0) {
+			ui_message(ui, _("cannot change the flags: %s"),
+			    store_errmsg(st));
+			return;
+		}
+	}
+	if (a != NULL)
+		account_push_pending(a);
+	folders_reload(ui, fa->acct);
+	ui->dirty |= DIRTY_INDEX | DIRTY_PAGER | DIRTY_STATUS;
+	ui_message(ui, ngettext("flag %s on %zu message",
+	    "flag %s on %zu messages", fa->n), fa->set ? _("set") :
+	    _("cleared"), fa->n);
+}
+
+static void
+msgop_flag_ask(struct ui *ui, int set)
+{
+	struct msgop_flag_arg *fa;
+	int64_t *ids;
+	size_t acct, n;
+	int tagged;
+
+	if ((n = msgop_targets(ui, &acct, &ids, &tagged)) == 0)
+		return;
+	fa = xmalloc(sizeof *fa + n * sizeof *ids);
+	fa->set = set;
+	fa->acct = acct;
+	fa->n = n;
+	memcpy(fa->ids, ids, n * sizeof *ids);
+	free(ids);
+	ask_start(ui, "no!dr", msgop_flag_done, fa, "%s", set ?
+	    _("Set flag: (n)ew, (o)ld, (!) flagged, (d)eleted, (r)eplied?") :
+	    _("Clear flag: (n)ew, (o)ld, (!) flagged, (d)eleted, "
+	    "(r)eplied?"));
+}
+
+void
+msgop_set_flag(struct ui *ui)
+{
+	msgop_flag_ask(ui, 1);
+}
+
+void
+msgop_clear_flag(struct ui *ui)
+{
+	msgop_flag_ask(ui, 0);
+}
+
+/* The pipe prompt was answered: the whole messages, one after another. */
+static void
+msgop_pipe_done(struct ui *ui, const char *text)
+{
+	struct ui_ops *o = &ui->ops;
+	struct store *st = ui_store(ui, o->acct);
+	struct account *a = ui_account(ui, o->acct);
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, len, missing = 0;
+	char *raw;
+	int r;
+
+	if (*text == '\0' || st == NULL || o->nids == 0)
+		return;
+	for (i = 0; i < o->nids; i++) {
+		if ((r = store_body_get(st, o->ids[i], &raw, &len)) < 0) {
+			ui_message(ui, _("cannot read the message: %s"),
+			    store_errmsg(st));
+			goto out;
+		}
+		if (r == 1) {
+			if (a != NULL)
+				account_fetch_body(a, o->ids[i]);
+			missing++;
+			continue;
+		}
+		/* mutt's $pipe_sep: a newline between messages. */
+		if (sb.len > 0)
+			strbuf_addch(&sb, '\n');
+		strbuf_add(&sb, raw, len);
+		free(raw);
+	}
+	if (missing > 0) {
+		ui_message(ui, a != NULL ? ngettext("%zu message is not "
+		    "cached yet: fetching it, press | again",
+		    "%zu messages are not cached yet: fetching them, press | "
+		    "again", missing) : ngettext("%zu message is not cached "
+		    "(offline)", "%zu messages are not cached (offline)",
+		    missing), missing);
+		goto out;
+	}
+	ui_pipe(ui, text, sb.buf, sb.len);
+out:
+	strbuf_release(&sb);
+	free(o->ids);
+	o->ids = NULL;
+	o->nids = 0;
+}
+
+void
+msgop_pipe(struct ui *ui)
+{
+	struct ui_ops *o = &ui->ops;
+	int64_t *ids;
+	size_t acct, n;
+	int tagged;
+
+	if ((n = msgop_targets(ui, &acct, &ids, &tagged)) == 0)
+		return;
+	free(o->ids);
+	o->ids = ids;
+	o->nids = n;
+	o->acct = acct;
+	o->tagged = tagged;
+	free(o->label);
+	o->label = tagged ? xasprintf(ngettext("Pipe %zu tagged message to: ",
+	    "Pipe %zu tagged messages to: ", n), n) :
+	    xstrdup(_("Pipe to command: "));
+	prompt_start(ui, o->label, msgop_pipe_done, NULL);
 }
 
 /* Start the prompt asking where the move or copy OP goes. */

@@ -11,7 +11,9 @@
 #include <strings.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "i18n.h"
+#include "search.h"
 #include "ui-int.h"
 #include "xmalloc.h"
 
@@ -23,6 +25,7 @@ static void cmd_first(struct ui *);
 static void cmd_last(struct ui *);
 static void cmd_open(struct ui *);
 static void cmd_quit(struct ui *);
+static void cmd_exit(struct ui *);
 static void cmd_focus_next(struct ui *);
 static void cmd_focus_left(struct ui *);
 static void cmd_focus_right(struct ui *);
@@ -35,6 +38,12 @@ static void cmd_half_down(struct ui *);
 static void cmd_half_up(struct ui *);
 static void cmd_next_message(struct ui *);
 static void cmd_prev_message(struct ui *);
+static void cmd_next_undeleted(struct ui *);
+static void cmd_prev_undeleted(struct ui *);
+static void cmd_next_unread(struct ui *);
+static void cmd_prev_unread(struct ui *);
+static void cmd_jump_number(struct ui *);
+static void cmd_enter_command(struct ui *);
 static void cmd_pager_search(struct ui *);
 static void cmd_pager_search_next(struct ui *);
 static void cmd_pager_search_prev(struct ui *);
@@ -46,127 +55,255 @@ static void cmd_sort(struct ui *);
 static void cmd_sort_reverse(struct ui *);
 static void cmd_pop3_preview(struct ui *);
 static void cmd_attachments(struct ui *);
+static void cmd_follow(struct ui *);
 
+/*
+ * The actions and their default keys, mode by mode. mutt's defaults where
+ * tern does what mutt does (the README's table "mutt key -> tern" says
+ * where it differs and why).
+ */
 const struct cmd_action cmd_table[] = {
-	{ "move-down", "j Down", CMD_PANE_ALL, NULL,
+	/* Moving: what a line and a page are is the mode's (mode.c). */
+	{ "move-down", { { CMD_IN_MENUS | CMD_IN_HELP, "j Down" },
+	    { CMD_IN_PAGER | CMD_IN_HELP, "Enter" } }, NULL,
 	  N_("move to the next line"), cmd_move_down },
-	{ "move-up", "k Up", CMD_PANE_ALL, NULL,
+	{ "move-up", { { CMD_IN_MENUS | CMD_IN_HELP, "k Up" },
+	    { CMD_IN_PAGER | CMD_IN_HELP, "BSpace" } }, NULL,
 	  N_("move to the previous line"), cmd_move_up },
-	{ "page-down", "PgDn Space", CMD_PANE_ALL, NULL,
+	{ "page-down", { { CMD_IN_ALL, "PgDn" },
+	    { CMD_IN_PAGER | CMD_IN_HELP, "Space" },
+	    { CMD_IN_MENUS | CMD_IN_HELP, "z Right" } }, NULL,
 	  N_("move one page down"), cmd_page_down },
-	{ "page-up", "PgUp -", CMD_PANE_ALL, NULL,
+	{ "page-up", { { CMD_IN_ALL, "PgUp" },
+	    { CMD_IN_PAGER | CMD_IN_HELP | CMD_IN_INDEX, "-" },
+	    { CMD_IN_MENUS | CMD_IN_HELP, "Z Left" } }, NULL,
 	  N_("move one page up"), cmd_page_up },
-	{ "first", "Home g", CMD_PANE_ALL, NULL,
+	{ "first", { { CMD_IN_ALL, "Home g" }, { CMD_IN_MENUS | CMD_IN_HELP,
+	    "=" }, { CMD_IN_PAGER, "^" } }, NULL,
 	  N_("go to the first line"), cmd_first },
-	{ "last", "End G", CMD_PANE_ALL, NULL,
+	{ "last", { { CMD_IN_ALL, "End G" }, { CMD_IN_MENUS | CMD_IN_HELP,
+	    "*" } }, NULL,
 	  N_("go to the last line"), cmd_last },
-	{ "quit", "q", CMD_PANE_ALL, N_("Quit"),
-	  N_("leave the full-screen pager, or quit"), cmd_quit },
-	{ "open", "Enter", CMD_PANE_ALL, N_("Open"),
-	  N_("open the selected message or folder"), cmd_open },
-	{ "focus-next-pane", "Tab", CMD_PANE_ALL, NULL,
-	  N_("move the focus to the next pane"), cmd_focus_next },
-	{ "focus-left", "h Left", CMD_PANE_ALL, NULL,
+	{ "half-page-down", { { CMD_IN_ALL, "C-d ]" } }, NULL,
+	  N_("move half a page down"), cmd_half_down },
+	{ "half-page-up", { { CMD_IN_ALL, "C-u [" } }, NULL,
+	  N_("move half a page up"), cmd_half_up },
+	/* Leaving: q goes back, and quits only from the index. */
+	{ "quit", { { CMD_IN_INDEX, "q" }, { CMD_IN_PAGER, "Q" } },
+	  N_("Quit"), N_("quit tern (expunging as `expunge` says; asks as "
+	  "`quit` says)"), cmd_quit },
+	{ "exit", { { CMD_IN_PAGER, "q x i" },
+	    { CMD_IN_FOLDERS | CMD_IN_HELP | CMD_IN_ATTACH | CMD_IN_PREVIEW,
+	    "q" }, { CMD_IN_HELP | CMD_IN_ATTACH | CMD_IN_PREVIEW, "Esc" },
+	    { CMD_IN_INDEX, "x" } }, N_("Back"),
+	  N_("go back to the index; in the index, quit without expunging"),
+	  cmd_exit },
+	{ "open", { { CMD_IN_INDEX | CMD_IN_FOLDERS, "Enter Space" } },
+	  N_("Open"), N_("open the selected message or folder"), cmd_open },
+	{ "next-unread", { { CMD_IN_PANES, "Tab" } }, NULL,
+	  N_("go to the next unread message (opening it in the pager), or "
+	  "folder"), cmd_next_unread },
+	{ "previous-unread", { { CMD_IN_PANES, "Esc-Tab" } }, NULL,
+	  N_("go to the previous unread message, or folder"),
+	  cmd_prev_unread },
+	{ "focus-next-pane", { { CMD_IN_PANES, "`" } }, NULL,
+	  N_("move the focus to the next pane (the status line names it)"),
+	  cmd_focus_next },
+	{ "focus-left", { { 0, NULL } }, NULL,
 	  N_("move the focus to the pane on the left"), cmd_focus_left },
-	{ "focus-right", "l Right", CMD_PANE_ALL, NULL,
+	{ "focus-right", { { 0, NULL } }, NULL,
 	  N_("move the focus to the pane on the right"), cmd_focus_right },
-	{ "change-folder", "c", CMD_PANE_ALL, N_("Folder"),
-	  N_("open another folder"), cmd_change_folder },
-	{ "toggle-read", "N", CMD_PANE_ALL, N_("Read"),
+	{ "change-folder", { { CMD_IN_PANES, "c" } }, N_("Folder"),
+	  N_("open another folder (=NAME: the open account's)"),
+	  cmd_change_folder },
+	{ "toggle-read", { { CMD_IN_INDEX | CMD_IN_PAGER, "N" } }, N_("Read"),
 	  N_("mark the message read or unread"), cmd_toggle_read },
-	{ "sync-now", "$", CMD_PANE_ALL, N_("Sync"),
+	{ "sync-now", { { CMD_IN_PANES, "$" } }, N_("Sync"),
 	  N_("expunge the deleted messages (as `expunge` says), then "
 	  "synchronise with the server now"), msgop_sync_mailbox },
-	{ "toggle-folders", "b", CMD_PANE_ALL, N_("Folders"),
+	{ "toggle-folders", { { CMD_IN_PANES, "b" } }, N_("Folders"),
 	  N_("show or hide the folder pane"), cmd_toggle_folders },
-	{ "redraw", "C-l", CMD_PANE_ALL, NULL,
+	{ "redraw", { { CMD_IN_ALL, "C-l" } }, NULL,
 	  N_("redraw the screen"), cmd_redraw },
-	{ "half-page-down", "C-d", CMD_PANE_ALL, NULL,
-	  N_("move half a page down"), cmd_half_down },
-	{ "half-page-up", "C-u", CMD_PANE_ALL, NULL,
-	  N_("move half a page up"), cmd_half_up },
+	{ "enter-command", { { CMD_IN_PANES, ":" } }, NULL,
+	  N_("type a config line: bind MODES KEY ACTION"),
+	  cmd_enter_command },
 	/* Reading: messages, threads, the order (pane-index.c). */
-	{ "next-message", "J", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	{ "jump", { { CMD_IN_INDEX | CMD_IN_PAGER, "1 2 3 4 5 6 7 8 9" } },
+	  NULL, N_("go to the message with that number"), cmd_jump_number },
+	{ "next-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "J" } }, NULL,
 	  N_("show the next message"), cmd_next_message },
-	{ "previous-message", "K", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	{ "previous-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "K" } }, NULL,
 	  N_("show the previous message"), cmd_prev_message },
-	{ "collapse-thread", "z", CMD_PANE_INDEX, N_("Fold"),
+	{ "next-undeleted", { { CMD_IN_PAGER, "j Down Right" } }, NULL,
+	  N_("show the next message not marked deleted"),
+	  cmd_next_undeleted },
+	{ "previous-undeleted", { { CMD_IN_PAGER, "k Up Left" } }, NULL,
+	  N_("show the previous message not marked deleted"),
+	  cmd_prev_undeleted },
+	{ "collapse-thread", { { CMD_IN_INDEX, "Esc-v" } }, NULL,
 	  N_("collapse or expand the selected thread"), cmd_collapse_thread },
-	{ "collapse-all", "Z", CMD_PANE_INDEX, NULL,
+	{ "collapse-all", { { CMD_IN_INDEX, "Esc-V" } }, NULL,
 	  N_("collapse or expand every thread"), cmd_collapse_all },
-	{ "sort", "o", CMD_PANE_INDEX, N_("Sort"),
+	{ "sort", { { CMD_IN_INDEX | CMD_IN_PAGER, "o" } }, N_("Sort"),
 	  N_("sort by date, threads, sender, subject or size"), cmd_sort },
-	{ "sort-reverse", "O", CMD_PANE_INDEX, NULL,
+	{ "sort-reverse", { { CMD_IN_INDEX | CMD_IN_PAGER, "O" } }, NULL,
 	  N_("reverse the order of the index"), cmd_sort_reverse },
 	/* Reading: inside the message (pane-pager.c). */
-	{ "pager-search", "/", CMD_PANE_PAGER, NULL,
+	{ "pager-search", { { CMD_IN_PAGER, "/" } }, NULL,
 	  N_("search the message's text"), cmd_pager_search },
-	{ "pager-search-next", "n", CMD_PANE_PAGER, NULL,
+	{ "pager-search-next", { { CMD_IN_PAGER, "n" } }, NULL,
 	  N_("go to the next match in the message"), cmd_pager_search_next },
-	{ "pager-search-prev", "N", CMD_PANE_PAGER, NULL,
+	{ "pager-search-prev", { { CMD_IN_PAGER, "Esc-/" } }, NULL,
 	  N_("go to the previous match in the message"),
 	  cmd_pager_search_prev },
-	{ "toggle-headers", "H", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
-	  N_("show every header field, or the usual few"),
-	  cmd_toggle_headers },
-	{ "toggle-source", "V", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	{ "toggle-headers", { { CMD_IN_INDEX | CMD_IN_PAGER, "h H" } }, NULL,
+	  N_("show every header field, or the usual few (the index opens "
+	  "the message so)"), cmd_toggle_headers },
+	{ "toggle-source", { { CMD_IN_INDEX | CMD_IN_PAGER, "V" } }, NULL,
 	  N_("show the raw message, or the message"), cmd_toggle_source },
 	/* Message operations (cmd-message.c). */
-	{ "delete-message", "d", CMD_PANE_INDEX | CMD_PANE_PAGER, N_("Del"),
-	  N_("mark the message deleted, or move it to the Trash (as "
-	  "`delete` says)"), msgop_delete },
-	{ "undelete-message", "u", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	{ "delete-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "d" } },
+	  N_("Del"), N_("mark the message deleted, or move it to the Trash "
+	  "(as `delete` says)"), msgop_delete },
+	{ "undelete-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "u" } }, NULL,
 	  N_("undelete the message"), msgop_undelete },
-	{ "move-message", "s", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	{ "delete-pattern", { { CMD_IN_INDEX, "D" } }, NULL,
+	  N_("mark deleted the messages that match a query"),
+	  msgop_delete_pattern },
+	{ "undelete-pattern", { { CMD_IN_INDEX, "U" } }, NULL,
+	  N_("undelete the messages that match a query"),
+	  msgop_undelete_pattern },
+	{ "move-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "s" } }, NULL,
 	  N_("move the message to a folder (Tab completes)"), msgop_move },
-	{ "copy-message", "C", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	{ "copy-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "C" } }, NULL,
 	  N_("copy the message to a folder (Tab completes)"), msgop_copy },
-	{ "flag-message", "F", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	{ "flag-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "F" } }, NULL,
 	  N_("flag or unflag the message"), msgop_flag },
-	{ "tag-message", "t", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	{ "set-flag", { { CMD_IN_INDEX | CMD_IN_PAGER, "w" } }, NULL,
+	  N_("set a flag: new, old (read), flagged, deleted or replied"),
+	  msgop_set_flag },
+	{ "clear-flag", { { CMD_IN_INDEX | CMD_IN_PAGER, "W" } }, NULL,
+	  N_("clear a flag: new, old (read), flagged, deleted or replied"),
+	  msgop_clear_flag },
+	{ "tag-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "t" } }, NULL,
 	  N_("tag or untag the message (shown with *)"), msgop_tag },
-	{ "tag-pattern", "T", CMD_PANE_INDEX, NULL,
+	{ "tag-pattern", { { CMD_IN_INDEX, "T" } }, NULL,
 	  N_("tag the messages that match a query (as / takes)"),
 	  msgop_tag_pattern },
-	{ "tag-prefix", ";", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
-	  N_("apply the next d, u, s, C, F or N to the tagged messages"),
+	{ "untag-pattern", { { CMD_IN_INDEX, "C-t" } }, NULL,
+	  N_("untag the messages that match a query"), msgop_untag_pattern },
+	{ "tag-prefix", { { CMD_IN_INDEX | CMD_IN_PAGER, ";" } }, NULL,
+	  N_("apply the next d, u, s, C, F, N or | to the tagged messages"),
 	  msgop_tag_prefix },
+	{ "pipe-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "|" } }, NULL,
+	  N_("pipe the whole message, headers included, to a command"),
+	  msgop_pipe },
 	/* Folder operations (cmd-folder.c); the folder pane's keys. */
-	{ "create-folder", "C", CMD_PANE_FOLDERS, N_("New"),
+	{ "create-folder", { { CMD_IN_FOLDERS, "C" } }, N_("New"),
 	  N_("create a folder (folder pane)"), folderop_create },
-	{ "rename-folder", "r", CMD_PANE_FOLDERS, NULL,
+	{ "rename-folder", { { CMD_IN_FOLDERS, "r" } }, NULL,
 	  N_("rename the selected folder (folder pane)"), folderop_rename },
-	{ "delete-folder", "d", CMD_PANE_FOLDERS, NULL,
-	  N_("delete the selected folder and its messages (folder pane)"),
-	  folderop_delete },
-	{ "subscribe-folder", "s", CMD_PANE_FOLDERS, NULL,
+	{ "delete-folder", { { CMD_IN_FOLDERS, "d" } }, NULL,
+	  N_("delete the selected folder and its messages (asks; folder "
+	  "pane)"), folderop_delete },
+	{ "subscribe-folder", { { CMD_IN_FOLDERS, "s" } }, NULL,
 	  N_("subscribe to the selected folder (folder pane)"),
 	  folderop_subscribe },
-	{ "unsubscribe-folder", "u", CMD_PANE_FOLDERS, NULL,
-	  N_("unsubscribe from the selected folder (folder pane)"),
+	{ "unsubscribe-folder", { { CMD_IN_FOLDERS, "u" } }, NULL,
+	  N_("unsubscribe from the selected folder (asks; folder pane)"),
 	  folderop_unsubscribe },
 	/* Search and limit (cmd-search.c), in the index pane. */
-	{ "search", "/", CMD_PANE_INDEX, N_("Search"),
+	{ "search", { { CMD_IN_INDEX, "/" } }, N_("Search"),
 	  N_("search the folder (on the server when online) and select the "
 	  "first match"), searchop_search },
-	{ "search-next", "n", CMD_PANE_INDEX, NULL,
+	{ "search-next", { { CMD_IN_INDEX, "n" } }, NULL,
 	  N_("select the next match of the last search"), searchop_next },
-	{ "limit", "l", CMD_PANE_INDEX, NULL,
+	{ "limit", { { CMD_IN_INDEX, "l" } }, NULL,
 	  N_("show only the messages that match a query (empty or all: "
 	  "every message)"), searchop_limit },
 	/* The POP3 preview (pane-preview.c). */
-	{ "pop3-preview", "P", CMD_PANE_FOLDERS | CMD_PANE_INDEX, NULL,
+	{ "pop3-preview", { { CMD_IN_FOLDERS | CMD_IN_INDEX, "P" } }, NULL,
 	  N_("list what waits on a POP3 server, to download or delete it "
 	  "there"), cmd_pop3_preview },
-	{ "help", "?", CMD_PANE_ALL, N_("Help"),
-	  N_("list the keys"), cmd_help },
-	{ "attachments", "v", CMD_PANE_INDEX | CMD_PANE_PAGER, NULL,
+	{ "preview-mark", { { CMD_IN_PREVIEW, "Space t" } }, N_("Mark"),
+	  N_("mark or unmark the message for a download or a delete"),
+	  preview_mark },
+	{ "preview-fetch", { { CMD_IN_PREVIEW, "f Enter" } }, N_("Download"),
+	  N_("download the marked messages, or the selected one"),
+	  preview_fetch },
+	{ "preview-delete", { { CMD_IN_PREVIEW, "d D" } }, N_("Delete"),
+	  N_("delete the marked messages, or the selected one, on the server "
+	  "(asks)"), preview_delete },
+	{ "preview-refresh", { { CMD_IN_PREVIEW, "$" } }, N_("Refresh"),
+	  N_("ask the server for the list again"), preview_refresh },
+	{ "help", { { CMD_IN_ALL, "?" } }, N_("Help"),
+	  N_("list the keys of every mode (? again: close)"), cmd_help },
+	/* The attachment list (pane-attach.c). */
+	{ "attachments", { { CMD_IN_INDEX | CMD_IN_PAGER, "v" } }, NULL,
 	  N_("list the message's attachments: save, open, pipe"),
 	  cmd_attachments },
+	{ "save-attachment", { { CMD_IN_ATTACH, "s" } }, N_("Save"),
+	  N_("save the selected part to a file"), attach_save },
+	{ "view-attachment", { { CMD_IN_ATTACH, "Enter o m" } }, N_("Open"),
+	  N_("open the selected part with its mailcap entry"),
+	  attach_open_part },
+	{ "pipe-attachment", { { CMD_IN_ATTACH, "|" } }, N_("Pipe"),
+	  N_("pipe the selected part to a command"), attach_pipe },
 };
 const size_t cmd_count = sizeof cmd_table / sizeof cmd_table[0];
 
-/* The keymap of one pane: key to index in cmd_table. */
+/*
+ * mutt's names for tern's actions, accepted in bind lines so that a
+ * muttrc's bind lines carry over ("bind = index x exit").
+ */
+static const struct {
+	const char *mutt;
+	const char *tern;
+} cmd_mutt_names[] = {
+	{ "display-message", "open" },
+	{ "select-entry", "open" },
+	{ "view-attach", "view-attachment" },
+	{ "view-mailcap", "view-attachment" },
+	{ "save-entry", "save-attachment" },
+	{ "pipe-entry", "pipe-attachment" },
+	{ "next-entry", "next-message" },
+	{ "previous-entry", "previous-message" },
+	{ "next-line", "move-down" },
+	{ "previous-line", "move-up" },
+	{ "next-page", "page-down" },
+	{ "previous-page", "page-up" },
+	{ "first-entry", "first" },
+	{ "last-entry", "last" },
+	{ "top", "first" },
+	{ "bottom", "last" },
+	{ "half-down", "half-page-down" },
+	{ "half-up", "half-page-up" },
+	{ "next-new-then-unread", "next-unread" },
+	{ "previous-new-then-unread", "previous-unread" },
+	{ "next-new", "next-unread" },
+	{ "previous-new", "previous-unread" },
+	{ "toggle-new", "toggle-read" },
+	{ "mark-as-new", "toggle-read" },
+	{ "sync-mailbox", "sync-now" },
+	{ "save-message", "move-message" },
+	{ "tag-entry", "tag-message" },
+	{ "display-toggle-weed", "toggle-headers" },
+	{ "view-raw-message", "toggle-source" },
+	{ "view-attachments", "attachments" },
+	{ "search-opposite", "pager-search-prev" },
+	{ "sort-mailbox", "sort" },
+	{ "create-mailbox", "create-folder" },
+	{ "delete-mailbox", "delete-folder" },
+	{ "rename-mailbox", "rename-folder" },
+	{ "subscribe", "subscribe-folder" },
+	{ "unsubscribe", "unsubscribe-folder" },
+	{ "change-dir", "change-folder" },
+	{ "sidebar-toggle-visible", "toggle-folders" },
+	{ "refresh", "redraw" },
+};
+
+/* The keymap of one mode: key to index in cmd_table. */
 struct cmd_binding {
 	int key;
 	size_t action;
@@ -177,7 +314,7 @@ struct cmd_keymap {
 	size_t n, alloc;
 };
 
-static struct cmd_keymap cmd_keymaps[PANE_COUNT];
+static struct cmd_keymap cmd_keymaps[CMD_MODE_COUNT];
 
 /* Named keys; the first name of a key is the one printed. */
 static const struct {
@@ -224,6 +361,34 @@ cmd_key_parse(const char *name, int *key_r, char **err)
 	len = strlen(name);
 	if (len == 0)
 		goto bad;
+	/* Esc-x, M-x (Alt sends Esc first) and mutt's \ex. */
+	if ((strncasecmp(name, "Esc-", 4) == 0 && len > 4) ||
+	    (strncmp(name, "M-", 2) == 0 && len > 2) ||
+	    (strncmp(name, "\\e", 2) == 0 && len > 2)) {
+		const char *rest = name[0] == 'M' ? name + 2 :
+		    name[0] == '\\' ? name + 2 : name + 4;
+		char *e2 = NULL;
+
+		if (cmd_key_parse(rest, key_r, &e2) != 0 ||
+		    (*key_r & CMD_KEY_META) != 0) {
+			free(e2);
+			goto bad;
+		}
+		*key_r |= CMD_KEY_META;
+		return 0;
+	}
+	/* mutt's <Tab>, <Enter>, <PageDown> ... */
+	if (name[0] == '<' && len > 2 && name[len - 1] == '>') {
+		char *inner = xstrndup(name + 1, len - 2);
+		char *e2 = NULL;
+		int r = cmd_key_parse(inner, key_r, &e2);
+
+		free(inner);
+		free(e2);
+		if (r == 0)
+			return 0;
+		goto bad;
+	}
 	for (i = 0; i < sizeof cmd_key_names / sizeof cmd_key_names[0]; i++) {
 		if (strcasecmp(name, cmd_key_names[i].name) == 0) {
 			*key_r = cmd_key_names[i].key;
@@ -264,7 +429,14 @@ cmd_key_name(struct strbuf *sb, int key)
 {
 	size_t i;
 
+	if (key & CMD_KEY_META) {
+		strbuf_addstr(sb, "Esc-");
+		key &= ~CMD_KEY_META;
+	}
 	for (i = 0; i < sizeof cmd_key_names / sizeof cmd_key_names[0]; i++) {
+		/* The aliases from "Return" on are never printed. */
+		if (strcmp(cmd_key_names[i].name, "Return") == 0)
+			break;
 		if (cmd_key_names[i].key == key) {
 			strbuf_addstr(sb, cmd_key_names[i].name);
 			return;
@@ -335,12 +507,12 @@ cmd_keymap_set(struct cmd_keymap *km, int key, long action)
 }
 
 int
-cmd_bind(unsigned int panes, const char *keyname, const char *name,
+cmd_bind(unsigned int modes, const char *keyname, const char *name,
     char **err)
 {
 	const struct cmd_action *a = NULL;
 	long action = -1;
-	int key, p;
+	int key, m;
 
 	if (cmd_key_parse(keyname, &key, err) != 0)
 		return -1;
@@ -351,42 +523,59 @@ cmd_bind(unsigned int panes, const char *keyname, const char *name,
 		}
 		action = a - cmd_table;
 	}
-	for (p = 0; p < PANE_COUNT; p++) {
-		if (panes & (1u << p))
-			cmd_keymap_set(&cmd_keymaps[p], key, action);
+	for (m = 0; m < CMD_MODE_COUNT; m++) {
+		if (modes & CMD_IN(m))
+			cmd_keymap_set(&cmd_keymaps[m], key, action);
 	}
 	return 0;
 }
 
-/* The number of panes in the mask PANES. */
+/* The number of modes in the mask MODES. */
 static int
-cmd_pane_count(unsigned int panes)
+cmd_mode_count(unsigned int modes)
 {
-	int p, n = 0;
+	int m, n = 0;
 
-	for (p = 0; p < PANE_COUNT; p++)
-		n += (panes >> p) & 1;
+	for (m = 0; m < CMD_MODE_COUNT; m++)
+		n += (modes >> m) & 1;
 	return n;
+}
+
+/* The CMD_IN_* mask of a config_bind's CONFIG_* modes. */
+static unsigned int
+cmd_config_modes(unsigned int c)
+{
+	static const struct {
+		unsigned int config, cmd;
+	} map[] = {
+		{ CONFIG_PANE_FOLDERS, CMD_IN_FOLDERS },
+		{ CONFIG_PANE_INDEX, CMD_IN_INDEX },
+		{ CONFIG_PANE_PAGER, CMD_IN_PAGER },
+		{ CONFIG_MODE_HELP, CMD_IN_HELP },
+		{ CONFIG_MODE_ATTACH, CMD_IN_ATTACH },
+		{ CONFIG_MODE_PREVIEW, CMD_IN_PREVIEW },
+	};
+	unsigned int modes = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++) {
+		if (c & map[i].config)
+			modes |= map[i].cmd;
+	}
+	return modes;
 }
 
 int
 cmd_bind_config(const struct config *cfg, char **err)
 {
 	const struct config_bind *b;
-	unsigned int panes;
 	char *e = NULL;
 	size_t i;
 
 	for (i = 0; i < cfg->nbinds; i++) {
 		b = &cfg->binds[i];
-		panes = 0;
-		if (b->panes & CONFIG_PANE_FOLDERS)
-			panes |= CMD_PANE_FOLDERS;
-		if (b->panes & CONFIG_PANE_INDEX)
-			panes |= CMD_PANE_INDEX;
-		if (b->panes & CONFIG_PANE_PAGER)
-			panes |= CMD_PANE_PAGER;
-		if (cmd_bind(panes, b->key, b->action, &e) != 0) {
+		if (cmd_bind(cmd_config_modes(b->panes), b->key, b->action,
+		    &e) != 0) {
 			*err = xasprintf("%s:%d: %s", cfg->name != NULL ?
 			    cfg->name : cfg->path != NULL ? cfg->path : "",
 			    b->line, e);
@@ -397,55 +586,109 @@ cmd_bind_config(const struct config *cfg, char **err)
 	return 0;
 }
 
+int
+cmd_bind_line(const char *line, char **err)
+{
+	struct config *cfg = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	const char *s = line, *c;
+	char *e = NULL;
+	int r = -1;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (strncmp(s, "bind", 4) != 0 || (s[4] != ' ' && s[4] != '\t' &&
+	    s[4] != '=')) {
+		*err = xasprintf(_("not a command: \"%s\" (bind MODES KEY "
+		    "ACTION)"), line);
+		return -1;
+	}
+	s += 4;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	/* mutt writes "bind MODES KEY ACTION", tern's file "bind = ...". */
+	if (*s == '=')
+		s++;
+	strbuf_addstr(&sb, "[keys]\nbind = ");
+	strbuf_addstr(&sb, s);
+	strbuf_addch(&sb, '\n');
+	if (config_load_string(sb.buf, "command", &cfg, &e) != 0) {
+		/* "command:2: key \"bind\": ..." without the place. */
+		c = strstr(e, ": ");
+		*err = xstrdup(c != NULL ? c + 2 : e);
+		free(e);
+		goto out;
+	}
+	if (cmd_bind_config(cfg, &e) != 0) {
+		c = strstr(e, ": ");
+		*err = xstrdup(c != NULL ? c + 2 : e);
+		free(e);
+		goto out;
+	}
+	r = 0;
+out:
+	config_free(cfg);
+	strbuf_release(&sb);
+	return r;
+}
+
 void
 cmd_init(void)
 {
 	const struct cmd_action *a;
 	char *copy, *word, *save, *err;
-	size_t i;
+	size_t i, d;
+	int width;
 
 	cmd_free();
 	/*
-	 * Wider bindings first: a key an action claims in fewer panes wins
-	 * there over one claimed everywhere ("/" searches the message in the
+	 * Wider bindings first: a key an action claims in fewer modes wins
+	 * there over one claimed in more ("/" searches the message in the
 	 * pager, the folder elsewhere), whatever the order of the table.
 	 */
-	for (i = 0; i < cmd_count * PANE_COUNT; i++) {
-		a = &cmd_table[i % cmd_count];
-		if (cmd_pane_count(a->panes) != PANE_COUNT -
-		    (int)(i / cmd_count))
-			continue;
-		copy = xstrdup(a->keys);
-		for (word = strtok_r(copy, " ", &save); word != NULL;
-		    word = strtok_r(NULL, " ", &save)) {
-			err = NULL;
-			if (cmd_bind(a->panes, word, a->name, &err) != 0)
-				abort();	/* the table is wrong */
+	for (width = CMD_MODE_COUNT; width >= 1; width--) {
+		for (i = 0; i < cmd_count; i++) {
+			a = &cmd_table[i];
+			for (d = 0; d < CMD_MAX_DEFAULTS; d++) {
+				if (a->defaults[d].keys == NULL ||
+				    cmd_mode_count(a->defaults[d].modes) !=
+				    width)
+					continue;
+				copy = xstrdup(a->defaults[d].keys);
+				for (word = strtok_r(copy, " ", &save);
+				    word != NULL;
+				    word = strtok_r(NULL, " ", &save)) {
+					err = NULL;
+					if (cmd_bind(a->defaults[d].modes, word,
+					    a->name, &err) != 0)
+						abort();	/* a bad table */
+				}
+				free(copy);
+			}
 		}
-		free(copy);
 	}
 }
 
 void
 cmd_free(void)
 {
-	int p;
+	int m;
 
-	for (p = 0; p < PANE_COUNT; p++) {
-		free(cmd_keymaps[p].b);
-		memset(&cmd_keymaps[p], 0, sizeof cmd_keymaps[p]);
+	for (m = 0; m < CMD_MODE_COUNT; m++) {
+		free(cmd_keymaps[m].b);
+		memset(&cmd_keymaps[m], 0, sizeof cmd_keymaps[m]);
 	}
 }
 
 const struct cmd_action *
-cmd_lookup(int pane, int key)
+cmd_lookup(int mode, int key)
 {
 	const struct cmd_keymap *km;
 	size_t i;
 
-	if (pane < 0 || pane >= PANE_COUNT)
+	if (mode < 0 || mode >= CMD_MODE_COUNT)
 		return NULL;
-	km = &cmd_keymaps[pane];
+	km = &cmd_keymaps[mode];
 	for (i = 0; i < km->n; i++) {
 		if (km->b[i].key == key)
 			return &cmd_table[km->b[i].action];
@@ -462,7 +705,20 @@ cmd_find(const char *name)
 		if (strcmp(cmd_table[i].name, name) == 0)
 			return &cmd_table[i];
 	}
+	for (i = 0; i < sizeof cmd_mutt_names / sizeof cmd_mutt_names[0];
+	    i++) {
+		if (strcmp(cmd_mutt_names[i].mutt, name) == 0)
+			return cmd_find(cmd_mutt_names[i].tern);
+	}
 	return NULL;
+}
+
+const char *
+cmd_mode_name(int mode)
+{
+	if (mode < 0 || mode >= CMD_MODE_COUNT)
+		return "";
+	return ui_modes[mode].name;
 }
 
 /* Compare bindings so that keys come out in a stable, readable order. */
@@ -475,28 +731,28 @@ cmd_binding_cmp(const void *a, const void *b)
 }
 
 int
-cmd_keys_of(struct strbuf *sb, const struct cmd_action *a, int pane,
+cmd_keys_of(struct strbuf *sb, const struct cmd_action *a, int mode,
     const char *sep, int max)
 {
 	struct cmd_binding *found = NULL;
 	size_t nfound = 0, i, j, action = (size_t)(a - cmd_table);
-	int p, count = 0;
+	int m, count = 0;
 
-	for (p = 0; p < PANE_COUNT; p++) {
-		if (pane != -1 && p != pane)
+	for (m = 0; m < CMD_MODE_COUNT; m++) {
+		if (mode != -1 && m != mode)
 			continue;
-		for (i = 0; i < cmd_keymaps[p].n; i++) {
-			if (cmd_keymaps[p].b[i].action != action)
+		for (i = 0; i < cmd_keymaps[m].n; i++) {
+			if (cmd_keymaps[m].b[i].action != action)
 				continue;
 			for (j = 0; j < nfound; j++) {
-				if (found[j].key == cmd_keymaps[p].b[i].key)
+				if (found[j].key == cmd_keymaps[m].b[i].key)
 					break;
 			}
 			if (j < nfound)
 				continue;
 			found = xreallocarray(found, nfound + 1,
 			    sizeof *found);
-			found[nfound++] = cmd_keymaps[p].b[i];
+			found[nfound++] = cmd_keymaps[m].b[i];
 		}
 	}
 	/* Printable characters first, then named keys, in key order. */
@@ -506,7 +762,7 @@ cmd_keys_of(struct strbuf *sb, const struct cmd_action *a, int pane,
 		for (i = 0; i < nfound; i++) {
 			int named = found[i].key <= ' ' ||
 			    found[i].key == CMD_KEY_BSPACE ||
-			    (found[i].key & CMD_KEY_FN) != 0;
+			    (found[i].key & (CMD_KEY_FN | CMD_KEY_META)) != 0;
 			if ((size_t)named != j)
 				continue;
 			if (max > 0 && count == max)
@@ -522,37 +778,79 @@ cmd_keys_of(struct strbuf *sb, const struct cmd_action *a, int pane,
 }
 
 int
+cmd_hint_key(struct strbuf *sb, const struct cmd_action *a, int mode)
+{
+	char *copy, *word, *save, *err;
+	size_t d;
+	int key, found = 0;
+
+	/* The first default key still bound to A, as the table orders them. */
+	for (d = 0; d < CMD_MAX_DEFAULTS && !found; d++) {
+		if (a->defaults[d].keys == NULL ||
+		    !(a->defaults[d].modes & CMD_IN(mode)))
+			continue;
+		copy = xstrdup(a->defaults[d].keys);
+		for (word = strtok_r(copy, " ", &save); word != NULL;
+		    word = strtok_r(NULL, " ", &save)) {
+			err = NULL;
+			if (cmd_key_parse(word, &key, &err) != 0) {
+				free(err);
+				continue;
+			}
+			if (cmd_lookup(mode, key) == a) {
+				cmd_key_name(sb, key);
+				found = 1;
+				break;
+			}
+		}
+		free(copy);
+	}
+	if (found)
+		return 1;
+	return cmd_keys_of(sb, a, mode, "", 1);
+}
+
+int
 cmd_dispatch(struct ui *ui, int key)
 {
+	enum cmd_mode mode = ui_mode(ui);
 	const struct cmd_action *a;
+	struct strbuf sb = STRBUF_INIT;
 	int prefix;
 
-	if (ui->help) {
-		help_key(ui, key);
-		return 0;
+	/* The status line's question and prompt, unless a mode hides it. */
+	if (!ui_modes[mode].covers_status) {
+		if (ui->ask.active) {
+			ask_key(ui, key);
+			return 0;
+		}
+		if (ui->pr.active) {
+			prompt_key(ui, key);
+			/* A question may wait for the prompt to end. */
+			ask_next(ui);
+			return 0;
+		}
 	}
-	if (ui->ask.active) {
-		ask_key(ui, key);
-		return 0;
-	}
-	if (ui->pr.active) {
-		prompt_key(ui, key);
-		/* A question may wait for the prompt to end. */
-		ask_next(ui);
-		return 0;
-	}
-	if (ui->pv.active) {
-		preview_key(ui, key);
-		return 0;
-	}
-	if (ui->attach != NULL) {
-		attach_key(ui, key);
+	/* Esc is a prefix (mutt's Meta): Esc-d is never a bare d. */
+	if (ui->esc) {
+		ui->esc = 0;
+		if (key == CMD_KEY_ESC)
+			return 0;
+		key |= CMD_KEY_META;
+	} else if (key == CMD_KEY_ESC && cmd_lookup(mode, key) == NULL) {
+		ui->esc = 1;
 		return 0;
 	}
 	/* After ';' only the next action acts on the tagged messages. */
 	prefix = ui->ops.prefix;
-	if ((a = cmd_lookup(ui->focus, key)) != NULL)
+	ui->key = key;
+	if ((a = cmd_lookup(mode, key)) != NULL)
 		a->handler(ui);
+	else if (!ui_modes[mode].covers_status) {
+		cmd_key_name(&sb, key);
+		ui_message(ui, _("%s: key is not bound; ? for help"), sb.buf);
+		strbuf_release(&sb);
+	}
 	if (prefix)
 		ui->ops.prefix = 0;
 	ask_next(ui);
@@ -607,19 +905,7 @@ cmd_set_seen(struct ui *ui, size_t acct, int64_t id, int seen)
 static void
 cmd_move(struct ui *ui, long n)
 {
-	switch (ui->focus) {
-	case PANE_FOLDERS:
-		folders_move(ui, n);
-		break;
-	case PANE_INDEX:
-		index_move(ui, n);
-		break;
-	case PANE_PAGER:
-		pager_scroll(ui, n);
-		break;
-	default:
-		break;
-	}
+	ui_modes[ui_mode(ui)].step(ui, n);
 }
 
 static void
@@ -634,29 +920,29 @@ cmd_move_up(struct ui *ui)
 	cmd_move(ui, -1);
 }
 
-/* The height of a page of the focused pane (at least one line). */
+/* The height of a page of the current mode (at least one line). */
 static long
 cmd_page_size(struct ui *ui)
 {
-	int h;
+	long h = ui_modes[ui_mode(ui)].page(ui);
 
-	switch (ui->focus) {
-	case PANE_FOLDERS:
-		h = ui->lay.folders.h;
-		break;
-	case PANE_INDEX:
-		h = ui->lay.index.h;
-		break;
-	default:
-		return pager_page(ui);
-	}
 	return h > 1 ? h : 1;
 }
 
 static void
 cmd_page_down(struct ui *ui)
 {
+	struct pane_pager *pg = &ui->pg;
+	size_t top = pg->top;
+
+	if (ui_mode(ui) != CMD_MODE_PAGER) {
+		cmd_move(ui, cmd_page_size(ui));
+		return;
+	}
+	/* mutt: Space at the end of a message goes on to the next one. */
 	cmd_move(ui, cmd_page_size(ui));
+	if (pg->top == top && pg->text == NULL && pg->loaded)
+		cmd_next_undeleted(ui);
 }
 
 static void
@@ -666,41 +952,21 @@ cmd_page_up(struct ui *ui)
 }
 
 static void
-cmd_jump(struct ui *ui, int end)
-{
-	switch (ui->focus) {
-	case PANE_FOLDERS:
-		folders_jump(ui, end);
-		break;
-	case PANE_INDEX:
-		index_jump(ui, end);
-		break;
-	case PANE_PAGER:
-		pager_jump(ui, end);
-		break;
-	default:
-		break;
-	}
-}
-
-static void
 cmd_first(struct ui *ui)
 {
-	cmd_jump(ui, 0);
+	ui_modes[ui_mode(ui)].jump(ui, 0);
 }
 
 static void
 cmd_last(struct ui *ui)
 {
-	cmd_jump(ui, 1);
+	ui_modes[ui_mode(ui)].jump(ui, 1);
 }
 
-/* Open the selected message: show it, mark it read, focus the pager. */
+/* Show message ID of the open folder in the pager, read, with the focus. */
 static void
-cmd_open_message(struct ui *ui)
+cmd_show_message(struct ui *ui, int64_t id)
 {
-	int64_t id = index_selected(ui);
-
 	if (id < 0)
 		return;
 	pager_show(ui, ui->cur, id);
@@ -711,25 +977,30 @@ cmd_open_message(struct ui *ui)
 	ui_relayout(ui);
 }
 
+/* Open the selected message: show it, mark it read, focus the pager. */
+static void
+cmd_open_message(struct ui *ui)
+{
+	cmd_show_message(ui, index_selected(ui));
+}
+
 static void
 cmd_open(struct ui *ui)
 {
-	switch (ui->focus) {
-	case PANE_FOLDERS:
+	switch (ui_mode(ui)) {
+	case CMD_MODE_FOLDERS:
 		folders_open_selected(ui);
 		break;
-	case PANE_INDEX:
+	case CMD_MODE_INDEX:
 		cmd_open_message(ui);
 		break;
-	case PANE_PAGER:
-		pager_scroll(ui, 1);
-		break;
 	default:
+		cmd_move(ui, 1);
 		break;
 	}
 }
 
-/* Leave the full-screen pager of the narrow layout. */
+/* Leave the pager for the index, in either layout. */
 static void
 cmd_close_pager(struct ui *ui)
 {
@@ -738,13 +1009,92 @@ cmd_close_pager(struct ui *ui)
 	ui_relayout(ui);
 }
 
+/* Quit now, expunging first as configured (EXPUNGE) or not. */
+static void
+cmd_quit_now(struct ui *ui, int expunge)
+{
+	if (!expunge || !msgop_leave(ui, LEAVE_QUIT, 0, -1))
+		ui->quit = 1;
+}
+
+static void
+cmd_quit_done(struct ui *ui, int key, void *arg)
+{
+	int *expunge = arg;
+	int dflt = ui->cfg != NULL && ui->cfg->ui.quit == QUIT_ASK_NO ?
+	    'n' : 'y';
+
+	if (key == CMD_KEY_ENTER)
+		key = dflt;
+	if (key == 'y')
+		cmd_quit_now(ui, *expunge);
+}
+
+/* q and x: quit as `quit` says (mutt's $quit), asking if it says so. */
+static void
+cmd_quit_ask(struct ui *ui, int expunge)
+{
+	enum quit_mode how = ui->cfg != NULL ? ui->cfg->ui.quit :
+	    QUIT_ASK_YES;
+	int *arg;
+
+	switch (how) {
+	case QUIT_NO:
+		ui_message(ui, "%s", _("quitting is off (quit = no)"));
+		return;
+	case QUIT_YES:
+		cmd_quit_now(ui, expunge);
+		return;
+	case QUIT_ASK_YES:
+	case QUIT_ASK_NO:
+		break;
+	}
+	arg = xmalloc(sizeof *arg);
+	*arg = expunge;
+	if (expunge)
+		ask_start(ui, "yn\r", cmd_quit_done, arg, "%s",
+		    how == QUIT_ASK_YES ? _("Quit tern? ([yes]/no)") :
+		    _("Quit tern? (yes/[no])"));
+	else
+		ask_start(ui, "yn\r", cmd_quit_done, arg, "%s",
+		    how == QUIT_ASK_YES ?
+		    _("Exit tern without expunging? ([yes]/no)") :
+		    _("Exit tern without expunging? (yes/[no])"));
+}
+
 static void
 cmd_quit(struct ui *ui)
 {
-	if (ui->pager_open)
+	cmd_quit_ask(ui, 1);
+}
+
+/*
+ * exit (mutt's): leave the mode for the one under it; the pager and the
+ * folder pane go back to the index; the index itself quits without
+ * expunging.
+ */
+static void
+cmd_exit(struct ui *ui)
+{
+	enum cmd_mode mode = ui_mode(ui);
+
+	if (ui_modes[mode].close != NULL) {
+		ui_modes[mode].close(ui);
+		return;
+	}
+	switch (mode) {
+	case CMD_MODE_PAGER:
 		cmd_close_pager(ui);
-	else if (!msgop_leave(ui, LEAVE_QUIT, 0, -1))
-		ui->quit = 1;
+		break;
+	case CMD_MODE_FOLDERS:
+		ui->focus = PANE_INDEX;
+		ui_focus_fix(ui);
+		ui->dirty |= DIRTY_ALL;
+		break;
+	default:
+		cmd_quit_ask(ui, 0);
+		break;
+	}
 }
 
 /* Whether pane P has room on the screen now. */
@@ -891,7 +1241,11 @@ cmd_toggle_read(struct ui *ui)
 	if (store_msg_get(st, id, &m) != 0)
 		return;
 	cmd_set_seen(ui, acct, id, (m.flags & MSG_SEEN) == 0);
+	if (ui_mode(ui) == CMD_MODE_PAGER)
+		ui_message(ui, "%s", (m.flags & MSG_SEEN) ?
+		    _("marked unread") : _("marked read"));
 	store_msg_release(&m);
+	cmd_pager_resolve(ui);
 }
 
 static void
@@ -911,9 +1265,10 @@ cmd_redraw(struct ui *ui)
 static void
 cmd_help(struct ui *ui)
 {
-	ui->help = 1;
-	ui->help_top = 0;
-	ui->dirty |= DIRTY_ALL;
+	if (ui_mode(ui) == CMD_MODE_HELP)
+		help_close(ui);
+	else
+		help_open(ui);
 }
 
 /* The POP3 preview of the selected folder's account, or the open one's. */
@@ -967,7 +1322,6 @@ static void
 cmd_step_message(struct ui *ui, long dir)
 {
 	size_t old = ui->ix.sel;
-	int64_t id;
 
 	if (ui->ix.n == 0)
 		return;
@@ -977,11 +1331,7 @@ cmd_step_message(struct ui *ui, long dir)
 		    _("this is the first message"));
 		return;
 	}
-	if (ui->focus != PANE_PAGER && !ui->pager_open)
-		return;
-	id = index_selected(ui);
-	pager_show(ui, ui->cur, id);
-	cmd_set_seen(ui, ui->cur, id, 1);
+	cmd_follow(ui);
 }
 
 static void
@@ -1027,9 +1377,18 @@ cmd_pager_search_prev(struct ui *ui)
 	pager_search_next(ui, -1);
 }
 
+/* h, H: every header field; from the index, open the message so (mutt). */
 static void
 cmd_toggle_headers(struct ui *ui)
 {
+	if (ui_mode(ui) == CMD_MODE_INDEX) {
+		if (index_selected(ui) < 0)
+			return;
+		cmd_open_message(ui);
+		if (!(ui->pg.mode & PAGER_MODE_HEADERS))
+			pager_toggle(ui, PAGER_MODE_HEADERS);
+		return;
+	}
 	pager_toggle(ui, PAGER_MODE_HEADERS);
 }
 
@@ -1098,4 +1457,206 @@ cmd_sort_reverse(struct ui *ui)
 	index_sort(ui, ui->sort, !ui->sort_reverse);
 	ui_message(ui, _("sorted by %s%s"), cmd_sort_name(ui->sort),
 	    ui->sort_reverse ? _(", reversed") : "");
+}
+
+/* The flags of message ID of the open folder; -1 if it cannot be read. */
+static long
+cmd_msg_flags(struct ui *ui, int64_t id)
+{
+	struct store *st = ui_store(ui, ui->cur);
+	struct store_msg m;
+	long flags;
+
+	if (st == NULL || id < 0 || store_msg_get(st, id, &m) != 0)
+		return -1;
+	flags = (long)m.flags;
+	store_msg_release(&m);
+	return flags;
+}
+
+/* After moving the index's selection: the pager, in use, follows it. */
+static void
+cmd_follow(struct ui *ui)
+{
+	int64_t id;
+
+	if (ui->focus != PANE_PAGER && !ui->pager_open)
+		return;
+	id = index_selected(ui);
+	pager_show(ui, ui->cur, id);
+	cmd_set_seen(ui, ui->cur, id, 1);
+	ui->dirty |= DIRTY_ALL;
+}
+
+/*
+ * j, k in the pager (mutt's next-undeleted): the next message in DIR not
+ * marked deleted. Returns 0, or -1 at the end (said on the status line).
+ */
+static int
+cmd_step_undeleted(struct ui *ui, long dir)
+{
+	long i;
+	long flags;
+
+	for (i = (long)ui->ix.sel + dir; i >= 0 && i < (long)ui->ix.n;
+	    i += dir) {
+		flags = cmd_msg_flags(ui, ui->ix.ids[i]);
+		if (flags >= 0 && (flags & MSG_DELETED))
+			continue;
+		ui->ix.sel = (size_t)i;
+		index_move(ui, 0);
+		cmd_follow(ui);
+		return 0;
+	}
+	ui_message(ui, "%s", dir > 0 ? _("this is the last message") :
+	    _("this is the first message"));
+	return -1;
+}
+
+static void
+cmd_next_undeleted(struct ui *ui)
+{
+	cmd_step_undeleted(ui, 1);
+}
+
+static void
+cmd_prev_undeleted(struct ui *ui)
+{
+	cmd_step_undeleted(ui, -1);
+}
+
+void
+cmd_pager_resolve(struct ui *ui)
+{
+	if (ui_mode(ui) == CMD_MODE_PAGER && ui->pg.msg_id >= 0)
+		cmd_step_undeleted(ui, 1);
+}
+
+static int
+cmd_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Tab (mutt's next-new-then-unread), Esc-Tab: the next unread message in
+ * DIR after the selection, round the end; the pager, in use, shows it. In
+ * the folder pane, the next folder with unread mail. The unread set is
+ * one query of the store.
+ */
+static void
+cmd_step_unread(struct ui *ui, long dir)
+{
+	struct search_node q;
+	struct store *st = ui_store(ui, ui->cur);
+	int64_t *ids = NULL;
+	size_t n = 0, k;
+	long i;
+
+	if (ui_mode(ui) == CMD_MODE_FOLDERS) {
+		if (folders_next_unread(ui, dir) != 0)
+			ui_message(ui, "%s", _("no folder has unread mail"));
+		return;
+	}
+	if (st == NULL || ui->folder_id < 0 || ui->ix.n == 0) {
+		ui_message(ui, "%s", _("no unread messages"));
+		return;
+	}
+	memset(&q, 0, sizeof q);
+	q.kind = SEARCH_FLAG;
+	q.flag = SEARCH_SEEN;
+	q.set = 0;
+	if (store_search(st, ui->folder_id, &q, SORT_DATE, 0, &ids,
+	    &n) != 0) {
+		ui_message(ui, _("cannot search: %s"), store_errmsg(st));
+		return;
+	}
+	if (n > 1)
+		qsort(ids, n, sizeof *ids, cmd_id_cmp);
+	for (k = 1; n > 0 && k <= ui->ix.n; k++) {
+		i = ((long)ui->ix.sel + dir * (long)k) % (long)ui->ix.n;
+		if (i < 0)
+			i += (long)ui->ix.n;
+		if (bsearch(&ui->ix.ids[i], ids, n, sizeof *ids,
+		    cmd_id_cmp) == NULL)
+			continue;
+		if ((dir > 0 && (size_t)i <= ui->ix.sel) ||
+		    (dir < 0 && (size_t)i >= ui->ix.sel))
+			ui_message(ui, "%s", dir > 0 ?
+			    _("search wrapped to the top") :
+			    _("search wrapped to the bottom"));
+		ui->ix.sel = (size_t)i;
+		index_move(ui, 0);
+		cmd_follow(ui);
+		free(ids);
+		return;
+	}
+	free(ids);
+	ui_message(ui, "%s", _("no unread messages"));
+}
+
+static void
+cmd_next_unread(struct ui *ui)
+{
+	cmd_step_unread(ui, 1);
+}
+
+static void
+cmd_prev_unread(struct ui *ui)
+{
+	cmd_step_unread(ui, -1);
+}
+
+static void
+cmd_jump_done(struct ui *ui, const char *text)
+{
+	char *end;
+	long n;
+
+	if (*text == '\0')
+		return;
+	n = strtol(text, &end, 10);
+	if (*end != '\0' || n < 1 || (size_t)n > ui->ix.n) {
+		ui_message(ui, "%s", _("invalid message number"));
+		return;
+	}
+	ui->ix.sel = (size_t)n - 1;
+	index_move(ui, 0);
+	cmd_follow(ui);
+}
+
+/* A digit: "Jump to message:" with the digit typed in. */
+static void
+cmd_jump_number(struct ui *ui)
+{
+	int key = ui->key;
+
+	prompt_start(ui, _("Jump to message: "), cmd_jump_done, NULL);
+	if (key >= '0' && key <= '9')
+		prompt_key(ui, key);
+}
+
+static void
+cmd_enter_command_done(struct ui *ui, const char *text)
+{
+	char *err = NULL;
+
+	if (*text == '\0')
+		return;
+	if (cmd_bind_line(text, &err) != 0) {
+		ui_error(ui, "%s", err);
+		free(err);
+		return;
+	}
+	ui_message(ui, "%s", _("bound"));
+	ui->dirty |= DIRTY_HEADER;
+}
+
+/* :, mutt's enter-command: a config line typed in (bind lines). */
+static void
+cmd_enter_command(struct ui *ui)
+{
+	prompt_start(ui, ":", cmd_enter_command_done, NULL);
 }

@@ -65,14 +65,10 @@ static int attach_write(struct ui *, const char *, const char *, size_t,
     int);
 static void attach_save_done(struct ui *, const char *);
 static void attach_overwrite_done(struct ui *, const char *);
-static void attach_save(struct ui *);
 static void attach_suspend(void);
 static void attach_resume(struct ui *);
 static void attach_wait_enter(void);
-static void attach_open_part(struct ui *);
 static void attach_pipe_done(struct ui *, const char *);
-static void attach_view_key(struct ui *, int);
-static void attach_close(struct ui *);
 static char *attach_html_render(void *, const char *, size_t, size_t *);
 
 /* Read the mailcap files once; NULL never (an empty mailcap at worst). */
@@ -164,13 +160,19 @@ attach_open(struct ui *ui, size_t acct, int64_t id)
 	if (at->sel == at->n)
 		at->sel = 0;
 	ui->attach = at;
+	ui_mode_push(ui, CMD_MODE_ATTACH);
 	ui->dirty |= DIRTY_ALL;
 }
 
-/* Drop the list and go back to the reader. */
-static void
+/* Leave the text view for the list, or the list for the reader. */
+void
 attach_close(struct ui *ui)
 {
+	if (ui->attach != NULL && ui->attach->viewing) {
+		ui->attach->viewing = 0;
+		ui->dirty |= DIRTY_ALL;
+		return;
+	}
 	attach_free(ui);
 	ui->dirty |= DIRTY_ALL;
 	clearok(curscr, TRUE);
@@ -183,6 +185,7 @@ attach_free(struct ui *ui)
 
 	if (at == NULL)
 		return;
+	ui_mode_pop(ui, CMD_MODE_ATTACH);
 	mime_parts_free(at->parts, at->n);
 	free(at->raw);
 	free(at->view_title);
@@ -419,13 +422,15 @@ attach_save_done(struct ui *ui, const char *text)
 }
 
 /* s: ask where to save the selected part. */
-static void
+void
 attach_save(struct ui *ui)
 {
 	struct pane_attach *at = ui->attach;
 	static char label[PATH_MAX + 64];
 	char *name, *shown, cwd[PATH_MAX];
 
+	if (at == NULL || at->viewing)
+		return;
 	if (at->parts[at->sel].container &&
 	    strcmp(at->parts[at->sel].type, "message/rfc822") != 0) {
 		ui_message(ui, "%s", _("choose a part, not a multipart"));
@@ -473,12 +478,12 @@ attach_wait_enter(void)
 		;
 }
 
-/* Enter, o: run the mailcap entry of the selected part. */
-static void
+/* Enter, o, m: run the mailcap entry of the selected part. */
+void
 attach_open_part(struct ui *ui)
 {
 	struct pane_attach *at = ui->attach;
-	const struct mime_part *p = &at->parts[at->sel];
+	const struct mime_part *p;
 	const struct mailcap_entry *e;
 	struct mailcap_param params[1];
 	struct strbuf sb = STRBUF_INIT;
@@ -486,6 +491,12 @@ attach_open_part(struct ui *ui)
 	size_t len, olen = 0;
 	int status = -1, r;
 
+	if (at == NULL || at->viewing) {
+		if (at != NULL)
+			attach_move(ui, 1);
+		return;
+	}
+	p = &at->parts[at->sel];
 	if (p->container && strcmp(p->type, "message/rfc822") != 0) {
 		ui_message(ui, "%s", _("choose a part, not a multipart"));
 		return;
@@ -546,25 +557,18 @@ attach_open_part(struct ui *ui)
 	strbuf_release(&sb);
 }
 
-static void
-attach_pipe_done(struct ui *ui, const char *text)
+void
+ui_pipe(struct ui *ui, const char *command, const char *data, size_t len)
 {
-	struct pane_attach *at = ui->attach;
-	char *data, *err = NULL, *shown;
-	size_t len;
+	char *err = NULL, *shown;
 	int status = -1, r;
 
-	if (at == NULL || *text == '\0')
-		return;
-	if (attach_data(ui, at->sel, &data, &len) != 0)
-		return;
 	attach_suspend();
-	r = mailcap_pipe(text, data, len, &status, &err);
+	r = mailcap_pipe(command, data, len, &status, &err);
 	if (r == 0 && status != 0)
 		printf(_("The command exited with status %d. "), status);
 	attach_wait_enter();
 	attach_resume(ui);
-	free(data);
 	if (r != 0) {
 		shown = text_sanitize_dup(err, 0);
 		ui_message(ui, "%s", shown);
@@ -573,100 +577,71 @@ attach_pipe_done(struct ui *ui, const char *text)
 	}
 }
 
-/* Keys of the text view. */
 static void
-attach_view_key(struct ui *ui, int key)
+attach_pipe_done(struct ui *ui, const char *text)
 {
 	struct pane_attach *at = ui->attach;
-	const struct cmd_action *a = cmd_lookup(PANE_PAGER, key);
-	const char *n = a != NULL ? a->name : "";
-	long page = attach_body_rows() > 1 ? attach_body_rows() : 1;
-	long top = (long)at->view_top;
+	char *data;
+	size_t len;
 
-	if (key == 'q' || key == CMD_KEY_ESC || strcmp(n, "quit") == 0) {
-		at->viewing = 0;
+	if (at == NULL || *text == '\0')
+		return;
+	if (attach_data(ui, at->sel, &data, &len) != 0)
+		return;
+	ui_pipe(ui, text, data, len);
+	free(data);
+}
+
+void
+attach_pipe(struct ui *ui)
+{
+	if (ui->attach == NULL || ui->attach->viewing)
+		return;
+	prompt_start(ui, _("Pipe to: "), attach_pipe_done, NULL);
+}
+
+long
+attach_page(struct ui *ui)
+{
+	(void)ui;
+	return attach_body_rows() > 1 ? attach_body_rows() : 1;
+}
+
+/* Move the selection, or scroll the text view, by N rows. */
+void
+attach_move(struct ui *ui, long n)
+{
+	struct pane_attach *at = ui->attach;
+	long v;
+
+	if (at == NULL)
+		return;
+	if (at->viewing) {
+		v = (long)at->view_top + n;
+		if (v > (long)at->view.n)
+			v = (long)at->view.n;
+		at->view_top = v < 0 ? 0 : (size_t)v;
 		ui->dirty |= DIRTY_ALL;
 		return;
 	}
-	if (strcmp(n, "move-down") == 0 || strcmp(n, "open") == 0)
-		top++;
-	else if (strcmp(n, "move-up") == 0)
-		top--;
-	else if (strcmp(n, "page-down") == 0)
-		top += page;
-	else if (strcmp(n, "page-up") == 0)
-		top -= page;
-	else if (strcmp(n, "first") == 0)
-		top = 0;
-	else if (strcmp(n, "last") == 0)
-		top = (long)at->view.n;
-	else
-		return;
-	if (top < 0)
-		top = 0;
-	at->view_top = (size_t)top;
+	v = (long)at->sel + n;
+	if (v >= (long)at->n)
+		v = (long)at->n - 1;
+	if (v < 0)
+		v = 0;
+	at->sel = (size_t)v;
 	ui->dirty |= DIRTY_ALL;
 }
 
 void
-attach_key(struct ui *ui, int key)
+attach_jump(struct ui *ui, int end)
 {
 	struct pane_attach *at = ui->attach;
-	const struct cmd_action *a;
-	const char *n;
-	long sel, page;
 
-	if (at->viewing) {
-		attach_view_key(ui, key);
+	if (at == NULL)
 		return;
-	}
-	switch (key) {
-	case 'q':
-	case CMD_KEY_ESC:
-		attach_close(ui);
-		return;
-	case 's':
-		attach_save(ui);
-		return;
-	case 'o':
-	case CMD_KEY_ENTER:
-		attach_open_part(ui);
-		return;
-	case '|':
-		prompt_start(ui, _("Pipe to: "), attach_pipe_done, NULL);
-		return;
-	}
-	a = cmd_lookup(PANE_INDEX, key);
-	n = a != NULL ? a->name : "";
-	sel = (long)at->sel;
-	page = attach_body_rows() > 1 ? attach_body_rows() : 1;
-	if (strcmp(n, "move-down") == 0)
-		sel++;
-	else if (strcmp(n, "move-up") == 0)
-		sel--;
-	else if (strcmp(n, "page-down") == 0)
-		sel += page;
-	else if (strcmp(n, "page-up") == 0)
-		sel -= page;
-	else if (strcmp(n, "first") == 0)
-		sel = 0;
-	else if (strcmp(n, "last") == 0)
-		sel = (long)at->n - 1;
-	else if (strcmp(n, "quit") == 0) {
-		attach_close(ui);
-		return;
-	} else if (strcmp(n, "redraw") == 0) {
-		clearok(curscr, TRUE);
-		ui->dirty |= DIRTY_ALL;
-		return;
-	} else
-		return;
-	if (sel >= (long)at->n)
-		sel = (long)at->n - 1;
-	if (sel < 0)
-		sel = 0;
-	at->sel = (size_t)sel;
-	ui->dirty |= DIRTY_ALL;
+	attach_move(ui, end ? (long)(at->viewing ? at->view.n : at->n) :
+	    -(long)(at->viewing ? at->view_top : at->sel));
 }
 
 /*

@@ -292,6 +292,27 @@ folders_jump(struct ui *ui, int end)
 		folders_move(ui, 0);
 }
 
+int
+folders_next_unread(struct ui *ui, long dir)
+{
+	struct pane_folders *fp = &ui->fp;
+	const struct store_folder *f;
+	size_t k;
+	long i;
+
+	for (k = 1; k <= fp->n; k++) {
+		i = ((long)fp->sel + dir * (long)k) % (long)fp->n;
+		if (i < 0)
+			i += (long)fp->n;
+		f = folders_row_folder(ui, (size_t)i);
+		if (f == NULL || f->noselect || f->unseen <= 0)
+			continue;
+		folders_select_row(ui, (size_t)i);
+		return 0;
+	}
+	return -1;
+}
+
 void
 folders_open_selected(struct ui *ui)
 {

@@ -139,6 +139,7 @@ preview_open(struct ui *ui, size_t acct)
 	preview_free(ui);
 	pv->active = 1;
 	pv->acct = acct;
+	ui_mode_push(ui, CMD_MODE_PREVIEW);
 	preview_load(ui);
 	if (a == NULL) {
 		ui_message(ui, _("offline: showing the last preview"));
@@ -167,6 +168,7 @@ preview_free(struct ui *ui)
 	store_pop3_preview_list_free(pv->rows, pv->n);
 	preview_unmark_all(ui);
 	memset(pv, 0, sizeof *pv);
+	ui_mode_pop(ui, CMD_MODE_PREVIEW);
 }
 
 /* "12.3 MB" and the like, in at most 8 columns. */
@@ -308,7 +310,7 @@ preview_free_chosen(char **v, size_t n)
 	free(v);
 }
 
-static void
+void
 preview_fetch(struct ui *ui)
 {
 	struct account *a = ui_account(ui, ui->pv.acct);
@@ -362,7 +364,7 @@ preview_delete_done(struct ui *ui, int key, void *arg)
 	preview_load(ui);
 }
 
-static void
+void
 preview_delete(struct ui *ui)
 {
 	size_t n = ui->pv.nmarked > 0 ? ui->pv.nmarked :
@@ -375,7 +377,7 @@ preview_delete(struct ui *ui)
 	    "Delete %zu messages on the server, unread? (y/n)", n), n);
 }
 
-static void
+void
 preview_move(struct ui *ui, long d)
 {
 	struct pane_preview *pv = &ui->pv;
@@ -391,60 +393,50 @@ preview_move(struct ui *ui, long d)
 	ui->dirty |= DIRTY_ALL;
 }
 
+long
+preview_page(struct ui *ui)
+{
+	(void)ui;
+	return preview_body_rows() > 1 ? preview_body_rows() : 1;
+}
+
 void
-preview_key(struct ui *ui, int key)
+preview_jump(struct ui *ui, int end)
+{
+	preview_move(ui, end ? (long)ui->pv.n : -(long)ui->pv.n);
+}
+
+void
+preview_close(struct ui *ui)
+{
+	preview_free(ui);
+	clearok(curscr, TRUE);
+	ui->dirty |= DIRTY_ALL;
+}
+
+/* Space, t: mark the selected message (or unmark it) and go on. */
+void
+preview_mark(struct ui *ui)
 {
 	struct pane_preview *pv = &ui->pv;
-	const struct cmd_action *a = cmd_lookup(PANE_INDEX, key);
-	const char *name = a != NULL ? a->name : "";
-	struct account *acc;
-	long page = preview_body_rows() > 1 ? preview_body_rows() : 1;
 
-	switch (key) {
-	case ' ':
-	case 't':
-		if (pv->sel < pv->n) {
-			preview_toggle_mark(ui, pv->rows[pv->sel].uidl);
-			preview_move(ui, 1);
-		}
-		ui->dirty |= DIRTY_ALL;
-		return;
-	case 'f':
-	case CMD_KEY_ENTER:
-		preview_fetch(ui);
-		return;
-	case 'D':
-	case 'd':
-		preview_delete(ui);
-		return;
-	case '$':
-		if ((acc = ui_account(ui, pv->acct)) != NULL) {
-			pv->listing = 1;
-			account_pop3_preview(acc);
-		}
-		ui->dirty |= DIRTY_ALL;
-		return;
-	case 'q':
-	case CMD_KEY_ESC:
-		preview_free(ui);
-		clearok(curscr, TRUE);
-		ui->dirty |= DIRTY_ALL;
-		return;
-	}
-	if (strcmp(name, "move-down") == 0)
+	if (pv->sel < pv->n) {
+		preview_toggle_mark(ui, pv->rows[pv->sel].uidl);
 		preview_move(ui, 1);
-	else if (strcmp(name, "move-up") == 0)
-		preview_move(ui, -1);
-	else if (strcmp(name, "page-down") == 0)
-		preview_move(ui, page);
-	else if (strcmp(name, "page-up") == 0)
-		preview_move(ui, -page);
-	else if (strcmp(name, "first") == 0)
-		preview_move(ui, -(long)pv->n);
-	else if (strcmp(name, "last") == 0)
-		preview_move(ui, (long)pv->n);
-	else if (strcmp(name, "redraw") == 0) {
-		clearok(curscr, TRUE);
-		ui->dirty |= DIRTY_ALL;
 	}
+	ui->dirty |= DIRTY_ALL;
+}
+
+/* $: ask the server for the list again. */
+void
+preview_refresh(struct ui *ui)
+{
+	struct pane_preview *pv = &ui->pv;
+	struct account *acc;
+
+	if ((acc = ui_account(ui, pv->acct)) != NULL) {
+		pv->listing = 1;
+		account_pop3_preview(acc);
+	}
+	ui->dirty |= DIRTY_ALL;
 }

@@ -36,9 +36,14 @@ status_draw_header(struct ui *ui)
 	for (i = 0; i < cmd_count; i++) {
 		if (cmd_table[i].hint == NULL)
 			continue;
+		/* The index's exit quits too: q is its hint; elsewhere q's. */
+		if ((ui->focus == PANE_INDEX) !=
+		    (strcmp(cmd_table[i].name, "quit") == 0) &&
+		    (strcmp(cmd_table[i].name, "exit") == 0 ||
+		    strcmp(cmd_table[i].name, "quit") == 0))
+			continue;
 		strbuf_reset(&keys);
-		if (cmd_keys_of(&keys, &cmd_table[i], (int)ui->focus, "",
-		    1) == 0)
+		if (cmd_hint_key(&keys, &cmd_table[i], (int)ui->focus) == 0)
 			continue;
 		strbuf_addf(&sb, "%s:%s  ", keys.buf, _(cmd_table[i].hint));
 	}
@@ -134,6 +139,11 @@ status_draw(struct ui *ui)
 	if (f != NULL && f->unseen > 0)
 		strbuf_addf(&sb, _(", %d unread"), f->unseen);
 	strbuf_addstr(&sb, "]  ");
+	/* Which pane has the keys, when it is not the plain index. */
+	if (ui->focus == PANE_FOLDERS)
+		strbuf_addf(&sb, "%s  ", _("focus: folder pane"));
+	else if (ui->focus == PANE_PAGER && ui->lay.index.h > 0)
+		strbuf_addf(&sb, "%s  ", _("focus: pager"));
 	/* Where the full-screen pager is, before what may be cut off. */
 	if (ui->lay.divider < 0 && ui->lay.pager.h > 0) {
 		pager_position(ui, pos, sizeof pos);
@@ -364,34 +374,34 @@ help_line(struct text_lines *out, const struct cmd_action *a,
 }
 
 /*
- * The help screen's lines, built from the action table and the keymap
- * (so bindings from the config show): the focused pane's keys first, then
- * the other panes', then the actions no key reaches.
+ * The help screen's lines, built from the action table and the keymaps
+ * (so bindings from the config show): the keys of the mode under the help
+ * screen first, then every other mode's, then the actions no key reaches.
  */
 static void
 help_lines(struct ui *ui, struct text_lines *out)
 {
-	static const char *titles[PANE_COUNT] = {
-		N_("Folder pane"), N_("Index"), N_("Pager")
-	};
 	struct strbuf keys = STRBUF_INIT;
-	int order[PANE_COUNT], i, p, any;
+	int order[CMD_MODE_COUNT], i, m, under, any;
 	size_t k;
 
-	order[0] = (int)ui->focus;
-	for (i = 1, p = 0; p < PANE_COUNT; p++) {
-		if (p != (int)ui->focus)
-			order[i++] = p;
+	under = ui->nmodes > 1 ? (int)ui->modes[ui->nmodes - 2] :
+	    (int)ui->focus;
+	order[0] = under;
+	for (i = 1, m = 0; m < CMD_MODE_COUNT; m++) {
+		if (m != under)
+			order[i++] = m;
 	}
-	for (i = 0; i < PANE_COUNT; i++) {
-		p = order[i];
+	for (i = 0; i < CMD_MODE_COUNT; i++) {
+		m = order[i];
 		text_wrap(out, i == 0 ? "" : " ", 1000);
 		strbuf_reset(&keys);
-		strbuf_addf(&keys, " %s", _(titles[p]));
+		strbuf_addf(&keys, " %s (%s)", _(ui_modes[m].title),
+		    ui_modes[m].name);
 		text_wrap(out, keys.buf, 1000);
 		for (k = 0; k < cmd_count; k++) {
 			strbuf_reset(&keys);
-			if (cmd_keys_of(&keys, &cmd_table[k], p, " ", 0) > 0)
+			if (cmd_keys_of(&keys, &cmd_table[k], m, " ", 0) > 0)
 				help_line(out, &cmd_table[k], keys.buf);
 		}
 	}
@@ -407,6 +417,13 @@ help_lines(struct ui *ui, struct text_lines *out)
 		help_line(out, &cmd_table[k], "-");
 	}
 	strbuf_release(&keys);
+}
+
+/* The lines of the help screen below its title. */
+static long
+help_body(void)
+{
+	return LINES > 2 ? LINES - 1 : 1;
 }
 
 void
@@ -434,42 +451,41 @@ help_draw(struct ui *ui)
 }
 
 void
-help_key(struct ui *ui, int key)
+help_open(struct ui *ui)
 {
-	const struct cmd_action *a = cmd_lookup(PANE_INDEX, key);
-	long page = LINES > 2 ? LINES - 1 : 1, top = (long)ui->help_top;
-	const char *n = a != NULL ? a->name : "";
+	ui->help = 1;
+	ui->help_top = 0;
+	ui_mode_push(ui, CMD_MODE_HELP);
+}
 
-	if (key == CMD_KEY_ESC || strcmp(n, "quit") == 0 ||
-	    strcmp(n, "help") == 0) {
-		ui->help = 0;
-		ui->dirty |= DIRTY_ALL;
-		clearok(curscr, TRUE);
-		return;
-	}
-	if (strcmp(n, "move-down") == 0 || strcmp(n, "open") == 0)
-		top++;
-	else if (strcmp(n, "move-up") == 0)
-		top--;
-	else if (strcmp(n, "page-down") == 0)
-		top += page;
-	else if (strcmp(n, "page-up") == 0)
-		top -= page;
-	else if (strcmp(n, "half-page-down") == 0)
-		top += page / 2;
-	else if (strcmp(n, "half-page-up") == 0)
-		top -= page / 2;
-	else if (strcmp(n, "first") == 0)
-		top = 0;
-	else if (strcmp(n, "last") == 0)
-		top = 100000;
-	else if (strcmp(n, "redraw") == 0)
-		clearok(curscr, TRUE);
-	else
-		return;
+void
+help_close(struct ui *ui)
+{
+	ui->help = 0;
+	ui_mode_pop(ui, CMD_MODE_HELP);
+	clearok(curscr, TRUE);
+}
+
+void
+help_move(struct ui *ui, long n)
+{
+	long top = (long)ui->help_top + n;
+
 	/* help_draw() keeps the last page full. */
-	if (top < 0)
-		top = 0;
-	ui->help_top = (size_t)top;
+	ui->help_top = top < 0 ? 0 : (size_t)top;
 	ui->dirty |= DIRTY_ALL;
+}
+
+void
+help_jump(struct ui *ui, int end)
+{
+	ui->help_top = end ? 100000 : 0;
+	ui->dirty |= DIRTY_ALL;
+}
+
+long
+help_page(struct ui *ui)
+{
+	(void)ui;
+	return help_body();
 }

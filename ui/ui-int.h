@@ -21,6 +21,7 @@
 #include <curses.h>
 
 #include "account.h"
+#include "cmd.h"
 #include "config.h"
 #include "store.h"
 #include "strbuf.h"
@@ -37,6 +38,30 @@ enum ui_pane {
 	PANE_PAGER,
 	PANE_COUNT
 };
+
+/*
+ * A mode as data (STYLE.md rule 6, tmux's struct window_mode): the panes
+ * are modes, and so are the full-screen screens that stack over them
+ * (help, attachments, POP3 preview). The generic actions (move, page,
+ * first, last, exit) call these; a mode's own actions live in the action
+ * table with its key table. DRAW and CLOSE are NULL for a pane.
+ */
+struct ui_mode {
+	const char *name;	/* as bind lines write it */
+	const char *title;	/* its section in the help screen, N_() */
+	void (*draw)(struct ui *);	/* draw the whole screen */
+	void (*close)(struct ui *);	/* leave it (exit) */
+	void (*step)(struct ui *, long);	/* N lines or rows */
+	void (*jump)(struct ui *, int);	/* to the top, or the END */
+	long (*page)(struct ui *);	/* the rows a page moves */
+	int covers_status;	/* hides the status line: it takes keys first */
+};
+
+/* The modes, by enum cmd_mode. */
+extern const struct ui_mode ui_modes[CMD_MODE_COUNT];
+
+/* The deepest the mode stack goes (each mode at most once). */
+#define UI_MODE_MAX CMD_MODE_COUNT
 
 /* Dirty bits: what must be drawn again. */
 #define DIRTY_HEADER	0x01u
@@ -249,6 +274,11 @@ struct ui {
 	int pager_open;		/* narrow layout: the pager has the screen */
 	int help;		/* the help screen is up */
 	size_t help_top;
+	/* The full-screen modes over the panes, the top one last. */
+	enum cmd_mode modes[UI_MODE_MAX];
+	size_t nmodes;
+	int esc;		/* Esc was pressed: the next key is Esc-KEY */
+	int key;		/* the key whose action runs now */
 	unsigned int dirty;
 	int quit;		/* leave the loop */
 	int quit_status;	/* and return this */
@@ -273,6 +303,14 @@ struct ui {
 	int sort_reverse;
 	char *busy;		/* long work under way, for the status line */
 };
+
+/* mode.c */
+/* The mode that takes keys now: the top of the stack, or the focused pane. */
+enum cmd_mode ui_mode(struct ui *ui);
+/* Put full-screen mode MODE on top of the stack (once). */
+void ui_mode_push(struct ui *ui, enum cmd_mode mode);
+/* Take MODE off the stack, wherever it is, and redraw what is under it. */
+void ui_mode_pop(struct ui *ui, enum cmd_mode mode);
 
 /* ui.c */
 /* Compute the layout for the terminal's size; marks everything dirty. */
@@ -319,6 +357,8 @@ void folders_move(struct ui *ui, long n);
 void folders_jump(struct ui *ui, int end);
 /* Open the selected folder. */
 void folders_open_selected(struct ui *ui);
+/* Select the next folder (DIR 1, or -1) with unread mail; -1 if none. */
+int folders_next_unread(struct ui *ui, long dir);
 void folders_free(struct ui *ui);
 
 /* pane-index.c */
@@ -386,23 +426,41 @@ void prompt_start(struct ui *ui, const char *label,
 /* Feed KEY to the active prompt. */
 void prompt_key(struct ui *ui, int key);
 void prompt_free(struct ui *ui);
-/* The full-screen key list, and its keys (scroll, close). */
+/* The full-screen key list (a mode): open, draw, move, close. */
+void help_open(struct ui *ui);
 void help_draw(struct ui *ui);
-void help_key(struct ui *ui, int key);
+void help_move(struct ui *ui, long n);
+void help_jump(struct ui *ui, int end);
+long help_page(struct ui *ui);
+void help_close(struct ui *ui);
 
 /* pane-attach.c */
 struct mime_options;
 /* Open the attachment list of message ID of account ACCT. */
 void attach_open(struct ui *ui, size_t acct, int64_t id);
-/* Draw the list (full screen) and feed it a key. */
+/* Draw the list (full screen); the mode's moves. */
 void attach_draw(struct ui *ui);
-void attach_key(struct ui *ui, int key);
+void attach_move(struct ui *ui, long n);
+void attach_jump(struct ui *ui, int end);
+long attach_page(struct ui *ui);
+/* Leave the text view, or the list (the exit action). */
+void attach_close(struct ui *ui);
+/* The list's own actions: save, open (mailcap), pipe the selected part. */
+void attach_save(struct ui *ui);
+void attach_open_part(struct ui *ui);
+void attach_pipe(struct ui *ui);
 /* Close the list, if open. */
 void attach_free(struct ui *ui);
 /* Fill OPTS for reading, with the mailcap's text/html renderer. */
 void attach_mime_options(struct ui *ui, struct mime_options *opts);
 /* Free the mailcap read for the reader. */
 void attach_mailcap_free(void);
+/*
+ * Hand the terminal to shell COMMAND with LEN bytes of DATA on its input,
+ * then wait for Enter and take the screen back (pipe-message, pipe-entry).
+ */
+void ui_pipe(struct ui *ui, const char *command, const char *data,
+    size_t len);
 
 /* color.c */
 /* Set up the colours of CFG's scheme (after curses started). */
@@ -419,8 +477,16 @@ void preview_open(struct ui *ui, size_t acct);
 void preview_changed(struct ui *ui, size_t acct);
 /* Draw the screen (all of it, the status line included). */
 void preview_draw(struct ui *ui);
-/* Feed KEY to the screen. */
-void preview_key(struct ui *ui, int key);
+/* The mode's moves, and exit. */
+void preview_move(struct ui *ui, long n);
+void preview_jump(struct ui *ui, int end);
+long preview_page(struct ui *ui);
+void preview_close(struct ui *ui);
+/* Its actions: mark, download, delete on the server, list again. */
+void preview_mark(struct ui *ui);
+void preview_fetch(struct ui *ui);
+void preview_delete(struct ui *ui);
+void preview_refresh(struct ui *ui);
 /* Close the screen and free its state. */
 void preview_free(struct ui *ui);
 
@@ -441,6 +507,10 @@ void ask_key(struct ui *ui, int key);
 void ask_next(struct ui *ui);
 void ask_free(struct ui *ui);
 
+/* cmd.c */
+/* In the pager: go on to the next undeleted message (mutt's $resolve). */
+void cmd_pager_resolve(struct ui *ui);
+
 /* cmd-message.c */
 /* Whether message ID is tagged; clear every tag (a folder change). */
 int tags_has(struct ui *ui, int64_t id);
@@ -456,6 +526,15 @@ void msgop_tag(struct ui *ui);
 void msgop_tag_prefix(struct ui *ui);
 /* T: tag the messages that match a query (search.h) over the cache. */
 void msgop_tag_pattern(struct ui *ui);
+/* D, U, C-t: delete, undelete, untag the messages matching a query. */
+void msgop_delete_pattern(struct ui *ui);
+void msgop_undelete_pattern(struct ui *ui);
+void msgop_untag_pattern(struct ui *ui);
+/* w, W: set or clear a flag asked for, on the message or the tagged. */
+void msgop_set_flag(struct ui *ui);
+void msgop_clear_flag(struct ui *ui);
+/* |: pipe the whole message (or, after ';', each tagged one). */
+void msgop_pipe(struct ui *ui);
 /* N after ';': toggle \Seen on each tagged message. */
 void msgop_toggle_read_tagged(struct ui *ui);
 /* $: expunge the open folder (asking, as configured), then sync now. */

@@ -224,7 +224,8 @@ ui_busy(struct ui *ui, const char *fmt, ...)
 	ui->busy = text_sanitize_dup(sb.buf, 0);
 	strbuf_release(&sb);
 	/* Shown now: the work that follows holds the loop for a while. */
-	if (ui->curses && ui->lay.status >= 0 && !ui->help) {
+	if (ui->curses && ui->lay.status >= 0 &&
+	    !ui_modes[ui_mode(ui)].covers_status) {
 		status_draw(ui);
 		wnoutrefresh(stdscr);
 		doupdate();
@@ -570,6 +571,7 @@ static void
 ui_draw(struct ui *ui)
 {
 	const struct ui_layout *l = &ui->lay;
+	const struct ui_mode *mode;
 	int64_t id;
 	int y, wait;
 
@@ -581,33 +583,14 @@ ui_draw(struct ui *ui)
 		if (ui->pg.acct != ui->cur || ui->pg.msg_id != id)
 			pager_show(ui, ui->cur, id);
 	}
-	if (ui->attach != NULL && !ui->help) {
+	/* A full-screen mode draws the whole screen. */
+	mode = &ui_modes[ui_mode(ui)];
+	if (mode->draw != NULL) {
 		if (ui->dirty != 0)
-			attach_draw(ui);
+			mode->draw(ui);
 		ui->dirty = 0;
-		if (ui->cursor_x >= 0 && l->status >= 0) {
-			curs_set(1);
-			move(l->status, ui->cursor_x);
-		} else
-			curs_set(0);
-		wnoutrefresh(stdscr);
-		doupdate();
-		return;
-	}
-	if (ui->help) {
-		if (ui->dirty != 0)
-			help_draw(ui);
-		ui->dirty = 0;
-		curs_set(0);
-		wnoutrefresh(stdscr);
-		doupdate();
-		return;
-	}
-	if (ui->pv.active) {
-		if (ui->dirty != 0)
-			preview_draw(ui);
-		ui->dirty = 0;
-		if (ui->cursor_x >= 0 && l->status >= 0) {
+		if (!mode->covers_status && ui->cursor_x >= 0 &&
+		    l->status >= 0) {
 			curs_set(1);
 			move(l->status, ui->cursor_x);
 		} else
