@@ -263,6 +263,7 @@ static int
 imap_id(struct imap *im)
 {
 	struct mailimap_id_params_list *mine, *theirs = NULL;
+	clistiter *it;
 	int r;
 
 	if ((mine = mailimap_id_params_list_new_empty()) == NULL)
@@ -272,6 +273,19 @@ imap_id(struct imap *im)
 	mailimap_id_params_list_add_name_value(mine, xstrdup("version"),
 	    xstrdup(PACKAGE_VERSION));
 	r = mailimap_id(im->session, mine, &theirs);
+	/*
+	 * libetpan frees a list's strings as its own (mmap_string_unref),
+	 * which leaves ours: they go here.
+	 */
+	for (it = clist_begin(mine->idpa_list); it != NULL;
+	    it = clist_next(it)) {
+		struct mailimap_id_param *pa = clist_content(it);
+
+		free(pa->idpa_name);
+		free(pa->idpa_value);
+		pa->idpa_name = NULL;
+		pa->idpa_value = NULL;
+	}
 	mailimap_id_params_list_free(mine);
 	if (theirs != NULL)
 		mailimap_id_params_list_free(theirs);
