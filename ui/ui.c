@@ -747,6 +747,14 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	/*
+	 * Home and End as tmux, screen and rxvt send them, whatever TERM
+	 * says (TERM=xterm inside tmux is common): the line editor's keys.
+	 */
+	define_key("\033[1~", KEY_HOME);
+	define_key("\033[4~", KEY_END);
+	define_key("\033[7~", KEY_HOME);
+	define_key("\033[8~", KEY_END);
 	nodelay(stdscr, TRUE);
 	set_escdelay(50);
 	curs_set(0);
