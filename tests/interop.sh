@@ -120,7 +120,8 @@ server_flags_subject()
 		sub(/^  /, ""); if ($0 == s) print f }'
 }
 
-# Quit the reader, answering "n" if it asks to expunge.
+# Quit the reader (q asks, as quit = ask-yes says: y), answering "n" if
+# it asks to expunge.
 tui_quit()
 {
 	local i
@@ -131,6 +132,7 @@ tui_quit()
 		fi
 		case "$(tui_screen)" in
 		*"Expunge"*) tui_keys n ;;
+		*"Quit tern?"*) tui_keys y ;;
 		esac
 		sleep 0.1
 	done
@@ -402,12 +404,16 @@ interop_s_move_copy()
 	tui_wait_for "Move" 5
 	tui_keys -l Archive
 	tui_keys Enter
-	tui_wait_gone "$(subj $n)" 5
+	# mutt's save: the move waits for $ (or leaving); on to UID 19.
+	tui_wait_for "1 message to move to" 5
 	# Copy the next (UID 19) to Sent.
 	tui_keys C
 	tui_wait_for "Copy" 5
 	tui_keys -l Sent
 	tui_keys Enter
+	tui_wait_for "1 message copied" 5
+	tui_keys '$'
+	tui_wait_gone "$(subj $n)" 5
 	copied() { [ "$(server_count_subject Sent "$(subj 19)")" = 1 ]; }
 	moved() { [ "$(server_count_subject Archive "$(subj $n)")" = 1 ]; }
 	wait_for 10 moved || {

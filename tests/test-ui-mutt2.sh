@@ -128,6 +128,10 @@ wait_screen()
 	return 1
 }
 
+# The counts at the end of the status line (flagged, deleted, to move,
+# tagged) are cut off at 80 columns while a message is shown in front:
+# those waits allow for the message to expire (8 s).
+
 # The unread count on the status line.
 unread_count()
 {
@@ -218,18 +222,18 @@ mutt2_at()
 	tui_keys Enter
 	tui_wait_for "1 message to move to \"Archive\""
 	wait_flag "Message 00012 of 12" D
-	tui_wait_for ", 1 to move]"
+	tui_wait_for "  1 to move" 15
 	tui_wait_for "[6/16 msgs"
 	tui_keys k u
 	tui_wait_for "1 message stays here: its move is undone"
 	wait_flag "Message 00012 of 12" '!D'
-	tui_wait_gone "to move]"
+	tui_wait_gone "  1 to move"
 	# u went on to 11, as mutt's resolve does: back to 12.
 	tui_wait_for "[6/16 msgs"
 	tui_keys k s
 	tui_keys -l "test:Archive"
 	tui_keys Enter
-	tui_wait_for ", 1 to move]"
+	tui_wait_for "  1 to move" 15
 	tui_keys '$'
 	tui_wait_for "1 message moved"
 	tui_wait_gone "Message 00012 of 12"
@@ -327,7 +331,7 @@ mutt2_at()
 	tui_keys Enter
 	tui_wait_for "1 message marked deleted"
 	wait_flag "Message 00003 of 12" D
-	tui_wait_for ", 1 deleted"
+	tui_wait_for "  1 deleted" 15
 	tui_keys U
 	tui_keys -l "~s 00003"
 	tui_keys Enter
@@ -341,19 +345,19 @@ mutt2_at()
 	tui_keys -l "~s 00001"
 	tui_keys Enter
 	tui_wait_for "1 message matches, 1 untagged"
-	tui_wait_for ", 8 tagged]"
+	tui_wait_for "  8 tagged" 15
 	tui_keys '\;' t
 	tui_wait_for "no message is tagged now"
 	tui_keys g w
 	tui_wait_for "Set flag:"
 	tui_keys '!'
 	tui_wait_for "flag set on 1 message"
-	tui_wait_for ", 1 flagged"
+	tui_wait_for "  1 flagged" 15
 	tui_keys W
 	tui_wait_for "Clear flag:"
 	tui_keys '!'
 	tui_wait_for "flag cleared on 1 message"
-	tui_wait_gone ", 1 flagged"
+	tui_wait_gone "  1 flagged"
 
 	# Point 6: new mail counts at once, on the status line and (wide)
 	# in the folder pane, with no $.

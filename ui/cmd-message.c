@@ -1378,14 +1378,14 @@ msgop_counts(struct ui *ui, struct strbuf *sb)
 	size_t i, held = 0;
 
 	if (ui->cnt_ok && ui->cnt.flagged > 0)
-		strbuf_addf(sb, _(", %d flagged"), ui->cnt.flagged);
+		strbuf_addf(sb, _("  %d flagged"), ui->cnt.flagged);
 	if (ui->cnt_ok && ui->cnt.deleted > 0)
-		strbuf_addf(sb, _(", %d deleted"), ui->cnt.deleted);
+		strbuf_addf(sb, _("  %d deleted"), ui->cnt.deleted);
 	for (i = 0; i < ui->ops.nheld; i++)
 		held += ui->ops.held[i].acct == ui->cur &&
 		    ui->ops.held[i].folder_id == ui->folder_id;
 	if (held > 0)
-		strbuf_addf(sb, _(", %zu to move"), held);
+		strbuf_addf(sb, _("  %zu to move"), held);
 	if (ui->ops.ntags > 0)
-		strbuf_addf(sb, _(", %zu tagged"), ui->ops.ntags);
+		strbuf_addf(sb, _("  %zu tagged"), ui->ops.ntags);
 }

@@ -123,7 +123,6 @@ status_draw(struct ui *ui)
 		strbuf_addf(&sb, _("%zu msgs"), ui->ix.n);
 	if (f != NULL && f->unseen > 0)
 		strbuf_addf(&sb, _(", %d unread"), f->unseen);
-	msgop_counts(ui, &sb);
 	strbuf_addstr(&sb, "]  ");
 	/* Which pane has the keys, when it is not the plain index. */
 	if (ui->focus == PANE_FOLDERS)
@@ -140,6 +139,8 @@ status_draw(struct ui *ui)
 	status_state(&sb, as);
 	msgop_status(ui, &sb);
 	searchop_status(ui, &sb);
+	/* mutt's Flag, Del and Tag counts (New is the unread above). */
+	msgop_counts(ui, &sb);
 	if (as->prog_total > 0 && as->prog_n < as->prog_total)
 		strbuf_addf(&sb, "  %ld/%ld", as->prog_n, as->prog_total);
 	/* A POP3 download also counts its bytes. */

@@ -595,7 +595,7 @@ int msgop_leave(struct ui *ui, enum msgop_leave_for why, size_t acct,
 void msgop_event(struct ui *ui, size_t acct, const struct account_event *ev);
 /* Append the pending changes to the status line. */
 void msgop_status(struct ui *ui, struct strbuf *sb);
-/* Append ", N flagged, N deleted, N to move, N tagged" (those not 0). */
+/* Append "  N flagged  N deleted  N to move  N tagged" (those not 0). */
 void msgop_counts(struct ui *ui, struct strbuf *sb);
 
 /* cmd-folder.c */
