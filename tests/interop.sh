@@ -413,7 +413,7 @@ interop_s_move_copy()
 	tui_wait_for "Copy" 5
 	tui_keys -l Sent
 	tui_keys Enter
-	tui_wait_for "1 message copied" 5
+	tui_wait_gone "Copy to folder" 5
 	tui_keys '$'
 	tui_wait_gone "$(subj $n)" 5
 	copied() { [ "$(server_count_subject Sent "$(subj 19)")" = 1 ]; }
