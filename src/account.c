@@ -76,6 +76,7 @@ struct account {
 	int folder_changed;	/* it changed since the last sync */
 	int want_sync;
 	int want_push;
+	int want_poll;		/* poll the other folders' counts now */
 	int64_t *bodies;	/* message ids waiting for their body */
 	size_t nbodies, abodies;
 	struct account_folder_req *folder_reqs;	/* folder operations */
@@ -392,6 +393,15 @@ account_push_pending(struct account *a)
 {
 	pthread_mutex_lock(&a->lock);
 	a->want_push = 1;
+	account_kick(a);
+	pthread_mutex_unlock(&a->lock);
+}
+
+void
+account_poll_folders(struct account *a)
+{
+	pthread_mutex_lock(&a->lock);
+	a->want_poll = 1;
 	account_kick(a);
 	pthread_mutex_unlock(&a->lock);
 }
@@ -714,6 +724,7 @@ account_busy(struct account *a)
 
 	pthread_mutex_lock(&a->lock);
 	busy = a->stop || a->folder_changed || a->want_sync || a->want_push ||
+	    a->want_poll ||
 	    a->nbodies > 0 || a->nfolder_reqs > 0 || a->ngone_reqs > 0 ||
 	    a->search_q != NULL;
 	pthread_mutex_unlock(&a->lock);
@@ -727,7 +738,7 @@ account_run_session(struct account *a)
 	enum backend_status status;
 	char *err = NULL, *folder = NULL;
 	time_t last_sync = 0, last_poll = 0;
-	int sync_list = 1, sync_folder = 1;
+	int sync_list = 1, sync_folder = 1, poll;
 
 	/* Changes queued while offline (or before a drop) go out first. */
 	pthread_mutex_lock(&a->lock);
@@ -763,9 +774,14 @@ account_run_session(struct account *a)
 				goto out;
 			continue;
 		}
-		/* Other folders' counts, every status_interval. */
-		if (a->cfg->status_interval > 0 && a->ops->poll_folders !=
-		    NULL && time(NULL) - last_poll >= a->cfg->status_interval) {
+		/* Other folders' counts, every status_interval or asked. */
+		pthread_mutex_lock(&a->lock);
+		poll = a->want_poll;
+		a->want_poll = 0;
+		pthread_mutex_unlock(&a->lock);
+		if (a->ops->poll_folders != NULL && (poll ||
+		    (a->cfg->status_interval > 0 &&
+		    time(NULL) - last_poll >= a->cfg->status_interval))) {
 			last_poll = time(NULL);
 			status = a->ops->poll_folders(a->be, folder, &err);
 			if (status == BACKEND_ERR_NET)

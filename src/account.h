@@ -101,6 +101,11 @@ void account_fetch_body(struct account *a, int64_t msg_id);
 void account_push_pending(struct account *a);
 /* Sync the folder list and the open folder now. */
 void account_sync_now(struct account *a);
+/*
+ * Ask the worker for the other folders' counts now (STATUS), not at the
+ * next status_interval: after a move or copy into them.
+ */
+void account_poll_folders(struct account *a);
 /* Folder operations on the server (names in UTF-8, as the user typed). */
 void account_folder_create(struct account *a, const char *name);
 void account_folder_rename(struct account *a, const char *from,

@@ -40,7 +40,7 @@
 
 /* Defaults for what the file does not say. */
 #define DEFAULT_SORT SORT_DATE
-#define DEFAULT_PAGER_LINES 10
+#define DEFAULT_PAGER_LINES 0	/* half the height */
 #define DEFAULT_CACHE CACHE_HEADERS
 #define DEFAULT_POP3_INTERVAL 300		/* seconds */
 #define DEFAULT_POP3_MAX_SIZE (50LL * 1024 * 1024)	/* bytes */

@@ -1779,6 +1779,36 @@ store_folder_count_flag(struct store *st, int64_t folder_id,
 	return r == SQLITE_ROW ? 0 : -1;
 }
 
+int
+store_folder_counts(struct store *st, int64_t folder_id,
+    struct store_counts *c_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	memset(c_r, 0, sizeof *c_r);
+	stmt = store_prepare(st, "SELECT count(*),"
+	    " coalesce(sum((flags & ?2) = 0), 0),"
+	    " coalesce(sum((flags & ?3) != 0), 0),"
+	    " coalesce(sum((flags & ?4) != 0), 0)"
+	    " FROM message WHERE folder_id = ?1 AND gone = 0");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int(stmt, 2, MSG_SEEN);
+	sqlite3_bind_int(stmt, 3, MSG_FLAGGED);
+	sqlite3_bind_int(stmt, 4, MSG_DELETED);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW) {
+		c_r->total = sqlite3_column_int(stmt, 0);
+		c_r->unseen = sqlite3_column_int(stmt, 1);
+		c_r->flagged = sqlite3_column_int(stmt, 2);
+		c_r->deleted = sqlite3_column_int(stmt, 3);
+	}
+	sqlite3_finalize(stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
 /*
  * POP3: the UIDL ledger and the preview list (see store.h). The ledger's
  * msg_id follows the message row (ON DELETE SET NULL), but a vanished row

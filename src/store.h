@@ -255,6 +255,16 @@ int store_msg_max_uid(struct store *st, int64_t folder_id, uint32_t *uid_r);
 /* How many messages of FOLDER_ID carry FLAG. */
 int store_folder_count_flag(struct store *st, int64_t folder_id,
     unsigned int flag, int *n_r);
+/* A folder's counts as its message rows have them now. */
+struct store_counts {
+	int total;		/* messages, those marked gone left out */
+	int unseen;		/* of which not \Seen */
+	int flagged;
+	int deleted;
+};
+/* Count folder FOLDER_ID's messages into *C_R (read only). */
+int store_folder_counts(struct store *st, int64_t folder_id,
+    struct store_counts *c_r);
 
 /*
  * POP3: the UIDL ledger and the preview list. The ledger has one row per

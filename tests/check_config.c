@@ -175,7 +175,7 @@ ok_field(const struct config *cfg, const char *what, const char **s)
 static const struct ok_row ok_rows[] = {
 	{ "", "naccounts", 0, NULL },
 	{ "", "sort", SORT_DATE, NULL },
-	{ "", "pager_lines", 10, NULL },
+	{ "", "pager_lines", 0, NULL },
 	{ "[ui]\nsort = reverse-date\n", "sort", SORT_DATE, NULL },
 	{ "[ui]\nsort = reverse-date\n", "sort_reverse", 1, NULL },
 	{ "[ui]\nsort = from\n", "sort", SORT_FROM, NULL },

@@ -406,12 +406,16 @@ interop_s_move_copy()
 	tui_wait_for "Move" 5
 	tui_keys -l Archive
 	tui_keys Enter
-	tui_wait_gone "$(subj $n)" 5
+	# mutt's save: the move waits for $ (or leaving); on to UID 19.
+	tui_wait_for "1 message to move to" 5
 	# Copy the next (UID 19) to Sent.
 	tui_keys C
 	tui_wait_for "Copy" 5
 	tui_keys -l Sent
 	tui_keys Enter
+	tui_wait_gone "Copy to folder" 5
+	tui_keys '$'
+	tui_wait_gone "$(subj $n)" 5
 	copied() { [ "$(server_count_subject Sent "$(subj 19)")" = 1 ]; }
 	moved() { [ "$(server_count_subject Archive "$(subj $n)")" = 1 ]; }
 	wait_for 10 moved || {

@@ -125,18 +125,17 @@ tui_keys s
 tui_wait_for "Save to (Enter:" 5
 tui_keys -l "$saved"
 tui_keys Enter
-tui_wait_for "overwrite it?" 5
+tui_wait_for "overwrite it? (y/n)" 5
+# One key answers, as every y/n question does.
 tui_keys -l n
-tui_keys Enter
 tui_wait_for "not saved" 5
 assert_eq old "$(cat "$saved")" "overwrite refused"
 tui_keys s
 tui_wait_for "Save to (Enter:" 5
 tui_keys -l "$saved"
 tui_keys Enter
-tui_wait_for "overwrite it?" 5
+tui_wait_for "overwrite it? (y/n)" 5
 tui_keys -l y
-tui_keys Enter
 tui_wait_gone "overwrite it?" 5
 wait_until 5 cmp -s "$saved" "$work/payload.bin" ||
     fail "overwrite accepted: the bytes differ"

@@ -210,7 +210,11 @@ tui_keys -l Arc
 tui_keys Tab
 tui_wait_for "Move to folder: Archive"
 tui_keys Enter
-tui_wait_for "1 message moved to \"Archive\""
+# The move waits (mutt's save): 119 shows deleted until $.
+tui_wait_for "1 message to move to \"Archive\""
+on_screen "D on 119 until \$" row_flag "$(subj 119)" D
+tui_keys '$'
+tui_wait_for "1 message moved"
 tui_wait_gone "$(subj 119)"
 server "uid 119 gone from INBOX" srv_no_uid 119
 server "119 in Archive" srv_subject Archive "$(subj 119)"
@@ -389,7 +393,9 @@ tui_keys j s
 tui_wait_for "Move to folder:"
 tui_keys -l Archive
 tui_keys Enter
-tui_wait_for "1 message moved to \"Archive\""
+tui_wait_for "1 message to move to \"Archive\""
+tui_keys '$'
+tui_wait_for "1 message moved"
 tui_wait_gone "$(subj 113)"
 tui_wait_for "offline (2 changes waiting)"
 srv_no_flag 114 '\Flagged' || fail "the offline flag reached the server"

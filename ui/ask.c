@@ -55,7 +55,7 @@ ask_next(struct ui *ui)
 	ask->active = 1;
 	pr->active = 1;
 	pr->label = ask->q[0].text;
-	pr->len = 0;
+	pr->len = pr->pos = 0;
 	pr->done = NULL;
 	pr->complete = NULL;
 	ui->dirty |= DIRTY_STATUS;

@@ -70,6 +70,64 @@ folderop_complete(struct ui *ui, const char *prefix, char ***list_r,
 	*n_r = n;
 }
 
+/* Add to *LIST the names of ACCT's folders that start as NAME, after LEAD. */
+static void
+folderop_complete_in(struct ui *ui, size_t acct, const char *lead,
+    size_t llen, const char *name, char ***list, size_t *n)
+{
+	const struct ui_acct *as = &ui->as[acct];
+	size_t i, len = strlen(name);
+	const char *d;
+
+	for (i = 0; i < as->nfolders; i++) {
+		d = folderop_name(&as->folders[i]);
+		if (strncasecmp(d, name, len) != 0)
+			continue;
+		*list = xreallocarray(*list, *n + 1, sizeof **list);
+		(*list)[(*n)++] = xasprintf("%.*s%s", (int)llen, lead, d);
+	}
+}
+
+void
+folderop_complete_spec(struct ui *ui, const char *prefix, char ***list_r,
+    size_t *n_r)
+{
+	const char *colon, *rest, *name;
+	char **list = NULL;
+	size_t n = 0, i, len, lead = 0;
+
+	if (*prefix == '=' || *prefix == '+')
+		lead = 1;
+	colon = strchr(prefix + lead, ':');
+	if (colon != NULL) {
+		len = (size_t)(colon - (prefix + lead));
+		rest = colon + 1;
+		if (*rest == '=' || *rest == '+')
+			rest++;
+		for (i = 0; i < ui->naccts; i++) {
+			name = ui_account_name(ui, i);
+			if (strlen(name) == len &&
+			    strncmp(name, prefix + lead, len) == 0)
+				folderop_complete_in(ui, i, prefix,
+				    (size_t)(rest - prefix), rest, &list, &n);
+		}
+	}
+	if (n == 0)
+		folderop_complete_in(ui, ui->cur, prefix, lead, prefix + lead,
+		    &list, &n);
+	/* With several accounts, the others' names lead there. */
+	len = strlen(prefix + lead);
+	for (i = 0; colon == NULL && ui->naccts > 1 && i < ui->naccts; i++) {
+		name = ui_account_name(ui, i);
+		if (i == ui->cur || strncasecmp(name, prefix + lead, len) != 0)
+			continue;
+		list = xreallocarray(list, n + 1, sizeof *list);
+		list[n++] = xasprintf("%s:", name);
+	}
+	*list_r = list;
+	*n_r = n;
+}
+
 /* The UTF-8 name of folder F. */
 static const char *
 folderop_name(const struct store_folder *f)

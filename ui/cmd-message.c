@@ -171,12 +171,185 @@ void
 msgop_free(struct ui *ui)
 {
 	struct ui_ops *o = &ui->ops;
+	size_t i;
 
+	for (i = 0; i < o->nheld; i++) {
+		free(o->held[i].dest);
+		free(o->held[i].shown);
+	}
+	free(o->held);
 	free(o->tags);
 	free(o->ids);
 	free(o->label);
 	free(o->folder);
 	memset(o, 0, sizeof *o);
+}
+
+/* The place of message ID of ACCT in the held moves, or -1. */
+static long
+msgop_held_find(struct ui *ui, size_t acct, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < ui->ops.nheld; i++) {
+		if (ui->ops.held[i].acct == acct && ui->ops.held[i].id == id)
+			return (long)i;
+	}
+	return -1;
+}
+
+int
+msgop_held(struct ui *ui, int64_t id)
+{
+	return ui->ops.nheld > 0 && msgop_held_find(ui, ui->cur, id) >= 0;
+}
+
+/* Forget held move I. */
+static void
+msgop_held_drop(struct ui *ui, size_t i)
+{
+	struct ui_ops *o = &ui->ops;
+
+	free(o->held[i].dest);
+	free(o->held[i].shown);
+	o->held[i] = o->held[--o->nheld];
+}
+
+/* Forget the held moves of the N messages IDS of ACCT; how many were. */
+static size_t
+msgop_unhold(struct ui *ui, size_t acct, const int64_t *ids, size_t n)
+{
+	size_t i, k = 0;
+	long h;
+
+	for (i = 0; i < n && ui->ops.nheld > 0; i++) {
+		if ((h = msgop_held_find(ui, acct, ids[i])) >= 0) {
+			msgop_held_drop(ui, (size_t)h);
+			k++;
+		}
+	}
+	if (k > 0)
+		ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
+	return k;
+}
+
+/*
+ * s was answered: the N messages IDS of ACCT (TAGGED: the tagged set) are
+ * to go to DEST (SHOWN) once the folder is synced; until then they show
+ * deleted, and u keeps them.
+ */
+static void
+msgop_hold(struct ui *ui, size_t acct, const int64_t *ids, size_t n,
+    int tagged, const char *dest, const char *shown)
+{
+	struct ui_ops *o = &ui->ops;
+	struct store *st = ui_store(ui, acct);
+	struct store_msg m;
+	size_t i, done = 0;
+	char *clean;
+	long h;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (store_msg_get(st, ids[i], &m) != 0)
+			continue;
+		if (tagged && m.folder_id != ui->folder_id) {
+			store_msg_release(&m);
+			continue;
+		}
+		if ((h = msgop_held_find(ui, acct, ids[i])) >= 0)
+			msgop_held_drop(ui, (size_t)h);
+		o->held = xreallocarray(o->held, o->nheld + 1,
+		    sizeof *o->held);
+		o->held[o->nheld].acct = acct;
+		o->held[o->nheld].folder_id = m.folder_id;
+		o->held[o->nheld].id = ids[i];
+		o->held[o->nheld].dest = xstrdup(dest);
+		o->held[o->nheld].shown = xstrdup(shown);
+		o->nheld++;
+		done++;
+		store_msg_release(&m);
+	}
+	if (tagged)
+		tags_prune(ui, st);
+	ui->dirty |= DIRTY_INDEX | DIRTY_PAGER | DIRTY_STATUS;
+	clean = text_sanitize_dup(shown, 0);
+	ui_message(ui, ngettext("%zu message to move to \"%s\" on $ or "
+	    "leaving (u keeps it)", "%zu messages to move to \"%s\" on $ or "
+	    "leaving (u keeps them)", done), done, clean);
+	free(clean);
+	/* mutt's resolve: on to the next message. */
+	if (!tagged && ui->focus == PANE_INDEX)
+		index_move(ui, 1);
+	if (!tagged)
+		cmd_pager_resolve(ui);
+}
+
+/* Queue the held moves that leave folder FOLDER_ID of ACCT (-1: any). */
+static size_t
+msgop_moves_queue(struct ui *ui, size_t acct, int64_t folder_id)
+{
+	struct ui_ops *o = &ui->ops;
+	struct store *st;
+	struct account *a;
+	size_t i, done = 0, pushed;
+	int r;
+
+	for (pushed = 0; pushed < ui->naccts; pushed++) {
+		if (folder_id >= 0 && pushed != acct)
+			continue;
+		st = ui_store(ui, pushed);
+		for (i = 0; i < o->nheld;) {
+			struct ui_held_move *h = &o->held[i];
+
+			if (h->acct != pushed || (folder_id >= 0 &&
+			    h->folder_id != folder_id)) {
+				i++;
+				continue;
+			}
+			/* Gone meanwhile (expunged elsewhere): nothing. */
+			r = st != NULL ? msgop_one(st, h->folder_id, h->id,
+			    MSGOP_MOVE, h->dest) : 0;
+			if (r < 0)
+				ui_message(ui, _("cannot move the message: "
+				    "%s"), store_errmsg(st));
+			done += r > 0;
+			msgop_held_drop(ui, i);
+		}
+		if (done > 0 && (a = ui_account(ui, pushed)) != NULL) {
+			account_push_pending(a);
+			/* The folders moved to count what came in. */
+			account_poll_folders(a);
+		}
+	}
+	return done;
+}
+
+size_t
+msgop_moves_apply(struct ui *ui)
+{
+	size_t n;
+
+	if (ui->ops.nheld == 0 || ui->folder_id < 0)
+		return 0;
+	if ((n = msgop_moves_queue(ui, ui->cur, ui->folder_id)) == 0)
+		return 0;
+	tags_prune(ui, ui_store(ui, ui->cur));
+	index_load(ui);
+	msgop_pager_check(ui);
+	folders_reload(ui, ui->cur);
+	ui->dirty |= DIRTY_INDEX | DIRTY_PAGER | DIRTY_STATUS;
+	ui_message(ui, ngettext("%zu message moved", "%zu messages moved", n),
+	    n);
+	return n;
+}
+
+void
+msgop_moves_apply_all(struct ui *ui)
+{
+	if (ui->ops.nheld > 0)
+		msgop_moves_queue(ui, 0, -1);
 }
 
 /*
@@ -277,12 +450,15 @@ msgop_run(struct ui *ui, enum msgop_kind op, size_t acct, const int64_t *ids,
 {
 	struct store *st = ui_store(ui, acct);
 	struct account *a = ui_account(ui, acct);
-	size_t i, done = 0;
+	size_t i, done = 0, kept = 0;
 	char *clean;
 	int r;
 
 	if (st == NULL)
 		return;
+	/* d and u take back a move that waits (s): u keeps it here. */
+	if (op == MSGOP_DELETE || op == MSGOP_UNDELETE)
+		kept = msgop_unhold(ui, acct, ids, n);
 	for (i = 0; i < n; i++) {
 		r = msgop_one(st, tagged ? ui->folder_id : -1, ids[i], op,
 		    dest);
@@ -296,6 +472,9 @@ msgop_run(struct ui *ui, enum msgop_kind op, size_t acct, const int64_t *ids,
 	if (done > 0) {
 		if (a != NULL)
 			account_push_pending(a);
+		/* The folder moved or copied to counts what came in. */
+		if (a != NULL && (op == MSGOP_MOVE || op == MSGOP_COPY))
+			account_poll_folders(a);
 		folders_reload(ui, acct);
 		if (op == MSGOP_MOVE) {
 			index_load(ui);
@@ -323,7 +502,11 @@ msgop_run(struct ui *ui, enum msgop_kind op, size_t acct, const int64_t *ids,
 			    "%zu messages marked deleted", done), done);
 		break;
 	case MSGOP_UNDELETE:
-		if (tagged || ui->focus == PANE_PAGER)
+		if (kept > 0)
+			ui_message(ui, ngettext("%zu message stays here: its "
+			    "move is undone", "%zu messages stay here: their "
+			    "move is undone", kept), kept);
+		else if (tagged || ui->focus == PANE_PAGER)
 			ui_message(ui, ngettext("%zu message undeleted",
 			    "%zu messages undeleted", done), done);
 		break;
@@ -826,7 +1009,7 @@ msgop_dest_prompt(struct ui *ui, enum msgop_kind op)
 		    "Copy %zu tagged messages to folder: ", n), n);
 	prompt_start(ui, o->label,
 	    op == MSGOP_MOVE ? msgop_move_done : msgop_copy_done,
-	    folderop_complete);
+	    folderop_complete_spec);
 }
 
 /* The move or copy prompt was answered with TEXT. */
@@ -836,13 +1019,20 @@ msgop_dest_done(struct ui *ui, const char *text, enum msgop_kind op)
 	struct ui_ops *o = &ui->ops;
 	const struct store_folder *f;
 	char *shown, *dest;
+	size_t acct;
 
 	if (*text == '\0' || o->nids == 0)
 		return;
-	if ((f = ui_find_folder(ui, o->acct, text)) == NULL) {
+	if ((f = ui_folder_spec(ui, o->acct, text, &acct)) == NULL) {
 		shown = text_sanitize_dup(text, 0);
 		ui_message(ui, _("no folder \"%s\""), shown);
 		free(shown);
+		return;
+	}
+	if (acct != o->acct) {
+		ui_message(ui, "%s", op == MSGOP_MOVE ?
+		    _("moving to another account is not supported yet") :
+		    _("copying to another account is not supported yet"));
 		return;
 	}
 	shown = xstrdup(f->display != NULL ? f->display : f->name);
@@ -858,7 +1048,12 @@ msgop_dest_done(struct ui *ui, const char *text, enum msgop_kind op)
 		return;
 	}
 	dest = xstrdup(f->name);
-	msgop_run(ui, op, o->acct, o->ids, o->nids, o->tagged, dest, shown);
+	if (op == MSGOP_MOVE)
+		msgop_hold(ui, o->acct, o->ids, o->nids, o->tagged, dest,
+		    shown);
+	else
+		msgop_run(ui, op, o->acct, o->ids, o->nids, o->tagged, dest,
+		    shown);
 	free(dest);
 	free(shown);
 	free(o->ids);
@@ -974,8 +1169,10 @@ void
 msgop_sync_mailbox(struct ui *ui)
 {
 	struct msgop_leave_arg *la;
-	int n = msgop_deleted(ui), said = 0;
+	int n, said;
 
+	said = msgop_moves_apply(ui) > 0;
+	n = msgop_deleted(ui);
 	if (n > 0) {
 		switch (msgop_expunge_mode(ui)) {
 		case EXPUNGE_ASK:
@@ -1004,6 +1201,8 @@ msgop_leave(struct ui *ui, enum msgop_leave_for why, size_t acct,
 	struct account *a;
 	int n;
 
+	/* The moves asked for are made whatever the expunge answer. */
+	msgop_moves_apply(ui);
 	if (ui->ops.leaving || (n = msgop_deleted(ui)) == 0)
 		return 0;
 	switch (msgop_expunge_mode(ui)) {
@@ -1171,6 +1370,22 @@ msgop_status(struct ui *ui, struct strbuf *sb)
 	    store_pending_count(st, &n) == 0 && n > 0)
 		strbuf_addf(sb, ngettext(" (%d change waiting)",
 		    " (%d changes waiting)", n), n);
+}
+
+void
+msgop_counts(struct ui *ui, struct strbuf *sb)
+{
+	size_t i, held = 0;
+
+	if (ui->cnt_ok && ui->cnt.flagged > 0)
+		strbuf_addf(sb, _("  %d flagged"), ui->cnt.flagged);
+	if (ui->cnt_ok && ui->cnt.deleted > 0)
+		strbuf_addf(sb, _("  %d deleted"), ui->cnt.deleted);
+	for (i = 0; i < ui->ops.nheld; i++)
+		held += ui->ops.held[i].acct == ui->cur &&
+		    ui->ops.held[i].folder_id == ui->folder_id;
+	if (held > 0)
+		strbuf_addf(sb, _("  %zu to move"), held);
 	if (ui->ops.ntags > 0)
 		strbuf_addf(sb, _("  %zu tagged"), ui->ops.ntags);
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "i18n.h"
 #include "search.h"
+#include "thread.h"
 #include "ui-int.h"
 #include "xmalloc.h"
 
@@ -49,6 +50,8 @@ static void cmd_pager_search_next(struct ui *);
 static void cmd_pager_search_prev(struct ui *);
 static void cmd_toggle_headers(struct ui *);
 static void cmd_toggle_source(struct ui *);
+static void cmd_next_thread(struct ui *);
+static void cmd_prev_thread(struct ui *);
 static void cmd_collapse_thread(struct ui *);
 static void cmd_collapse_all(struct ui *);
 static void cmd_sort(struct ui *);
@@ -141,6 +144,10 @@ const struct cmd_action cmd_table[] = {
 	{ "previous-undeleted", { { CMD_IN_PAGER, "k Up Left" } }, NULL,
 	  N_("show the previous message not marked deleted"),
 	  cmd_prev_undeleted },
+	{ "next-thread", { { CMD_IN_INDEX | CMD_IN_PAGER, "C-n" } }, NULL,
+	  N_("go to the next thread"), cmd_next_thread },
+	{ "previous-thread", { { CMD_IN_INDEX | CMD_IN_PAGER, "C-p" } },
+	  NULL, N_("go to the previous thread"), cmd_prev_thread },
 	{ "collapse-thread", { { CMD_IN_INDEX, "Esc-v" } }, NULL,
 	  N_("collapse or expand the selected thread"), cmd_collapse_thread },
 	{ "collapse-all", { { CMD_IN_INDEX, "Esc-V" } }, NULL,
@@ -1169,39 +1176,16 @@ cmd_focus_right(struct ui *ui)
 	}
 }
 
-/* Offer the display names of the open account's folders. */
-static void
-cmd_folder_complete(struct ui *ui, const char *prefix, char ***list_r,
-    size_t *n_r)
-{
-	const struct ui_acct *as = &ui->as[ui->cur];
-	size_t i, len = strlen(prefix);
-	char **list = NULL;
-	size_t n = 0;
-
-	for (i = 0; i < as->nfolders; i++) {
-		const char *d = as->folders[i].display;
-
-		if (d == NULL)
-			d = as->folders[i].name;
-		if (d == NULL || strncasecmp(d, prefix, len) != 0)
-			continue;
-		list = xreallocarray(list, n + 1, sizeof *list);
-		list[n++] = xstrdup(d);
-	}
-	*list_r = list;
-	*n_r = n;
-}
-
 static void
 cmd_folder_done(struct ui *ui, const char *text)
 {
 	const struct store_folder *f;
+	size_t acct;
 	char *shown;
 
 	if (*text == '\0')
 		return;
-	if ((f = ui_find_folder(ui, ui->cur, text)) == NULL) {
+	if ((f = ui_folder_spec(ui, ui->cur, text, &acct)) == NULL) {
 		shown = text_sanitize_dup(text, 0);
 		ui_message(ui, _("no folder \"%s\""), shown);
 		free(shown);
@@ -1213,14 +1197,14 @@ cmd_folder_done(struct ui *ui, const char *text)
 		free(shown);
 		return;
 	}
-	ui_open_folder(ui, ui->cur, f);
+	ui_open_folder(ui, acct, f);
 }
 
 static void
 cmd_change_folder(struct ui *ui)
 {
 	prompt_start(ui, _("Open folder: "), cmd_folder_done,
-	    cmd_folder_complete);
+	    folderop_complete_spec);
 }
 
 static void
@@ -1398,6 +1382,61 @@ cmd_toggle_source(struct ui *ui)
 	pager_toggle(ui, PAGER_MODE_SOURCE);
 }
 
+/*
+ * C-n, C-p (mutt's next-thread, previous-thread): the first message of
+ * the next or previous thread; the pager, in use, shows it.
+ */
+static void
+cmd_step_thread(struct ui *ui, long dir)
+{
+	struct pane_index *ix = &ui->ix;
+	size_t root, i;
+
+	if (ui->sort != SORT_THREADS || ix->th == NULL) {
+		ui_message(ui, "%s", _("threads are shown when sorted by "
+		    "threads (o t)"));
+		return;
+	}
+	if (ix->n == 0)
+		return;
+	root = thread_root_row(ix->th, ix->sel);
+	if (root == THREAD_NONE)
+		root = ix->sel;
+	if (dir > 0) {
+		for (i = ix->sel + 1; i < ix->n; i++) {
+			if (thread_depth(ix->th, i) == 0)
+				break;
+		}
+		if (i >= ix->n) {
+			ui_message(ui, "%s", _("this is the last thread"));
+			return;
+		}
+	} else {
+		if (root == 0) {
+			ui_message(ui, "%s", _("this is the first thread"));
+			return;
+		}
+		i = thread_root_row(ix->th, root - 1);
+		if (i == THREAD_NONE)
+			i = root - 1;
+	}
+	ix->sel = i;
+	index_move(ui, 0);
+	cmd_follow(ui);
+}
+
+static void
+cmd_next_thread(struct ui *ui)
+{
+	cmd_step_thread(ui, 1);
+}
+
+static void
+cmd_prev_thread(struct ui *ui)
+{
+	cmd_step_thread(ui, -1);
+}
+
 static void
 cmd_collapse_thread(struct ui *ui)
 {
@@ -1471,6 +1510,9 @@ cmd_msg_flags(struct ui *ui, int64_t id)
 		return -1;
 	flags = (long)m.flags;
 	store_msg_release(&m);
+	/* A message waiting to be moved (s) counts as deleted. */
+	if (msgop_held(ui, id))
+		flags |= MSG_DELETED;
 	return flags;
 }
 

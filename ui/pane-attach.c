@@ -14,6 +14,7 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -64,7 +65,10 @@ static int attach_data(struct ui *, size_t, char **, size_t *);
 static int attach_write(struct ui *, const char *, const char *, size_t,
     int);
 static void attach_save_done(struct ui *, const char *);
-static void attach_overwrite_done(struct ui *, const char *);
+static void attach_overwrite_done(struct ui *, int, void *);
+static int attach_name_cmp(const void *, const void *);
+static void attach_complete_path(struct ui *, const char *, char ***,
+    size_t *);
 static void attach_suspend(void);
 static void attach_resume(struct ui *);
 static void attach_wait_enter(void);
@@ -363,15 +367,15 @@ attach_save_to(struct ui *ui, size_t part, const char *path, int overwrite)
 		at->pending_path = xstrdup(path);
 		at->pending_part = part;
 		free(shown);
-		prompt_start(ui, _("The file exists; overwrite it? (y/n): "),
-		    attach_overwrite_done, NULL);
+		ask_start(ui, "yn", attach_overwrite_done, NULL, "%s",
+		    _("The file exists; overwrite it? (y/n)"));
 		return;
 	}
 	free(shown);
 }
 
 static void
-attach_overwrite_done(struct ui *ui, const char *text)
+attach_overwrite_done(struct ui *ui, int key, void *arg)
 {
 	struct pane_attach *at = ui->attach;
 	char *path;
@@ -380,7 +384,8 @@ attach_overwrite_done(struct ui *ui, const char *text)
 		return;
 	path = at->pending_path;
 	at->pending_path = NULL;
-	if (text[0] == 'y' || text[0] == 'Y')
+	(void)arg;
+	if (key == 'y')
 		attach_save_to(ui, at->pending_part, path, 1);
 	else
 		ui_message(ui, "%s", _("not saved"));
@@ -413,12 +418,74 @@ attach_save_done(struct ui *ui, const char *text)
 	/* A folder: the sanitised name inside it. */
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		dir = path;
-		path = xasprintf("%s/%s", dir, name);
+		path = xasprintf("%s%s%s", dir, *dir != '\0' &&
+		    dir[strlen(dir) - 1] == '/' ? "" : "/", name);
 		free(dir);
 	}
 	attach_save_to(ui, at->sel, path, 0);
 	free(path);
 	free(name);
+}
+
+/* Sort names by strcmp(). */
+static int
+attach_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Tab in the save prompt: the files and folders whose names start as the
+ * last part of PREFIX does (a folder with its '/'), in PREFIX's folder;
+ * "~/" stands for $HOME. Hidden files only when the part starts with '.'.
+ */
+static void
+attach_complete_path(struct ui *ui, const char *prefix, char ***list_r,
+    size_t *n_r)
+{
+	const char *slash, *base, *home = getenv("HOME");
+	char *dir, *path, **list = NULL;
+	struct dirent *de;
+	struct stat st;
+	size_t n = 0, blen, dlen;
+	DIR *d;
+
+	(void)ui;
+	*list_r = NULL;
+	*n_r = 0;
+	slash = strrchr(prefix, '/');
+	base = slash != NULL ? slash + 1 : prefix;
+	blen = strlen(base);
+	dlen = slash != NULL ? (size_t)(slash - prefix) + 1 : 0;
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (prefix[0] == '~' && prefix[1] == '/' && home != NULL)
+		dir = xasprintf("%s%.*s", home, (int)(dlen - 1), prefix + 1);
+	else
+		dir = xstrndup(prefix, dlen);
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    (de->d_name[0] == '.' && base[0] != '.') ||
+		    strncmp(de->d_name, base, blen) != 0)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		list = xreallocarray(list, n + 1, sizeof *list);
+		list[n++] = xasprintf("%.*s%s%s", (int)dlen, prefix,
+		    de->d_name, stat(path, &st) == 0 && S_ISDIR(st.st_mode) ?
+		    "/" : "");
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	if (n > 1)
+		qsort(list, n, sizeof *list, attach_name_cmp);
+	*list_r = list;
+	*n_r = n;
 }
 
 /* s: ask where to save the selected part. */
@@ -444,7 +511,7 @@ attach_save(struct ui *ui)
 	    name);
 	free(shown);
 	free(name);
-	prompt_start(ui, label, attach_save_done, NULL);
+	prompt_start(ui, label, attach_save_done, attach_complete_path);
 }
 
 /* Hand the terminal to a command. */

@@ -78,7 +78,37 @@ folders_reload(struct ui *ui, size_t acct)
 	store_folder_list_free(as->folders, as->nfolders);
 	as->folders = list;
 	as->nfolders = n;
+	if (acct == ui->cur)
+		folders_count_open(ui);
 	folders_rebuild(ui);
+}
+
+void
+folders_count_open(struct ui *ui)
+{
+	struct ui_acct *as = &ui->as[ui->cur];
+	struct store *st = ui_store(ui, ui->cur);
+	size_t i;
+
+	ui->cnt_ok = 0;
+	ui->ix.fold_ok = 0;
+	if (st == NULL || ui->folder_id < 0 ||
+	    store_folder_counts(st, ui->folder_id, &ui->cnt) != 0)
+		return;
+	ui->cnt_ok = 1;
+	/*
+	 * The folder row's counts wait for the worker's next recount; the
+	 * open folder's are read from its messages, so that new mail, a
+	 * first sync and every change show at once.
+	 */
+	for (i = 0; i < as->nfolders; i++) {
+		if (as->folders[i].id != ui->folder_id)
+			continue;
+		as->folders[i].total = ui->cnt.total;
+		as->folders[i].unseen = ui->cnt.unseen;
+		break;
+	}
+	ui->dirty |= DIRTY_FOLDERS | DIRTY_STATUS;
 }
 
 /* The UTF-8 name of folder F. */

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "format.h"
 #include "i18n.h"
+#include "search.h"
 #include "store.h"
 #include "strbuf.h"
 #include "text.h"
@@ -72,6 +73,9 @@ index_free(struct ui *ui)
 	free(ix->msg_ids);
 	ix->msg_ids = NULL;
 	ix->nmsg = 0;
+	free(ix->fold_unread);
+	ix->fold_unread = NULL;
+	ix->fold_ok = 0;
 }
 
 static int
@@ -113,6 +117,8 @@ index_rebuild_ids(struct ui *ui)
 {
 	struct pane_index *ix = &ui->ix;
 	size_t i, n = thread_rows(ix->th);
+
+	ix->fold_ok = 0;
 
 	ix->ids = xreallocarray(ix->ids, n > 0 ? n : 1, sizeof *ix->ids);
 	for (i = 0; i < n; i++)
@@ -363,11 +369,16 @@ index_fold(struct ui *ui, int all)
 void
 index_sort(struct ui *ui, int sort, int reverse)
 {
+	/* Threads stay threads (O): the collapsed ones stay collapsed. */
+	int keep = ui->sort == SORT_THREADS && sort == SORT_THREADS;
+
 	ui->sort = sort;
 	ui->sort_reverse = reverse;
-	ui->ix.fold_all = 0;
-	thread_free(ui->ix.th);
-	ui->ix.th = NULL;
+	if (!keep) {
+		ui->ix.fold_all = 0;
+		thread_free(ui->ix.th);
+		ui->ix.th = NULL;
+	}
 	index_load(ui);
 }
 
@@ -489,6 +500,50 @@ index_attr(const struct store_msg *m, int selected)
 	return (int)a;
 }
 
+/*
+ * Count the unread messages folded under each collapsed thread's row (a
+ * collapsed thread shows N when replies inside are unread, as mutt's
+ * does): one query of the store for the unread, once per change.
+ */
+static void
+index_count_folded(struct ui *ui, struct store *st)
+{
+	struct pane_index *ix = &ui->ix;
+	struct search_node q;
+	struct index_pos *pos;
+	int64_t *ids = NULL;
+	size_t n = 0, i, k, row, any = 0;
+
+	if (ix->fold_ok || ix->th == NULL)
+		return;
+	ix->fold_ok = 1;
+	ix->fold_unread = xreallocarray(ix->fold_unread, ix->n > 0 ? ix->n :
+	    1, sizeof *ix->fold_unread);
+	memset(ix->fold_unread, 0, (ix->n > 0 ? ix->n : 1) *
+	    sizeof *ix->fold_unread);
+	for (i = 0; i < ix->n && !any; i++)
+		any = thread_hidden(ix->th, i) > 0;
+	if (!any || st == NULL)
+		return;
+	memset(&q, 0, sizeof q);
+	q.kind = SEARCH_FLAG;
+	q.flag = SEARCH_SEEN;
+	q.set = 0;
+	if (store_search(st, ui->folder_id, &q, SORT_DATE, 0, &ids, &n) != 0)
+		return;
+	pos = index_positions(ix->msg_ids, ix->nmsg);
+	for (i = 0; i < n; i++) {
+		if ((k = index_find(pos, ix->nmsg, ids[i])) == THREAD_NONE)
+			continue;
+		row = thread_row_of(ix->th, k);
+		if (row != THREAD_NONE && row < ix->n &&
+		    thread_msg(ix->th, row) != k)
+			ix->fold_unread[row]++;
+	}
+	free(pos);
+	free(ids);
+}
+
 void
 index_draw(struct ui *ui)
 {
@@ -510,6 +565,7 @@ index_draw(struct ui *ui)
 	    ui->cfg->ui.index_format : FORMAT_INDEX_DEFAULT;
 	if (r->w < INDEX_NARROW_COLS)
 		fmt = INDEX_NARROW_FORMAT;
+	index_count_folded(ui, st);
 
 	for (i = 0; i < r->h; i++) {
 		idx = ix->top + (size_t)i;
@@ -520,6 +576,13 @@ index_draw(struct ui *ui)
 			    (int)color_attr(COLOR_INDEX));
 			continue;
 		}
+		/* A move that waits (s) shows as mutt shows it: deleted. */
+		if (msgop_held(ui, m.id))
+			m.flags |= MSG_DELETED;
+		/* A collapsed thread with unread replies is unread. */
+		if (ix->th != NULL && ix->fold_ok && idx < ix->n &&
+		    ix->fold_unread[idx] > 0)
+			m.flags &= ~MSG_SEEN;
 		memset(&fm, 0, sizeof fm);
 		fm.flags = m.flags;
 		fm.has_attachment = m.has_attachment;

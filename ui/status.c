@@ -21,6 +21,7 @@
 #include "xmalloc.h"
 
 static char *prompt_text(struct ui *);
+static void prompt_draw(struct ui *, int);
 static void prompt_set(struct ui *, const char *, size_t);
 static void prompt_end(struct ui *);
 static void prompt_complete(struct ui *);
@@ -90,23 +91,7 @@ status_draw(struct ui *ui)
 	int y = ui->lay.status;
 
 	if (ui->pr.active) {
-		struct strbuf line = STRBUF_INIT;
-		const char *shown;
-		char *text = prompt_text(ui);
-		unsigned int cp;
-
-		strbuf_addstr(&line, ui->pr.label);
-		text_sanitize(&line, text, strlen(text), 0);
-		free(text);
-		/* Show the end of a text longer than the line. */
-		shown = line.buf;
-		while (*shown != '\0' && text_width(shown) > ui->lay.cols - 1)
-			shown += text_utf8_next(shown, strlen(shown), &cp);
-		ui_put(y, 0, ui->lay.cols, shown, 0);
-		ui->cursor_x = text_width(shown);
-		if (ui->cursor_x >= ui->lay.cols)
-			ui->cursor_x = ui->lay.cols - 1;
-		strbuf_release(&line);
+		prompt_draw(ui, y);
 		return;
 	}
 
@@ -154,6 +139,8 @@ status_draw(struct ui *ui)
 	status_state(&sb, as);
 	msgop_status(ui, &sb);
 	searchop_status(ui, &sb);
+	/* mutt's Flag, Del and Tag counts (New is the unread above). */
+	msgop_counts(ui, &sb);
 	if (as->prog_total > 0 && as->prog_n < as->prog_total)
 		strbuf_addf(&sb, "  %ld/%ld", as->prog_n, as->prog_total);
 	/* A POP3 download also counts its bytes. */
@@ -172,44 +159,173 @@ status_draw(struct ui *ui)
 	strbuf_release(&sb);
 }
 
-/* The prompt's text as a new UTF-8 string. */
+/*
+ * The history of each kind of prompt (a kind is its DONE callback): the
+ * texts entered, the oldest first, for Up and Down. It lives as long as
+ * the reader.
+ */
+#define PROMPT_HISTORY_MAX	50
+
+struct prompt_history {
+	void (*done)(struct ui *, const char *);
+	char **items;
+	size_t n;
+};
+
+static struct prompt_history *prompt_hist;
+static size_t prompt_nhist;
+
+/* The history of prompts ending in DONE; created with CREATE, else NULL. */
+static struct prompt_history *
+prompt_history(void (*done)(struct ui *, const char *), int create)
+{
+	size_t i;
+
+	if (done == NULL)
+		return NULL;
+	for (i = 0; i < prompt_nhist; i++) {
+		if (prompt_hist[i].done == done)
+			return &prompt_hist[i];
+	}
+	if (!create)
+		return NULL;
+	prompt_hist = xreallocarray(prompt_hist, prompt_nhist + 1,
+	    sizeof *prompt_hist);
+	prompt_hist[prompt_nhist].done = done;
+	prompt_hist[prompt_nhist].items = NULL;
+	prompt_hist[prompt_nhist].n = 0;
+	return &prompt_hist[prompt_nhist++];
+}
+
+/* Remember TEXT in the history of DONE (not twice in a row, not empty). */
+static void
+prompt_history_add(void (*done)(struct ui *, const char *), const char *text)
+{
+	struct prompt_history *h;
+
+	if (*text == '\0' || (h = prompt_history(done, 1)) == NULL)
+		return;
+	if (h->n > 0 && strcmp(h->items[h->n - 1], text) == 0)
+		return;
+	if (h->n == PROMPT_HISTORY_MAX) {
+		free(h->items[0]);
+		memmove(h->items, h->items + 1, (h->n - 1) * sizeof *h->items);
+		h->n--;
+	}
+	h->items = xreallocarray(h->items, h->n + 1, sizeof *h->items);
+	h->items[h->n++] = xstrdup(text);
+}
+
+/* The UTF-8 text of the prompt's characters FROM to TO, a new string. */
 static char *
-prompt_text(struct ui *ui)
+prompt_range(struct ui *ui, size_t from, size_t to)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	for (i = 0; i < ui->pr.len; i++)
+	for (i = from; i < to && i < ui->pr.len; i++)
 		strbuf_add_utf8(&sb, (unsigned int)ui->pr.buf[i]);
 	return strbuf_detach(&sb, NULL);
 }
 
+/* The prompt's text as a new UTF-8 string. */
+static char *
+prompt_text(struct ui *ui)
+{
+	return prompt_range(ui, 0, ui->pr.len);
+}
+
+/*
+ * Draw the prompt on row Y with the cursor where the editor has it; a
+ * text longer than the line is shown from where the cursor still fits.
+ */
+static void
+prompt_draw(struct ui *ui, int y)
+{
+	struct strbuf line = STRBUF_INIT, before = STRBUF_INIT;
+	const char *shown, *cut;
+	char *text, *head;
+	unsigned int cp;
+	size_t k;
+
+	text = prompt_text(ui);
+	head = prompt_range(ui, 0, ui->pr.pos);
+	strbuf_addstr(&line, ui->pr.label);
+	text_sanitize(&line, text, strlen(text), 0);
+	strbuf_addstr(&before, ui->pr.label);
+	text_sanitize(&before, head, strlen(head), 0);
+	free(text);
+	free(head);
+	/* The line and the part before the cursor start alike: cut both. */
+	shown = line.buf;
+	cut = before.buf;
+	while (*cut != '\0' && text_width(cut) > ui->lay.cols - 1) {
+		k = text_utf8_next(cut, strlen(cut), &cp);
+		cut += k;
+		shown += k;
+	}
+	ui_put(y, 0, ui->lay.cols, shown, 0);
+	ui->cursor_x = text_width(cut);
+	if (ui->cursor_x >= ui->lay.cols)
+		ui->cursor_x = ui->lay.cols - 1;
+	strbuf_release(&before);
+	strbuf_release(&line);
+}
+
+/* Make room for one more character. */
+static void
+prompt_grow(struct ui_prompt *pr)
+{
+	if (pr->len == pr->alloc) {
+		pr->alloc = pr->alloc ? pr->alloc * 2 : 64;
+		pr->buf = xreallocarray(pr->buf, pr->alloc, sizeof *pr->buf);
+	}
+}
+
+/* Insert WC at the cursor. */
 static void
 prompt_add(struct ui *ui, wchar_t wc)
 {
 	struct ui_prompt *pr = &ui->pr;
 
-	if (pr->len == pr->alloc) {
-		pr->alloc = pr->alloc ? pr->alloc * 2 : 64;
-		pr->buf = xreallocarray(pr->buf, pr->alloc, sizeof *pr->buf);
-	}
-	pr->buf[pr->len++] = wc;
+	prompt_grow(pr);
+	memmove(pr->buf + pr->pos + 1, pr->buf + pr->pos,
+	    (pr->len - pr->pos) * sizeof *pr->buf);
+	pr->buf[pr->pos++] = wc;
+	pr->len++;
 }
 
-/* Replace the prompt's text with LEN bytes of UTF-8 at S. */
+/* Delete the characters FROM to TO; the cursor goes to FROM. */
+static void
+prompt_delete(struct ui_prompt *pr, size_t from, size_t to)
+{
+	if (to > pr->len)
+		to = pr->len;
+	if (from >= to)
+		return;
+	memmove(pr->buf + from, pr->buf + to, (pr->len - to) *
+	    sizeof *pr->buf);
+	pr->len -= to - from;
+	pr->pos = from;
+}
+
+/* Replace the prompt's text with LEN bytes of UTF-8 at S, cursor at end. */
 static void
 prompt_set(struct ui *ui, const char *s, size_t len)
 {
+	struct ui_prompt *pr = &ui->pr;
 	unsigned int cp;
 	size_t k;
 
-	ui->pr.len = 0;
+	pr->len = pr->pos = 0;
 	while (len > 0) {
 		k = text_utf8_next(s, len, &cp);
-		prompt_add(ui, (wchar_t)cp);
+		prompt_grow(pr);
+		pr->buf[pr->len++] = (wchar_t)cp;
 		s += k;
 		len -= k;
 	}
+	pr->pos = pr->len;
 }
 
 static void
@@ -234,7 +350,10 @@ prompt_start(struct ui *ui, const char *label,
 	prompt_free_matches(pr);
 	pr->active = 1;
 	pr->label = label;
-	pr->len = 0;
+	pr->len = pr->pos = 0;
+	pr->hist = -1;
+	free(pr->typed);
+	pr->typed = NULL;
 	pr->done = done;
 	pr->complete = complete;
 	ui->dirty |= DIRTY_STATUS;
@@ -245,16 +364,66 @@ prompt_end(struct ui *ui)
 {
 	prompt_free_matches(&ui->pr);
 	ui->pr.active = 0;
-	ui->pr.len = 0;
+	ui->pr.len = ui->pr.pos = 0;
+	free(ui->pr.typed);
+	ui->pr.typed = NULL;
 	ui->dirty |= DIRTY_STATUS;
 }
 
 void
 prompt_free(struct ui *ui)
 {
+	size_t i, k;
+
 	prompt_free_matches(&ui->pr);
 	free(ui->pr.buf);
+	free(ui->pr.typed);
 	memset(&ui->pr, 0, sizeof ui->pr);
+	for (i = 0; i < prompt_nhist; i++) {
+		for (k = 0; k < prompt_hist[i].n; k++)
+			free(prompt_hist[i].items[k]);
+		free(prompt_hist[i].items);
+	}
+	free(prompt_hist);
+	prompt_hist = NULL;
+	prompt_nhist = 0;
+}
+
+/*
+ * Up (DIR -1) and Down (1): the older or newer entries of this kind of
+ * prompt; below the newest, what was being typed.
+ */
+static void
+prompt_history_step(struct ui *ui, long dir)
+{
+	struct ui_prompt *pr = &ui->pr;
+	struct prompt_history *h = prompt_history(pr->done, 0);
+	long i;
+
+	if (h == NULL || h->n == 0) {
+		beep();
+		return;
+	}
+	i = pr->hist < 0 ? (long)h->n : pr->hist;
+	i += dir;
+	if (i < 0 || i > (long)h->n) {
+		beep();
+		return;
+	}
+	if (pr->hist < 0) {
+		free(pr->typed);
+		pr->typed = prompt_text(ui);
+	}
+	if (i == (long)h->n) {
+		pr->hist = -1;
+		prompt_set(ui, pr->typed != NULL ? pr->typed : "",
+		    pr->typed != NULL ? strlen(pr->typed) : 0);
+		free(pr->typed);
+		pr->typed = NULL;
+		return;
+	}
+	pr->hist = i;
+	prompt_set(ui, h->items[i], strlen(h->items[i]));
 }
 
 /*
@@ -276,6 +445,7 @@ prompt_complete(struct ui *ui)
 	}
 	if (pr->complete == NULL)
 		return;
+	pr->pos = pr->len;
 	text = prompt_text(ui);
 	tlen = strlen(text);
 	pr->complete(ui, text, &list, &n);
@@ -309,12 +479,20 @@ prompt_complete(struct ui *ui)
 	prompt_set(ui, list[pr->mi], strlen(list[pr->mi]));
 }
 
+/* Whether WC separates words for C-w. */
+static int
+prompt_blank(wchar_t wc)
+{
+	return wc == ' ' || wc == '\t';
+}
+
 void
 prompt_key(struct ui *ui, int key)
 {
 	struct ui_prompt *pr = &ui->pr;
 	void (*done)(struct ui *, const char *);
 	char *text;
+	size_t i;
 
 	ui->dirty |= DIRTY_STATUS;
 	if (key == '\t') {
@@ -327,6 +505,7 @@ prompt_key(struct ui *ui, int key)
 		text = prompt_text(ui);
 		done = pr->done;
 		prompt_end(ui);
+		prompt_history_add(done, text);
 		if (done != NULL)
 			done(ui, text);
 		free(text);
@@ -338,21 +517,56 @@ prompt_key(struct ui *ui, int key)
 	case CMD_KEY_BSPACE:
 		if (pr->len == 0)
 			prompt_end(ui);
-		else
-			pr->len--;
+		else if (pr->pos > 0)
+			prompt_delete(pr, pr->pos - 1, pr->pos);
+		return;
+	case CMD_KEY_FN | KEY_DC:
+	case CMD_KEY_CTRL('D'):
+		prompt_delete(pr, pr->pos, pr->pos + 1);
+		return;
+	case CMD_KEY_FN | KEY_LEFT:
+	case CMD_KEY_CTRL('B'):
+		if (pr->pos > 0)
+			pr->pos--;
+		return;
+	case CMD_KEY_FN | KEY_RIGHT:
+	case CMD_KEY_CTRL('F'):
+		if (pr->pos < pr->len)
+			pr->pos++;
+		return;
+	case CMD_KEY_FN | KEY_HOME:
+	case CMD_KEY_CTRL('A'):
+		pr->pos = 0;
+		return;
+	case CMD_KEY_FN | KEY_END:
+	case CMD_KEY_CTRL('E'):
+		pr->pos = pr->len;
+		return;
+	case CMD_KEY_CTRL('K'):
+		pr->len = pr->pos;
 		return;
 	case CMD_KEY_CTRL('U'):
-		pr->len = 0;
+		pr->len = pr->pos = 0;
 		return;
 	case CMD_KEY_CTRL('W'):
-		while (pr->len > 0 && pr->buf[pr->len - 1] == ' ')
-			pr->len--;
-		while (pr->len > 0 && pr->buf[pr->len - 1] != ' ')
-			pr->len--;
+		i = pr->pos;
+		while (i > 0 && prompt_blank(pr->buf[i - 1]))
+			i--;
+		while (i > 0 && !prompt_blank(pr->buf[i - 1]))
+			i--;
+		prompt_delete(pr, i, pr->pos);
+		return;
+	case CMD_KEY_FN | KEY_UP:
+	case CMD_KEY_CTRL('P'):
+		prompt_history_step(ui, -1);
+		return;
+	case CMD_KEY_FN | KEY_DOWN:
+	case CMD_KEY_CTRL('N'):
+		prompt_history_step(ui, 1);
 		return;
 	}
-	if (key >= ' ' && !(key & CMD_KEY_FN) && key != CMD_KEY_BSPACE &&
-	    iswprint((wint_t)key))
+	if (key >= ' ' && !(key & (CMD_KEY_FN | CMD_KEY_META)) &&
+	    key != CMD_KEY_BSPACE && iswprint((wint_t)key))
 		prompt_add(ui, (wchar_t)key);
 }
 

@@ -140,6 +140,9 @@ struct pane_index {
 	int64_t *msg_ids;
 	size_t nmsg;
 	int fold_all;		/* every thread was collapsed (Z) */
+	/* Per row: the unread messages folded under it; FOLD_OK: counted. */
+	size_t *fold_unread;
+	int fold_ok;
 };
 
 /* What a line of the pager is, for its colour. */
@@ -186,6 +189,10 @@ struct ui_prompt {
 	const char *label;	/* translated */
 	wchar_t *buf;
 	size_t len, alloc;
+	size_t pos;		/* the cursor, 0 to LEN */
+	/* Up/Down: the entry of this kind's history shown, -1 none. */
+	long hist;
+	char *typed;		/* what was typed before Up, or NULL */
 	/* Called with the UTF-8 text when Enter is pressed. */
 	void (*done)(struct ui *, const char *);
 	/* Fill the candidates for completing PREFIX (UTF-8); may be NULL. */
@@ -210,8 +217,23 @@ struct ui_ask {
 	int active;
 };
 
+/*
+ * A move asked for with s and not made yet (mutt's save: the message is
+ * shown deleted where it is, and u keeps it there), made when the folder
+ * is synced ($), left or quit (msgop_moves_apply()).
+ */
+struct ui_held_move {
+	size_t acct;
+	int64_t folder_id;	/* the folder it leaves */
+	int64_t id;		/* its row id */
+	char *dest;		/* the server name of the folder it goes to */
+	char *shown;		/* and its display name */
+};
+
 /* Tags, and the state of message and folder operations (cmd-*.c). */
 struct ui_ops {
+	struct ui_held_move *held;	/* moves waiting for a sync */
+	size_t nheld;
 	int64_t *tags;		/* row ids in the open folder, ascending */
 	size_t ntags, atags;
 	int prefix;		/* ';' pressed: the next operation is on tags */
@@ -302,6 +324,9 @@ struct ui {
 	int sort;		/* enum sort_kind: the index's order now */
 	int sort_reverse;
 	char *busy;		/* long work under way, for the status line */
+	/* The open folder's counts, read from its messages; CNT_OK: read. */
+	struct store_counts cnt;
+	int cnt_ok;
 };
 
 /* mode.c */
@@ -322,6 +347,13 @@ int ui_open_folder(struct ui *ui, size_t acct, const struct store_folder *f);
 /* The folder of ACCT called NAME (server or display name; NULL: Inbox). */
 const struct store_folder *ui_find_folder(struct ui *ui, size_t acct,
     const char *name);
+/*
+ * The folder that TEXT names as c, s and C take it: NAME, mutt's =NAME or
+ * +NAME (a folder of account ACCT), or ACCOUNT:NAME (ACCOUNT: its Inbox).
+ * *ACCT_R is the folder's account. NULL if there is no such folder.
+ */
+const struct store_folder *ui_folder_spec(struct ui *ui, size_t acct,
+    const char *text, size_t *acct_r);
 /* The open folder's entry in the folder list, or NULL. */
 const struct store_folder *ui_open_folder_info(struct ui *ui);
 /* Show a transient message on the status line (sanitised here). */
@@ -349,6 +381,8 @@ struct account *ui_account(struct ui *ui, size_t acct);
 /* pane-folders.c */
 /* Read account ACCT's folder list from the store again. */
 void folders_reload(struct ui *ui, size_t acct);
+/* Count the open folder's messages again (ui->cnt, its folder row). */
+void folders_count_open(struct ui *ui);
 /* Rebuild the pane's rows from the lists, keeping the selection. */
 void folders_rebuild(struct ui *ui);
 void folders_draw(struct ui *ui);
@@ -512,6 +546,15 @@ void ask_free(struct ui *ui);
 void cmd_pager_resolve(struct ui *ui);
 
 /* cmd-message.c */
+/* Whether message ID of the open folder waits to be moved (s). */
+int msgop_held(struct ui *ui, int64_t id);
+/*
+ * Make the moves that wait in the open folder (s): queue them for the
+ * server. Returns how many were queued. Called on $, leaving and quitting.
+ */
+size_t msgop_moves_apply(struct ui *ui);
+/* Make every move that waits, in every folder (the reader ends). */
+void msgop_moves_apply_all(struct ui *ui);
 /* Whether message ID is tagged; clear every tag (a folder change). */
 int tags_has(struct ui *ui, int64_t id);
 void tags_clear(struct ui *ui);
@@ -550,8 +593,10 @@ int msgop_leave(struct ui *ui, enum msgop_leave_for why, size_t acct,
     int64_t folder_id);
 /* EV_NEWMAIL, EV_GONE and EV_NOTICE of account ACCT. */
 void msgop_event(struct ui *ui, size_t acct, const struct account_event *ev);
-/* Append the pending changes and the tag count to the status line. */
+/* Append the pending changes to the status line. */
 void msgop_status(struct ui *ui, struct strbuf *sb);
+/* Append "  N flagged  N deleted  N to move  N tagged" (those not 0). */
+void msgop_counts(struct ui *ui, struct strbuf *sb);
 
 /* cmd-folder.c */
 /* Folder operations: the selected folder, or one asked for. */
@@ -563,6 +608,12 @@ void folderop_unsubscribe(struct ui *ui);
 /* Complete PREFIX to the display names of the open account's folders. */
 void folderop_complete(struct ui *ui, const char *prefix, char ***list_r,
     size_t *n_r);
+/*
+ * Complete PREFIX as ui_folder_spec() reads it: the open account's folders
+ * (after = or + too), ACCOUNT:NAME, and with several accounts their names.
+ */
+void folderop_complete_spec(struct ui *ui, const char *prefix,
+    char ***list_r, size_t *n_r);
 
 /* cmd-search.c */
 /* Actions: / searches, n goes to the next match, l limits the index. */

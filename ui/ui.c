@@ -287,8 +287,9 @@ ui_relayout(struct ui *ui)
 			l->index = (struct ui_rect){ y, x, bh, w };
 	} else if (bh >= 4) {
 		ih = ui->cfg != NULL ? ui->cfg->ui.pager_lines : 0;
+		/* By default the index and the pager share the height. */
 		if (ih <= 0)
-			ih = bh / 3;
+			ih = (bh - 1) / 2;
 		if (ih > bh - 2)
 			ih = bh - 2;
 		if (ih < 1)
@@ -380,6 +381,36 @@ ui_find_folder(struct ui *ui, size_t acct, const char *name)
 }
 
 const struct store_folder *
+ui_folder_spec(struct ui *ui, size_t acct, const char *text, size_t *acct_r)
+{
+	const struct store_folder *f;
+	const char *colon, *rest;
+	size_t i, len;
+
+	*acct_r = acct;
+	/* mutt's folder shortcut: =NAME (or +NAME) is NAME here. */
+	if (*text == '=' || *text == '+')
+		text++;
+	if ((f = ui_find_folder(ui, acct, text)) != NULL)
+		return f;
+	if ((colon = strchr(text, ':')) == NULL)
+		return NULL;
+	len = (size_t)(colon - text);
+	rest = colon + 1;
+	if (*rest == '=' || *rest == '+')
+		rest++;
+	for (i = 0; i < ui->naccts; i++) {
+		const char *name = ui_account_name(ui, i);
+
+		if (strlen(name) != len || strncmp(name, text, len) != 0)
+			continue;
+		*acct_r = i;
+		return ui_find_folder(ui, i, *rest == '\0' ? NULL : rest);
+	}
+	return NULL;
+}
+
+const struct store_folder *
 ui_open_folder_info(struct ui *ui)
 {
 	const struct ui_acct *as;
@@ -424,6 +455,7 @@ ui_open_folder(struct ui *ui, size_t acct, const struct store_folder *f)
 
 	index_free(ui);
 	index_load(ui);
+	folders_count_open(ui);
 	pager_show(ui, acct, -1);
 	ui->pager_open = 0;
 	ui->focus = PANE_INDEX;
@@ -448,6 +480,7 @@ ui_resolve_open(struct ui *ui)
 	ui->folder_want = NULL;
 	ui->ix.reload = 1;
 	ui->fp.have_sel = 0;
+	folders_count_open(ui);
 	folders_rebuild(ui);
 }
 
@@ -714,6 +747,14 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	/*
+	 * Home and End as tmux, screen and rxvt send them, whatever TERM
+	 * says (TERM=xterm inside tmux is common): the line editor's keys.
+	 */
+	define_key("\033[1~", KEY_HOME);
+	define_key("\033[4~", KEY_END);
+	define_key("\033[7~", KEY_HOME);
+	define_key("\033[8~", KEY_END);
 	nodelay(stdscr, TRUE);
 	set_escdelay(50);
 	curs_set(0);
@@ -788,6 +829,8 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 		}
 	}
 
+	/* A move asked for (s) is made however the reader ends. */
+	msgop_moves_apply_all(&ui);
 	endwin();
 	ui.curses = 0;
 	ui_signals_restore();
