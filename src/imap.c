@@ -846,6 +846,30 @@ imap_header_fetch_type(void)
 static int imap_cmp_uid(const void *, const void *);
 
 /*
+ * UID FETCH (UID nonzero) or FETCH of SET with FT, both freed here. On
+ * failure *RESULT_R is NULL: what libetpan hands over even with a NO is
+ * freed. Returns a libetpan code.
+ */
+static int
+imap_fetch_call(struct imap *im, int uid, struct mailimap_set *set,
+    struct mailimap_fetch_type *ft, clist **result_r)
+{
+	int r;
+
+	*result_r = NULL;
+	r = uid ? mailimap_uid_fetch(im->session, set, ft, result_r) :
+	    mailimap_fetch(im->session, set, ft, result_r);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR && *result_r != NULL) {
+		mailimap_fetch_list_free(*result_r);
+		*result_r = NULL;
+	}
+	return r;
+}
+
+
+/*
  * Whether the FETCH response ATT (of message UID) answers what was asked:
  * its sequence number from SEQ_LO up to the folder's EXISTS and, when UIDS
  * is not NULL, its UID one of the N ascending UIDS. Servers send FETCH
@@ -952,15 +976,9 @@ imap_fetch_all_flags(struct imap *im, struct imap_uidflags **list_r,
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_flags());
 	set = mailimap_set_new_interval(1, 0);
-	r = mailimap_uid_fetch(im->session, set, ft, &result);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR) {
-		/* libetpan hands over what came even with a NO. */
-		if (result != NULL)
-			mailimap_fetch_list_free(result);
+	r = imap_fetch_call(im, 1, set, ft, &result);
+	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "UID FETCH", err);
-	}
 	list = xcalloc((size_t)clist_count(result) + 1, sizeof *list);
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		struct store_msg m;
@@ -1312,15 +1330,9 @@ imap_fetch_headers(struct imap *im, int64_t folder_id, const uint32_t *uids,
 
 	ft = imap_header_fetch_type();
 	set = imap_uid_set(uids, lo, hi);
-	r = mailimap_uid_fetch(im->session, set, ft, &result);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR) {
-		/* libetpan hands over what came even with a NO. */
-		if (result != NULL)
-			mailimap_fetch_list_free(result);
+	r = imap_fetch_call(im, 1, set, ft, &result);
+	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "UID FETCH", err);
-	}
 	status = imap_store_headers(im, folder_id, result, 1, uids + lo,
 	    hi - lo, stored_r, err);
 	mailimap_fetch_list_free(result);
@@ -1340,15 +1352,9 @@ imap_fetch_seq(struct imap *im, int64_t folder_id, uint32_t lo, uint32_t hi,
 
 	ft = imap_header_fetch_type();
 	set = mailimap_set_new_interval(lo, hi);
-	r = mailimap_fetch(im->session, set, ft, &result);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR) {
-		/* libetpan hands over what came even with a NO. */
-		if (result != NULL)
-			mailimap_fetch_list_free(result);
+	r = imap_fetch_call(im, 0, set, ft, &result);
+	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "FETCH", err);
-	}
 	status = imap_store_headers(im, folder_id, result, lo, NULL, 0,
 	    stored_r, err);
 	mailimap_fetch_list_free(result);
@@ -2131,15 +2137,9 @@ imap_uids_present(struct imap *im, const uint32_t *uids, size_t n,
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_uid());
 	set = imap_uid_set(uids, 0, n);
-	r = mailimap_uid_fetch(im->session, set, ft, &result);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR) {
-		/* libetpan hands over what came even with a NO. */
-		if (result != NULL)
-			mailimap_fetch_list_free(result);
+	r = imap_fetch_call(im, 1, set, ft, &result);
+	if (r != MAILIMAP_NO_ERROR)
 		return r;
-	}
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		struct store_msg m;
 		const uint32_t *hit;

@@ -1720,42 +1720,47 @@ fail:
 	return -1;
 }
 
-int
-store_msg_count(struct store *st, int64_t folder_id, size_t *n_r)
+/* One number from SQL with ?1 bound to FOLDER_ID: 0, or -1. */
+static int
+store_folder_number(struct store *st, const char *sql, int64_t folder_id,
+    int64_t *v_r)
 {
 	sqlite3_stmt *stmt;
 	int r;
 
-	*n_r = 0;
-	stmt = store_prepare(st, "SELECT count(*) FROM message"
-	    " WHERE folder_id = ?1 AND gone = 0");
-	if (stmt == NULL)
+	*v_r = 0;
+	if ((stmt = store_prepare(st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, folder_id);
 	r = sqlite3_step(stmt);
 	if (r == SQLITE_ROW)
-		*n_r = (size_t)sqlite3_column_int64(stmt, 0);
+		*v_r = sqlite3_column_int64(stmt, 0);
 	sqlite3_finalize(stmt);
 	return r == SQLITE_ROW ? 0 : -1;
 }
 
 int
-store_msg_max_uid(struct store *st, int64_t folder_id, uint32_t *uid_r)
+store_msg_count(struct store *st, int64_t folder_id, size_t *n_r)
 {
-	sqlite3_stmt *stmt;
+	int64_t v;
 	int r;
 
-	*uid_r = 0;
-	stmt = store_prepare(st, "SELECT coalesce(max(uid), 0) FROM message"
-	    " WHERE folder_id = ?1 AND gone = 0");
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, folder_id);
-	r = sqlite3_step(stmt);
-	if (r == SQLITE_ROW)
-		*uid_r = (uint32_t)sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	return r == SQLITE_ROW ? 0 : -1;
+	r = store_folder_number(st, "SELECT count(*) FROM message"
+	    " WHERE folder_id = ?1 AND gone = 0", folder_id, &v);
+	*n_r = (size_t)v;
+	return r;
+}
+
+int
+store_msg_max_uid(struct store *st, int64_t folder_id, uint32_t *uid_r)
+{
+	int64_t v;
+	int r;
+
+	r = store_folder_number(st, "SELECT coalesce(max(uid), 0) FROM message"
+	    " WHERE folder_id = ?1 AND gone = 0", folder_id, &v);
+	*uid_r = (uint32_t)v;
+	return r;
 }
 
 int
