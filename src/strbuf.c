@@ -109,10 +109,15 @@ void
 strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	va_list ap2;
+	char probe[1];
 	int n;
 
+	/*
+	 * Measured into a byte of our own rather than vsnprintf(NULL, 0, ...):
+	 * gcc 12 with -fsanitize=... warns "null format string" on that.
+	 */
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(probe, sizeof probe, fmt, ap2);
 	va_end(ap2);
 	if (n <= 0)
 		return;

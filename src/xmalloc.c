@@ -83,12 +83,13 @@ char *
 xasprintf(const char *fmt, ...)
 {
 	va_list ap, ap2;
-	char *p;
+	char *p, probe[1];
 	int n;
 
+	/* A byte of our own, not NULL: see strbuf_vaddf(). */
 	va_start(ap, fmt);
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(probe, sizeof probe, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		xmalloc_die(0);

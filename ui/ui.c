@@ -36,6 +36,7 @@
 /* How long one step of idle work (wrapping a long message) may take. */
 #define UI_WORK_MS 15
 
+static void ui_sig_wake(char);
 static void ui_sig_handler(int);
 static void ui_winch_handler(int);
 static int ui_signals_set(void);
@@ -53,14 +54,29 @@ static volatile sig_atomic_t ui_sig_caught;
 static struct sigaction ui_old_int, ui_old_term, ui_old_hup, ui_old_winch;
 static struct sigaction ui_curses_winch;
 
+/*
+ * Wake the loop: one byte into the signal pipe. A full pipe already holds
+ * a wake-up, so a failed write loses nothing; the result is read only to
+ * say so (a (void) cast does not quiet warn_unused_result).
+ */
+static void
+ui_sig_wake(char c)
+{
+	ssize_t n;
+
+	if (ui_sig_pipe[1] == -1)
+		return;
+	n = write(ui_sig_pipe[1], &c, 1);
+	(void)n;
+}
+
 static void
 ui_sig_handler(int sig)
 {
 	int saved = errno;
 
 	ui_sig_caught = sig;
-	if (ui_sig_pipe[1] != -1)
-		(void)write(ui_sig_pipe[1], "s", 1);
+	ui_sig_wake('s');
 	errno = saved;
 }
 
@@ -78,8 +94,7 @@ ui_winch_handler(int sig)
 	    ui_curses_winch.sa_handler != SIG_IGN &&
 	    ui_curses_winch.sa_handler != NULL)
 		ui_curses_winch.sa_handler(sig);
-	if (ui_sig_pipe[1] != -1)
-		(void)write(ui_sig_pipe[1], "w", 1);
+	ui_sig_wake('w');
 	errno = saved;
 }
 
