@@ -69,11 +69,17 @@ main(int argc, char **argv)
 	};
 	struct cli_options opt;
 	const char *command = NULL, *target = NULL;
+#ifdef ENABLE_NLS
+	const char *localedir;
+#endif
 	int c, rc = 0;
 
 	setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/* TERN_LOCALEDIR: catalogues not yet installed (the tests' own). */
+	localedir = getenv("TERN_LOCALEDIR");
+	bindtextdomain(PACKAGE, localedir != NULL && *localedir != '\0' ?
+	    localedir : LOCALEDIR);
 	textdomain(PACKAGE);
 #endif
 	harden();
