@@ -15,6 +15,7 @@
 #endif
 
 #include "cli.h"
+#include "compat.h"
 #include "i18n.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -83,6 +84,10 @@ main(int argc, char **argv)
 	textdomain(PACKAGE);
 #endif
 	harden();
+	if (compat_restrict() != 0) {
+		fprintf(stderr, "tern: %s\n", _("cannot restrict the process"));
+		return 1;
+	}
 	tls_global_init();
 
 	memset(&opt, 0, sizeof opt);
