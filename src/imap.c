@@ -264,6 +264,7 @@ static int
 imap_id(struct imap *im)
 {
 	struct mailimap_id_params_list *mine, *theirs = NULL;
+	clistiter *it;
 	int r;
 
 	if ((mine = mailimap_id_params_list_new_empty()) == NULL)
@@ -273,6 +274,19 @@ imap_id(struct imap *im)
 	mailimap_id_params_list_add_name_value(mine, xstrdup("version"),
 	    xstrdup(PACKAGE_VERSION));
 	r = mailimap_id(im->session, mine, &theirs);
+	/*
+	 * libetpan frees a list's strings as its own (mmap_string_unref),
+	 * which leaves ours: they go here.
+	 */
+	for (it = clist_begin(mine->idpa_list); it != NULL;
+	    it = clist_next(it)) {
+		struct mailimap_id_param *pa = clist_content(it);
+
+		free(pa->idpa_name);
+		free(pa->idpa_value);
+		pa->idpa_name = NULL;
+		pa->idpa_value = NULL;
+	}
 	mailimap_id_params_list_free(mine);
 	if (theirs != NULL)
 		mailimap_id_params_list_free(theirs);
@@ -511,8 +525,11 @@ imap_sync_folders(void *b, char **err)
 	enum backend_status status = BACKEND_OK;
 
 	if ((r = mailimap_list(im->session, "", "*", &list)) !=
-	    MAILIMAP_NO_ERROR)
-		return imap_fail(im, r, "LIST", err);
+	    MAILIMAP_NO_ERROR) {
+		/* libetpan hands over what came even with a NO. */
+		status = imap_fail(im, r, "LIST", err);
+		goto out;
+	}
 	if ((r = mailimap_lsub(im->session, "", "*", &lsub)) !=
 	    MAILIMAP_NO_ERROR) {
 		status = imap_fail(im, r, "LSUB", err);
@@ -614,10 +631,16 @@ imap_date_time(const struct mailimap_date_time *dt)
 	int zone, sign;
 
 	if (dt == NULL || dt->dt_month < 1 || dt->dt_month > 12 ||
-	    dt->dt_day < 1 || dt->dt_day > 31)
+	    dt->dt_day < 1 || dt->dt_day > 31 || dt->dt_year < 1 ||
+	    dt->dt_year > 9999 || dt->dt_hour < 0 || dt->dt_hour > 24 ||
+	    dt->dt_min < 0 || dt->dt_min > 59 || dt->dt_sec < 0 ||
+	    dt->dt_sec > 60)
 		return 0;
 	t = imap_days_from_civil(dt->dt_year, dt->dt_month, dt->dt_day) *
 	    86400 + dt->dt_hour * 3600 + dt->dt_min * 60 + dt->dt_sec;
+	/* A zone is +HHMM; anything beyond is taken as UTC. */
+	if (dt->dt_zone < -9959 || dt->dt_zone > 9959)
+		return t;
 	sign = dt->dt_zone < 0 ? -1 : 1;
 	zone = dt->dt_zone * sign;
 	t -= sign * ((zone / 100) * 3600 + (zone % 100) * 60);
@@ -933,8 +956,12 @@ imap_fetch_all_flags(struct imap *im, struct imap_uidflags **list_r,
 	r = mailimap_uid_fetch(im->session, set, ft, &result);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		/* libetpan hands over what came even with a NO. */
+		if (result != NULL)
+			mailimap_fetch_list_free(result);
 		return imap_fail(im, r, "UID FETCH", err);
+	}
 	list = xcalloc((size_t)clist_count(result) + 1, sizeof *list);
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		struct store_msg m;
@@ -1175,8 +1202,14 @@ imap_apply_changes(struct imap *im, int64_t folder_id, uint64_t modseq,
 		    &result);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		/* libetpan hands over what came even with a NO. */
+		if (result != NULL)
+			mailimap_fetch_list_free(result);
+		if (van != NULL)
+			mailimap_qresync_vanished_free(van);
 		return imap_fail(im, r, "UID FETCH CHANGEDSINCE", err);
+	}
 
 	if (store_msg_count(im->st, folder_id, &nlocal) != 0)
 		goto fail;
@@ -1283,8 +1316,12 @@ imap_fetch_headers(struct imap *im, int64_t folder_id, const uint32_t *uids,
 	r = mailimap_uid_fetch(im->session, set, ft, &result);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		/* libetpan hands over what came even with a NO. */
+		if (result != NULL)
+			mailimap_fetch_list_free(result);
 		return imap_fail(im, r, "UID FETCH", err);
+	}
 	status = imap_store_headers(im, folder_id, result, 1, uids + lo,
 	    hi - lo, stored_r, err);
 	mailimap_fetch_list_free(result);
@@ -1307,8 +1344,12 @@ imap_fetch_seq(struct imap *im, int64_t folder_id, uint32_t lo, uint32_t hi,
 	r = mailimap_fetch(im->session, set, ft, &result);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		/* libetpan hands over what came even with a NO. */
+		if (result != NULL)
+			mailimap_fetch_list_free(result);
 		return imap_fail(im, r, "FETCH", err);
+	}
 	status = imap_store_headers(im, folder_id, result, lo, NULL, 0,
 	    stored_r, err);
 	mailimap_fetch_list_free(result);
@@ -1337,6 +1378,12 @@ imap_fetch_cold(struct imap *im, int64_t folder_id, const char *name,
 		status = imap_fetch_seq(im, folder_id, lo, hi, &stored, err);
 		if (status != BACKEND_OK)
 			return status;
+		/*
+		 * Nothing there: EXISTS was wrong (4294967295, or an EXPUNGE
+		 * in an empty folder wrapped it). The UID list decides.
+		 */
+		if (stored == 0)
+			return BACKEND_OK;
 		done += hi - lo + 1;
 		hi = lo - 1;
 		batch = IMAP_BATCH;
@@ -1426,6 +1473,9 @@ imap_sync_folder(void *b, const char *name, char **err)
 	uidvalidity = sel->sel_uidvalidity;
 	uidnext = sel->sel_uidnext;
 	exists = sel->sel_exists;
+	/* No folder holds more messages than UIDs were ever given out. */
+	if (uidnext > 0 && exists > uidnext - 1)
+		exists = uidnext - 1;
 	modseq = im->sel_modseq;
 
 	if (f.uidvalidity != 0 && f.uidvalidity != uidvalidity) {
@@ -1694,8 +1744,12 @@ imap_fetch_body_set(struct imap *im, const uint32_t *uids, const int64_t *ids,
 		tls_set_read_limit(im->session->imap_stream, 0);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		/* libetpan hands over what came even with a NO. */
+		if (result != NULL)
+			mailimap_fetch_list_free(result);
 		return imap_fail(im, r, "UID FETCH", err);
+	}
 	for (it = clist_begin(result); it != NULL && status == BACKEND_OK;
 	    it = clist_next(it)) {
 		struct mailimap_msg_att *att = clist_content(it);
@@ -1959,8 +2013,11 @@ imap_search(void *b, const char *name, const struct search_node *q,
 	else
 		r = mailimap_uid_search(im->session, "UTF-8", key, &result);
 	mailimap_search_key_free(key);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		if (result != NULL)
+			mailimap_search_result_free(result);
 		return imap_fail(im, r, "UID SEARCH", err);
+	}
 	uids = xcalloc((size_t)clist_count(result) + 1, sizeof *uids);
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		uint32_t *uid = clist_content(it);
@@ -2039,8 +2096,11 @@ imap_search_any(struct imap *im, struct mailimap_search_key *key, int *r_r)
 
 	*r_r = mailimap_uid_search(im->session, NULL, key, &result);
 	mailimap_search_key_free(key);
-	if (*r_r != MAILIMAP_NO_ERROR)
+	if (*r_r != MAILIMAP_NO_ERROR) {
+		if (result != NULL)
+			mailimap_search_result_free(result);
 		return -1;
+	}
 	found = result != NULL && clist_count(result) > 0;
 	if (result != NULL)
 		mailimap_search_result_free(result);
@@ -2075,8 +2135,12 @@ imap_uids_present(struct imap *im, const uint32_t *uids, size_t n,
 	r = mailimap_uid_fetch(im->session, set, ft, &result);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		/* libetpan hands over what came even with a NO. */
+		if (result != NULL)
+			mailimap_fetch_list_free(result);
 		return r;
+	}
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		struct store_msg m;
 		const uint32_t *hit;
@@ -2422,8 +2486,11 @@ imap_status(struct imap *im, const char *name, int *total_r, int *unseen_r,
 	mailimap_status_att_list_add(atts, MAILIMAP_STATUS_ATT_UIDNEXT);
 	r = mailimap_status(im->session, name, atts, &res);
 	mailimap_status_att_list_free(atts);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		if (res != NULL)
+			mailimap_mailbox_data_status_free(res);
 		return r;
+	}
 	/* No STATUS line, or an empty one: the counts stay unknown. */
 	if (res == NULL || res->st_info_list == NULL) {
 		if (res != NULL)

@@ -19,12 +19,14 @@
 #define RF_HEAD_MAX 64	/* bytes held back to read the first words */
 #define RF_NOTES 8	/* kinds of dropped responses noted once each */
 #define RF_NOTE_LEN 32
+#define RF_HOLD_MAX 16384	/* a FLAGS or status line held back whole */
 
 enum rf_state {
 	RF_START,	/* at the start of a response */
 	RF_HEAD,	/* reading the first words of an untagged response */
 	RF_LINE,	/* inside a line */
 	RF_LITERAL,	/* inside a literal */
+	RF_HOLD,	/* holding a whole line to check it (rf_hold_check) */
 };
 
 /* Where a line stands with respect to a literal announcement. */
@@ -40,6 +42,7 @@ enum rf_verdict {
 	RF_NEED,
 	RF_PASS,
 	RF_DROP,
+	RF_HOLD_LINE,	/* known, but read the whole line first */
 };
 
 struct respfilter {
@@ -52,6 +55,7 @@ struct respfilter {
 	uint64_t litval;
 	uint64_t remaining;		/* literal bytes still to come */
 	uint64_t dropped;
+	struct strbuf hold;		/* RF_HOLD: the line so far */
 	char noted[RF_NOTES][RF_NOTE_LEN];
 	size_t nnoted;
 	respfilter_note_fn *note;
@@ -78,6 +82,7 @@ respfilter_new(respfilter_note_fn *note, void *arg)
 	struct respfilter *f = xcalloc(1, sizeof *f);
 
 	f->state = RF_START;
+	strbuf_init(&f->hold, 0);
 	f->note = note;
 	f->arg = arg;
 	return f;
@@ -86,6 +91,9 @@ respfilter_new(respfilter_note_fn *note, void *arg)
 void
 respfilter_free(struct respfilter *f)
 {
+	if (f == NULL)
+		return;
+	strbuf_release(&f->hold);
 	free(f);
 }
 
@@ -148,6 +156,51 @@ rf_digits(const char *s, size_t len)
 	return 1;
 }
 
+/* Is WORD (LEN bytes) one whose line is held and checked whole? */
+static int
+rf_held_word(const char *word, size_t len)
+{
+	static const char *const held[] = {
+		"FLAGS", "OK", "NO", "BAD", "BYE", "PREAUTH",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof held / sizeof held[0]; i++)
+		if (strlen(held[i]) == len && strncasecmp(held[i], word, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Is the held line LINE (LEN bytes) one to drop? A flag list, in FLAGS or
+ * in a [PERMANENTFLAGS ...] code, never nests, and libetpan's parser
+ * crashed on one that did. The part checked: a FLAGS line whole, and of
+ * a status line its [CODE], when it has one.
+ */
+static int
+rf_hold_bad(const char *line, size_t len)
+{
+	size_t i = 2, end = len;
+	int depth = 0;
+
+	while (i < len && line[i] != ' ')
+		i++;
+	if (strncasecmp(line + 2, "FLAGS", 5) != 0) {
+		/* "* OK [CODE ...] text": only the code. */
+		if (i + 1 >= len || line[i + 1] != '[')
+			return 0;
+		for (end = i + 1; end < len && line[end] != ']'; end++)
+			;
+	}
+	for (; i < end; i++) {
+		if (line[i] == '(' && ++depth > 1)
+			return 1;
+		if (line[i] == ')' && depth > 0)
+			depth--;
+	}
+	return 0;
+}
+
 /* What to do with the untagged response whose first N bytes are HEAD. */
 static enum rf_verdict
 rf_classify(const char *head, size_t n)
@@ -162,8 +215,14 @@ rf_classify(const char *head, size_t n)
 		return n < RF_HEAD_MAX ? RF_NEED : RF_DROP;
 	if (len == 0)
 		return RF_PASS;
-	if (!rf_digits(head + 2, len))
-		return respfilter_known(head + 2, len, 0) ? RF_PASS : RF_DROP;
+	if (!rf_digits(head + 2, len)) {
+		if (!respfilter_known(head + 2, len, 0))
+			return RF_DROP;
+		/* Their flag lists and [CODE]s are checked whole. */
+		if (rf_held_word(head + 2, len))
+			return RF_HOLD_LINE;
+		return RF_PASS;
+	}
 	at = 2 + len;
 	if (head[at] != ' ')
 		return RF_PASS;
@@ -265,6 +324,34 @@ rf_line(struct respfilter *f, const char *in, size_t n, struct strbuf *out)
 	return i;
 }
 
+/*
+ * The held line is whole (or as long as is held): drop it, or let it go
+ * through as a line (literals and all) like any other.
+ */
+static void
+rf_hold_end(struct respfilter *f, struct strbuf *out)
+{
+	struct strbuf line;
+	size_t k;
+
+	/* Feeding may come back here: the held bytes move out first. */
+	line = f->hold;
+	strbuf_init(&f->hold, 0);
+	k = line.len < RF_HEAD_MAX ? line.len : RF_HEAD_MAX;
+	f->state = RF_LINE;
+	f->lit = LIT_NONE;
+	if (line.buf[line.len - 1] == '\n' && rf_hold_bad(line.buf, line.len)) {
+		memcpy(f->head, line.buf, k);
+		f->nhead = k;
+		rf_note(f);
+		f->nhead = 0;
+		f->drop = 1;
+	} else
+		f->drop = 0;
+	respfilter_feed(f, line.buf, line.len, out);
+	strbuf_release(&line);
+}
+
 void
 respfilter_feed(struct respfilter *f, const char *in, size_t n,
     struct strbuf *out)
@@ -290,13 +377,34 @@ respfilter_feed(struct respfilter *f, const char *in, size_t n,
 				break;
 			if (v == RF_DROP)
 				rf_note(f);
-			/* The held bytes go through as the line's start. */
 			k = f->nhead;
 			memcpy(head, f->head, k);
 			f->nhead = 0;
+			if (v == RF_HOLD_LINE) {
+				strbuf_reset(&f->hold);
+				strbuf_add(&f->hold, head, k);
+				f->state = RF_HOLD;
+				if (head[k - 1] == '\n')
+					rf_hold_end(f, out);
+				break;
+			}
+			/* The held bytes go through as the line's start. */
 			f->state = RF_LINE;
 			f->drop = v == RF_DROP;
 			respfilter_feed(f, head, k, out);
+			break;
+		case RF_HOLD:
+			/* Up to the line's end, or as much as is held. */
+			for (k = i; k < n && in[k] != '\n' &&
+			    f->hold.len + (k - i) < RF_HOLD_MAX; k++)
+				;
+			if (k < n && in[k] == '\n')
+				k++;
+			strbuf_add(&f->hold, in + i, k - i);
+			i = k;
+			if (f->hold.buf[f->hold.len - 1] == '\n' ||
+			    f->hold.len >= RF_HOLD_MAX)
+				rf_hold_end(f, out);
 			break;
 		case RF_LINE:
 			i += rf_line(f, in + i, n - i, out);

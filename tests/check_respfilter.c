@@ -61,6 +61,18 @@ static const struct {
 	{ "* STATUS \"a b\" (MESSAGES 1)\r\n* LIST (\\HasNoChildren) \"/\" "
 	    "{3}\r\na b\r\n", "* STATUS \"a b\" (MESSAGES 1)\r\n* LIST "
 	    "(\\HasNoChildren) \"/\" {3}\r\na b\r\n", 0 },
+	/* A flag list never nests (libetpan's parser crashed on one). */
+	{ "* FLAGS (\\Seen ((((x)))) \\Deleted)\r\n* 3 EXISTS\r\n",
+	    "* 3 EXISTS\r\n", 1 },
+	{ "* FLAGS (\\Seen \\Deleted)\r\n", "* FLAGS (\\Seen \\Deleted)\r\n",
+	    0 },
+	{ "* OK [PERMANENTFLAGS (\\Seen ((\\*)))] Limited\r\n", "", 1 },
+	{ "* OK [PERMANENTFLAGS (\\Seen \\*)] Limited (really)\r\n",
+	    "* OK [PERMANENTFLAGS (\\Seen \\*)] Limited (really)\r\n", 0 },
+	{ "* OK text ((with)) parens\r\n", "* OK text ((with)) parens\r\n",
+	    0 },
+	{ "* OK [ALERT] {5}\r\nhello\r\n* BYE\r\n",
+	    "* OK [ALERT] {5}\r\nhello\r\n* BYE\r\n", 0 },
 	/* Bare LF ends a line too. */
 	{ "* XA\n* OK\n", "* OK\n", 1 },
 };

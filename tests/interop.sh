@@ -120,17 +120,21 @@ server_flags_subject()
 		sub(/^  /, ""); if ($0 == s) print f }'
 }
 
-# Quit the reader, answering "n" if it asks to expunge.
+# Quit the reader: q (again if the pager was open, which q only leaves),
+# "y" to "Quit tern?", "n" if it asks to expunge.
 tui_quit()
 {
-	local i
+	local i screen
 	tui_keys q
 	for ((i = 0; i < 100; i++)); do
 		if [ "$(_tui_tmux display-message -p -t tui '#{pane_dead}')" = 1 ]; then
 			break
 		fi
-		case "$(tui_screen)" in
+		screen=$(tui_screen)
+		case $screen in
+		*"Quit tern?"*) tui_keys y ;;
 		*"Expunge"*) tui_keys n ;;
+		*) if [ $((i % 10)) = 9 ]; then tui_keys q; fi ;;
 		esac
 		sleep 0.1
 	done

@@ -6,7 +6,7 @@
 # no signal, no sanitizer report, bounded memory, a cache that passes
 # integrity_check, one clear "tern:" line on failure; tern may sync what
 # makes sense or refuse) and that tern ends within $PF_DEADLINE seconds
-# (default 30; killed by its PID after that: a hang).
+# (default 20; killed by its PID after that: a hang).
 #   pop3-list-gap-uidl   LIST "1 100" then "3 100", UIDL has 1, 2 and 3
 #                        (libetpan wrote through a garbage pointer)
 #   pop3-list-gap        the same, UIDL has 1 and 3 (tern read the slot
@@ -29,7 +29,7 @@ set -eu
 
 harness_start -n 0
 . "$TERN_SRCDIR/tests/hardening.sh"
-deadline=${PF_DEADLINE:-30}
+deadline=${PF_DEADLINE:-20}
 work=$HARNESS_DIR/work
 mkdir -p "$work"
 cd "$work"

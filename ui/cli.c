@@ -72,6 +72,44 @@ cli_open_log(const struct cli_options *opt)
 }
 
 /*
+ * A one-shot command's errors: the first is shown at the end, with how
+ * many more came (one failing server can fail every folder), and every
+ * one goes to the log.
+ */
+struct cli_errors {
+	char *first;
+	long more;
+};
+
+static void
+cli_errors_add(struct cli_errors *e, const char *text)
+{
+	log_msg(LOG_ERROR, "%s", text);
+	if (e->first == NULL)
+		e->first = xstrdup(text);
+	else
+		e->more++;
+}
+
+/* Print the errors of account ACCT, if any, and forget them. */
+static void
+cli_errors_print(struct cli_errors *e, const char *acct)
+{
+	if (e->first == NULL)
+		return;
+	if (e->more > 0)
+		fprintf(stderr, ngettext("tern: %s: %s (and %ld more error; "
+		    "--log FILE records each)\n", "tern: %s: %s (and %ld more "
+		    "errors; --log FILE records each)\n", e->more), acct,
+		    e->first, e->more);
+	else
+		fprintf(stderr, "tern: %s: %s\n", acct, e->first);
+	free(e->first);
+	e->first = NULL;
+	e->more = 0;
+}
+
+/*
  * Load the config for TARGET (a URL, or ACCOUNT[:FOLDER] of the config
  * file, or NULL). *ACC_R is the named account (NULL: none named) and
  * *FOLDER_R the folder asked for (NULL: none). Returns an exit status.
@@ -278,6 +316,7 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 	struct account *a = NULL;
 	struct account_event ev;
 	char *path = NULL, *pw = NULL, *err = NULL;
+	struct cli_errors errors = { NULL, 0 };
 	int tty = isatty(STDERR_FILENO), done = 0, rc = EXIT_RUNTIME;
 	int progress_shown = 0;
 
@@ -324,11 +363,8 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 				progress_shown = tty;
 				break;
 			case EV_ERROR:
-				if (progress_shown)
-					fputc('\n', stderr);
-				progress_shown = 0;
-				fprintf(stderr, "tern: %s: %s\n", acc->name,
-				    ev.text != NULL ? ev.text : "");
+				cli_errors_add(&errors, ev.text != NULL ?
+				    ev.text : "");
 				break;
 			case EV_GONE:
 				if (progress_shown)
@@ -358,9 +394,11 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 	}
 	if (progress_shown)
 		fputc('\n', stderr);
+	cli_errors_print(&errors, acc->name);
 	if (rc == 0 && opt->preview)
 		rc = cli_print_preview(opt, acc, path);
 out:
+	free(errors.first);
 	account_free(a);
 	evqueue_free(q);
 	xfree_secret(pw);
@@ -587,6 +625,7 @@ cli_search_online(const struct cli_options *opt, struct account_config *acc,
 	int64_t *ids = NULL;
 	size_t nids = 0;
 	char *pw = NULL, *err = NULL, *name = NULL, *why = NULL;
+	struct cli_errors errors = { NULL, 0 };
 	int tty = isatty(STDERR_FILENO), done = 0, answered = 0;
 	int rc = EXIT_RUNTIME, shown = 0;
 	long serial;
@@ -630,11 +669,8 @@ cli_search_online(const struct cli_options *opt, struct account_config *acc,
 				shown = 1;
 				break;
 			case EV_ERROR:
-				if (shown)
-					fputc('\n', stderr);
-				shown = 0;
-				fprintf(stderr, "tern: %s: %s\n", acc->name,
-				    ev.text != NULL ? ev.text : "");
+				cli_errors_add(&errors, ev.text != NULL ?
+				    ev.text : "");
 				break;
 			case EV_SEARCH:
 				if (ev.n != serial)
@@ -660,6 +696,11 @@ cli_search_online(const struct cli_options *opt, struct account_config *acc,
 	}
 	if (shown)
 		fputc('\n', stderr);
+	if (errors.first != NULL) {
+		cli_errors_print(&errors, acc->name);
+		if (!answered || why != NULL)
+			rc = EXIT_RUNTIME;
+	}
 	if (rc != 0)
 		goto out;
 	if (!answered || why != NULL) {
@@ -671,6 +712,7 @@ cli_search_online(const struct cli_options *opt, struct account_config *acc,
 	}
 	rc = cli_search_print(st, ids, nids);
 out:
+	free(errors.first);
 	account_free(a);
 	store_close(st);
 	evqueue_free(evq);
