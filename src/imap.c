@@ -18,6 +18,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "compat.h"
 #include "backend.h"
 #include "config.h"
 #include "i18n.h"

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "compat.h"
 #include "i18n.h"
 #include "search.h"
 #include "strbuf.h"

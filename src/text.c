@@ -6,12 +6,21 @@
  * Escaping is decided by fixed tables, never by the current locale, so the
  * sanitised form is the same whatever LC_CTYPE says. Only the width of a
  * printable code point comes from wcwidth().
+ *
+ * A terminal whose charset is not UTF-8 (text_term_set()) gets every code
+ * point converted by iconv with transliteration ('?' for what has no
+ * form there), and every width here is then the width of that converted
+ * form, so that columns measured in UTF-8 are the columns drawn.
  */
 #include "autoconfig.h"
 
+#include <iconv.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "strbuf.h"
@@ -63,8 +72,31 @@ static const struct text_range text_escaped[] = {
 	{ 0xe01f0, 0xeffff },	/* rest of plane 14 */
 };
 
+/*
+ * The terminal's charset when it is not UTF-8: the converter, a locale
+ * whose transliteration tables iconv uses (C.UTF-8's, as the C locale has
+ * none), and a direct-mapped cache of converted code points. The lock
+ * guards the converter and the cache: the workers measure text too.
+ */
+#define TEXT_TERM_CACHE 1024
+#define TEXT_TERM_MAX 15
+
+struct text_term_entry {
+	unsigned int cp;	/* 0: empty slot */
+	unsigned char len;	/* bytes in s */
+	unsigned char width;	/* columns they take on the terminal */
+	char s[TEXT_TERM_MAX + 1];
+};
+
+static pthread_mutex_t text_term_lock = PTHREAD_MUTEX_INITIALIZER;
+static int text_term_active;
+static iconv_t text_term_cd = (iconv_t)-1;
+static locale_t text_term_translit = (locale_t)0;
+static struct text_term_entry text_term_cache[TEXT_TERM_CACHE];
+
 static int	text_is_escaped(unsigned int);
 static int	text_cp_width(unsigned int);
+static const struct text_term_entry *text_term_lookup(unsigned int);
 static size_t	text_next_safe(const char *, size_t, unsigned int *);
 static void	text_lines_add(struct text_lines *, const char *, size_t);
 static void	text_wrap_line(struct text_lines *, const char *, size_t, int);
@@ -97,12 +129,20 @@ text_is_escaped(unsigned int cp)
 static int
 text_cp_width(unsigned int cp)
 {
+	const struct text_term_entry *e;
 	int w;
 
 	if (cp < 0x20 || cp == 0x7f)
 		return (0);
 	if (cp < 0x7f)
 		return (1);
+	if (text_term_active) {
+		pthread_mutex_lock(&text_term_lock);
+		e = text_term_lookup(cp);
+		w = e->width;
+		pthread_mutex_unlock(&text_term_lock);
+		return (w);
+	}
 	w = wcwidth((wchar_t)cp);
 	if (w < 0)
 		return (1);
@@ -372,4 +412,122 @@ text_lines_release(struct text_lines *out)
 	free(out->lines);
 	out->lines = NULL;
 	out->n = out->alloc = 0;
+}
+
+int
+text_term_set(const char *codeset)
+{
+	char name[128];
+	int rc = 0;
+
+	pthread_mutex_lock(&text_term_lock);
+	if (text_term_cd != (iconv_t)-1)
+		iconv_close(text_term_cd);
+	text_term_cd = (iconv_t)-1;
+	text_term_active = 0;
+	memset(text_term_cache, 0, sizeof text_term_cache);
+	if (codeset == NULL || *codeset == '\0' ||
+	    strcasecmp(codeset, "UTF-8") == 0 ||
+	    strcasecmp(codeset, "UTF8") == 0)
+		goto out;
+	text_term_active = 1;
+	snprintf(name, sizeof name, "%s//TRANSLIT", codeset);
+	if ((text_term_cd = iconv_open(name, "UTF-8")) == (iconv_t)-1 &&
+	    (text_term_cd = iconv_open(codeset, "UTF-8")) == (iconv_t)-1)
+		rc = -1;	/* ASCII only: everything else is '?' */
+	if (text_term_translit == (locale_t)0)
+		text_term_translit = newlocale(LC_CTYPE_MASK, "C.UTF-8",
+		    (locale_t)0);
+out:
+	pthread_mutex_unlock(&text_term_lock);
+	return (rc);
+}
+
+/*
+ * The terminal's form of the non-ASCII code point CP and its width, from
+ * the cache or converted now. Called with the lock held; the entry lives
+ * until the next lookup.
+ */
+static const struct text_term_entry *
+text_term_lookup(unsigned int cp)
+{
+	struct text_term_entry *e = &text_term_cache[cp % TEXT_TERM_CACHE];
+	struct strbuf in = STRBUF_INIT;
+	char out[64], *ip, *op;
+	size_t il, ol, n = 0, i, k;
+	locale_t old = (locale_t)0;
+	mbstate_t mbs;
+	wchar_t wc;
+	int w, width = 0, ok = 0;
+
+	if (e->cp == cp)
+		return (e);
+	strbuf_add_utf8(&in, cp);
+	if (text_term_cd != (iconv_t)-1) {
+		ip = in.buf;
+		il = in.len;
+		op = out;
+		ol = sizeof out;
+		if (text_term_translit != (locale_t)0)
+			old = uselocale(text_term_translit);
+		iconv(text_term_cd, NULL, NULL, NULL, NULL);
+		ok = iconv(text_term_cd, &ip, &il, &op, &ol) != (size_t)-1 &&
+		    iconv(text_term_cd, NULL, NULL, &op, &ol) != (size_t)-1;
+		if (old != (locale_t)0)
+			uselocale(old);
+		n = (size_t)(op - out);
+		if (!ok || n > TEXT_TERM_MAX)
+			ok = 0;
+	}
+	if (ok) {
+		/* The converted form, measured in the terminal's own locale. */
+		memset(&mbs, 0, sizeof mbs);
+		for (i = 0; i < n; i += k) {
+			k = mbrtowc(&wc, out + i, n - i, &mbs);
+			if (k == (size_t)-1 || k == (size_t)-2 || k == 0 ||
+			    wc < 0x20 || wc == 0x7f) {
+				ok = 0;	/* never a control on the screen */
+				break;
+			}
+			w = wcwidth(wc);
+			width += w < 0 ? 1 : w;
+		}
+	}
+	if (ok) {
+		memcpy(e->s, out, n);
+		e->len = (unsigned char)n;
+		e->width = (unsigned char)width;
+	} else {
+		e->s[0] = '?';
+		e->len = 1;
+		e->width = 1;
+	}
+	e->s[e->len] = '\0';
+	e->cp = cp;
+	strbuf_release(&in);
+	return (e);
+}
+
+void
+text_to_term(struct strbuf *sb, const char *s)
+{
+	const struct text_term_entry *e;
+	unsigned int cp;
+	size_t len = strlen(s), i, n;
+
+	if (!text_term_active) {
+		strbuf_add(sb, s, len);
+		return;
+	}
+	pthread_mutex_lock(&text_term_lock);
+	for (i = 0; i < len; i += n) {
+		n = text_next_safe(s + i, len - i, &cp);
+		if (cp < 0x80)
+			strbuf_addch(sb, (int)cp);
+		else {
+			e = text_term_lookup(cp);
+			strbuf_add(sb, e->s, e->len);
+		}
+	}
+	pthread_mutex_unlock(&text_term_lock);
 }

@@ -61,4 +61,19 @@ void text_lines_release(struct text_lines *out);
  */
 size_t text_utf8_next(const char *s, size_t len, unsigned int *cp_r);
 
+/*
+ * The terminal's charset, as nl_langinfo(CODESET) names it: NULL or UTF-8
+ * leaves text as it is; any other makes every width above the width of the
+ * form text_to_term() gives. Returns -1 if iconv knows no such charset
+ * (then only ASCII is shown, '?' for the rest), else 0. Call it before
+ * measuring anything for that terminal.
+ */
+int text_term_set(const char *codeset);
+/*
+ * Append sanitised UTF-8 S to SB in the terminal's charset: each code point
+ * converted with transliteration, '?' for one that has no form there (a
+ * plain copy when the terminal is UTF-8).
+ */
+void text_to_term(struct strbuf *sb, const char *s);
+
 #endif

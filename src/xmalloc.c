@@ -86,6 +86,9 @@ xasprintf(const char *fmt, ...)
 	char *p;
 	int n;
 
+	/* The NULL test quiets gcc 12's -fsanitize warning: strbuf_vaddf(). */
+	if (fmt == NULL)
+		fmt = "";
 	va_start(ap, fmt);
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap);

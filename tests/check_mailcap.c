@@ -529,8 +529,8 @@ END_TEST
 START_TEST(test_run_hostile)
 {
 	static const char *names[] = {
-		"$(touch PWNED)", "`touch PWNED`", "x;touch PWNED", "x' ; touch "
-		"PWNED ; '", "x\" ; touch PWNED ; \"", "x\ntouch PWNED",
+		"$(touch PWNED)", "`touch PWNED`", "x;touch PWNED", ("x' ; touch "
+		"PWNED ; '"), "x\" ; touch PWNED ; \"", "x\ntouch PWNED",
 		"x|touch PWNED", "x&&touch PWNED", "../../PWNED", "x > PWNED",
 		"$(touch${IFS}PWNED)", "-o PWNED",
 	};

@@ -497,6 +497,62 @@ START_TEST(test_checker_rejects)
 }
 END_TEST
 
+/*
+ * An ASCII terminal (the C locale's codeset): every code point comes out
+ * as ASCII, transliterated or '?', and each width is that of the form
+ * written, so a fitted string takes exactly its columns there. Rows: the
+ * input, its ASCII form (either form is fine where iconv may have no
+ * transliteration table: "alt").
+ */
+static const struct term_row {
+	const char *in, *want, *alt;
+} term_rows[] = {
+	{ "plain", "plain", NULL },
+	{ "J\xc3\xbcrgen", "Jurgen", "J?rgen" },
+	{ "Gr\xc3\xbc\xc3\x9f" "e", "Grusse", "Gr??e" },
+	{ "5 \xe2\x82\xac", "5 EUR", "5 ?" },
+	{ "\xe6\x97\xa5\xe6\x9c\xac", "??", NULL },
+	{ "\xef\xbf\xbd", "?", NULL },
+};
+
+START_TEST(test_term_ascii_rows)
+{
+	const struct term_row *row = &term_rows[_i];
+	struct strbuf fit = STRBUF_INIT, out = STRBUF_INIT;
+	int w;
+
+	ck_assert_int_eq(text_term_set("ANSI_X3.4-1968"), 0);
+	text_to_term(&out, row->in);
+	ck_assert_msg(strcmp(out.buf, row->want) == 0 ||
+	    (row->alt != NULL && strcmp(out.buf, row->alt) == 0),
+	    "row %d: got \"%s\", want \"%s\"", _i, out.buf, row->want);
+	w = text_width(row->in);
+	ck_assert_msg(w == (int)out.len, "row %d: width %d of \"%s\"", _i, w,
+	    out.buf);
+	/* One column less: the fit leaves out the last character whole. */
+	ck_assert_int_le(text_fit(&fit, row->in, w - 1, 0), w - 1);
+	strbuf_reset(&out);
+	text_to_term(&out, fit.buf);
+	ck_assert_int_le((int)out.len, w - 1);
+	ck_assert_int_eq(text_term_set(NULL), 0);
+	strbuf_release(&fit);
+	strbuf_release(&out);
+}
+END_TEST
+
+/* A UTF-8 terminal (or none set) leaves text as it is. */
+START_TEST(test_term_utf8)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	ck_assert_int_eq(text_term_set("UTF-8"), 0);
+	text_to_term(&out, "J\xc3\xbcrgen \xe2\x82\xac");
+	ck_assert_str_eq(out.buf, "J\xc3\xbcrgen \xe2\x82\xac");
+	ck_assert_int_eq(text_term_set(NULL), 0);
+	strbuf_release(&out);
+}
+END_TEST
+
 static Suite *
 text_suite(void)
 {
@@ -524,6 +580,12 @@ text_suite(void)
 	    sizeof fit_rows / sizeof fit_rows[0]);
 	tcase_add_loop_test(tc, test_wrap_rows, 0,
 	    sizeof wrap_rows / sizeof wrap_rows[0]);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("terminal charset");
+	tcase_add_loop_test(tc, test_term_ascii_rows, 0,
+	    sizeof term_rows / sizeof term_rows[0]);
+	tcase_add_test(tc, test_term_utf8);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("random");

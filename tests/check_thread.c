@@ -298,6 +298,7 @@ START_TEST(test_tree_rows)
 	size_t n = tmsg_count(row->msgs);
 	char *got;
 
+	memset(msgs, 0, sizeof msgs);
 	tmsg_convert(row->msgs, n, msgs);
 	t = thread_build(msgs, n, row->key, row->flags);
 	check_invariants(t, n, row->name);

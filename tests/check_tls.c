@@ -168,7 +168,7 @@ make_certs(void)
 	static const char *const fp[] = { "openssl", "x509", "-in",
 		"good.pem", "-noout", "-fingerprint", "-sha256", NULL };
 	char *fpout, line[512], *p;
-	FILE *f;
+	FILE *f = NULL;
 	size_t n = 0;
 	unsigned int b;
 

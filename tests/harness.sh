@@ -648,6 +648,9 @@ _harness_start_dovecot()
 	export HARNESS_LOG
 	_harness_passwd
 
+	if [ -n "$corpus" ] && [ ! -d "$TERN_CORPUS" ]; then
+		echo "harness: no corpus at $TERN_CORPUS: skipped it" >&2
+	fi
 	if [ -n "$corpus" ] && [ -d "$TERN_CORPUS" ]; then
 		"$TERN_PYTHON" "$_harness_here/seed.py" harness \
 		    "$HARNESS_DIR/mail/alice/Maildir" "$n" --corpus "$TERN_CORPUS" \

@@ -15,6 +15,7 @@
 #endif
 
 #include "cli.h"
+#include "compat.h"
 #include "i18n.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -69,14 +70,24 @@ main(int argc, char **argv)
 	};
 	struct cli_options opt;
 	const char *command = NULL, *target = NULL;
+#ifdef ENABLE_NLS
+	const char *localedir;
+#endif
 	int c, rc = 0;
 
 	setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/* TERN_LOCALEDIR: catalogues not yet installed (the tests' own). */
+	localedir = getenv("TERN_LOCALEDIR");
+	bindtextdomain(PACKAGE, localedir != NULL && *localedir != '\0' ?
+	    localedir : LOCALEDIR);
 	textdomain(PACKAGE);
 #endif
 	harden();
+	if (compat_restrict() != 0) {
+		fprintf(stderr, "tern: %s\n", _("cannot restrict the process"));
+		return 1;
+	}
 	tls_global_init();
 
 	memset(&opt, 0, sizeof opt);

@@ -36,6 +36,7 @@
 /* How long one step of idle work (wrapping a long message) may take. */
 #define UI_WORK_MS 15
 
+static void ui_sig_wake(char);
 static void ui_sig_handler(int);
 static void ui_winch_handler(int);
 static int ui_signals_set(void);
@@ -53,14 +54,29 @@ static volatile sig_atomic_t ui_sig_caught;
 static struct sigaction ui_old_int, ui_old_term, ui_old_hup, ui_old_winch;
 static struct sigaction ui_curses_winch;
 
+/*
+ * Wake the loop: one byte into the signal pipe. A full pipe already holds
+ * a wake-up, so a failed write loses nothing; the result is read only to
+ * say so (a (void) cast does not quiet warn_unused_result).
+ */
+static void
+ui_sig_wake(char c)
+{
+	ssize_t n;
+
+	if (ui_sig_pipe[1] == -1)
+		return;
+	n = write(ui_sig_pipe[1], &c, 1);
+	(void)n;
+}
+
 static void
 ui_sig_handler(int sig)
 {
 	int saved = errno;
 
 	ui_sig_caught = sig;
-	if (ui_sig_pipe[1] != -1)
-		(void)write(ui_sig_pipe[1], "s", 1);
+	ui_sig_wake('s');
 	errno = saved;
 }
 
@@ -78,8 +94,7 @@ ui_winch_handler(int sig)
 	    ui_curses_winch.sa_handler != SIG_IGN &&
 	    ui_curses_winch.sa_handler != NULL)
 		ui_curses_winch.sa_handler(sig);
-	if (ui_sig_pipe[1] != -1)
-		(void)write(ui_sig_pipe[1], "w", 1);
+	ui_sig_wake('w');
 	errno = saved;
 }
 
@@ -161,18 +176,21 @@ ui_account(struct ui *ui, size_t acct)
 void
 ui_put(int y, int x, int w, const char *s, int attr)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, term = STRBUF_INIT;
 
 	if (w <= 0 || y < 0 || y >= LINES || x < 0 || x >= COLS)
 		return;
 	if (x + w > COLS)
 		w = COLS - x;
+	/* Fitted in the terminal's columns, then written in its charset. */
 	text_fit(&sb, s, w, 1);
+	text_to_term(&term, sb.buf);
 	if (attr != 0)
 		attron(attr);
-	mvaddstr(y, x, sb.buf);
+	mvaddstr(y, x, term.buf);
 	if (attr != 0)
 		attroff(attr);
+	strbuf_release(&term);
 	strbuf_release(&sb);
 }
 
@@ -639,12 +657,17 @@ ui_draw(struct ui *ui)
 	if ((ui->dirty & DIRTY_FOLDERS) && l->folders.w > 0) {
 		folders_draw(ui);
 		/*
-		 * The border is U+2502 itself rather than ACS_VLINE: the
-		 * alternate character set is not honoured by every terminal
-		 * in UTF-8 mode.
+		 * The border is U+2502 itself in UTF-8 rather than ACS_VLINE:
+		 * the alternate character set is not honoured by every
+		 * terminal in UTF-8 mode. Elsewhere ACS_VLINE is the line the
+		 * terminal has (curses falls back to '|' when it has none).
 		 */
-		for (y = l->folders.y; y < l->folders.y + l->folders.h; y++)
-			mvaddstr(y, l->sep_x, ui->utf8 ? "\u2502" : "|");
+		for (y = l->folders.y; y < l->folders.y + l->folders.h; y++) {
+			if (ui->utf8)
+				mvaddstr(y, l->sep_x, "\u2502");
+			else
+				mvaddch(y, l->sep_x, ACS_VLINE);
+		}
 	}
 	if ((ui->dirty & DIRTY_INDEX) && l->index.w > 0 && l->index.h > 0)
 		index_draw(ui);
@@ -720,6 +743,14 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	ui.cursor_x = -1;
 	ui.utf8 = strcasecmp(nl_langinfo(CODESET), "UTF-8") == 0 ||
 	    strcasecmp(nl_langinfo(CODESET), "utf8") == 0;
+	/*
+	 * Everything is UTF-8 inside (the catalogue's messages too) and is
+	 * converted to the terminal's charset only when drawn (ui_put()).
+	 */
+	text_term_set(nl_langinfo(CODESET));
+#ifdef ENABLE_NLS
+	bind_textdomain_codeset(PACKAGE, "UTF-8");
+#endif
 	ui.sort = cfg != NULL ? (int)cfg->ui.sort : SORT_DATE;
 	ui.sort_reverse = cfg != NULL ? cfg->ui.sort_reverse : 0;
 	for (i = 0; i < n; i++) {
@@ -762,6 +793,10 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	ui.curses = 1;
 	if (ui_signals_set() != 0) {
 		endwin();
+#ifdef ENABLE_NLS
+	/* stderr again: messages in the locale's own charset. */
+	bind_textdomain_codeset(PACKAGE, nl_langinfo(CODESET));
+#endif
 		delscreen(scr);
 		fprintf(stderr, "tern: %s\n", _("cannot create a pipe"));
 		ui_free(&ui);
@@ -832,6 +867,10 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	/* A move asked for (s) is made however the reader ends. */
 	msgop_moves_apply_all(&ui);
 	endwin();
+#ifdef ENABLE_NLS
+	/* stderr again: messages in the locale's own charset. */
+	bind_textdomain_codeset(PACKAGE, nl_langinfo(CODESET));
+#endif
 	ui.curses = 0;
 	ui_signals_restore();
 	delscreen(scr);
