@@ -9,6 +9,8 @@
 #   - sqlite3.h anywhere but src/store.c;
 #   - OpenSSL (<openssl/...>) anywhere but src/tls.c;
 #   - libetpan, sqlite3 or OpenSSL anywhere in ui/;
+#   - curses, libetpan, sqlite3 or OpenSSL anywhere in cli/ (main() and
+#     the headless commands);
 #   - libetpan's network headers anywhere but src/imap.c, src/pop3.c and
 #     src/tls.c (and src/smtp.c, which DESIGN.md plans): mailimap*,
 #     mailpop3*, mailsmtp*, mailstream*, the umbrella libetpan.h, the IMAP
@@ -32,13 +34,13 @@ ETPAN_ANY='libetpan/'
 ETPAN_NET='libetpan/(libetpan|mailimap|mailpop3|mailsmtp|mailesmtp|mailstream|imapdriver|imapstorage|pop3driver|pop3storage|nntpdriver|nntpstorage|newsnntp|newsfeed|feeddriver|feedstorage|hotmailstorage|maildriver|mailstorage|mailengine|mailfolder|acl|annotatemore|condstore|enable|idle|namespace|qresync|quota|uidplus|xgm[a-z]*|xlist|clientid)[^/">]*\.h[>"]'
 
 # check_tree ROOT: print "FILE:LINE: what is wrong" for each crossing under
-# ROOT/src and ROOT/ui (paths relative to ROOT); always succeeds.
+# ROOT/src, ROOT/ui and ROOT/cli (paths relative to ROOT); always succeeds.
 check_tree()
 {
 	local root=$1 f rel
 	(
 		cd "$root"
-		find src ui -type f \( -name '*.c' -o -name '*.h' \) \
+		find src ui cli -type f \( -name '*.c' -o -name '*.h' \) \
 		    2>/dev/null | LC_ALL=C sort
 	) | while IFS= read -r rel; do
 		f=$root/$rel
@@ -54,6 +56,16 @@ check_tree()
 			    "sqlite3 included in ui/ (the UI goes through src/store.h)"
 			report "$f" "$rel" "$OPENSSL" \
 			    "OpenSSL included in ui/"
+			;;
+		cli/*)
+			report "$f" "$rel" "$CURSES" \
+			    "curses included in cli/ (only ui/ may)"
+			report "$f" "$rel" "$ETPAN_ANY" \
+			    "libetpan included in cli/ (the core does the network)"
+			report "$f" "$rel" "$SQLITE" \
+			    "sqlite3 included in cli/ (it goes through src/store.h)"
+			report "$f" "$rel" "$OPENSSL" \
+			    "OpenSSL included in cli/"
 			;;
 		esac
 		case $rel in
@@ -92,7 +104,7 @@ report()
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/tern-layers.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$scratch/src" "$scratch/ui"
+mkdir -p "$scratch/src" "$scratch/ui" "$scratch/cli"
 # Allowed includes: must produce nothing.
 cat >"$scratch/src/store.c" <<'EOF'
 #include <sqlite3.h>
@@ -148,9 +160,14 @@ cat >"$scratch/ui/pane-index.c" <<'EOF'
 #include <openssl/x509.h>
 #include <libetpan/mailpop3.h>
 EOF
+cat >"$scratch/cli/cli.c" <<'EOF'
+#include "ui.h"
+#include <ncursesw/ncurses.h>
+#include <libetpan/mailmime.h>
+EOF
 found=$(check_tree "$scratch")
 missing=
-for want in src/account.c:2 src/account.c:3 src/account.c:4 src/account.c:5 \
+for want in cli/cli.c:2 cli/cli.c:3 src/account.c:2 src/account.c:3 src/account.c:4 src/account.c:5 \
     src/account.c:6 src/text.h:1 src/mime.c:2 ui/pane-index.c:2 \
     ui/pane-index.c:3 ui/pane-index.c:4 ui/pane-index.c:5; do
 	case $found in
@@ -159,7 +176,8 @@ for want in src/account.c:2 src/account.c:3 src/account.c:4 src/account.c:5 \
 	esac
 done
 case $found in
-*"src/account.c:1:"* | *"src/mime.c:1:"* | *"ui/pane-index.c:1:"*)
+*"src/account.c:1:"* | *"src/mime.c:1:"* | *"ui/pane-index.c:1:"* | \
+    *"cli/cli.c:1:"*)
 	missing="$missing (and an allowed line was reported)"
 	;;
 esac
@@ -181,6 +199,6 @@ if [ -n "$bad" ]; then
 	    "$bad" >&2
 	exit 1
 fi
-n=$(cd "$TERN_SRCDIR" && find src ui -type f \( -name '*.c' -o -name '*.h' \) |
+n=$(cd "$TERN_SRCDIR" && find src ui cli -type f \( -name '*.c' -o -name '*.h' \) |
     wc -l)
-echo "PASS: layering holds in $n files under src/ and ui/"
+echo "PASS: layering holds in $n files under src/, ui/ and cli/"

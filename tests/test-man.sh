@@ -1,7 +1,7 @@
 #!/bin/bash
 # The man pages: tern(1) and tern-config(5) format with no warning under
 # `man --warnings` (groff's own checks), tern(1) names every long option
-# of ui/main.c, and tern-config(5) every key of the [ui] and [account]
+# of cli/main.c, and tern-config(5) every key of the [ui] and [account]
 # sections and every colour element of src/config.c.
 set -eu
 src=${TERN_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -25,7 +25,7 @@ unroff()
 	sed -e 's/\\-/-/g' "$1"
 }
 for opt in $(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]*_argument.*/\1/p' \
-    "$src/ui/main.c"); do
+    "$src/cli/main.c"); do
 	unroff "$src/doc/tern.1" | grep -q -e "--$opt" ||
 	    { echo "FAIL: tern(1) lacks --$opt"; bad=1; }
 done
