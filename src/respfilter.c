@@ -325,8 +325,9 @@ rf_line(struct respfilter *f, const char *in, size_t n, struct strbuf *out)
 }
 
 /*
- * The held line is whole (or as long as is held): drop it, or let it go
- * through as a line (literals and all) like any other.
+ * The held line is whole, or RF_HOLD_MAX long without an end: drop it
+ * (the second always), or let it go through as a line (literals and all)
+ * like any other.
  */
 static void
 rf_hold_end(struct respfilter *f, struct strbuf *out)
@@ -340,7 +341,9 @@ rf_hold_end(struct respfilter *f, struct strbuf *out)
 	k = line.len < RF_HEAD_MAX ? line.len : RF_HEAD_MAX;
 	f->state = RF_LINE;
 	f->lit = LIT_NONE;
-	if (line.buf[line.len - 1] == '\n' && rf_hold_bad(line.buf, line.len)) {
+	/* Longer than any honest FLAGS or status line: taken as hostile. */
+	if (line.buf[line.len - 1] != '\n' ||
+	    rf_hold_bad(line.buf, line.len)) {
 		memcpy(f->head, line.buf, k);
 		f->nhead = k;
 		rf_note(f);

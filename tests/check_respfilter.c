@@ -145,6 +145,26 @@ START_TEST(test_note_once)
 }
 END_TEST
 
+/* A FLAGS line longer than RF_HOLD_MAX is dropped whole, to its end. */
+START_TEST(test_hold_overflow)
+{
+	struct respfilter *f = respfilter_new(NULL, NULL);
+	struct strbuf out = STRBUF_INIT;
+	size_t i;
+
+	respfilter_feed(f, "* FLAGS (", 9, &out);
+	for (i = 0; i < 20000; i++)
+		respfilter_feed(f, "(", 1, &out);
+	for (i = 0; i < 20000; i++)
+		respfilter_feed(f, ")", 1, &out);
+	respfilter_feed(f, ")\r\n* 2 EXISTS\r\n", 16, &out);
+	ck_assert_str_eq(out.buf, "* 2 EXISTS\r\n");
+	ck_assert_uint_eq(respfilter_dropped(f), 1);
+	strbuf_release(&out);
+	respfilter_free(f);
+}
+END_TEST
+
 /* A literal announced as huge does not overflow the count. */
 START_TEST(test_huge_literal)
 {
@@ -183,6 +203,7 @@ respfilter_suite(void)
 	tcase_add_loop_test(tc, test_rows, 0, sizeof rows / sizeof rows[0]);
 	tcase_add_test(tc, test_note_once);
 	tcase_add_test(tc, test_huge_literal);
+	tcase_add_test(tc, test_hold_overflow);
 	tcase_add_test(tc, test_known);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -860,6 +860,14 @@ def imap_deep_bodystructure(s):
     imap_box(s, {"fetch_item": item})
 
 
+def imap_nested_flags(s):
+    """A FLAGS item in every FETCH whose list nests 64 deep."""
+    def item(folder, uid):
+        return " FLAGS (\\Seen " + "(" * 64 + ")" * 64 + ")"
+
+    imap_box(s, {"fetch_item": item})
+
+
 def imap_long_internaldate(s):
     """INTERNALDATE and RFC822.SIZE far too long for their types."""
     def item(folder, uid):
@@ -1051,6 +1059,7 @@ SCENARIOS = {
     "pop3-hostile-uidl": pop3_hostile_uidl,
     "pop3-endless-retr": pop3_endless_retr,
     "imap-trickle": imap_trickle,
+    "imap-nested-flags": imap_nested_flags,
     "pop3-trickle": pop3_trickle,
     "pop3-garbage-greeting": pop3_garbage_greeting,
     "pop3-stls-mailbox": pop3_stls_mailbox,

@@ -188,6 +188,16 @@ case_deep_bodystructure()
 	assert_eq 10 "$(count "SELECT count(*) FROM message")" "$1: messages"
 }
 
+# A FETCH whose FLAGS list nests: libetpan's parser refuses it (in FLAGS
+# and PERMANENTFLAGS lines it crashed; the response filter takes those
+# out): one clear line, no crash.
+case_nested_flags()
+{
+	imap_plain imap-nested-flags
+	hard_run sync t
+	hard_check "$1" "the server sent something unreadable"
+}
+
 case_long_internaldate()
 {
 	imap_plain imap-long-internaldate
@@ -375,7 +385,7 @@ case_timeout()
 all="preauth-starttls garbage-greeting pop3-garbage-greeting
 untagged-before-starttls literal-4g long-line pop3-endless-retr trickle
 pop3-trickle
-deep-bodystructure long-internaldate huge-size no-text set-comma
+deep-bodystructure nested-flags long-internaldate huge-size no-text set-comma
 exists-backwards unasked-fetch hostile-names pop3-hostile-uidl
 empty-status no-status timeout"
 for c in ${HARD_CASES:-$all}; do
