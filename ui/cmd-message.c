@@ -957,8 +957,12 @@ out:
 	o->nids = 0;
 }
 
-void
-msgop_pipe(struct ui *ui)
+/*
+ * The targets of an operation that asks first (msgop_targets()), kept in
+ * ui->ops for the prompt's answer. Returns how many; 0 when none.
+ */
+static size_t
+msgop_hold_targets(struct ui *ui)
 {
 	struct ui_ops *o = &ui->ops;
 	int64_t *ids;
@@ -966,14 +970,25 @@ msgop_pipe(struct ui *ui)
 	int tagged;
 
 	if ((n = msgop_targets(ui, &acct, &ids, &tagged)) == 0)
-		return;
+		return 0;
 	free(o->ids);
 	o->ids = ids;
 	o->nids = n;
 	o->acct = acct;
 	o->tagged = tagged;
+	return n;
+}
+
+void
+msgop_pipe(struct ui *ui)
+{
+	struct ui_ops *o = &ui->ops;
+	size_t n;
+
+	if ((n = msgop_hold_targets(ui)) == 0)
+		return;
 	free(o->label);
-	o->label = tagged ? xasprintf(ngettext("Pipe %zu tagged message to: ",
+	o->label = o->tagged ? xasprintf(ngettext("Pipe %zu tagged message to: ",
 	    "Pipe %zu tagged messages to: ", n), n) :
 	    xstrdup(_("Pipe to command: "));
 	prompt_start(ui, o->label, msgop_pipe_done, NULL);
@@ -984,19 +999,12 @@ static void
 msgop_dest_prompt(struct ui *ui, enum msgop_kind op)
 {
 	struct ui_ops *o = &ui->ops;
-	int64_t *ids;
-	size_t acct, n;
-	int tagged;
+	size_t n;
 
-	if ((n = msgop_targets(ui, &acct, &ids, &tagged)) == 0)
+	if ((n = msgop_hold_targets(ui)) == 0)
 		return;
-	free(o->ids);
-	o->ids = ids;
-	o->nids = n;
-	o->acct = acct;
-	o->tagged = tagged;
 	free(o->label);
-	if (!tagged)
+	if (!o->tagged)
 		o->label = xstrdup(op == MSGOP_MOVE ? _("Move to folder: ") :
 		    _("Copy to folder: "));
 	else if (op == MSGOP_MOVE)
