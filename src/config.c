@@ -77,6 +77,15 @@ enum account_key {
 	AK_PASSWORD,
 	AK_TIMEOUT,
 	AK_AUTH,
+	AK_OAUTH2_PROVIDER,
+	AK_OAUTH2_TOKEN_CMD,
+	AK_OAUTH2_TOKEN_URL,
+	AK_OAUTH2_DEVICE_URL,
+	AK_OAUTH2_CLIENT_ID,
+	AK_OAUTH2_CLIENT_SECRET_CMD,
+	AK_OAUTH2_REFRESH_TOKEN_CMD,
+	AK_OAUTH2_SCOPE,
+	AK_OAUTH2_STORE_CMD,
 	AK_COUNT
 };
 
@@ -185,6 +194,30 @@ static const char *account_key_names[AK_COUNT] = {
 	[AK_PASSWORD] = "password",
 	[AK_TIMEOUT] = "timeout",
 	[AK_AUTH] = "auth",
+	[AK_OAUTH2_PROVIDER] = "oauth2_provider",
+	[AK_OAUTH2_TOKEN_CMD] = "oauth2_token_cmd",
+	[AK_OAUTH2_TOKEN_URL] = "oauth2_token_url",
+	[AK_OAUTH2_DEVICE_URL] = "oauth2_device_url",
+	[AK_OAUTH2_CLIENT_ID] = "oauth2_client_id",
+	[AK_OAUTH2_CLIENT_SECRET_CMD] = "oauth2_client_secret_cmd",
+	[AK_OAUTH2_REFRESH_TOKEN_CMD] = "oauth2_refresh_token_cmd",
+	[AK_OAUTH2_SCOPE] = "oauth2_scope",
+	[AK_OAUTH2_STORE_CMD] = "oauth2_store_cmd",
+};
+
+/* What oauth2_provider = NAME fills in. */
+static const struct {
+	const char *name, *token_url, *device_url, *scope;
+} oauth2_providers[] = {
+	[OAUTH2_GOOGLE] = { "google", "https://oauth2.googleapis.com/token",
+	    "https://oauth2.googleapis.com/device/code",
+	    "https://mail.google.com/" },
+	[OAUTH2_MICROSOFT] = { "microsoft",
+	    "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+	    "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode",
+	    "https://outlook.office.com/IMAP.AccessAsUser.All "
+	    "https://outlook.office.com/POP.AccessAsUser.All "
+	    "https://outlook.office.com/SMTP.Send offline_access" },
 };
 
 static const char *sort_names[] = {
@@ -379,6 +412,14 @@ account_free(struct account_config *ac)
 	xfree_secret(ac->password);
 	free(ac->tls_ca_file);
 	free(ac->folder);
+	free(ac->oauth2_token_cmd);
+	free(ac->oauth2_token_url);
+	free(ac->oauth2_device_url);
+	free(ac->oauth2_client_id);
+	free(ac->oauth2_client_secret_cmd);
+	free(ac->oauth2_refresh_token_cmd);
+	free(ac->oauth2_scope);
+	free(ac->oauth2_store_cmd);
 	free(ac);
 }
 
@@ -478,6 +519,75 @@ config_section_begin(struct config_parse *p, const char *name, int line)
 	p->sec = SEC_ACCOUNT;
 }
 
+/*
+ * The OAuth 2.0 keys of the account being read, checked together: any of
+ * them (or auth = xoauth2 | oauthbearer) makes it an OAuth account, which
+ * has no password and needs a token command or a token endpoint and
+ * client id (its provider's endpoint if it names one). Returns -1 on an
+ * error recorded.
+ */
+static int
+config_account_oauth2(struct config_parse *p, const int *seen)
+{
+	struct account_config *ac = p->acct;
+	int k, first = 0;
+
+	for (k = AK_OAUTH2_PROVIDER; k <= AK_OAUTH2_STORE_CMD; k++)
+		if (seen[k] && (first == 0 || seen[k] < first))
+			first = seen[k];
+	if (first == 0 && ac->auth != AUTH_XOAUTH2 &&
+	    ac->auth != AUTH_OAUTHBEARER)
+		return 0;
+	if (first == 0) {
+		config_error(p, seen[AK_AUTH], _("key \"auth\": \"%s\" needs "
+		    "\"oauth2_token_cmd\", or \"oauth2_provider\" or "
+		    "\"oauth2_token_url\" with \"oauth2_client_id\""),
+		    ac->auth == AUTH_XOAUTH2 ? "xoauth2" : "oauthbearer");
+		return -1;
+	}
+	if (ac->auth != AUTH_AUTO && ac->auth != AUTH_XOAUTH2 &&
+	    ac->auth != AUTH_OAUTHBEARER) {
+		config_error(p, seen[AK_AUTH], _("key \"auth\": a password "
+		    "mechanism conflicts with the OAuth 2.0 keys (line %d)"),
+		    first);
+		return -1;
+	}
+	if (seen[AK_PASSWORD] || seen[AK_PASSWORD_CMD]) {
+		k = seen[AK_PASSWORD] ? AK_PASSWORD : AK_PASSWORD_CMD;
+		config_error(p, seen[k], _("key \"%s\": conflicts with the "
+		    "OAuth 2.0 keys (line %d): an OAuth account has no "
+		    "password"), account_key_names[k], first);
+		return -1;
+	}
+	if (seen[AK_OAUTH2_TOKEN_CMD] && seen[AK_OAUTH2_REFRESH_TOKEN_CMD]) {
+		config_error(p, seen[AK_OAUTH2_REFRESH_TOKEN_CMD],
+		    _("key \"oauth2_refresh_token_cmd\": conflicts with "
+		    "\"oauth2_token_cmd\" (line %d): keep one"),
+		    seen[AK_OAUTH2_TOKEN_CMD]);
+		return -1;
+	}
+	if (ac->oauth2_provider != OAUTH2_NONE) {
+		if (ac->oauth2_token_url == NULL)
+			ac->oauth2_token_url = xstrdup(
+			    oauth2_providers[ac->oauth2_provider].token_url);
+		if (ac->oauth2_device_url == NULL)
+			ac->oauth2_device_url = xstrdup(
+			    oauth2_providers[ac->oauth2_provider].device_url);
+		if (ac->oauth2_scope == NULL)
+			ac->oauth2_scope = xstrdup(
+			    oauth2_providers[ac->oauth2_provider].scope);
+	}
+	if (ac->oauth2_token_cmd == NULL && (ac->oauth2_token_url == NULL ||
+	    ac->oauth2_client_id == NULL)) {
+		config_error(p, first, _("account \"%s\": OAuth 2.0 needs "
+		    "\"oauth2_token_cmd\", or \"oauth2_client_id\" with "
+		    "\"oauth2_provider\" or \"oauth2_token_url\""), ac->name);
+		return -1;
+	}
+	ac->oauth2 = 1;
+	return 0;
+}
+
 /* Check the account being read for what needs all its keys. */
 static void
 config_account_end(struct config_parse *p)
@@ -527,6 +637,8 @@ config_account_end(struct config_parse *p)
 		}
 		ac->tls = TLS_OFF;
 	}
+	if (config_account_oauth2(p, seen) != 0)
+		goto out;
 	if (ac->proto != PROTO_POP3 && ac->auth == AUTH_APOP) {
 		config_error(p, seen[AK_AUTH],
 		    _("key \"auth\": \"apop\" is for POP3 accounts"));
@@ -1191,12 +1303,59 @@ config_account_key(struct config_parse *p, int k, const char *key,
 			ac->auth = AUTH_LOGIN;
 		else if (strcasecmp(value, "apop") == 0)
 			ac->auth = AUTH_APOP;
+		else if (strcasecmp(value, "xoauth2") == 0)
+			ac->auth = AUTH_XOAUTH2;
+		else if (strcasecmp(value, "oauthbearer") == 0)
+			ac->auth = AUTH_OAUTHBEARER;
 		else {
 			config_error(p, line,
 			    _("key \"%s\": \"%s\" is not one of auto, plain, "
-			    "login, apop"), key, value);
+			    "login, apop, xoauth2, oauthbearer"), key, value);
 			return -1;
 		}
+		return 0;
+	case AK_OAUTH2_PROVIDER:
+		for (b = OAUTH2_GOOGLE; b <= OAUTH2_MICROSOFT; b++)
+			if (strcasecmp(value, oauth2_providers[b].name) == 0)
+				ac->oauth2_provider = (enum oauth2_provider)b;
+		if (ac->oauth2_provider == OAUTH2_NONE) {
+			config_error(p, line,
+			    _("key \"%s\": \"%s\" is not one of google, "
+			    "microsoft"), key, value);
+			return -1;
+		}
+		return 0;
+	case AK_OAUTH2_TOKEN_CMD:
+		ac->oauth2_token_cmd = xstrdup(value);
+		return 0;
+	case AK_OAUTH2_TOKEN_URL:
+	case AK_OAUTH2_DEVICE_URL:
+		if (strncasecmp(value, "https://", 8) != 0 &&
+		    strncasecmp(value, "http://127.", 11) != 0 &&
+		    strncasecmp(value, "http://localhost", 16) != 0) {
+			config_error(p, line, _("key \"%s\": \"%s\" is not an "
+			    "https:// URL"), key, value);
+			return -1;
+		}
+		if (k == AK_OAUTH2_TOKEN_URL)
+			ac->oauth2_token_url = xstrdup(value);
+		else
+			ac->oauth2_device_url = xstrdup(value);
+		return 0;
+	case AK_OAUTH2_CLIENT_ID:
+		ac->oauth2_client_id = xstrdup(value);
+		return 0;
+	case AK_OAUTH2_CLIENT_SECRET_CMD:
+		ac->oauth2_client_secret_cmd = xstrdup(value);
+		return 0;
+	case AK_OAUTH2_REFRESH_TOKEN_CMD:
+		ac->oauth2_refresh_token_cmd = xstrdup(value);
+		return 0;
+	case AK_OAUTH2_SCOPE:
+		ac->oauth2_scope = xstrdup(value);
+		return 0;
+	case AK_OAUTH2_STORE_CMD:
+		ac->oauth2_store_cmd = xstrdup(value);
 		return 0;
 	}
 	return -1;

@@ -13,10 +13,16 @@ enum account_proto { PROTO_IMAP, PROTO_POP3 };
 enum tls_mode { TLS_IMPLICIT, TLS_STARTTLS, TLS_OFF };
 enum cache_mode { CACHE_HEADERS, CACHE_BODIES, CACHE_OFF };
 /*
- * How to log in: auto (the best the server offers; see imap.c, pop3.c),
- * SASL PLAIN, the protocol's own LOGIN (IMAP) or USER/PASS (POP3), APOP.
+ * How to log in: auto (the best the server offers; see conn.c), SASL
+ * PLAIN, the protocol's own LOGIN (IMAP) or USER/PASS (POP3), APOP, or
+ * an OAuth 2.0 access token with SASL XOAUTH2 or OAUTHBEARER (RFC 7628).
  */
-enum auth_mode { AUTH_AUTO, AUTH_PLAIN, AUTH_LOGIN, AUTH_APOP };
+enum auth_mode {
+	AUTH_AUTO, AUTH_PLAIN, AUTH_LOGIN, AUTH_APOP, AUTH_XOAUTH2,
+	AUTH_OAUTHBEARER
+};
+/* Providers whose OAuth 2.0 endpoints and scopes tern knows. */
+enum oauth2_provider { OAUTH2_NONE, OAUTH2_GOOGLE, OAUTH2_MICROSOFT };
 enum sort_kind { SORT_DATE, SORT_THREADS, SORT_FROM, SORT_SUBJECT, SORT_SIZE };
 
 struct account_config {
@@ -48,7 +54,26 @@ struct account_config {
 				 * group and others cannot read; NULL: none */
 	int timeout;		/* seconds a network read or write may wait */
 	enum auth_mode auth;
+	/*
+	 * OAuth 2.0 (set when any oauth2_ key is): an access token from
+	 * oauth2_token_cmd, or one tern gets at oauth2_token_url for the
+	 * refresh token that oauth2_refresh_token_cmd prints. The provider
+	 * fills in the URLs and the scope the file leaves out.
+	 */
+	int oauth2;
+	enum oauth2_provider oauth2_provider;
+	char *oauth2_token_cmd;
+	char *oauth2_token_url;
+	char *oauth2_device_url;	/* the device grant (RFC 8628) */
+	char *oauth2_client_id;
+	char *oauth2_client_secret_cmd;	/* NULL: a public client */
+	char *oauth2_refresh_token_cmd;
+	char *oauth2_scope;
+	char *oauth2_store_cmd;	/* takes a new refresh token on stdin */
 };
+
+/* Whether CFG signs in with an OAuth 2.0 access token. */
+#define ACCOUNT_OAUTH2(cfg) ((cfg)->oauth2)
 
 /* What d does: set \Deleted, or move to the Trash (flag inside it). */
 enum delete_mode { DELETE_FLAG, DELETE_TRASH };

@@ -508,6 +508,17 @@ search_day_add(int *y, int *m, int *d, int days, int months, int years)
 	*y = tm.tm_year + 1900;
 	*m = tm.tm_mon + 1;
 	*d = tm.tm_mday;
+	/* "<44444m" means every date the search can name: no year before
+	 * 1000 or after 9999 (IMAP's date-year is four digits). */
+	if (*y < 1000) {
+		*y = 1000;
+		*m = 1;
+		*d = 1;
+	} else if (*y > 9999) {
+		*y = 9999;
+		*m = 12;
+		*d = 31;
+	}
 }
 
 /* Today's date, as the parse sees it. */

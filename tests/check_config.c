@@ -98,6 +98,50 @@ START_TEST(test_design_example)
 }
 END_TEST
 
+/* oauth2_provider fills in what the file leaves out, and no more. */
+START_TEST(test_oauth2_provider)
+{
+	static const char text[] =
+	    "[account g]\nimap = imaps://imap.gmail.com\nuser = me\n"
+	    "oauth2_provider = google\noauth2_client_id = id-1\n"
+	    "oauth2_refresh_token_cmd = pass show r\n"
+	    "[account m]\npop3 = pop3s://outlook.office365.com\nuser = me\n"
+	    "auth = xoauth2\noauth2_provider = microsoft\n"
+	    "oauth2_client_id = id-2\noauth2_scope = custom\n"
+	    "[account t]\nimap = imaps://h\nuser = me\n"
+	    "oauth2_token_cmd = get-token\n"
+	    "[account p]\nimap = imaps://h\nuser = me\n";
+	struct config *cfg = NULL;
+	struct account_config *g, *m, *t, *p;
+	char *err = NULL;
+
+	ck_assert_msg(config_load_string(text, "config", &cfg, &err) == 0,
+	    "error: %s", err);
+	g = config_find_account(cfg, "g");
+	m = config_find_account(cfg, "m");
+	t = config_find_account(cfg, "t");
+	p = config_find_account(cfg, "p");
+	ck_assert(ACCOUNT_OAUTH2(g) && ACCOUNT_OAUTH2(m) && ACCOUNT_OAUTH2(t));
+	ck_assert(!ACCOUNT_OAUTH2(p));
+	ck_assert_int_eq(g->auth, AUTH_AUTO);
+	ck_assert_int_eq(g->oauth2_provider, OAUTH2_GOOGLE);
+	ck_assert_str_eq(g->oauth2_token_url,
+	    "https://oauth2.googleapis.com/token");
+	ck_assert_str_eq(g->oauth2_device_url,
+	    "https://oauth2.googleapis.com/device/code");
+	ck_assert_str_eq(g->oauth2_scope, "https://mail.google.com/");
+	ck_assert_str_eq(g->oauth2_client_id, "id-1");
+	ck_assert_str_eq(g->oauth2_refresh_token_cmd, "pass show r");
+	ck_assert_int_eq(m->auth, AUTH_XOAUTH2);
+	ck_assert_str_eq(m->oauth2_scope, "custom");
+	ck_assert_ptr_nonnull(strstr(m->oauth2_token_url,
+	    "login.microsoftonline.com"));
+	ck_assert_str_eq(t->oauth2_token_cmd, "get-token");
+	ck_assert_ptr_null(t->oauth2_token_url);
+	config_free(cfg);
+}
+END_TEST
+
 /* Files that parse, and one value each to check. */
 struct ok_row {
 	const char *text;
@@ -374,7 +418,31 @@ static const struct err_row err_rows[] = {
 	  "from, subject, size (optionally after \"reverse-\")" },
 	{ ACC "auth = cram\n",
 	  "config:4: key \"auth\": \"cram\" is not one of auto, plain, login, "
-	  "apop" },
+	  "apop, xoauth2, oauthbearer" },
+	{ ACC "auth = xoauth2\n",
+	  "config:4: key \"auth\": \"xoauth2\" needs \"oauth2_token_cmd\", or "
+	  "\"oauth2_provider\" or \"oauth2_token_url\" with "
+	  "\"oauth2_client_id\"" },
+	{ ACC "oauth2_provider = google\n",
+	  "config:4: account \"a\": OAuth 2.0 needs \"oauth2_token_cmd\", or "
+	  "\"oauth2_client_id\" with \"oauth2_provider\" or "
+	  "\"oauth2_token_url\"" },
+	{ ACC "oauth2_provider = yahoo\n",
+	  "config:4: key \"oauth2_provider\": \"yahoo\" is not one of google, "
+	  "microsoft" },
+	{ ACC "oauth2_token_url = http://example.com/token\n",
+	  "config:4: key \"oauth2_token_url\": \"http://example.com/token\" "
+	  "is not an https:// URL" },
+	{ ACC "password_cmd = pass x\noauth2_token_cmd = t\n",
+	  "config:4: key \"password_cmd\": conflicts with the OAuth 2.0 keys "
+	  "(line 5): an OAuth account has no password" },
+	{ ACC "auth = login\noauth2_token_cmd = t\n",
+	  "config:4: key \"auth\": a password mechanism conflicts with the "
+	  "OAuth 2.0 keys (line 5)" },
+	{ ACC "oauth2_token_cmd = t\noauth2_client_id = c\n"
+	  "oauth2_provider = google\noauth2_refresh_token_cmd = r\n",
+	  "config:7: key \"oauth2_refresh_token_cmd\": conflicts with "
+	  "\"oauth2_token_cmd\" (line 4): keep one" },
 	{ ACC "auth = apop\n",
 	  "config:4: key \"auth\": \"apop\" is for POP3 accounts" },
 	{ ACC "cache = all\n",
@@ -796,6 +864,7 @@ config_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_design_example);
+	tcase_add_test(tc, test_oauth2_provider);
 	tcase_add_loop_test(tc, test_ok_rows, 0,
 	    sizeof ok_rows / sizeof ok_rows[0]);
 	tcase_add_loop_test(tc, test_err_rows, 0,

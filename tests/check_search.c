@@ -239,6 +239,9 @@ static const struct {
 	{ "~d -31/01/2025", "(before 2025-02-01)", NULL },
 	{ "~d 01/02/2025-", "(since 2025-02-01)", NULL },
 	{ "~r <1w", "(since 2025-03-08)", NULL },
+	/* Far enough back to leave four-digit years: the earliest one. */
+	{ "~d <44444m", "(since 1000-01-01)", NULL },
+	{ "~d >99999y", "(before 1000-01-01)", NULL },
 	/* Sizes (K = 1024), both ends in. */
 	{ "~z <10K", "(smaller 10240)", NULL },
 	{ "~z >1M", "(larger 1048576)", NULL },
