@@ -36,6 +36,7 @@
 #include "mime.h"
 #include "pop3.h"
 #include "pop3parse.h"
+#include "sasl.h"
 #include "store.h"
 #include "strbuf.h"
 #include "tls.h"
@@ -132,102 +133,6 @@ pop3_header_id(const char *msg, size_t len, char *out)
 	}
 	snprintf(out, POP3_HDR_ID_LEN, "hdr:%016llx%016llx",
 	    (unsigned long long)h1, (unsigned long long)h2);
-}
-
-/*
- * MD5 (RFC 1321) of the LEN bytes at DATA into OUT, for APOP. libetpan's
- * own MD5 gives wrong digests in Debian's 64-bit build (its MD5("abc") is
- * not 900150983cd24fb0d6963f7d28e17f72), so mailpop3_apop() is refused by
- * every server; and OpenSSL belongs to tls.c only.
- */
-static void
-pop3_md5(const unsigned char *data, size_t len, unsigned char *out)
-{
-	static const uint32_t k[64] = {
-		0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee,
-		0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
-		0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
-		0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
-		0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa,
-		0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
-		0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
-		0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
-		0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
-		0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
-		0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05,
-		0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
-		0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039,
-		0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-		0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
-		0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
-	};
-	static const unsigned char r[4][4] = {
-		{ 7, 12, 17, 22 }, { 5, 9, 14, 20 }, { 4, 11, 16, 23 },
-		{ 6, 10, 15, 21 },
-	};
-	uint32_t h[4] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 };
-	size_t total = ((len + 8) / 64 + 1) * 64, off, i;
-	uint64_t bits = (uint64_t)len * 8;
-	unsigned char *msg;
-
-	msg = xcalloc(total, 1);
-	if (len > 0)
-		memcpy(msg, data, len);
-	msg[len] = 0x80;
-	for (i = 0; i < 8; i++)
-		msg[total - 8 + i] = (unsigned char)(bits >> (8 * i));
-	for (off = 0; off < total; off += 64) {
-		uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3], f, t;
-		size_t g;
-
-		for (i = 0; i < 16; i++)
-			w[i] = (uint32_t)msg[off + 4 * i] |
-			    (uint32_t)msg[off + 4 * i + 1] << 8 |
-			    (uint32_t)msg[off + 4 * i + 2] << 16 |
-			    (uint32_t)msg[off + 4 * i + 3] << 24;
-		for (i = 0; i < 64; i++) {
-			if (i < 16) {
-				f = (b & c) | (~b & d);
-				g = i;
-			} else if (i < 32) {
-				f = (d & b) | (~d & c);
-				g = (5 * i + 1) % 16;
-			} else if (i < 48) {
-				f = b ^ c ^ d;
-				g = (3 * i + 5) % 16;
-			} else {
-				f = c ^ (b | ~d);
-				g = (7 * i) % 16;
-			}
-			t = a + f + k[i] + w[g];
-			a = d;
-			d = c;
-			c = b;
-			b += t << r[i / 16][i % 4] | t >> (32 - r[i / 16][i % 4]);
-		}
-		h[0] += a;
-		h[1] += b;
-		h[2] += c;
-		h[3] += d;
-	}
-	for (i = 0; i < 16; i++)
-		out[i] = (unsigned char)(h[i / 4] >> (8 * (i % 4)));
-	xzero(msg, total);
-	free(msg);
-}
-
-void
-pop3_apop_digest(const char *timestamp, const char *password, char *out)
-{
-	unsigned char d[16];
-	char *both;
-	size_t i;
-
-	both = xasprintf("%s%s", timestamp, password);
-	pop3_md5((const unsigned char *)both, strlen(both), d);
-	xfree_secret(both);
-	for (i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 int
@@ -676,14 +581,18 @@ pop3_send_secret(struct pop3 *p, char *cmd)
 	return MAILPOP3_NO_ERROR;
 }
 
-/* APOP, by hand for the digest's sake (see pop3_md5()). */
+/*
+ * APOP, by hand: libetpan's own MD5 gives wrong digests in Debian's
+ * 64-bit build (its MD5("abc") is not 900150983cd24fb0d6963f7d28e17f72),
+ * so mailpop3_apop() is refused by every server.
+ */
 static int
 pop3_apop(struct pop3 *p, const char *password)
 {
 	char digest[33];
 	int r;
 
-	pop3_apop_digest(p->session->pop3_timestamp, password, digest);
+	sasl_apop_digest(p->session->pop3_timestamp, password, digest);
 	r = pop3_send_secret(p, xasprintf("APOP %s %s\r\n", p->cfg->user,
 	    digest));
 	xzero(digest, sizeof digest);

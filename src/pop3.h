@@ -44,13 +44,6 @@ void pop3_header_id(const char *msg, size_t len, char *out);
 void pop3_parse_headers(const char *msg, size_t len, struct store_msg *m);
 
 /*
- * The APOP digest (RFC 1939) of TIMESTAMP (the greeting's "<...>", brackets
- * included) and PASSWORD: 32 lower-case hex digits and a NUL into OUT.
- */
-void pop3_apop_digest(const char *timestamp, const char *password,
-    char *out);
-
-/*
  * Whether the server's response TEXT (without "+OK"/"-ERR") starts with
  * the RFC 2449/3206 response code CODE, given without brackets ("IN-USE").
  */

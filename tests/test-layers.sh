@@ -7,12 +7,13 @@
 #   - curses (curses.h, ncurses.h, ncursesw/..., term.h, panel.h, menu.h,
 #     form.h) anywhere in src/;
 #   - sqlite3.h anywhere but src/store.c;
-#   - OpenSSL (<openssl/...>) anywhere but src/tls.c;
+#   - OpenSSL (<openssl/...>) anywhere but src/tls.c (the connection) and
+#     src/sasl.c (base64 and APOP's MD5);
 #   - libetpan, sqlite3 or OpenSSL anywhere in ui/;
 #   - curses, libetpan, sqlite3 or OpenSSL anywhere in cli/ (main() and
 #     the headless commands);
-#   - libetpan's network headers anywhere but src/imap.c, src/pop3.c and
-#     src/tls.c (and src/smtp.c, which DESIGN.md plans): mailimap*,
+#   - libetpan's network headers anywhere but src/imap.c, src/pop3.c,
+#     src/conn.c and src/tls.c (and src/smtp.c, which DESIGN.md plans): mailimap*,
 #     mailpop3*, mailsmtp*, mailstream*, the umbrella libetpan.h, the IMAP
 #     extension headers (idle.h, condstore.h, qresync.h, ...) and the
 #     driver/storage layer (imapdriver*, pop3driver*, maildriver*, ...),
@@ -76,17 +77,17 @@ check_tree()
 			;;
 		esac
 		case $rel in
-		src/tls.c) ;;
+		src/tls.c | src/sasl.c) ;;
 		*)
 			report "$f" "$rel" "$OPENSSL" \
-			    "OpenSSL included outside src/tls.c"
+			    "OpenSSL included outside src/tls.c and src/sasl.c"
 			;;
 		esac
 		case $rel in
-		src/imap.c | src/pop3.c | src/tls.c | src/smtp.c) ;;
+		src/imap.c | src/pop3.c | src/conn.c | src/tls.c | src/smtp.c) ;;
 		*)
 			report "$f" "$rel" "$ETPAN_NET" \
-			    "libetpan network header included outside src/imap.c, src/pop3.c, src/tls.c"
+			    "libetpan network header included outside src/imap.c, src/pop3.c, src/conn.c, src/tls.c"
 			;;
 		esac
 	done
