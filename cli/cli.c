@@ -200,7 +200,8 @@ cli_password(const struct account_config *acc, char **pw_r)
 	char *prompt, *err = NULL;
 
 	*pw_r = NULL;
-	if (acc->password_cmd != NULL)
+	/* OAuth accounts have no password: their tokens come by themselves. */
+	if (acc->password_cmd != NULL || ACCOUNT_OAUTH2(acc))
 		return 0;
 	if (acc->password != NULL) {
 		/* From the config file, which config_load() found private. */

@@ -20,7 +20,7 @@
 #include "config.h"
 #include "i18n.h"
 #include "log.h"
-#include "password.h"
+#include "cred.h"
 #include "search.h"
 #include "store.h"
 #include "text.h"
@@ -90,7 +90,7 @@ struct account {
 	char **pop3_delete;	/* UIDLs to delete on the server */
 	size_t npop3_delete;
 	enum account_state state;
-	char *password;
+	struct cred *cred;	/* what it signs in with */
 	/* A search waiting for the worker (account_search()). */
 	struct search_node *search_q;
 	char *search_folder;
@@ -315,8 +315,10 @@ account_new(struct account_config *cfg, struct evqueue *q,
 
 	a = xcalloc(1, sizeof *a);
 	a->cfg = cfg;
+	a->cred = cred_new(cfg);
 	a->q = q;
 	if (store_open(store_path, cfg->name, &a->st, err) != 0) {
+		cred_free(a->cred);
 		free(a);
 		return NULL;
 	}
@@ -881,23 +883,6 @@ account_wait(struct account *a, int seconds)
 	return stop;
 }
 
-/* Get the password for one login; NULL with *ERR set if there is none. */
-static char *
-account_password(struct account *a, char **err)
-{
-	char *pw = NULL;
-
-	if (a->cfg->password_cmd != NULL)
-		return password_from_cmd(a->cfg->password_cmd, err);
-	pthread_mutex_lock(&a->lock);
-	if (a->password != NULL)
-		pw = xstrdup(a->password);
-	pthread_mutex_unlock(&a->lock);
-	if (pw == NULL)
-		*err = xstrdup(_("no password given"));
-	return pw;
-}
-
 /*
  * POP3. A POP3 session is short: each check connects, logs in, does what
  * waits (deletions and downloads asked from the preview, the check itself,
@@ -1083,14 +1068,10 @@ account_pop3_session(struct account *a, struct account_pop3_work *w,
     int *failed_r, char **err)
 {
 	enum backend_status status;
-	char *pw;
 	size_t i;
 
 	account_set_state(a, ACCOUNT_CONNECTING, NULL);
-	if ((pw = account_password(a, err)) == NULL)
-		return BACKEND_ERR_AUTH;
-	status = a->ops->connect(a->be, pw, err);
-	xfree_secret(pw);
+	status = a->ops->connect(a->be, a->cred, err);
 	if (status != BACKEND_OK)
 		return status;
 	account_set_state(a, ACCOUNT_ONLINE, NULL);
@@ -1244,7 +1225,7 @@ account_worker(void *arg)
 	struct account *a = arg;
 	struct backend_hooks hooks;
 	enum backend_status status;
-	char *err = NULL, *pw;
+	char *err = NULL;
 	int backoff = BACKOFF_FIRST, failed = 1;
 	void *be;
 
@@ -1275,12 +1256,7 @@ account_worker(void *arg)
 		failed = account_pop3_run(a);
 	while (a->ops->logout == NULL && !account_stopping(a)) {
 		account_set_state(a, ACCOUNT_CONNECTING, NULL);
-		if ((pw = account_password(a, &err)) == NULL)
-			status = BACKEND_ERR_AUTH;
-		else {
-			status = a->ops->connect(a->be, pw, &err);
-			xfree_secret(pw);
-		}
+		status = a->ops->connect(a->be, a->cred, &err);
 		if (status == BACKEND_OK) {
 			backoff = BACKOFF_FIRST;
 			account_set_state(a, ACCOUNT_ONLINE, NULL);
@@ -1345,7 +1321,7 @@ account_start(struct account *a, const char *password, int oneshot,
 	if (a->started)
 		return -1;
 	pthread_mutex_lock(&a->lock);
-	a->password = xstrdup(password);
+	cred_set_password(a->cred, password);
 	a->oneshot = oneshot;
 	free(a->folder);
 	a->folder = xstrdup(folder);
@@ -1394,7 +1370,7 @@ account_free(struct account *a)
 		return;
 	account_stop(a);
 	store_close(a->st);
-	xfree_secret(a->password);
+	cred_free(a->cred);
 	free(a->folder);
 	free(a->bodies);
 	while (a->nfolder_reqs > 0) {

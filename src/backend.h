@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct account_config;
+struct cred;
 struct search_node;
 struct store;
 
@@ -76,8 +77,8 @@ struct backend_ops {
 	/* A new session for CFG writing to ST; nothing is sent yet. */
 	void *(*new)(const struct account_config *cfg, struct store *st,
 	    const struct backend_hooks *hooks);
-	/* Connect, secure and log in with PASSWORD. */
-	enum backend_status (*connect)(void *b, const char *password,
+	/* Connect, secure and sign in with what CRED gives (conn.h). */
+	enum backend_status (*connect)(void *b, struct cred *cred,
 	    char **err);
 	/* Refresh the folder list in the store. */
 	enum backend_status (*sync_folders)(void *b, char **err);

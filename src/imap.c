@@ -21,6 +21,7 @@
 #include "compat.h"
 #include "backend.h"
 #include "config.h"
+#include "conn.h"
 #include "i18n.h"
 #include "imap.h"
 #include "log.h"
@@ -68,6 +69,9 @@ struct imap {
 
 static enum backend_status imap_fail(struct imap *, int, const char *,
     char **);
+static enum conn_reply imap_reply(int);
+static const char *imap_said(struct imap *);
+static mailstream *imap_c_stream(void *);
 static void imap_disconnect(struct imap *);
 
 static void *
@@ -91,54 +95,13 @@ imap_new(const struct account_config *cfg, struct store *st,
 static enum backend_status
 imap_fail(struct imap *im, int r, const char *what, char **err)
 {
-	const char *text = NULL;
-	size_t over = 0;
-	int secs;
+	enum backend_status st;
 
-	if (im->session != NULL && im->session->imap_response != NULL)
-		text = im->session->imap_response;
-	if (im->session != NULL && im->session->imap_stream != NULL)
-		over = tls_over_limit(im->session->imap_stream);
-	if (over != 0) {
-		*err = xasprintf(_("%s: the server sent more than %zu MB in "
-		    "one answer: connection closed"), what, over >> 20);
+	st = conn_fail(imap_c_stream(im), imap_reply(r), what, imap_said(im),
+	    err);
+	if (st == BACKEND_ERR_NET)
 		imap_disconnect(im);
-		return BACKEND_ERR_NET;
-	}
-	if (im->session != NULL && im->session->imap_stream != NULL &&
-	    (secs = tls_too_slow(im->session->imap_stream)) != 0) {
-		*err = xasprintf(_("%s: the server answers too slowly (%d s "
-		    "so far): connection closed"), what, secs);
-		imap_disconnect(im);
-		return BACKEND_ERR_NET;
-	}
-	if (im->session != NULL && im->session->imap_stream != NULL &&
-	    (secs = tls_timed_out(im->session->imap_stream)) != 0) {
-		*err = xasprintf(_("%s: no answer from the server in %d s"),
-		    what, secs);
-		imap_disconnect(im);
-		return BACKEND_ERR_NET;
-	}
-	switch (r) {
-	case MAILIMAP_ERROR_STREAM:
-	case MAILIMAP_ERROR_CONNECTION_REFUSED:
-	case MAILIMAP_ERROR_FATAL:
-	case MAILIMAP_ERROR_PARSE:
-	case MAILIMAP_ERROR_MEMORY:
-		*err = xasprintf(r == MAILIMAP_ERROR_PARSE ?
-		    _("%s: the server sent something unreadable") :
-		    _("%s: connection lost"), what);
-		imap_disconnect(im);
-		return BACKEND_ERR_NET;
-	case MAILIMAP_ERROR_LOGIN:
-		*err = xasprintf(_("login refused: %s"),
-		    text != NULL && *text != '\0' ? text : _("no reason given"));
-		return BACKEND_ERR_AUTH;
-	default:
-		*err = xasprintf(_("%s failed: %s"), what,
-		    text != NULL && *text != '\0' ? text : _("no reason given"));
-		return BACKEND_ERR_PROTOCOL;
-	}
+	return st;
 }
 
 static void
@@ -293,33 +256,50 @@ imap_id(struct imap *im)
 	return r;
 }
 
-static enum backend_status
-imap_connect(void *b, const char *password, char **err)
+/* libetpan's result R as the connection layer's reply. */
+static enum conn_reply
+imap_reply(int r)
 {
-	struct imap *im = b;
-	const struct account_config *cfg = im->cfg;
-	struct tls_options opt;
-	mailstream *stream = NULL;
+	switch (r) {
+	case MAILIMAP_NO_ERROR:
+	case MAILIMAP_NO_ERROR_AUTHENTICATED:
+	case MAILIMAP_NO_ERROR_NON_AUTHENTICATED:
+		return CONN_OK;
+	case MAILIMAP_ERROR_STREAM:
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:
+	case MAILIMAP_ERROR_FATAL:
+	case MAILIMAP_ERROR_MEMORY:
+		return CONN_LOST;
+	case MAILIMAP_ERROR_PARSE:
+		return CONN_UNREADABLE;
+	default:
+		return CONN_NO;
+	}
+}
+
+/* The server's text of the last tagged response, or NULL. */
+static const char *
+imap_said(struct imap *im)
+{
+	return im->session != NULL ? im->session->imap_response : NULL;
+}
+
+/*
+ * The IMAP side of the connection layer (conn.h): libetpan reads the
+ * greeting, the capabilities and STARTTLS and sends LOGIN; the SASL
+ * exchange (AUTHENTICATE, RFC 3501 6.2.2, SASL-IR of RFC 4959) is framed
+ * here and spoken by tern, on libetpan's stream and with its tags.
+ */
+static enum conn_reply
+imap_c_greet(void *arg, mailstream *stream, int *preauth, const char **said)
+{
+	struct imap *im = arg;
 	mailimap *s;
-	enum tls_status ts;
-	int r, preauth;
+	int r;
 
-	imap_disconnect(im);
-	memset(&opt, 0, sizeof opt);
-	opt.host = cfg->host;
-	opt.ca_file = cfg->tls_ca_file;
-	opt.pin = cfg->has_fingerprint ? cfg->fingerprint : NULL;
-	opt.timeout_sec = cfg->timeout > 0 ? cfg->timeout : 60;
-
-	ts = tls_connect(cfg->host, cfg->port, &opt, cfg->tls == TLS_IMPLICIT,
-	    &stream, err);
-	if (ts != TLS_OK)
-		return ts == TLS_ERR_NET || ts == TLS_ERR_CANCELLED ?
-		    BACKEND_ERR_NET : BACKEND_ERR_TLS;
 	/* From the greeting on: an unknown response never breaks parsing. */
 	im->filter = respfilter_new(imap_filter_note, im);
 	tls_set_filter(stream, imap_filter, im->filter);
-
 	s = mailimap_new(0, NULL);
 	if (log_enabled(LOG_DEBUG)) {
 		im->wire.proto = "imap";
@@ -334,76 +314,176 @@ imap_connect(void *b, const char *password, char **err)
 	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
 		if (s->imap_stream == NULL)
 			mailstream_close(stream);
-		return imap_fail(im, r, _("greeting"), err);
+		*said = imap_said(im);
+		return r == MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION ? CONN_NO :
+		    imap_reply(r) == CONN_UNREADABLE ? CONN_UNREADABLE :
+		    CONN_LOST;
 	}
-	preauth = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
-	if (cfg->tls == TLS_STARTTLS) {
-		/* A PREAUTH greeting would skip TLS: refuse it. */
-		if (preauth) {
-			*err = xstrdup(_("the server skipped authentication "
-			    "before STARTTLS (PREAUTH): refusing to go on "
-			    "without TLS"));
-			imap_disconnect(im);
-			return BACKEND_ERR_TLS;
-		}
-		if ((r = imap_capability(im)) != MAILIMAP_NO_ERROR)
-			return imap_fail(im, r, "CAPABILITY", err);
-		if (!imap_has(im, "STARTTLS")) {
-			*err = xasprintf(_("%s does not offer STARTTLS: "
-			    "refusing to log in over plain text"), cfg->host);
-			imap_disconnect(im);
-			return BACKEND_ERR_TLS;
-		}
-		if ((r = mailimap_starttls(s)) != MAILIMAP_NO_ERROR) {
-			if (r == MAILIMAP_ERROR_STARTTLS) {
-				*err = xasprintf(_("STARTTLS refused by %s"),
-				    cfg->host);
-				imap_disconnect(im);
-				return BACKEND_ERR_TLS;
-			}
-			return imap_fail(im, r, "STARTTLS", err);
-		}
-		ts = tls_starttls(s->imap_stream, &opt, err);
-		if (ts != TLS_OK) {
-			imap_disconnect(im);
-			return ts == TLS_ERR_NET ? BACKEND_ERR_NET :
-			    BACKEND_ERR_TLS;
-		}
-	}
-	/* Capabilities from before TLS are not to be trusted: ask again. */
-	if ((r = imap_capability(im)) != MAILIMAP_NO_ERROR)
-		return imap_fail(im, r, "CAPABILITY", err);
+	*preauth = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
+	return CONN_OK;
+}
 
-	if (!preauth) {
-		if (password == NULL) {
-			*err = xstrdup(_("no password"));
-			imap_disconnect(im);
-			return BACKEND_ERR_AUTH;
-		}
-		/*
-		 * auth = plain: AUTHENTICATE PLAIN; login: LOGIN; auto: LOGIN
-		 * unless the server says LOGINDISABLED. libetpan keeps AUTH=
-		 * apart from the other capabilities.
-		 */
-		if (cfg->auth == AUTH_PLAIN || (cfg->auth == AUTH_AUTO &&
-		    imap_has(im, "LOGINDISABLED") &&
-		    mailimap_has_authentication(s, "PLAIN")))
-			r = mailimap_authenticate(s, "PLAIN", cfg->host, NULL,
-			    NULL, cfg->user, cfg->user, password, NULL);
-		else
-			r = mailimap_login(s, cfg->user, password);
-		if (s->imap_stream != NULL)
-			tls_forget_sent(s->imap_stream);
-		if (r != MAILIMAP_NO_ERROR) {
-			if (r != MAILIMAP_ERROR_STREAM &&
-			    r != MAILIMAP_ERROR_PARSE)
-				r = MAILIMAP_ERROR_LOGIN;
-			return imap_fail(im, r, "LOGIN", err);
-		}
-		/* Servers often announce more once logged in. */
-		if ((r = imap_capability(im)) != MAILIMAP_NO_ERROR)
-			return imap_fail(im, r, "CAPABILITY", err);
+static mailstream *
+imap_c_stream(void *arg)
+{
+	struct imap *im = arg;
+
+	return im->session != NULL ? im->session->imap_stream : NULL;
+}
+
+static enum conn_reply
+imap_c_capabilities(void *arg, const char **said)
+{
+	struct imap *im = arg;
+	int r;
+
+	r = imap_capability(im);
+	*said = imap_said(im);
+	return imap_reply(r);
+}
+
+static int
+imap_c_has(void *arg, const char *cap)
+{
+	return imap_has(arg, cap) ? 1 : 0;
+}
+
+static int
+imap_c_has_mech(void *arg, const char *mech)
+{
+	struct imap *im = arg;
+
+	return mailimap_has_authentication(im->session, (char *)mech) ? 1 : 0;
+}
+
+static enum conn_reply
+imap_c_starttls(void *arg, const char **said)
+{
+	struct imap *im = arg;
+	int r;
+
+	r = mailimap_starttls(im->session);
+	*said = imap_said(im);
+	if (r == MAILIMAP_ERROR_STARTTLS)
+		return CONN_NO;
+	return imap_reply(r);
+}
+
+static enum conn_reply
+imap_c_login(void *arg, enum conn_login how, const char *user,
+    const char *secret, const char **said)
+{
+	struct imap *im = arg;
+	int r;
+
+	if (how != CONN_LOGIN_USER)
+		return CONN_NO;
+	r = mailimap_login(im->session, user, secret);
+	*said = imap_said(im);
+	return imap_reply(r);
+}
+
+static char *
+imap_c_sasl_command(void *arg, const char *mech, const char *ir)
+{
+	struct imap *im = arg;
+
+	/* libetpan checks each tagged answer against its own counter. */
+	im->session->imap_tag++;
+	return xasprintf("%d AUTHENTICATE %s%s%s\r\n", im->session->imap_tag,
+	    mech, ir != NULL ? " " : "", ir == NULL ? "" : *ir != '\0' ? ir :
+	    "=");
+}
+
+static enum conn_sasl_line
+imap_c_sasl_line(void *arg, const char *line, const char **text)
+{
+	struct imap *im = arg;
+	char tag[24];
+	size_t n;
+
+	if (line[0] == '+') {
+		*text = line + 1 + (line[1] == ' ');
+		return CONN_SASL_MORE;
 	}
+	if (line[0] == '*' && line[1] == ' ')
+		return CONN_SASL_SKIP;
+	n = (size_t)snprintf(tag, sizeof tag, "%d ", im->session->imap_tag);
+	if (strncmp(line, tag, n) != 0)
+		return CONN_SASL_BAD;
+	line += n;
+	if (strncasecmp(line, "OK", 2) == 0 && (line[2] == ' ' ||
+	    line[2] == '\0'))
+		return CONN_SASL_OK;
+	if (strncasecmp(line, "NO ", 3) == 0) {
+		*text = line + 3;
+		return CONN_SASL_NO;
+	}
+	if (strncasecmp(line, "BAD ", 4) == 0) {
+		*text = line + 4;
+		return CONN_SASL_NO;
+	}
+	return CONN_SASL_BAD;
+}
+
+static char *
+imap_c_read_line(void *arg)
+{
+	struct imap *im = arg;
+
+	if (im->session == NULL || im->session->imap_stream == NULL)
+		return NULL;
+	return mailstream_read_line_remove_eol(im->session->imap_stream,
+	    im->session->imap_stream_buffer);
+}
+
+static void
+imap_c_signed_in(void *arg)
+{
+	struct imap *im = arg;
+
+	im->session->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+}
+
+static void
+imap_c_disconnect(void *arg)
+{
+	imap_disconnect(arg);
+}
+
+static const struct conn_proto imap_proto = {
+	.name = "imap",
+	.starttls = "STARTTLS",
+	.login_name = "LOGIN",
+	.sasl_ir = 0,
+	.caps_after_login = 1,
+	.own_login_first = 1,
+	.greet = imap_c_greet,
+	.stream = imap_c_stream,
+	.capabilities = imap_c_capabilities,
+	.has = imap_c_has,
+	.has_mech = imap_c_has_mech,
+	.starttls_cmd = imap_c_starttls,
+	.login = imap_c_login,
+	.apop_timestamp = NULL,
+	.sasl_command = imap_c_sasl_command,
+	.sasl_line = imap_c_sasl_line,
+	.read_line = imap_c_read_line,
+	.signed_in = imap_c_signed_in,
+	.disconnect = imap_c_disconnect,
+};
+
+static enum backend_status
+imap_connect(void *b, struct cred *cred, char **err)
+{
+	struct imap *im = b;
+	enum backend_status st;
+	int r;
+
+	imap_disconnect(im);
+	if ((st = conn_open(&imap_proto, im, im->cfg, cred, err)) !=
+	    BACKEND_OK)
+		return st;
 	im->idle = imap_has(im, "IDLE");
 	im->uidplus = imap_has(im, "UIDPLUS");
 	im->move = imap_has(im, "MOVE");
@@ -421,7 +501,6 @@ imap_connect(void *b, const char *password, char **err)
 		if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
 			return imap_fail(im, r, "ID", err);
 	}
-	log_msg(LOG_INFO, "imap: logged in to %s:%d", cfg->host, cfg->port);
 	return BACKEND_OK;
 }
 

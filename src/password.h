@@ -12,6 +12,8 @@
  * nothing.
  */
 char *password_from_cmd(const char *cmd, char **err);
+/* The same for any command of a secret, its errors naming KEY. */
+char *secret_from_cmd(const char *cmd, const char *key, char **err);
 /* Ask on /dev/tty with PROMPT, echo off. NULL with *ERR set on failure. */
 char *password_prompt(const char *prompt, char **err);
 

@@ -31,12 +31,12 @@
 
 #include "backend.h"
 #include "config.h"
+#include "conn.h"
 #include "i18n.h"
 #include "log.h"
 #include "mime.h"
 #include "pop3.h"
 #include "pop3parse.h"
-#include "sasl.h"
 #include "store.h"
 #include "strbuf.h"
 #include "tls.h"
@@ -78,6 +78,8 @@ struct pop3 {
 	int listed;
 	char **deleted;		/* identities DELE'd in this session */
 	size_t ndeleted;
+	clist *capa;		/* this session's CAPA, if capa_known */
+	int capa_known;
 	int pipelining;		/* CAPA has PIPELINING (RFC 2449) */
 	int told_no_uidl;	/* the "no UIDL" notice was given */
 	int uidl_answered;	/* UIDL is there, if not for every message */
@@ -95,6 +97,8 @@ struct pop3_pending {
 };
 
 static void pop3_disconnect(struct pop3 *);
+static void pop3_capa_forget(struct pop3 *);
+static enum conn_reply pop3_reply(int);
 
 int64_t
 pop3_now(void)
@@ -133,19 +137,6 @@ pop3_header_id(const char *msg, size_t len, char *out)
 	}
 	snprintf(out, POP3_HDR_ID_LEN, "hdr:%016llx%016llx",
 	    (unsigned long long)h1, (unsigned long long)h2);
-}
-
-int
-pop3_has_resp_code(const char *text, const char *code)
-{
-	size_t n = strlen(code);
-
-	if (text == NULL)
-		return 0;
-	while (*text == ' ')
-		text++;
-	return text[0] == '[' && strncasecmp(text + 1, code, n) == 0 &&
-	    text[1 + n] == ']';
 }
 
 /* The length of the header block of MSG (up to the empty line). */
@@ -399,6 +390,7 @@ pop3_disconnect(struct pop3 *p)
 		}
 		mailpop3_free(s);
 	}
+	pop3_capa_forget(p);
 	pop3_forget_listing(p);
 }
 
@@ -418,43 +410,13 @@ pop3_said(struct pop3 *p)
 static enum backend_status
 pop3_fail(struct pop3 *p, int r, const char *what, char **err)
 {
-	size_t over = 0;
-	int secs;
+	enum backend_status st;
 
-	if (p->session != NULL && p->session->pop3_stream != NULL)
-		over = tls_over_limit(p->session->pop3_stream);
-	if (over != 0) {
-		*err = xasprintf(_("%s: the server sent more than %zu MB in "
-		    "one answer: connection closed"), what, over >> 20);
+	st = conn_fail(p->session != NULL ? p->session->pop3_stream : NULL,
+	    pop3_reply(r), what, pop3_said(p), err);
+	if (st == BACKEND_ERR_NET)
 		pop3_disconnect(p);
-		return BACKEND_ERR_NET;
-	}
-	if (p->session != NULL && p->session->pop3_stream != NULL &&
-	    (secs = tls_too_slow(p->session->pop3_stream)) != 0) {
-		*err = xasprintf(_("%s: the server answers too slowly (%d s "
-		    "so far): connection closed"), what, secs);
-		pop3_disconnect(p);
-		return BACKEND_ERR_NET;
-	}
-	if (p->session != NULL && p->session->pop3_stream != NULL &&
-	    (secs = tls_timed_out(p->session->pop3_stream)) != 0) {
-		*err = xasprintf(_("%s: no answer from the server in %d s"),
-		    what, secs);
-		pop3_disconnect(p);
-		return BACKEND_ERR_NET;
-	}
-	switch (r) {
-	case MAILPOP3_ERROR_STREAM:
-	case MAILPOP3_ERROR_CONNECTION_REFUSED:
-	case MAILPOP3_ERROR_MEMORY:
-	case MAILPOP3_ERROR_BAD_STATE:
-		*err = xasprintf(_("%s: connection lost"), what);
-		pop3_disconnect(p);
-		return BACKEND_ERR_NET;
-	default:
-		*err = xasprintf(_("%s failed: %s"), what, pop3_said(p));
-		return BACKEND_ERR_PROTOCOL;
-	}
+	return st;
 }
 
 /* libetpan's protocol logger: the trace goes to the log, redacted. */
@@ -508,222 +470,75 @@ pop3_capa_param(clist *capa, const char *name, const char *param)
 	return 0;
 }
 
-/* CAPA into *CAPA_R (NULL when the server has no CAPA). */
-static enum backend_status
-pop3_capa(struct pop3 *p, clist **capa_r, char **err)
+/* libetpan's result R as the connection layer's reply. */
+static enum conn_reply
+pop3_reply(int r)
 {
-	int r;
-
-	*capa_r = NULL;
-	r = mailpop3_capa(p->session, capa_r);
-	if (r == MAILPOP3_NO_ERROR || r == MAILPOP3_ERROR_CAPA_NOT_SUPPORTED)
-		return BACKEND_OK;
-	return pop3_fail(p, r, "CAPA", err);
+	switch (r) {
+	case MAILPOP3_NO_ERROR:
+		return CONN_OK;
+	case MAILPOP3_ERROR_STREAM:
+	case MAILPOP3_ERROR_CONNECTION_REFUSED:
+	case MAILPOP3_ERROR_MEMORY:
+	case MAILPOP3_ERROR_BAD_STATE:
+		return CONN_LOST;
+	default:
+		return CONN_NO;
+	}
 }
 
-/* A refused login: the kind from the server's response code. */
-static enum backend_status
-pop3_login_fail(struct pop3 *p, int r, const char *what, char **err)
+/* The server's text of the last response, or NULL. */
+static const char *
+pop3_said_raw(struct pop3 *p)
 {
-	const char *said = p->session->pop3_response;
-
-	if (r == MAILPOP3_ERROR_STREAM)
-		return pop3_fail(p, r, what, err);
-	if (pop3_has_resp_code(said, "IN-USE")) {
-		*err = xasprintf(_("the mailbox is in use by another session "
-		    "(%s); trying again later"), pop3_said(p));
-		pop3_disconnect(p);
-		return BACKEND_ERR_NET;
-	}
-	if (pop3_has_resp_code(said, "SYS/TEMP")) {
-		*err = xasprintf(_("the server cannot open the mailbox now "
-		    "(%s); trying again later"), pop3_said(p));
-		pop3_disconnect(p);
-		return BACKEND_ERR_NET;
-	}
-	*err = xasprintf(_("login refused: %s"), pop3_said(p));
-	pop3_disconnect(p);
-	return BACKEND_ERR_AUTH;
+	return p->session != NULL ? p->session->pop3_response : NULL;
 }
 
 /*
  * Send the credentials command CMD, which is then cleared and freed, and
- * read the answer. Returns a MAILPOP3_* code as libetpan would, with the
- * server's text in pop3_response, and on success moves the session to
- * the transaction state as libetpan's login functions do. The commands
+ * read the answer, with the server's text in pop3_response. The commands
  * that carry a password are sent here, not by libetpan, which leaves them
  * in its buffers (mailpop3_pass() on the stack, mailpop3_auth() and
  * libsasl2 in freed memory).
  */
-static int
-pop3_send_secret(struct pop3 *p, char *cmd)
+static enum conn_reply
+pop3_send_secret(struct pop3 *p, char *cmd, const char **said)
 {
 	mailpop3 *s = p->session;
 	char *line;
-	ssize_t w;
 
-	mailstream_set_privacy(s->pop3_stream, 0);
-	w = mailstream_write(s->pop3_stream, cmd, strlen(cmd));
-	mailstream_set_privacy(s->pop3_stream, 1);
-	xfree_secret(cmd);
-	if (w < 0 || mailstream_flush(s->pop3_stream) != 0)
-		return MAILPOP3_ERROR_STREAM;
+	if (conn_send_secret(s->pop3_stream, cmd) != 0)
+		return CONN_LOST;
 	line = mailstream_read_line_remove_eol(s->pop3_stream,
 	    s->pop3_stream_buffer);
 	if (line == NULL)
-		return MAILPOP3_ERROR_STREAM;
+		return CONN_LOST;
 	if (strncmp(line, "+OK", 3) != 0) {
 		s->pop3_response = strncmp(line, "-ERR", 4) == 0 ?
 		    line + 4 + (line[4] == ' ') : line;
-		return MAILPOP3_ERROR_DENIED;
+		*said = s->pop3_response;
+		return CONN_NO;
 	}
 	s->pop3_state = POP3_LIBETPAN_TRANSACTION;
-	return MAILPOP3_NO_ERROR;
+	return CONN_OK;
 }
 
 /*
- * APOP, by hand: libetpan's own MD5 gives wrong digests in Debian's
- * 64-bit build (its MD5("abc") is not 900150983cd24fb0d6963f7d28e17f72),
- * so mailpop3_apop() is refused by every server.
+ * The POP3 side of the connection layer (conn.h): libetpan reads the
+ * greeting, CAPA and STLS; USER/PASS, APOP and AUTH (RFC 5034, always
+ * with the initial response) are sent by tern.
  */
-static int
-pop3_apop(struct pop3 *p, const char *password)
+static enum conn_reply
+pop3_c_greet(void *arg, mailstream *stream, int *preauth, const char **said)
 {
-	char digest[33];
-	int r;
-
-	sasl_apop_digest(p->session->pop3_timestamp, password, digest);
-	r = pop3_send_secret(p, xasprintf("APOP %s %s\r\n", p->cfg->user,
-	    digest));
-	xzero(digest, sizeof digest);
-	return r;
-}
-
-/* AUTH PLAIN with its initial response (RFC 5034): "\0USER\0PASSWORD". */
-static int
-pop3_auth_plain(struct pop3 *p, const char *password)
-{
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t ulen = strlen(p->cfg->user), plen = strlen(password);
-	size_t len = ulen + plen + 2, i, o = 0;
-	unsigned char *raw;
-	char *cmd;
-	unsigned int v;
-
-	raw = xcalloc(len + 2, 1);
-	memcpy(raw + 1, p->cfg->user, ulen);
-	memcpy(raw + 2 + ulen, password, plen);
-	cmd = xcalloc(12 + (len + 2) / 3 * 4 + 3, 1);
-	memcpy(cmd, "AUTH PLAIN ", 11);
-	o = 11;
-	for (i = 0; i < len; i += 3) {
-		v = (unsigned int)raw[i] << 16 | (unsigned int)raw[i + 1] << 8 |
-		    raw[i + 2];
-		cmd[o++] = b64[v >> 18 & 63];
-		cmd[o++] = b64[v >> 12 & 63];
-		cmd[o++] = i + 1 < len ? b64[v >> 6 & 63] : '=';
-		cmd[o++] = i + 2 < len ? b64[v & 63] : '=';
-	}
-	v = 0;
-	memcpy(cmd + o, "\r\n", 3);
-	xzero(raw, len + 2);
-	free(raw);
-	return pop3_send_secret(p, cmd);
-}
-
-/* USER and PASS. */
-static enum backend_status
-pop3_user_pass(struct pop3 *p, const char *password, char **err)
-{
-	mailpop3 *s = p->session;
-	int r;
-
-	s->pop3_response = NULL;
-	if ((r = mailpop3_user(s, p->cfg->user)) != MAILPOP3_NO_ERROR)
-		return pop3_login_fail(p, r, "USER", err);
-	s->pop3_response = NULL;
-	if ((r = pop3_send_secret(p, xasprintf("PASS %s\r\n", password))) !=
-	    MAILPOP3_NO_ERROR)
-		return pop3_login_fail(p, r, "PASS", err);
-	return BACKEND_OK;
-}
-
-/*
- * Log in. auth = auto: over TLS SASL PLAIN when CAPA offers it, else
- * USER/PASS, and never APOP, which a server may announce in its greeting
- * without holding a secret for it (mailutils always does); over plain text
- * (tls = off) APOP when the greeting offers it, since it does not send the
- * password, and nothing else after a refused APOP. auth = apop asks for
- * APOP, falling back to USER/PASS only over TLS; plain and login ask for
- * SASL PLAIN and USER/PASS alone.
- */
-static enum backend_status
-pop3_login(struct pop3 *p, clist *capa, int secure, const char *password,
-    char **err)
-{
-	mailpop3 *s = p->session;
-	enum auth_mode mode = p->cfg->auth;
-	int r, sasl, apop;
-
-	sasl = pop3_capa_param(capa, "SASL", "PLAIN");
-	apop = s->pop3_timestamp != NULL;
-	if (mode == AUTH_APOP && !apop) {
-		*err = xstrdup(_("auth = apop, but the server does not offer "
-		    "APOP"));
-		pop3_disconnect(p);
-		return BACKEND_ERR_AUTH;
-	}
-	if (mode == AUTH_APOP || (mode == AUTH_AUTO && apop && !secure)) {
-		s->pop3_response = NULL;
-		r = pop3_apop(p, password);
-		if (r == MAILPOP3_NO_ERROR)
-			return BACKEND_OK;
-		if (r == MAILPOP3_ERROR_STREAM || !secure)
-			return pop3_login_fail(p, r, "APOP", err);
-		log_msg(LOG_INFO, "pop3: APOP refused; trying USER/PASS over "
-		    "TLS");
-		return pop3_user_pass(p, password, err);
-	}
-	if (mode == AUTH_PLAIN || (mode == AUTH_AUTO && sasl)) {
-		s->pop3_response = NULL;
-		if ((r = pop3_auth_plain(p, password)) != MAILPOP3_NO_ERROR)
-			return pop3_login_fail(p, r, "AUTH PLAIN", err);
-		return BACKEND_OK;
-	}
-	return pop3_user_pass(p, password, err);
-}
-
-static enum backend_status
-pop3_connect(void *b, const char *password, char **err)
-{
-	struct pop3 *p = b;
-	const struct account_config *cfg = p->cfg;
-	struct tls_options opt;
-	mailstream *stream = NULL;
-	clist *capa = NULL;
+	struct pop3 *p = arg;
 	mailpop3 *s;
-	enum backend_status status;
-	enum tls_status ts;
 	int r;
 
-	pop3_disconnect(p);
-	memset(&opt, 0, sizeof opt);
-	opt.host = cfg->host;
-	opt.ca_file = cfg->tls_ca_file;
-	opt.pin = cfg->has_fingerprint ? cfg->fingerprint : NULL;
-	opt.timeout_sec = cfg->timeout > 0 ? cfg->timeout : 60;
-
-	ts = tls_connect(cfg->host, cfg->port, &opt, cfg->tls == TLS_IMPLICIT,
-	    &stream, err);
-	if (ts != TLS_OK)
-		return ts == TLS_ERR_NET || ts == TLS_ERR_CANCELLED ?
-		    BACKEND_ERR_NET : BACKEND_ERR_TLS;
-
+	*preauth = 0;
 	if ((s = mailpop3_new(0, NULL)) == NULL) {
 		mailstream_close(stream);
-		*err = xstrdup(_("out of memory"));
-		return BACKEND_ERR_LOCAL;
+		return CONN_LOST;
 	}
 	if (log_enabled(LOG_DEBUG)) {
 		p->wire.proto = "pop3";
@@ -733,72 +548,204 @@ pop3_connect(void *b, const char *password, char **err)
 	pthread_mutex_lock(&p->lock);
 	p->session = s;
 	pthread_mutex_unlock(&p->lock);
-	/* The session owns the stream from here on. */
 	r = mailpop3_connect(s, stream);
 	if (r != MAILPOP3_NO_ERROR) {
 		if (s->pop3_stream == NULL)
 			mailstream_close(stream);
-		if (s->pop3_response != NULL) {
-			*err = xasprintf(_("the server refused the "
-			    "connection: %s"), pop3_said(p));
-			pop3_disconnect(p);
-			return BACKEND_ERR_NET;
-		}
-		return pop3_fail(p, MAILPOP3_ERROR_STREAM, _("greeting"), err);
+		*said = pop3_said_raw(p);
+		return *said != NULL ? CONN_NO : CONN_LOST;
 	}
-	if (cfg->tls == TLS_STARTTLS) {
-		if ((status = pop3_capa(p, &capa, err)) != BACKEND_OK)
-			return status;
-		/* Without CAPA, STLS may still work: try it. */
-		if (capa != NULL && pop3_capa_find(capa, "STLS") == NULL) {
-			mailpop3_capa_resp_free(capa);
-			*err = xasprintf(_("%s does not offer STLS: refusing to "
-			    "log in over plain text"), cfg->host);
-			pop3_disconnect(p);
-			return BACKEND_ERR_TLS;
-		}
-		if (capa != NULL)
-			mailpop3_capa_resp_free(capa);
-		capa = NULL;
-		if ((r = mailpop3_stls(s)) != MAILPOP3_NO_ERROR) {
-			if (r == MAILPOP3_ERROR_STREAM)
-				return pop3_fail(p, r, "STLS", err);
-			*err = r == MAILPOP3_ERROR_SSL ?
-			    xasprintf(_("%s sent data right after accepting "
-			    "STLS: refusing it"), cfg->host) :
-			    xasprintf(_("STLS refused by %s: refusing to log "
-			    "in over plain text"), cfg->host);
-			pop3_disconnect(p);
-			return BACKEND_ERR_TLS;
-		}
-		ts = tls_starttls(s->pop3_stream, &opt, err);
-		if (ts != TLS_OK) {
-			pop3_disconnect(p);
-			return ts == TLS_ERR_NET ? BACKEND_ERR_NET :
-			    BACKEND_ERR_TLS;
-		}
+	return CONN_OK;
+}
+
+static mailstream *
+pop3_c_stream(void *arg)
+{
+	struct pop3 *p = arg;
+
+	return p->session != NULL ? p->session->pop3_stream : NULL;
+}
+
+static void
+pop3_capa_forget(struct pop3 *p)
+{
+	if (p->capa != NULL)
+		mailpop3_capa_resp_free(p->capa);
+	p->capa = NULL;
+	p->capa_known = 0;
+}
+
+static enum conn_reply
+pop3_c_capabilities(void *arg, const char **said)
+{
+	struct pop3 *p = arg;
+	int r;
+
+	pop3_capa_forget(p);
+	r = mailpop3_capa(p->session, &p->capa);
+	*said = pop3_said_raw(p);
+	if (r == MAILPOP3_ERROR_CAPA_NOT_SUPPORTED) {
+		pop3_capa_forget(p);
+		return CONN_OK;
 	}
-	/* Capabilities from before TLS are not to be trusted: ask again. */
-	if ((status = pop3_capa(p, &capa, err)) != BACKEND_OK)
-		return status;
-	if (password == NULL) {
-		if (capa != NULL)
-			mailpop3_capa_resp_free(capa);
-		*err = xstrdup(_("no password"));
-		pop3_disconnect(p);
-		return BACKEND_ERR_AUTH;
+	if (r != MAILPOP3_NO_ERROR) {
+		pop3_capa_forget(p);
+		/* A CAPA the server refuses has no list: as no CAPA. */
+		return pop3_reply(r) == CONN_LOST ? CONN_LOST : CONN_OK;
 	}
-	p->pipelining = pop3_capa_find(capa, "PIPELINING") != NULL;
-	status = pop3_login(p, capa, tls_is_secure(s->pop3_stream), password,
-	    err);
-	if (p->session != NULL && p->session->pop3_stream != NULL)
-		tls_forget_sent(p->session->pop3_stream);
-	if (capa != NULL)
-		mailpop3_capa_resp_free(capa);
-	if (status != BACKEND_OK)
-		return status;
-	log_msg(LOG_INFO, "pop3: logged in to %s:%d", cfg->host, cfg->port);
-	return BACKEND_OK;
+	p->capa_known = 1;
+	p->pipelining = pop3_capa_find(p->capa, "PIPELINING") != NULL;
+	return CONN_OK;
+}
+
+static int
+pop3_c_has(void *arg, const char *cap)
+{
+	struct pop3 *p = arg;
+
+	if (strcmp(cap, "APOP") == 0)
+		return p->session->pop3_timestamp != NULL;
+	if (strcmp(cap, "LOGINDISABLED") == 0)
+		return 0;
+	if (!p->capa_known)
+		return -1;
+	return pop3_capa_find(p->capa, cap) != NULL;
+}
+
+static int
+pop3_c_has_mech(void *arg, const char *mech)
+{
+	struct pop3 *p = arg;
+
+	if (!p->capa_known)
+		return -1;
+	return pop3_capa_param(p->capa, "SASL", mech);
+}
+
+static enum conn_reply
+pop3_c_starttls(void *arg, const char **said)
+{
+	struct pop3 *p = arg;
+	int r;
+
+	r = mailpop3_stls(p->session);
+	*said = pop3_said_raw(p);
+	/* MAILPOP3_ERROR_SSL: bytes came right after the +OK. */
+	if (r == MAILPOP3_ERROR_SSL)
+		return CONN_UNREADABLE;
+	return pop3_reply(r);
+}
+
+static enum conn_reply
+pop3_c_login(void *arg, enum conn_login how, const char *user,
+    const char *secret, const char **said)
+{
+	struct pop3 *p = arg;
+	mailpop3 *s = p->session;
+	enum conn_reply cr;
+	int r;
+
+	s->pop3_response = NULL;
+	if (how == CONN_LOGIN_APOP)
+		return pop3_send_secret(p, xasprintf("APOP %s %s\r\n", user,
+		    secret), said);
+	r = mailpop3_user(s, user);
+	*said = pop3_said_raw(p);
+	if ((cr = pop3_reply(r)) != CONN_OK)
+		return cr;
+	s->pop3_response = NULL;
+	return pop3_send_secret(p, xasprintf("PASS %s\r\n", secret), said);
+}
+
+static const char *
+pop3_c_apop_timestamp(void *arg)
+{
+	struct pop3 *p = arg;
+
+	return p->session->pop3_timestamp;
+}
+
+static char *
+pop3_c_sasl_command(void *arg, const char *mech, const char *ir)
+{
+	(void)arg;
+	return xasprintf("AUTH %s%s%s\r\n", mech, ir != NULL ? " " : "",
+	    ir == NULL ? "" : *ir != '\0' ? ir : "=");
+}
+
+static enum conn_sasl_line
+pop3_c_sasl_line(void *arg, const char *line, const char **text)
+{
+	struct pop3 *p = arg;
+
+	if (strncmp(line, "+OK", 3) == 0)
+		return CONN_SASL_OK;
+	if (strncmp(line, "-ERR", 4) == 0) {
+		*text = line + 4 + (line[4] == ' ');
+		p->session->pop3_response = (char *)*text;
+		return CONN_SASL_NO;
+	}
+	if (line[0] == '+' && (line[1] == ' ' || line[1] == '\0')) {
+		*text = line + 1 + (line[1] == ' ');
+		return CONN_SASL_MORE;
+	}
+	return CONN_SASL_BAD;
+}
+
+static char *
+pop3_c_read_line(void *arg)
+{
+	struct pop3 *p = arg;
+
+	if (p->session == NULL || p->session->pop3_stream == NULL)
+		return NULL;
+	return mailstream_read_line_remove_eol(p->session->pop3_stream,
+	    p->session->pop3_stream_buffer);
+}
+
+static void
+pop3_c_signed_in(void *arg)
+{
+	struct pop3 *p = arg;
+
+	p->session->pop3_state = POP3_LIBETPAN_TRANSACTION;
+}
+
+static void
+pop3_c_disconnect(void *arg)
+{
+	pop3_disconnect(arg);
+}
+
+static const struct conn_proto pop3_proto = {
+	.name = "pop3",
+	.starttls = "STLS",
+	.login_name = "USER",
+	.sasl_ir = 1,
+	.caps_after_login = 0,
+	.own_login_first = 0,
+	.greet = pop3_c_greet,
+	.stream = pop3_c_stream,
+	.capabilities = pop3_c_capabilities,
+	.has = pop3_c_has,
+	.has_mech = pop3_c_has_mech,
+	.starttls_cmd = pop3_c_starttls,
+	.login = pop3_c_login,
+	.apop_timestamp = pop3_c_apop_timestamp,
+	.sasl_command = pop3_c_sasl_command,
+	.sasl_line = pop3_c_sasl_line,
+	.read_line = pop3_c_read_line,
+	.signed_in = pop3_c_signed_in,
+	.disconnect = pop3_c_disconnect,
+};
+
+static enum backend_status
+pop3_connect(void *b, struct cred *cred, char **err)
+{
+	struct pop3 *p = b;
+
+	pop3_disconnect(p);
+	return conn_open(&pop3_proto, p, p->cfg, cred, err);
 }
 
 /* The local Inbox. */

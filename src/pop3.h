@@ -43,10 +43,5 @@ void pop3_header_id(const char *msg, size_t len, char *out);
  */
 void pop3_parse_headers(const char *msg, size_t len, struct store_msg *m);
 
-/*
- * Whether the server's response TEXT (without "+OK"/"-ERR") starts with
- * the RFC 2449/3206 response code CODE, given without brackets ("IN-USE").
- */
-int pop3_has_resp_code(const char *text, const char *code);
 
 #endif

@@ -117,28 +117,6 @@ START_TEST(test_parse_headers)
 }
 END_TEST
 
-static const struct {
-	const char *text, *code;
-	int want;
-} code_rows[] = {
-	{ "[IN-USE] mailbox locked", "IN-USE", 1 },
-	{ " [in-use] locked", "IN-USE", 1 },
-	{ "[SYS/TEMP] try later", "SYS/TEMP", 1 },
-	{ "[SYS/PERM] gone", "SYS/TEMP", 0 },
-	{ "[AUTH] wrong", "IN-USE", 0 },
-	{ "mailbox [IN-USE]", "IN-USE", 0 },
-	{ "[IN-USER] x", "IN-USE", 0 },
-	{ "", "IN-USE", 0 },
-	{ NULL, "IN-USE", 0 },
-};
-
-START_TEST(test_resp_code)
-{
-	ck_assert_msg(pop3_has_resp_code(code_rows[_i].text,
-	    code_rows[_i].code) == code_rows[_i].want, "row %d", _i);
-}
-END_TEST
-
 START_TEST(test_clock)
 {
 	int64_t now;
@@ -353,8 +331,6 @@ pop3_suite(void)
 	    sizeof id_rows / sizeof id_rows[0]);
 	tcase_add_loop_test(tc, test_parse_headers, 0,
 	    sizeof hdr_rows / sizeof hdr_rows[0]);
-	tcase_add_loop_test(tc, test_resp_code, 0,
-	    sizeof code_rows / sizeof code_rows[0]);
 	tcase_add_test(tc, test_clock);
 	suite_add_tcase(s, tc);
 	tcase_add_test(ts, test_store_ledger);

@@ -67,7 +67,7 @@
 #       HARNESS_SERVER      dovecot, cyrus or mailutils
 #       HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME  fresh, empty, under HARNESS_DIR
 #
-# harness_config [imaps|imap|pop3s|pop3] [LINE]...
+# harness_config [--no-password] [imaps|imap|pop3s|pop3] [LINE]...
 #     Write $XDG_CONFIG_HOME/tern/config (0600): one "[account test]" for
 #     that listener (default imaps) at host ${HARNESS_HOST:-localhost} (a
 #     test may set HARNESS_HOST, e.g. to 127.0.0.1) as $HARNESS_USER, with
@@ -75,7 +75,8 @@
 #     tls_ca_file = $HARNESS_CA; each LINE is appended verbatim (so "tls =
 #     off", "tls_fingerprint = ...", or a whole "[ui]" section after it).
 #     Prints the config's path. Set HARNESS_USER/HARNESS_PASS first to log in
-#     as someone else.
+#     as someone else. --no-password leaves password_cmd out (an OAuth
+#     account's LINEs bring their own keys).
 #
 # harness_url [imaps|imap|pop3s|pop3] [FOLDER]
 #     Print the URL of a listener: imaps://alice@localhost:PORT[/FOLDER]
@@ -1038,8 +1039,12 @@ harness_url()
 
 harness_config()
 {
-	local proto=imaps key url file secret
+	local proto=imaps key url file secret nopw=0
 	[ -n "$HARNESS_DIR" ] || fail "harness_config: no harness_start"
+	if [ "${1:-}" = --no-password ]; then
+		nopw=1
+		shift
+	fi
 	case ${1:-} in
 	imaps | imap | pop3s | pop3)
 		proto=$1
@@ -1062,9 +1067,10 @@ harness_config()
 		{
 			printf '%s\n' "[account test]" \
 			    "$key = $url" \
-			    "user = $HARNESS_USER" \
-			    "password_cmd = cat '$secret'" \
-			    "tls_ca_file = $HARNESS_CA"
+			    "user = $HARNESS_USER"
+			[ "$nopw" = 1 ] ||
+			    printf '%s\n' "password_cmd = cat '$secret'"
+			printf '%s\n' "tls_ca_file = $HARNESS_CA"
 			if [ "$#" -gt 0 ]; then
 				printf '%s\n' "$@"
 			fi
