@@ -35,7 +35,11 @@ static FILE *cli_log;
 void
 cli_error(const char *text)
 {
-	fprintf(stderr, "tern: %s\n", text);
+	/* Errors carry the server's words: never raw to the terminal. */
+	char *shown = text_sanitize_dup(text, 0);
+
+	fprintf(stderr, "tern: %s\n", shown);
+	free(shown);
 }
 
 /* Print the notice a store left when it opened (a cache set aside). */

@@ -724,6 +724,72 @@ def imap_auth_plain(s):
     imap_box(s, {"caps": IMAP_BOX_CAPS + " LOGINDISABLED AUTH=PLAIN"})
 
 
+def imap_sasl_endless(s):
+    """LOGINDISABLED, AUTH=PLAIN, no SASL-IR: every answer to AUTHENTICATE
+    brings one more empty challenge, without end."""
+    caps = IMAP_BOX_CAPS + " LOGINDISABLED AUTH=PLAIN"
+    s.send("* OK [CAPABILITY %s] fake\r\n" % caps)
+    while True:
+        line = s.readline()
+        if line is None:
+            return
+        tag, _, rest = line.partition(" ")
+        cmd = rest.split(" ")[0].upper()
+        if cmd == "CAPABILITY":
+            s.send("* CAPABILITY %s\r\n%s OK done\r\n" % (caps, tag))
+        elif cmd == "AUTHENTICATE":
+            steps = 0
+            while True:
+                s.send("+ \r\n")
+                answer = s.readline()
+                if answer is None:
+                    s.log("challenges: %d" % steps)
+                    return
+                steps += 1
+                if answer == "*":
+                    s.log("cancelled after %d" % steps)
+                    s.send("%s BAD cancelled\r\n" % tag)
+                    break
+        elif cmd == "LOGOUT":
+            s.send("* BYE\r\n%s OK bye\r\n" % tag)
+            return
+        else:
+            s.send("%s BAD no\r\n" % tag)
+
+
+def imap_oauth_hostile_error(s):
+    """OAUTHBEARER with SASL-IR; every token refused with an error
+    challenge holding terminal escapes and 5,000 bytes, then a NO that
+    holds escapes too. The log records what tern answered."""
+    import base64
+    caps = IMAP_BOX_CAPS + " SASL-IR AUTH=OAUTHBEARER AUTH=XOAUTH2"
+    s.send("* OK [CAPABILITY %s] fake\r\n" % caps)
+    err = ('{"status":"invalid_token","x":"\x1b[2J\x1b]0;pwned\x07' +
+           "A" * 5000 + '"}')
+    while True:
+        line = s.readline()
+        if line is None:
+            return
+        tag, _, rest = line.partition(" ")
+        cmd = rest.split(" ")[0].upper()
+        if cmd == "CAPABILITY":
+            s.send("* CAPABILITY %s\r\n%s OK done\r\n" % (caps, tag))
+        elif cmd == "AUTHENTICATE":
+            s.log("mechanism: %s" % rest.split(" ")[1])
+            s.send("+ %s\r\n" % base64.b64encode(err.encode()).decode())
+            answer = s.readline()
+            if answer is None:
+                return
+            s.log("error answer: %s" % answer)
+            s.send("%s NO [AUTHENTICATIONFAILED] \x1b[31mrefused\x07\r\n"
+                   % tag)
+        elif cmd == "LOGOUT":
+            s.send("* BYE\r\n%s OK bye\r\n" % tag)
+            return
+        else:
+            s.send("%s BAD no\r\n" % tag)
+
+
 def imap_preauth(s):
     """A PREAUTH greeting, offering STARTTLS (which TLS-required refuses)."""
     imap_box(s, {"greeting": "* PREAUTH [CAPABILITY %s STARTTLS] welcome\r\n"
@@ -1025,6 +1091,8 @@ def pop3_endless_retr(s):
 
 
 SCENARIOS = {
+    "imap-sasl-endless": imap_sasl_endless,
+    "imap-oauth-hostile-error": imap_oauth_hostile_error,
     "imap-no-starttls": imap_no_starttls,
     "imap-starttls-inject": imap_starttls_inject,
     "imap-silent": imap_silent,

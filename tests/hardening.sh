@@ -41,7 +41,10 @@ hard_config()
 	(
 		umask 077
 		printf '%s\n' "[account t]" "$proto = $url" \
-		    "user = $HARNESS_USER" "password_cmd = cat '$secret'"
+		    "user = $HARNESS_USER"
+		# HARD_NO_PASSWORD=1: an OAuth account's LINEs bring its keys.
+		[ "${HARD_NO_PASSWORD:-0}" = 1 ] ||
+		    printf '%s\n' "password_cmd = cat '$secret'"
 		if [ "$#" -gt 0 ]; then
 			printf '%s\n' "$@"
 		fi

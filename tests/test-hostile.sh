@@ -18,7 +18,9 @@
 #       a shell or a file path, or the terminal: they never do;
 #   empty-status, no-status: STATUS answers without data (in the reader);
 #   timeout: a server that stops answering: the status line says so and
-#       the reader keeps answering keys (tmux).
+#       the reader keeps answering keys (tmux);
+#   sasl-endless, oauth-hostile-error: SASL challenges without end, OAuth
+#       error challenges with escapes: bounded, answered, sanitised.
 # HARD_CASES="a b" runs only those cases.
 set -eu
 . "${TERN_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/harness.sh"
@@ -382,12 +384,48 @@ case_timeout()
 	tui_stop
 }
 
+# SASL: a server whose challenges never end (tern cancels the exchange
+# when its mechanism has nothing more to say), and OAuth error challenges holding terminal escapes
+# and 5,000 bytes: answered with ^A as RFC 7628 says, one fresh token and
+# no more, and one line on stderr with no escape in it.
+case_sasl_endless()
+{
+	local t0 t1
+	imap_plain imap-sasl-endless
+	t0=$(date +%s)
+	hard_run sync t
+	t1=$(date +%s)
+	hard_check "$1" "login refused"
+	[ $((t1 - t0)) -le 10 ] || fail "$1: took $((t1 - t0)) s"
+	# PLAIN's response answers the first challenge; the second one is
+	# cancelled ("*"), as RFC 3501 6.2.2 says.
+	assert_contains "$(sent)" "cancelled after 2" "$1: the exchange cancelled"
+}
+
+case_oauth_hostile_error()
+{
+	fresh
+	fake_start imap-oauth-hostile-error
+	HARD_NO_PASSWORD=1 hard_config imap "imap://127.0.0.1:$FAKE_PORT" \
+	    "tls = off" "oauth2_token_cmd = echo tok-$$"
+	hard_run sync t
+	hard_check "$1" "refused the OAuth 2.0 access token"
+	case $HARD_ERR in
+	*$'\033'* | *$'\007'*) fail "$1: an escape reached stderr: $HARD_ERR" ;;
+	esac
+	[ "${#HARD_ERR}" -lt 600 ] || fail "$1: a ${#HARD_ERR}-byte message"
+	assert_eq 2 "$(sent | grep -c '^mechanism: OAUTHBEARER')" \
+	    "$1: sign-ins (one fresh token, no more)"
+	assert_eq 2 "$(sent | grep -c '^error answer: AQ==$')" \
+	    "$1: the error challenge answered with ^A"
+}
+
 all="preauth-starttls garbage-greeting pop3-garbage-greeting
 untagged-before-starttls literal-4g long-line pop3-endless-retr trickle
 pop3-trickle
 deep-bodystructure nested-flags long-internaldate huge-size no-text set-comma
 exists-backwards unasked-fetch hostile-names pop3-hostile-uidl
-empty-status no-status timeout"
+empty-status no-status timeout sasl-endless oauth-hostile-error"
 for c in ${HARD_CASES:-$all}; do
 	hard_case_start
 	"case_${c//-/_}" "$c"
