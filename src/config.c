@@ -382,7 +382,7 @@ config_reader(char *str, int num, void *arg)
 }
 
 static struct account_config *
-account_new(const char *name, int line)
+config_account_new(const char *name, int line)
 {
 	struct account_config *ac = xcalloc(1, sizeof *ac);
 
@@ -401,7 +401,7 @@ account_new(const char *name, int line)
 }
 
 static void
-account_free(struct account_config *ac)
+config_account_free(struct account_config *ac)
 {
 	if (ac == NULL)
 		return;
@@ -510,7 +510,7 @@ config_section_begin(struct config_parse *p, const char *name, int line)
 		free(acname);
 		return;
 	}
-	p->acct = account_new(acname, line);
+	p->acct = config_account_new(acname, line);
 	free(acname);
 	config_add_account(p->cfg, p->acct);
 	memset(p->acct_seen, 0, sizeof p->acct_seen);
@@ -1796,7 +1796,7 @@ config_from_url(const char *url, struct config **cfg_r, char **err)
 	if (url_parse(url, &u, err) == -1)
 		return -1;
 	cfg = config_new();
-	ac = account_new(u.host, 0);
+	ac = config_account_new(u.host, 0);
 	ac->proto = u.proto;
 	ac->tls = u.tls;
 	ac->port = u.port;
@@ -1847,7 +1847,7 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	for (i = 0; i < cfg->naccounts; i++)
-		account_free(cfg->accounts[i]);
+		config_account_free(cfg->accounts[i]);
 	free(cfg->accounts);
 	for (i = 0; i < cfg->nbinds; i++) {
 		free(cfg->binds[i].key);
