@@ -33,6 +33,7 @@
 #include <libetpan/mailmime_content.h>
 #include <libetpan/mmapstring.h>
 
+#include "format.h"
 #include "html.h"
 #include "i18n.h"
 #include "mime.h"
@@ -205,7 +206,6 @@ static const char *mime_header_label(const char *);
 static void	mime_add_header_block(struct strbuf *, const char *, size_t,
 		    const struct mime_options *);
 static size_t	mime_count_parts(struct mailmime *, int);
-static void	mime_add_size(struct strbuf *, size_t);
 static void	mime_message_data(struct strbuf *, struct mailmime *);
 static void	mime_part_bytes(struct strbuf *, struct mailmime *);
 static size_t	mime_part_size(struct mailmime *);
@@ -1546,18 +1546,6 @@ mime_count_parts(struct mailmime *m, int depth)
 	return (n);
 }
 
-/* Append a size for people: "123 bytes", "12 KB", "1.5 MB". */
-static void
-mime_add_size(struct strbuf *sb, size_t len)
-{
-	if (len < 1024)
-		strbuf_addf(sb, _("%zu bytes"), len);
-	else if (len < 1024 * 1024)
-		strbuf_addf(sb, _("%zu KB"), (len + 1023) / 1024);
-	else
-		strbuf_addf(sb, _("%.1f MB"), (double)len / (1024.0 * 1024.0));
-}
-
 /*
  * Append the whole text of the embedded message M. The part of a digest
  * that has no header of its own is the exception: libetpan reads the
@@ -1630,7 +1618,7 @@ mime_attach_line(struct mime_render *r, struct mailmime *m, size_t index)
 	    !mime_is_attachment(m))
 		goto out;
 	mime_type_name(&type, m);
-	mime_add_size(&size, mime_part_size(m));
+	format_size(&size, (int64_t)mime_part_size(m));
 	mime_separate(r->sb, !r->last_attach);
 	if (name != NULL)
 		strbuf_addf(r->sb, _("[-- Attachment #%zu: %s (%s, %s) --]"),
@@ -1796,7 +1784,7 @@ mime_list_parts(struct strbuf *sb, struct mailmime *m, int depth)
 	if (m->mm_type != MAILMIME_SINGLE)
 		return;
 	mime_type_name(&type, m);
-	mime_add_size(&size, mime_part_size(m));
+	format_size(&size, (int64_t)mime_part_size(m));
 	name = mime_filename(m);
 	if (mime_is_attachment(m)) {
 		if (name != NULL)

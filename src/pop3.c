@@ -31,6 +31,7 @@
 
 #include "backend.h"
 #include "config.h"
+#include "format.h"
 #include "i18n.h"
 #include "log.h"
 #include "mime.h"
@@ -1715,18 +1716,6 @@ pop3_delete_mode(struct pop3 *p)
 	return 0;
 }
 
-/* The size in human units, for messages. */
-static void
-pop3_size_text(struct strbuf *sb, int64_t n)
-{
-	if (n >= 1024 * 1024)
-		strbuf_addf(sb, "%.1f MB", (double)n / (1024.0 * 1024.0));
-	else if (n >= 1024)
-		strbuf_addf(sb, "%.1f kB", (double)n / 1024.0);
-	else
-		strbuf_addf(sb, "%lld B", (long long)n);
-}
-
 /*
  * The check: delete on the server what the mode says, download what is
  * new (up to the size limit). The deletions take effect at logout.
@@ -1818,8 +1807,8 @@ pop3_sync_folder(void *b, const char *name, char **err)
 	if (ntoo_big > 0 && p->hooks.notice != NULL) {
 		struct strbuf sb = STRBUF_INIT, lim = STRBUF_INIT;
 
-		pop3_size_text(&sb, big_bytes);
-		pop3_size_text(&lim, cfg->pop3_max_size);
+		format_size(&sb, big_bytes);
+		format_size(&lim, cfg->pop3_max_size);
 		/* The user decides in the preview. */
 		{
 			char *text = xasprintf(ntoo_big == 1 ?

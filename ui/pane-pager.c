@@ -20,6 +20,7 @@
 #include <wctype.h>
 
 #include "account.h"
+#include "format.h"
 #include "i18n.h"
 #include "mime.h"
 #include "store.h"
@@ -401,9 +402,13 @@ pager_need(struct ui *ui, size_t want)
 
 	if (pg->text == NULL || (want != 0 && pg->lines.n >= want))
 		return;
-	if (want == 0 && pg->text_len - pg->text_pos > 256 * 1024)
-		ui_busy(ui, _("rendering the message (%zu KiB)"),
-		    (pg->text_len - pg->text_pos) / 1024);
+	if (want == 0 && pg->text_len - pg->text_pos > 256 * 1024) {
+		struct strbuf size = STRBUF_INIT;
+
+		format_size(&size, (int64_t)(pg->text_len - pg->text_pos));
+		ui_busy(ui, _("rendering the message (%s)"), size.buf);
+		strbuf_release(&size);
+	}
 	pager_step(ui, want, 0);
 	if (want == 0)
 		ui_busy(ui, NULL);

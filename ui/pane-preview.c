@@ -18,6 +18,7 @@
 #include "account.h"
 #include "cmd.h"
 #include "config.h"
+#include "format.h"
 #include "i18n.h"
 #include "store.h"
 #include "strbuf.h"
@@ -171,18 +172,6 @@ preview_free(struct ui *ui)
 	ui_mode_pop(ui, CMD_MODE_PREVIEW);
 }
 
-/* "12.3 MB" and the like, in at most 8 columns. */
-static void
-preview_size(struct strbuf *sb, int64_t n)
-{
-	if (n >= 1024 * 1024)
-		strbuf_addf(sb, "%.1fM", (double)n / (1024.0 * 1024.0));
-	else if (n >= 1024)
-		strbuf_addf(sb, "%.0fK", (double)n / 1024.0);
-	else
-		strbuf_addf(sb, "%lld", (long long)n);
-}
-
 /* One letter for what a row is. */
 static char
 preview_state_char(enum pop3_preview_state state)
@@ -218,7 +207,7 @@ preview_draw(struct ui *ui)
 	name = text_sanitize_dup(ui_account_name(ui, pv->acct), 0);
 	strbuf_addf(&sb, _(" %s: %zu messages on the server ("), name, pv->n);
 	free(name);
-	preview_size(&sb, total);
+	format_size(&sb, total);
 	strbuf_addch(&sb, ')');
 	if (pv->nmarked > 0)
 		strbuf_addf(&sb, _(", %zu marked"), pv->nmarked);
@@ -249,7 +238,7 @@ preview_draw(struct ui *ui)
 			strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
 		else
 			strcpy(date, "                ");
-		preview_size(&size, r->size);
+		format_size(&size, r->size);
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "%c%c %7s %s  ", preview_marked(ui, r->uidl) ?
 		    '*' : ' ', preview_state_char(r->state), size.buf, date);

@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "format.h"
 #include "i18n.h"
 #include "strbuf.h"
 #include "text.h"
@@ -145,10 +146,11 @@ status_draw(struct ui *ui)
 		strbuf_addf(&sb, "  %ld/%ld", as->prog_n, as->prog_total);
 	/* A POP3 download also counts its bytes. */
 	if (as->prog_total > 0 && as->prog_n < as->prog_total &&
-	    as->prog_total_bytes > 0)
-		strbuf_addf(&sb, _(" (%.1f of %.1f MB)"),
-		    (double)as->prog_bytes / (1024.0 * 1024.0),
-		    (double)as->prog_total_bytes / (1024.0 * 1024.0));
+	    as->prog_total_bytes > 0) {
+		strbuf_addstr(&sb, " (");
+		format_size_of(&sb, as->prog_bytes, as->prog_total_bytes);
+		strbuf_addch(&sb, ')');
+	}
 
 	ui_put(y, 0, ui->lay.cols, sb.buf, (int)color_attr(COLOR_STATUS));
 	/* An error stands out. */
