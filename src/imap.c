@@ -1658,33 +1658,13 @@ imap_select_msg(struct imap *im, int64_t msg_id, uint32_t *uid_r,
 
 /*
  * has:attachment (imap_search): IMAP has no key for it, so it is the
- * top-level Content-Type holding IMAP_ATTACHMENT_TYPE: a HEADER search on
- * the server, and the same test on each body that reaches the cache.
- * Fetching Content-Type with every header would tell the cache about
- * messages without their body too, but it makes a cold sync of 10,000
- * messages twice as slow (dovecot parses each message for it).
+ * top-level Content-Type holding MIME_ATTACHMENT_TYPE (mime.h): a HEADER
+ * search on the server, and mime_message_parse()'s has_attachment for
+ * each body that reaches the cache. Fetching Content-Type with every
+ * header would tell the cache about messages without their body too, but
+ * it makes a cold sync of 10,000 messages twice as slow (dovecot parses
+ * each message for it).
  */
-#define IMAP_ATTACHMENT_TYPE "multipart/mixed"
-
-/* Whether message RAW (LEN bytes) has an attachment, as defined above. */
-static int
-imap_has_attachment(const char *raw, size_t len)
-{
-	size_t hlen;
-	char *ct;
-	int yes;
-
-	/* The header block only: the parts have Content-Types too. */
-	for (hlen = 0; hlen < len; hlen++)
-		if (raw[hlen] == '\n' && (hlen + 1 == len ||
-		    raw[hlen + 1] == '\n' || (raw[hlen + 1] == '\r' &&
-		    hlen + 2 < len && raw[hlen + 2] == '\n')))
-			break;
-	ct = mime_header_value(raw, hlen, "Content-Type");
-	yes = ct != NULL && strcasestr(ct, IMAP_ATTACHMENT_TYPE) != NULL;
-	free(ct);
-	return yes;
-}
 
 /* A message counts for at most this much in a body fetch's read limit. */
 #define IMAP_BODY_MAX ((size_t)1024 * 1024 * 1024)
@@ -1786,10 +1766,10 @@ imap_fetch_body_set(struct imap *im, const uint32_t *uids, const int64_t *ids,
 		len = sec->sec_body_part != NULL ? sec->sec_length : 0;
 		mime_message_parse(raw, len, &mm);
 		r = store_body_put(im->st, ids[i], raw, len, mm.text);
-		mime_message_release(&mm);
 		if (r == 0)
 			r = store_msg_set_attachment(im->st, ids[i],
-			    imap_has_attachment(raw, len));
+			    mm.has_attachment);
+		mime_message_release(&mm);
 		if (r != 0) {
 			*err = xasprintf(_("cannot save the message: %s"),
 			    store_errmsg(im->st));
@@ -1875,7 +1855,7 @@ imap_fetch_bodies(void *b, const int64_t *msg_ids, size_t n, char **err)
  * Dates are compared with the Date: header (SENTBEFORE, SENTSINCE,
  * SENTON), as the offline search compares the cache's date and as the
  * index shows it. has:attachment is a HEADER Content-Type search (see
- * IMAP_ATTACHMENT_TYPE): messages sent with attachments are
+ * MIME_ATTACHMENT_TYPE): messages sent with attachments are
  * multipart/mixed; a lone non-text part, or attachments inside a signed
  * message, are not found.
  */
@@ -1989,7 +1969,7 @@ imap_search_key(const struct search_node *n)
 		break;
 	case SEARCH_ATTACHMENT:
 		k = mailimap_search_key_new_header(xstrdup("Content-Type"),
-		    xstrdup(IMAP_ATTACHMENT_TYPE));
+		    xstrdup(MIME_ATTACHMENT_TYPE));
 		break;
 	}
 	return imap_search_check(k);

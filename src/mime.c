@@ -33,6 +33,7 @@
 #include <libetpan/mailmime_content.h>
 #include <libetpan/mmapstring.h>
 
+#include "compat.h"
 #include "format.h"
 #include "html.h"
 #include "i18n.h"
@@ -180,6 +181,7 @@ static int64_t	mime_days_from_civil(int64_t, int, int);
 static int	mime_days_in_month(int, int);
 static size_t	mime_skip_from_line(const char *, size_t);
 static size_t	mime_header_block(const char *, size_t, size_t *);
+static int	mime_header_attachment(const char *, size_t);
 static char	*mime_header_get(const char *, size_t, const char *);
 static void	mime_normalise_newlines(struct strbuf *);
 static enum mime_kind mime_leaf_kind(struct mailmime *);
@@ -889,6 +891,19 @@ month_first:
 	if ((int64_t)(time_t)t != t)
 		return (-1);
 	return ((time_t)t);
+}
+
+/* Whether the header block HDR (LEN bytes) says MIME_ATTACHMENT_TYPE. */
+static int
+mime_header_attachment(const char *hdr, size_t len)
+{
+	char *ct;
+	int yes;
+
+	ct = mime_header_value(hdr, len, "Content-Type");
+	yes = ct != NULL && strcasestr(ct, MIME_ATTACHMENT_TYPE) != NULL;
+	free(ct);
+	return (yes);
 }
 
 /* The offset after a leading mbox "From " line, or 0. */
@@ -1936,6 +1951,7 @@ mime_message_parse_opts(const char *raw, size_t len,
 	msg_r->cc = mime_header_get(raw, hlen, "Cc");
 	msg_r->date = mime_header_get(raw, hlen, "Date");
 	msg_r->subject = mime_header_get(raw, hlen, "Subject");
+	msg_r->has_attachment = mime_header_attachment(raw, hlen);
 	list = opts->headers != NULL ? opts->headers : mime_default_headers;
 	for (i = 0; list[i] != NULL; i++) {
 		if ((v = mime_header_get(raw, hlen, list[i])) == NULL)

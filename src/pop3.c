@@ -1408,6 +1408,7 @@ pop3_batch_store(struct pop3_batch *bt)
 		if (b->msg.date <= 0 || b->msg.date > now + 86400)
 			b->msg.date = now;
 		b->msg.size = m->size;
+		b->msg.has_attachment = pd->mm.has_attachment;
 		b->raw = pd->raw;
 		b->len = pd->len;
 		b->text = pd->mm.text;

@@ -62,9 +62,9 @@ store_pop3_put_batch(struct store *st, int64_t folder_id,
 		goto out;
 	msg = store_prepare(st, "INSERT INTO message (folder_id, uid, flags,"
 	    " date, internaldate, size, from_name, from_addr, to_addrs,"
-	    " cc_addrs, subject, message_id, in_reply_to, refs, has_body)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " ?14, 1) RETURNING id");
+	    " cc_addrs, subject, message_id, in_reply_to, refs, has_body,"
+	    " has_attachment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, ?13, ?14, 1, ?15) RETURNING id");
 	body = store_prepare(st, "INSERT OR REPLACE INTO body (message_id,"
 	    " raw) VALUES (?1, ?2)");
 	fts = store_prepare(st, "INSERT OR REPLACE INTO fts (rowid, body)"
@@ -98,6 +98,7 @@ store_pop3_put_batch(struct store *st, int64_t folder_id,
 		store_bind_text(msg, 12, m->message_id);
 		store_bind_text(msg, 13, m->in_reply_to);
 		store_bind_text(msg, 14, m->references);
+		sqlite3_bind_int(msg, 15, m->has_attachment != 0);
 		if (sqlite3_step(msg) != SQLITE_ROW)
 			goto out;
 		b->msg_id = sqlite3_column_int64(msg, 0);

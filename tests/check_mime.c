@@ -936,6 +936,92 @@ START_TEST(test_spot_rows)
 }
 END_TEST
 
+/*
+ * has:attachment and the index's 'a' (MIME_ATTACHMENT_TYPE): messages of
+ * the corpus, as a POP3 download or an IMAP body reaches the cache.
+ */
+static const struct {
+	const char *file;
+	int yes;
+} attachment_rows[] = {
+	{ "attachments/mikel-attachment-attachment_with_quoted_filename.eml",
+	    1 },
+	{ "attachments/nodemailer-nodemailer.eml", 1 },
+	{ "attachments/zbateson-m2011.eml", 1 },
+	/* MULTIPART/MIXED; BOUNDARY=...: any case. */
+	{ "attachments/zbateson-m3004.eml", 1 },
+	/* multipart/alternative: text and HTML are one message. */
+	{ "attachments/phpmmp-m0020.eml", 0 },
+	/* A lone winmail.dat, not in a multipart/mixed: not counted. */
+	{ "attachments/zbateson-m4006.eml", 0 },
+	/* Signed: the attachments are inside, not counted (as on IMAP). */
+	{ "crypto/flanker-signed.eml", 0 },
+	{ "basic/thunderbird-bugmail12.eml", 0 },
+	/* No Content-Type at all. */
+	{ "basic/mikel-rfc2822-example01.eml", 0 },
+};
+
+START_TEST(test_attachment_rows)
+{
+	struct mime_message msg;
+	char *path, *raw;
+	size_t len;
+
+	if (!corpus_present())
+		return;
+	if (asprintf(&path, "%s/%s", corpus_dir(),
+	    attachment_rows[_i].file) == -1)
+		ck_abort_msg("out of memory");
+	if ((raw = read_file(path, &len)) == NULL) {
+		fprintf(stderr, "check_mime: no %s, row %d skipped\n", path,
+		    _i);
+		free(path);
+		return;
+	}
+	mime_message_parse(raw, len, &msg);
+	ck_assert_msg(msg.has_attachment == attachment_rows[_i].yes,
+	    "row %d (%s): has_attachment %d", _i, attachment_rows[_i].file,
+	    msg.has_attachment);
+	mime_message_release(&msg);
+	free(raw);
+	free(path);
+}
+END_TEST
+
+/* Only the message's own header decides, folded or not. */
+START_TEST(test_attachment_header)
+{
+	static const struct {
+		const char *raw;
+		int yes;
+	} rows[] = {
+		{ "Content-Type: multipart/mixed;\r\n boundary=b\r\n\r\n"
+		    "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n",
+		    1 },
+		{ "Subject: x\nContent-Type:\n\tmultipart/mixed; boundary=b\n"
+		    "\n--b\n\nhi\n--b--\n", 1 },
+		/* A part's Content-Type is not the message's. */
+		{ "Subject: x\n\nContent-Type: multipart/mixed\n", 0 },
+		{ "Content-Type: multipart/related; boundary=b\n\n--b\n"
+		    "Content-Type: multipart/mixed; boundary=c\n\n--c--\n"
+		    "--b--\n", 0 },
+		/* An mbox From line before the header is skipped. */
+		{ "From a@b Mon Jan  1 00:00:00 2024\nContent-Type: "
+		    "multipart/mixed; boundary=b\n\n--b--\n", 1 },
+		{ "", 0 },
+	};
+	struct mime_message msg;
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		mime_message_parse(rows[i].raw, strlen(rows[i].raw), &msg);
+		ck_assert_msg(msg.has_attachment == rows[i].yes,
+		    "row %zu: has_attachment %d", i, msg.has_attachment);
+		mime_message_release(&msg);
+	}
+}
+END_TEST
+
 /* The bad-charset message with an 8-bit byte put in: U+FFFD, not raw. */
 START_TEST(test_spot_bad_charset_byte)
 {
@@ -1557,6 +1643,7 @@ mime_suite(void)
 	tcase_add_test(tc, test_html_exact);
 	tcase_add_test(tc, test_message_headers);
 	tcase_add_test(tc, test_attachment_size);
+	tcase_add_test(tc, test_attachment_header);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_random_messages);
 	suite_add_tcase(s, tc);
@@ -1577,6 +1664,8 @@ mime_suite(void)
 	tcase_add_test(tc, test_corpus);
 	tcase_add_loop_test(tc, test_spot_rows, 0, NROWS(spot_rows));
 	tcase_add_test(tc, test_spot_bad_charset_byte);
+	tcase_add_loop_test(tc, test_attachment_rows, 0,
+	    NROWS(attachment_rows));
 	suite_add_tcase(s, tc);
 	return (s);
 }
