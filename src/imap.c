@@ -31,6 +31,7 @@
 #include "strbuf.h"
 #include "tls.h"
 #include "utf7.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Headers of the first batch of a cold folder: about a screenful. */
@@ -610,20 +611,6 @@ imap_select(struct imap *im, const char *name, char **err)
 	return BACKEND_OK;
 }
 
-/* Days from 1970-01-01 to Y-M-D in the proleptic Gregorian calendar. */
-static int64_t
-imap_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int64_t
 imap_date_time(const struct mailimap_date_time *dt)
 {
@@ -636,7 +623,7 @@ imap_date_time(const struct mailimap_date_time *dt)
 	    dt->dt_min < 0 || dt->dt_min > 59 || dt->dt_sec < 0 ||
 	    dt->dt_sec > 60)
 		return 0;
-	t = imap_days_from_civil(dt->dt_year, dt->dt_month, dt->dt_day) *
+	t = util_days_from_civil(dt->dt_year, dt->dt_month, dt->dt_day) *
 	    86400 + dt->dt_hour * 3600 + dt->dt_min * 60 + dt->dt_sec;
 	/* A zone is +HHMM; anything beyond is taken as UTC. */
 	if (dt->dt_zone < -9959 || dt->dt_zone > 9959)

@@ -40,6 +40,7 @@
 #include "mime.h"
 #include "strbuf.h"
 #include "text.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* How deep the pager text follows nested multiparts and messages. */
@@ -166,7 +167,6 @@ static int	mime_iconv(struct strbuf *, const char *, const char *,
 		    size_t);
 static void	mime_convert(struct strbuf *, const char *, const char *,
 		    size_t);
-static int	mime_hex(int);
 static void	mime_qp_decode(struct strbuf *, const char *, size_t, int);
 static int	mime_b64_value(int);
 static void	mime_b64_decode(struct strbuf *, const char *, size_t);
@@ -177,7 +177,6 @@ static char	*mime_no_nul(struct strbuf *);
 static size_t	mime_skip_cfws(const char *, size_t);
 static int	mime_word_match(const char *, size_t, const char **, int);
 static int	mime_digits(const char *, size_t *, int, int *);
-static int64_t	mime_days_from_civil(int64_t, int, int);
 static int	mime_days_in_month(int, int);
 static size_t	mime_skip_from_line(const char *, size_t);
 static size_t	mime_header_block(const char *, size_t, size_t *);
@@ -443,18 +442,6 @@ mime_to_utf8(const char *charset, const char *s, size_t len, size_t *len_r)
 	return (strbuf_detach(&sb, len_r));
 }
 
-static int
-mime_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /*
  * Decode quoted-printable: "=XX" is a byte, '=' then blanks and a line end
  * (or the end) is a soft line break, any other '=' stays as it is. In an
@@ -476,8 +463,8 @@ mime_qp_decode(struct strbuf *sb, const char *s, size_t len, int word)
 			strbuf_addch(sb, s[i]);
 			continue;
 		}
-		if (i + 2 < len && (hi = mime_hex((unsigned char)s[i + 1]))
-		    != -1 && (lo = mime_hex((unsigned char)s[i + 2])) != -1) {
+		if (i + 2 < len && (hi = util_hex_digit((unsigned char)s[i + 1]))
+		    != -1 && (lo = util_hex_digit((unsigned char)s[i + 2])) != -1) {
 			strbuf_addch(sb, hi << 4 | lo);
 			i += 2;
 			continue;
@@ -746,21 +733,6 @@ mime_word_match(const char *s, size_t n, const char **names, int count)
 	return (-1);
 }
 
-/* Days since 1970-01-01 of the proleptic Gregorian date Y-M-D. */
-static int64_t
-mime_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	if (m <= 2)
-		y--;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + doe - 719468);
-}
-
 static int
 mime_days_in_month(int y, int m)
 {
@@ -886,7 +858,7 @@ month_first:
 	    day > mime_days_in_month(year, mon + 1) || hour > 23 ||
 	    min > 59 || sec > 60)
 		return (-1);
-	days = mime_days_from_civil(year, mon + 1, day);
+	days = util_days_from_civil(year, mon + 1, day);
 	t = days * 86400 + hour * 3600 + min * 60 + sec - (int64_t)zone * 60;
 	if ((int64_t)(time_t)t != t)
 		return (-1);
@@ -1448,8 +1420,8 @@ mime_param_get(const struct mime_param *p, size_t n, const char *name)
 			v = strchr(q + 1, '\'') + 1;
 		}
 		for (; *v != '\0'; v++) {
-			if (encoded && v[0] == '%' && (hi = mime_hex(
-			    (unsigned char)v[1])) != -1 && (lo = mime_hex(
+			if (encoded && v[0] == '%' && (hi = util_hex_digit(
+			    (unsigned char)v[1])) != -1 && (lo = util_hex_digit(
 			    (unsigned char)v[2])) != -1) {
 				strbuf_addch(&bytes, hi << 4 | lo);
 				v += 2;

@@ -40,6 +40,7 @@
 #include "store.h"
 #include "strbuf.h"
 #include "tls.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /*
@@ -458,9 +459,7 @@ pop3_forget_listing(struct pop3 *p)
 	p->msgs = NULL;
 	p->nmsgs = 0;
 	p->listed = 0;
-	for (i = 0; i < p->ndeleted; i++)
-		free(p->deleted[i]);
-	free(p->deleted);
+	util_strv_free(p->deleted, p->ndeleted);
 	p->deleted = NULL;
 	p->ndeleted = 0;
 }

@@ -21,6 +21,7 @@
 #include "i18n.h"
 #include "store-private.h"
 #include "strbuf.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* The schema version this code writes; older files are migrated. */
@@ -389,20 +390,11 @@ enum store_open_result {
 	STORE_READ_ONLY,	/* it cannot be written: open it read-only */
 };
 
-static long long
-store_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* SQLite's progress handler: nonzero (stop) once the deadline passed. */
 static int
 store_check_progress(void *arg)
 {
-	return store_now_ms() > *(long long *)arg;
+	return util_now_ms() > *(int64_t *)arg;
 }
 
 /* Whether SQLite's result R says the file is not a sound database. */
@@ -421,7 +413,7 @@ static int
 store_check(struct store *st, char **why_r)
 {
 	sqlite3_stmt *stmt = NULL;
-	long long deadline = store_now_ms() + STORE_CHECK_MS;
+	int64_t deadline = util_now_ms() + STORE_CHECK_MS;
 	const char *row;
 	int r, bad = 0;
 

@@ -24,6 +24,7 @@
 #include "strbuf.h"
 #include "text.h"
 #include "ui-int.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static void preview_load(struct ui *);
@@ -50,11 +51,7 @@ preview_marked(struct ui *ui, const char *uidl)
 static void
 preview_unmark_all(struct ui *ui)
 {
-	size_t i;
-
-	for (i = 0; i < ui->pv.nmarked; i++)
-		free(ui->pv.marked[i]);
-	free(ui->pv.marked);
+	util_strv_free(ui->pv.marked, ui->pv.nmarked);
 	ui->pv.marked = NULL;
 	ui->pv.nmarked = 0;
 }
@@ -289,16 +286,6 @@ preview_chosen(struct ui *ui, size_t *n_r)
 	return v;
 }
 
-static void
-preview_free_chosen(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 preview_fetch(struct ui *ui)
 {
@@ -316,7 +303,7 @@ preview_fetch(struct ui *ui)
 		account_pop3_fetch(a, v[i]);
 	ui_message(ui, ngettext("downloading %zu message",
 	    "downloading %zu messages", n), n);
-	preview_free_chosen(v, n);
+	util_strv_free(v, n);
 	preview_unmark_all(ui);
 	ui->dirty |= DIRTY_ALL;
 }
@@ -348,7 +335,7 @@ preview_delete_done(struct ui *ui, int key, void *arg)
 	}
 	ui_message(ui, ngettext("deleting %zu message on the server",
 	    "deleting %zu messages on the server", n), n);
-	preview_free_chosen(v, n);
+	util_strv_free(v, n);
 	preview_unmark_all(ui);
 	preview_load(ui);
 }

@@ -19,6 +19,7 @@
 #include "strbuf.h"
 #include "text.h"
 #include "ui-int.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static char *prompt_text(struct ui *);
@@ -469,9 +470,7 @@ prompt_complete(struct ui *ui)
 		lcp--;
 	if (n == 1 || lcp > tlen) {
 		prompt_set(ui, list[0], n == 1 ? strlen(list[0]) : lcp);
-		for (i = 0; i < n; i++)
-			free(list[i]);
-		free(list);
+		util_strv_free(list, n);
 		return;
 	}
 	/* Cycle from the first candidate that changes the text. */
