@@ -19,6 +19,7 @@
 #include "account.h"
 #include "cli.h"
 #include "config.h"
+#include "format.h"
 #include "i18n.h"
 #include "log.h"
 #include "password.h"
@@ -356,14 +357,14 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 				    "%s: %s %ld/%ld", acc->name,
 				    ev.text != NULL ? ev.text : "", ev.n,
 				    ev.total);
-				if (ev.total_bytes >= 1048576)
-					fprintf(stderr, _(" (%.1f of %.1f MB)"),
-					    (double)ev.bytes / 1048576.0,
-					    (double)ev.total_bytes / 1048576.0);
-				else if (ev.total_bytes > 0)
-					fprintf(stderr, _(" (%.0f of %.0f kB)"),
-					    (double)ev.bytes / 1024.0,
-					    (double)ev.total_bytes / 1024.0);
+				if (ev.total_bytes > 0) {
+					struct strbuf sb = STRBUF_INIT;
+
+					format_size_of(&sb, ev.bytes,
+					    ev.total_bytes);
+					fprintf(stderr, " (%s)", sb.buf);
+					strbuf_release(&sb);
+				}
 				fputs(tty ? "\033[K" : "\n", stderr);
 				progress_shown = tty;
 				break;

@@ -24,6 +24,7 @@
 #include "search.h"
 #include "store.h"
 #include "text.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Reconnection delays grow from the first to the last, in seconds. */
@@ -903,16 +904,6 @@ struct account_pop3_work {
 	size_t ndel;
 };
 
-static void
-account_strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Add a copy of S to the list V of N strings unless it is there. */
 static void
 account_strv_add(char ***v, size_t *n, const char *s)
@@ -956,8 +947,8 @@ account_pop3_delete(struct account *a, const char *uidl)
 static void
 account_pop3_work_release(struct account_pop3_work *w)
 {
-	account_strv_free(w->fetch, w->nfetch);
-	account_strv_free(w->del, w->ndel);
+	util_strv_free(w->fetch, w->nfetch);
+	util_strv_free(w->del, w->ndel);
 	memset(w, 0, sizeof *w);
 }
 
@@ -1382,8 +1373,8 @@ account_free(struct account *a)
 	free(a->gone_reqs);
 	search_free(a->search_q);
 	free(a->search_folder);
-	account_strv_free(a->pop3_fetch, a->npop3_fetch);
-	account_strv_free(a->pop3_delete, a->npop3_delete);
+	util_strv_free(a->pop3_fetch, a->npop3_fetch);
+	util_strv_free(a->pop3_delete, a->npop3_delete);
 	pthread_cond_destroy(&a->cond);
 	pthread_mutex_destroy(&a->lock);
 	free(a);

@@ -32,6 +32,7 @@
 #include "format.h"
 #include "i18n.h"
 #include "strbuf.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define CONFIG_MAX_SIZE (1024 * 1024)	/* bytes in a config file */
@@ -382,7 +383,7 @@ config_reader(char *str, int num, void *arg)
 }
 
 static struct account_config *
-account_new(const char *name, int line)
+config_account_new(const char *name, int line)
 {
 	struct account_config *ac = xcalloc(1, sizeof *ac);
 
@@ -401,7 +402,7 @@ account_new(const char *name, int line)
 }
 
 static void
-account_free(struct account_config *ac)
+config_account_free(struct account_config *ac)
 {
 	if (ac == NULL)
 		return;
@@ -510,7 +511,7 @@ config_section_begin(struct config_parse *p, const char *name, int line)
 		free(acname);
 		return;
 	}
-	p->acct = account_new(acname, line);
+	p->acct = config_account_new(acname, line);
 	free(acname);
 	config_add_account(p->cfg, p->acct);
 	memset(p->acct_seen, 0, sizeof p->acct_seen);
@@ -773,18 +774,6 @@ parse_with_unit(struct config_parse *p, int line, const char *key,
 	return -1;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Parse a SHA-256 fingerprint: an optional "sha256:" and 32 bytes in hex,
  * with or without a colon between bytes. Returns 0 or -1.
@@ -801,8 +790,8 @@ parse_fingerprint(const char *value, unsigned char out[32])
 	while (*s != '\0') {
 		if (n == 32)
 			return -1;
-		hi = hexval((unsigned char)s[0]);
-		lo = hi < 0 ? -1 : hexval((unsigned char)s[1]);
+		hi = util_hex_digit((unsigned char)s[0]);
+		lo = hi < 0 ? -1 : util_hex_digit((unsigned char)s[1]);
 		if (lo < 0)
 			return -1;
 		out[n++] = (unsigned char)(hi << 4 | lo);
@@ -1462,7 +1451,6 @@ config_parse_text(const char *text, const char *name, struct config **cfg_r,
     char **err)
 {
 	struct config_parse p;
-	size_t i;
 	int r, ret = -1;
 
 	memset(&p, 0, sizeof p);
@@ -1492,9 +1480,7 @@ config_parse_text(const char *text, const char *name, struct config **cfg_r,
 	ret = 0;
 
 out:
-	for (i = 0; i < p.nlongv; i++)
-		free(p.longv[i]);
-	free(p.longv);
+	util_strv_free(p.longv, p.nlongv);
 	config_free(p.cfg);
 	return ret;
 }
@@ -1602,8 +1588,8 @@ url_decode(const char *s, size_t len, char **out)
 		if (c == '%') {
 			if (i + 2 >= len)
 				goto bad;
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hi < 0 ? -1 : hexval((unsigned char)s[i + 2]);
+			hi = util_hex_digit((unsigned char)s[i + 1]);
+			lo = hi < 0 ? -1 : util_hex_digit((unsigned char)s[i + 2]);
 			if (lo < 0)
 				goto bad;
 			c = hi << 4 | lo;
@@ -1796,7 +1782,7 @@ config_from_url(const char *url, struct config **cfg_r, char **err)
 	if (url_parse(url, &u, err) == -1)
 		return -1;
 	cfg = config_new();
-	ac = account_new(u.host, 0);
+	ac = config_account_new(u.host, 0);
 	ac->proto = u.proto;
 	ac->tls = u.tls;
 	ac->port = u.port;
@@ -1847,7 +1833,7 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	for (i = 0; i < cfg->naccounts; i++)
-		account_free(cfg->accounts[i]);
+		config_account_free(cfg->accounts[i]);
 	free(cfg->accounts);
 	for (i = 0; i < cfg->nbinds; i++) {
 		free(cfg->binds[i].key);

@@ -161,17 +161,33 @@ format_size(struct strbuf *sb, int64_t n)
 {
 	if (n < 0)
 		n = 0;
+	/*
+	 * mutt's steps, each switching where the rounded figure would
+	 * reach the next one: never "10.0K" nor "1024K".
+	 */
 	if (n < 1024)
 		strbuf_addf(sb, "%d", (int)n);
-	else if (n < 10 * 1024)
+	else if (n < 10189)			/* 9.95K */
 		strbuf_addf(sb, "%.1fK", (double)n / 1024);
-	else if (n < 1024 * 1024)
+	else if (n < 1024 * 1024 - 512)		/* 1023.5K */
 		strbuf_addf(sb, "%dK", (int)((n + 512) / 1024));
-	else if (n < 10 * 1024 * 1024)
+	else if (n < 10433332)			/* 9.95M */
 		strbuf_addf(sb, "%.1fM", (double)n / (1024 * 1024));
 	else	/* Rounded without n + 512K, which overflows near the top. */
 		strbuf_addf(sb, "%lldM", (long long)(n / (1024 * 1024) +
 		    (n % (1024 * 1024) >= 512 * 1024)));
+}
+
+void
+format_size_of(struct strbuf *sb, int64_t done, int64_t total)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+
+	format_size(&a, done);
+	format_size(&b, total);
+	strbuf_addf(sb, _("%s of %s"), a.buf, b.buf);
+	strbuf_release(&a);
+	strbuf_release(&b);
 }
 
 void

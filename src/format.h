@@ -71,8 +71,14 @@ int format_index(struct strbuf *sb, const char *fmt,
     const struct format_msg *m, time_t now, int cols,
     struct format_span *tree_r);
 
-/* Append the size N as %c shows it. */
+/*
+ * Append the size N for people, as %c shows it and every size tern shows:
+ * mutt's style, bytes under 1K as a bare number ("512"), then "4.2K",
+ * "30K", "1.3M", "25M" (K = 1024 bytes). A negative N is 0.
+ */
 void format_size(struct strbuf *sb, int64_t n);
+/* Append "DONE of TOTAL" as sizes, for progress: "1.2M of 3.4M". */
+void format_size_of(struct strbuf *sb, int64_t done, int64_t total);
 /* Append the date DATE as %D shows it, with NOW as the present. */
 void format_date(struct strbuf *sb, int64_t date, time_t now);
 

@@ -18,6 +18,7 @@
 #include "html.h"
 #include "strbuf.h"
 #include "text.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Deeper nesting of lists is drawn at this depth. */
@@ -141,7 +142,6 @@ static const char *html_schemes[] = {
 	"http:", "https:", "ftp:", "mailto:", NULL
 };
 
-static int	html_hex(int);
 static int	html_in(const char *, const char **);
 static void	html_prefix(struct html *);
 static void	html_flush(struct html *);
@@ -157,18 +157,6 @@ static size_t	html_tag_end(const char *, size_t, size_t);
 static void	html_tag(struct html *, const char *, int, const char *,
 		    size_t);
 static void	html_finish(struct html *);
-
-static int
-html_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
 
 /* Whether NAME is one of the NULL-terminated LIST. */
 static int
@@ -198,8 +186,8 @@ html_entity(struct strbuf *sb, const char *s, size_t len)
 	if (s[1] == '#') {
 		hex = s[2] == 'x' || s[2] == 'X';
 		for (i = hex ? 3 : 2; i < n; i++) {
-			if (hex && html_hex((unsigned char)s[i]) != -1)
-				cp = cp * 16 + (unsigned long)html_hex(
+			if (hex && util_hex_digit((unsigned char)s[i]) != -1)
+				cp = cp * 16 + (unsigned long)util_hex_digit(
 				    (unsigned char)s[i]);
 			else if (!hex && isdigit((unsigned char)s[i]))
 				cp = cp * 10 + (unsigned long)(s[i] - '0');

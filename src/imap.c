@@ -32,6 +32,7 @@
 #include "strbuf.h"
 #include "tls.h"
 #include "utf7.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Headers of the first batch of a cold folder: about a screenful. */
@@ -689,20 +690,6 @@ imap_select(struct imap *im, const char *name, char **err)
 	return BACKEND_OK;
 }
 
-/* Days from 1970-01-01 to Y-M-D in the proleptic Gregorian calendar. */
-static int64_t
-imap_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int64_t
 imap_date_time(const struct mailimap_date_time *dt)
 {
@@ -715,7 +702,7 @@ imap_date_time(const struct mailimap_date_time *dt)
 	    dt->dt_min < 0 || dt->dt_min > 59 || dt->dt_sec < 0 ||
 	    dt->dt_sec > 60)
 		return 0;
-	t = imap_days_from_civil(dt->dt_year, dt->dt_month, dt->dt_day) *
+	t = util_days_from_civil(dt->dt_year, dt->dt_month, dt->dt_day) *
 	    86400 + dt->dt_hour * 3600 + dt->dt_min * 60 + dt->dt_sec;
 	/* A zone is +HHMM; anything beyond is taken as UTC. */
 	if (dt->dt_zone < -9959 || dt->dt_zone > 9959)
@@ -1737,33 +1724,13 @@ imap_select_msg(struct imap *im, int64_t msg_id, uint32_t *uid_r,
 
 /*
  * has:attachment (imap_search): IMAP has no key for it, so it is the
- * top-level Content-Type holding IMAP_ATTACHMENT_TYPE: a HEADER search on
- * the server, and the same test on each body that reaches the cache.
- * Fetching Content-Type with every header would tell the cache about
- * messages without their body too, but it makes a cold sync of 10,000
- * messages twice as slow (dovecot parses each message for it).
+ * top-level Content-Type holding MIME_ATTACHMENT_TYPE (mime.h): a HEADER
+ * search on the server, and mime_message_parse()'s has_attachment for
+ * each body that reaches the cache. Fetching Content-Type with every
+ * header would tell the cache about messages without their body too, but
+ * it makes a cold sync of 10,000 messages twice as slow (dovecot parses
+ * each message for it).
  */
-#define IMAP_ATTACHMENT_TYPE "multipart/mixed"
-
-/* Whether message RAW (LEN bytes) has an attachment, as defined above. */
-static int
-imap_has_attachment(const char *raw, size_t len)
-{
-	size_t hlen;
-	char *ct;
-	int yes;
-
-	/* The header block only: the parts have Content-Types too. */
-	for (hlen = 0; hlen < len; hlen++)
-		if (raw[hlen] == '\n' && (hlen + 1 == len ||
-		    raw[hlen + 1] == '\n' || (raw[hlen + 1] == '\r' &&
-		    hlen + 2 < len && raw[hlen + 2] == '\n')))
-			break;
-	ct = mime_header_value(raw, hlen, "Content-Type");
-	yes = ct != NULL && strcasestr(ct, IMAP_ATTACHMENT_TYPE) != NULL;
-	free(ct);
-	return yes;
-}
 
 /* A message counts for at most this much in a body fetch's read limit. */
 #define IMAP_BODY_MAX ((size_t)1024 * 1024 * 1024)
@@ -1865,10 +1832,10 @@ imap_fetch_body_set(struct imap *im, const uint32_t *uids, const int64_t *ids,
 		len = sec->sec_body_part != NULL ? sec->sec_length : 0;
 		mime_message_parse(raw, len, &mm);
 		r = store_body_put(im->st, ids[i], raw, len, mm.text);
-		mime_message_release(&mm);
 		if (r == 0)
 			r = store_msg_set_attachment(im->st, ids[i],
-			    imap_has_attachment(raw, len));
+			    mm.has_attachment);
+		mime_message_release(&mm);
 		if (r != 0) {
 			*err = xasprintf(_("cannot save the message: %s"),
 			    store_errmsg(im->st));
@@ -1954,7 +1921,7 @@ imap_fetch_bodies(void *b, const int64_t *msg_ids, size_t n, char **err)
  * Dates are compared with the Date: header (SENTBEFORE, SENTSINCE,
  * SENTON), as the offline search compares the cache's date and as the
  * index shows it. has:attachment is a HEADER Content-Type search (see
- * IMAP_ATTACHMENT_TYPE): messages sent with attachments are
+ * MIME_ATTACHMENT_TYPE): messages sent with attachments are
  * multipart/mixed; a lone non-text part, or attachments inside a signed
  * message, are not found.
  */
@@ -2068,7 +2035,7 @@ imap_search_key(const struct search_node *n)
 		break;
 	case SEARCH_ATTACHMENT:
 		k = mailimap_search_key_new_header(xstrdup("Content-Type"),
-		    xstrdup(IMAP_ATTACHMENT_TYPE));
+		    xstrdup(MIME_ATTACHMENT_TYPE));
 		break;
 	}
 	return imap_search_check(k);

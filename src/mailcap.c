@@ -37,6 +37,7 @@
 #include "i18n.h"
 #include "mailcap.h"
 #include "strbuf.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* The largest mailcap file read. */
@@ -76,7 +77,6 @@ static int	mailcap_test(struct mailcap_entry *);
 static char	*mailcap_tmpdir(char **);
 static int	mailcap_write_file(const char *, const void *, size_t,
 		    char **);
-static int64_t	mailcap_now_ms(void);
 static int	mailcap_spawn(const char *, const char *, enum mailcap_io,
 		    int, struct strbuf *, int *, char **);
 
@@ -746,15 +746,6 @@ fail:
 	return (-1);
 }
 
-static int64_t
-mailcap_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /*
  * Run CMD under /bin/sh -c with standard input from IN_PATH (NULL: the
  * terminal for MAILCAP_IO_TERMINAL, else /dev/null) and the output as IO
@@ -847,16 +838,16 @@ mailcap_spawn(const char *cmd, const char *in_path, enum mailcap_io io,
 		close(pfds[1]);
 		pfds[1] = -1;
 	}
-	deadline = mailcap_now_ms() + (int64_t)timeout * 1000;
+	deadline = util_now_ms() + (int64_t)timeout * 1000;
 	if (io == MAILCAP_IO_CAPTURE) {
 		pfd.fd = pfds[0];
 		pfd.events = POLLIN;
 		for (;;) {
-			if (mailcap_now_ms() >= deadline) {
+			if (util_now_ms() >= deadline) {
 				timed_out = 1;
 				break;
 			}
-			pr = poll(&pfd, 1, (int)(deadline - mailcap_now_ms()));
+			pr = poll(&pfd, 1, (int)(deadline - util_now_ms()));
 			if (pr < 0 && errno != EINTR)
 				break;
 			if (pr <= 0)
@@ -883,7 +874,7 @@ mailcap_spawn(const char *cmd, const char *in_path, enum mailcap_io io,
 			goto restore;
 		}
 		if (r == 0) {
-			if (timed_out || mailcap_now_ms() >= deadline) {
+			if (timed_out || util_now_ms() >= deadline) {
 				timed_out = 1;
 				kill(-pid, SIGKILL);
 				kill(pid, SIGKILL);

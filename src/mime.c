@@ -33,11 +33,14 @@
 #include <libetpan/mailmime_content.h>
 #include <libetpan/mmapstring.h>
 
+#include "compat.h"
+#include "format.h"
 #include "html.h"
 #include "i18n.h"
 #include "mime.h"
 #include "strbuf.h"
 #include "text.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* How deep the pager text follows nested multiparts and messages. */
@@ -164,7 +167,6 @@ static int	mime_iconv(struct strbuf *, const char *, const char *,
 		    size_t);
 static void	mime_convert(struct strbuf *, const char *, const char *,
 		    size_t);
-static int	mime_hex(int);
 static void	mime_qp_decode(struct strbuf *, const char *, size_t, int);
 static int	mime_b64_value(int);
 static void	mime_b64_decode(struct strbuf *, const char *, size_t);
@@ -175,10 +177,10 @@ static char	*mime_no_nul(struct strbuf *);
 static size_t	mime_skip_cfws(const char *, size_t);
 static int	mime_word_match(const char *, size_t, const char **, int);
 static int	mime_digits(const char *, size_t *, int, int *);
-static int64_t	mime_days_from_civil(int64_t, int, int);
 static int	mime_days_in_month(int, int);
 static size_t	mime_skip_from_line(const char *, size_t);
 static size_t	mime_header_block(const char *, size_t, size_t *);
+static int	mime_header_attachment(const char *, size_t);
 static char	*mime_header_get(const char *, size_t, const char *);
 static void	mime_normalise_newlines(struct strbuf *);
 static enum mime_kind mime_leaf_kind(struct mailmime *);
@@ -205,7 +207,6 @@ static const char *mime_header_label(const char *);
 static void	mime_add_header_block(struct strbuf *, const char *, size_t,
 		    const struct mime_options *);
 static size_t	mime_count_parts(struct mailmime *, int);
-static void	mime_add_size(struct strbuf *, size_t);
 static void	mime_message_data(struct strbuf *, struct mailmime *);
 static void	mime_part_bytes(struct strbuf *, struct mailmime *);
 static size_t	mime_part_size(struct mailmime *);
@@ -441,18 +442,6 @@ mime_to_utf8(const char *charset, const char *s, size_t len, size_t *len_r)
 	return (strbuf_detach(&sb, len_r));
 }
 
-static int
-mime_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /*
  * Decode quoted-printable: "=XX" is a byte, '=' then blanks and a line end
  * (or the end) is a soft line break, any other '=' stays as it is. In an
@@ -474,8 +463,8 @@ mime_qp_decode(struct strbuf *sb, const char *s, size_t len, int word)
 			strbuf_addch(sb, s[i]);
 			continue;
 		}
-		if (i + 2 < len && (hi = mime_hex((unsigned char)s[i + 1]))
-		    != -1 && (lo = mime_hex((unsigned char)s[i + 2])) != -1) {
+		if (i + 2 < len && (hi = util_hex_digit((unsigned char)s[i + 1]))
+		    != -1 && (lo = util_hex_digit((unsigned char)s[i + 2])) != -1) {
 			strbuf_addch(sb, hi << 4 | lo);
 			i += 2;
 			continue;
@@ -744,21 +733,6 @@ mime_word_match(const char *s, size_t n, const char **names, int count)
 	return (-1);
 }
 
-/* Days since 1970-01-01 of the proleptic Gregorian date Y-M-D. */
-static int64_t
-mime_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	if (m <= 2)
-		y--;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + doe - 719468);
-}
-
 static int
 mime_days_in_month(int y, int m)
 {
@@ -884,11 +858,24 @@ month_first:
 	    day > mime_days_in_month(year, mon + 1) || hour > 23 ||
 	    min > 59 || sec > 60)
 		return (-1);
-	days = mime_days_from_civil(year, mon + 1, day);
+	days = util_days_from_civil(year, mon + 1, day);
 	t = days * 86400 + hour * 3600 + min * 60 + sec - (int64_t)zone * 60;
 	if ((int64_t)(time_t)t != t)
 		return (-1);
 	return ((time_t)t);
+}
+
+/* Whether the header block HDR (LEN bytes) says MIME_ATTACHMENT_TYPE. */
+static int
+mime_header_attachment(const char *hdr, size_t len)
+{
+	char *ct;
+	int yes;
+
+	ct = mime_header_value(hdr, len, "Content-Type");
+	yes = ct != NULL && strcasestr(ct, MIME_ATTACHMENT_TYPE) != NULL;
+	free(ct);
+	return (yes);
 }
 
 /* The offset after a leading mbox "From " line, or 0. */
@@ -1433,8 +1420,8 @@ mime_param_get(const struct mime_param *p, size_t n, const char *name)
 			v = strchr(q + 1, '\'') + 1;
 		}
 		for (; *v != '\0'; v++) {
-			if (encoded && v[0] == '%' && (hi = mime_hex(
-			    (unsigned char)v[1])) != -1 && (lo = mime_hex(
+			if (encoded && v[0] == '%' && (hi = util_hex_digit(
+			    (unsigned char)v[1])) != -1 && (lo = util_hex_digit(
 			    (unsigned char)v[2])) != -1) {
 				strbuf_addch(&bytes, hi << 4 | lo);
 				v += 2;
@@ -1546,18 +1533,6 @@ mime_count_parts(struct mailmime *m, int depth)
 	return (n);
 }
 
-/* Append a size for people: "123 bytes", "12 KB", "1.5 MB". */
-static void
-mime_add_size(struct strbuf *sb, size_t len)
-{
-	if (len < 1024)
-		strbuf_addf(sb, _("%zu bytes"), len);
-	else if (len < 1024 * 1024)
-		strbuf_addf(sb, _("%zu KB"), (len + 1023) / 1024);
-	else
-		strbuf_addf(sb, _("%.1f MB"), (double)len / (1024.0 * 1024.0));
-}
-
 /*
  * Append the whole text of the embedded message M. The part of a digest
  * that has no header of its own is the exception: libetpan reads the
@@ -1630,7 +1605,7 @@ mime_attach_line(struct mime_render *r, struct mailmime *m, size_t index)
 	    !mime_is_attachment(m))
 		goto out;
 	mime_type_name(&type, m);
-	mime_add_size(&size, mime_part_size(m));
+	format_size(&size, (int64_t)mime_part_size(m));
 	mime_separate(r->sb, !r->last_attach);
 	if (name != NULL)
 		strbuf_addf(r->sb, _("[-- Attachment #%zu: %s (%s, %s) --]"),
@@ -1796,7 +1771,7 @@ mime_list_parts(struct strbuf *sb, struct mailmime *m, int depth)
 	if (m->mm_type != MAILMIME_SINGLE)
 		return;
 	mime_type_name(&type, m);
-	mime_add_size(&size, mime_part_size(m));
+	format_size(&size, (int64_t)mime_part_size(m));
 	name = mime_filename(m);
 	if (mime_is_attachment(m)) {
 		if (name != NULL)
@@ -1948,6 +1923,7 @@ mime_message_parse_opts(const char *raw, size_t len,
 	msg_r->cc = mime_header_get(raw, hlen, "Cc");
 	msg_r->date = mime_header_get(raw, hlen, "Date");
 	msg_r->subject = mime_header_get(raw, hlen, "Subject");
+	msg_r->has_attachment = mime_header_attachment(raw, hlen);
 	list = opts->headers != NULL ? opts->headers : mime_default_headers;
 	for (i = 0; list[i] != NULL; i++) {
 		if ((v = mime_header_get(raw, hlen, list[i])) == NULL)

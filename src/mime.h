@@ -79,6 +79,15 @@ struct mime_options {
 	void *html_arg;
 };
 
+/*
+ * What "has an attachment" means (has:attachment, the index's 'a'): the
+ * top-level Content-Type holds this. It is what IMAP can ask the server
+ * (a HEADER search), so that the server and the cache answer alike:
+ * messages sent with attachments are multipart/mixed; a lone non-text
+ * part, or attachments inside a signed message, do not count.
+ */
+#define MIME_ATTACHMENT_TYPE "multipart/mixed"
+
 /* A message made ready for the pager. All strings are UTF-8 and owned. */
 struct mime_message {
 	char *from;		/* decoded header values; NULL when absent */
@@ -89,14 +98,16 @@ struct mime_message {
 	char *text;		/* the chosen text part, decoded, never NULL */
 	size_t text_len;
 	int nparts;		/* leaf parts in the MIME tree */
+	int has_attachment;	/* see MIME_ATTACHMENT_TYPE */
 	struct mime_header *headers;	/* the fields of the options' list */
 	size_t nheaders;
 };
 
 /*
- * Parse the raw message RAW (LEN bytes) into MSG_R: the headers above and
- * the best text part (text/plain first, then text/html with its tags
- * stripped), with its transfer encoding undone and its charset converted.
+ * Parse the raw message RAW (LEN bytes) into MSG_R: the headers above,
+ * whether it has an attachment, and the best text part (text/plain first,
+ * then text/html with its tags stripped), with its transfer encoding
+ * undone and its charset converted.
  * Returns 0, or -1 when nothing could be parsed (MSG_R then holds the raw
  * bytes converted as text so that something can still be shown).
  * Release with mime_message_release().

@@ -32,6 +32,7 @@
 #include "backend.h"
 #include "config.h"
 #include "conn.h"
+#include "format.h"
 #include "i18n.h"
 #include "log.h"
 #include "mime.h"
@@ -40,6 +41,7 @@
 #include "store.h"
 #include "strbuf.h"
 #include "tls.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /*
@@ -353,9 +355,7 @@ pop3_forget_listing(struct pop3 *p)
 	p->msgs = NULL;
 	p->nmsgs = 0;
 	p->listed = 0;
-	for (i = 0; i < p->ndeleted; i++)
-		free(p->deleted[i]);
-	free(p->deleted);
+	util_strv_free(p->deleted, p->ndeleted);
 	p->deleted = NULL;
 	p->ndeleted = 0;
 }
@@ -1263,6 +1263,7 @@ pop3_batch_store(struct pop3_batch *bt)
 		if (b->msg.date <= 0 || b->msg.date > now + 86400)
 			b->msg.date = now;
 		b->msg.size = m->size;
+		b->msg.has_attachment = pd->mm.has_attachment;
 		b->raw = pd->raw;
 		b->len = pd->len;
 		b->text = pd->mm.text;
@@ -1571,18 +1572,6 @@ pop3_delete_mode(struct pop3 *p)
 	return 0;
 }
 
-/* The size in human units, for messages. */
-static void
-pop3_size_text(struct strbuf *sb, int64_t n)
-{
-	if (n >= 1024 * 1024)
-		strbuf_addf(sb, "%.1f MB", (double)n / (1024.0 * 1024.0));
-	else if (n >= 1024)
-		strbuf_addf(sb, "%.1f kB", (double)n / 1024.0);
-	else
-		strbuf_addf(sb, "%lld B", (long long)n);
-}
-
 /*
  * The check: delete on the server what the mode says, download what is
  * new (up to the size limit). The deletions take effect at logout.
@@ -1674,8 +1663,8 @@ pop3_sync_folder(void *b, const char *name, char **err)
 	if (ntoo_big > 0 && p->hooks.notice != NULL) {
 		struct strbuf sb = STRBUF_INIT, lim = STRBUF_INIT;
 
-		pop3_size_text(&sb, big_bytes);
-		pop3_size_text(&lim, cfg->pop3_max_size);
+		format_size(&sb, big_bytes);
+		format_size(&lim, cfg->pop3_max_size);
 		/* The user decides in the preview. */
 		{
 			char *text = xasprintf(ntoo_big == 1 ?

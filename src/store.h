@@ -2,8 +2,8 @@
  * The local cache: one SQLite database per account (WAL, dir 0700, files
  * 0600, a schema version with migrations). The account worker writes
  * through its own handle; the UI reads (and queues user operations) through
- * another. This file pair holds every SQL statement of tern and is the only
- * sqlite3 user.
+ * another. The store's files (store.c and store-*.c, see store-private.h)
+ * hold every SQL statement of tern and are the only sqlite3 user.
  *
  * Strings in the structs below are owned by the struct; release them with
  * the matching *_release() function.

@@ -45,6 +45,7 @@
 #include "i18n.h"
 #include "strbuf.h"
 #include "tls.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #ifndef MSG_NOSIGNAL
@@ -125,15 +126,6 @@ tls_global_init(void)
 	OPENSSL_init_ssl(0, NULL);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait until FD is ready for EVENTS, the cancel pipe of CANCEL (if any)
  * becomes readable, or the absolute DEADLINE (ms, CLOCK_MONOTONIC) passes.
@@ -157,7 +149,7 @@ tls_wait_fd(int fd, short events, struct mailstream_cancel *cancel,
 		n = 2;
 	}
 	for (;;) {
-		left = deadline - now_ms();
+		left = deadline - util_now_ms();
 		if (left <= 0)
 			return WAIT_TIMEOUT;
 		pfd[0].revents = pfd[1].revents = 0;
@@ -191,7 +183,7 @@ tls_timeout(mailstream_low *low, struct tls_conn *c)
 static long long
 tls_deadline(mailstream_low *low, struct tls_conn *c)
 {
-	return now_ms() + tls_timeout(low, c) * 1000;
+	return util_now_ms() + tls_timeout(low, c) * 1000;
 }
 
 /* Wait for C's socket; records how a failed wait ended. */
@@ -279,7 +271,7 @@ tls_low_read_raw(mailstream_low *low, void *buf, size_t count)
 	 * more for every TLS_MIN_RATE bytes it brought: a server that
 	 * trickles a byte at a time is cut off, a slow link is not.
 	 */
-	now = now_ms();
+	now = util_now_ms();
 	if (c->cmd_start == 0)
 		c->cmd_start = now;
 	cmd_deadline = c->cmd_start + 2000 * tls_timeout(low, c) +
@@ -293,8 +285,8 @@ tls_low_read_raw(mailstream_low *low, void *buf, size_t count)
 	if (deadline > cmd_deadline)
 		deadline = cmd_deadline;
 	n = tls_low_read_some(low, buf, count, deadline);
-	if (n < 0 && c->last == WAIT_TIMEOUT && now_ms() >= cmd_deadline)
-		c->too_slow = now_ms() - c->cmd_start;
+	if (n < 0 && c->last == WAIT_TIMEOUT && util_now_ms() >= cmd_deadline)
+		c->too_slow = util_now_ms() - c->cmd_start;
 	if (n > 0)
 		c->read_since += (size_t)n;
 	if (n == 0) {
@@ -350,7 +342,7 @@ tls_low_write(mailstream_low *low, const void *buf, size_t count)
 			n = send(c->fd, buf, count, MSG_NOSIGNAL);
 			if (n >= 0) {
 				c->read_since = 0;	/* a new command */
-				c->cmd_start = now_ms();
+				c->cmd_start = util_now_ms();
 				return n;
 			}
 			if (errno == EINTR)
@@ -366,7 +358,7 @@ tls_low_write(mailstream_low *low, const void *buf, size_t count)
 		r = SSL_write(c->ssl, buf, (int)count);
 		if (r > 0) {
 			c->read_since = 0;	/* a new command */
-			c->cmd_start = now_ms();
+			c->cmd_start = util_now_ms();
 			return r;
 		}
 		e = SSL_get_error(c->ssl, r);
@@ -631,7 +623,7 @@ tls_handshake(struct tls_conn *c, const struct tls_options *opt,
 			goto ssl_fail;
 	}
 
-	deadline = now_ms() + timeout * 1000;
+	deadline = util_now_ms() + timeout * 1000;
 	for (;;) {
 		ERR_clear_error();
 		r = SSL_connect(ssl);
@@ -776,7 +768,7 @@ tls_tcp_connect(const char *host, int port, int timeout, char **err)
 			break;
 		if (errno != EINPROGRESS && errno != EINTR)
 			goto next;
-		deadline = now_ms() + (long long)timeout * 1000;
+		deadline = util_now_ms() + (long long)timeout * 1000;
 		w = tls_wait_fd(fd, POLLOUT, NULL, deadline);
 		if (w == WAIT_TIMEOUT) {
 			timed_out = 1;

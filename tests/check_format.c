@@ -1,7 +1,8 @@
 /*
  * Unit tests for src/format.c: one row per conversion, width, precision
  * and date rule (rendered with TZ=UTC and a fixed "now"), hostile text in
- * every field, where the tree lines land, and one row per format error.
+ * every field, where the tree lines land, one row per format error, and
+ * the size figure at each step of its scale.
  */
 #include "autoconfig.h"
 
@@ -223,6 +224,55 @@ START_TEST(test_check_rows)
 }
 END_TEST
 
+/* Every size tern shows, at each step of the scale and either side. */
+static const struct {
+	int64_t n;
+	const char *want;
+} size_rows[] = {
+	{ -5, "0" },
+	{ 0, "0" },
+	{ 1, "1" },
+	{ 1023, "1023" },
+	{ 1024, "1.0K" },
+	{ 4300, "4.2K" },
+	{ 10188, "9.9K" },
+	{ 10189, "10K" },
+	{ 12288, "12K" },
+	{ 31000, "30K" },
+	{ 1048063, "1023K" },
+	{ 1048064, "1.0M" },
+	{ 1363149, "1.3M" },
+	{ 10433331, "9.9M" },
+	{ 10433332, "10M" },
+	{ 26214400, "25M" },
+	{ 52428800, "50M" },
+	{ (int64_t)5 << 30, "5120M" },
+	{ INT64_MAX, "8796093022208M" },
+};
+
+START_TEST(test_size_rows)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	format_size(&sb, size_rows[_i].n);
+	ck_assert_msg(strcmp(sb.buf, size_rows[_i].want) == 0,
+	    "row %d (%lld): \"%s\", want \"%s\"", _i,
+	    (long long)size_rows[_i].n, sb.buf, size_rows[_i].want);
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(test_size_of)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addch(&sb, '(');
+	format_size_of(&sb, 700, 3565158);
+	ck_assert_str_eq(sb.buf, "(700 of 3.4M");
+	strbuf_release(&sb);
+}
+END_TEST
+
 static Suite *
 format_suite(void)
 {
@@ -233,6 +283,9 @@ format_suite(void)
 	    sizeof fmt_rows / sizeof fmt_rows[0]);
 	tcase_add_loop_test(tc, test_check_rows, 0,
 	    sizeof check_rows / sizeof check_rows[0]);
+	tcase_add_loop_test(tc, test_size_rows, 0,
+	    sizeof size_rows / sizeof size_rows[0]);
+	tcase_add_test(tc, test_size_of);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -396,16 +396,16 @@ static const struct {
 	    "--m\nContent-Type: image/png; name=x.png\n"
 	    "Content-Disposition: attachment; filename=\"photo.png\"\n"
 	    "Content-Transfer-Encoding: base64\n\nAAAAAAAA\n--m--\n",
-	    "[image/png attachment: photo.png, 6 bytes]", NULL },
+	    "[image/png attachment: photo.png, 6]", NULL },
 	{ "attachment name from Content-Type",
 	    "Content-Type: application/pdf; name=\"r.pdf\"\n\n%PDF\n",
-	    "[application/pdf part: r.pdf, 5 bytes]", NULL },
+	    "[application/pdf part: r.pdf, 5]", NULL },
 	{ "RFC 2231 file name",
 	    "Content-Type: application/octet-stream\n"
 	    "Content-Disposition: attachment;\n"
 	    " filename*=utf-8''%E6%97%A5%20x.txt\n\nxx\n",
 	    "[application/octet-stream attachment: \xe6\x97\xa5 x.txt, "
-	    "3 bytes]", NULL },
+	    "3]", NULL },
 	{ "RFC 2231 continuations",
 	    "Content-Type: application/octet-stream\n"
 	    "Content-Disposition: attachment;\n"
@@ -421,7 +421,7 @@ static const struct {
 	    "--m\nContent-Type: text/plain\n\n\n"
 	    "--m\nContent-Type: audio/ogg\n"
 	    "Content-Disposition: attachment; filename=a.ogg\n\nxx\n--m--\n",
-	    "[audio/ogg attachment: a.ogg, 2 bytes]", NULL },
+	    "[audio/ogg attachment: a.ogg, 2]", NULL },
 	{ "embedded message",
 	    "Content-Type: multipart/mixed; boundary=m\n\n"
 	    "--m\nContent-Type: text/plain\n\nsee below\n"
@@ -552,7 +552,7 @@ START_TEST(test_attachment_size)
 	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n--m--\n");
 	ck_assert_int_eq(mime_message_parse(raw.buf, raw.len, &msg), 0);
 	ck_assert_msg(strcmp(msg.text,
-	    "[image/png attachment: photo.png, 12 KB]\n") == 0, "got \"%s\"",
+	    "[image/png attachment: photo.png, 12K]\n") == 0, "got \"%s\"",
 	    show(msg.text, msg.text_len));
 	ck_assert_int_eq(msg.nparts, 1);
 	mime_message_release(&msg);
@@ -936,6 +936,92 @@ START_TEST(test_spot_rows)
 }
 END_TEST
 
+/*
+ * has:attachment and the index's 'a' (MIME_ATTACHMENT_TYPE): messages of
+ * the corpus, as a POP3 download or an IMAP body reaches the cache.
+ */
+static const struct {
+	const char *file;
+	int yes;
+} attachment_rows[] = {
+	{ "attachments/mikel-attachment-attachment_with_quoted_filename.eml",
+	    1 },
+	{ "attachments/nodemailer-nodemailer.eml", 1 },
+	{ "attachments/zbateson-m2011.eml", 1 },
+	/* MULTIPART/MIXED; BOUNDARY=...: any case. */
+	{ "attachments/zbateson-m3004.eml", 1 },
+	/* multipart/alternative: text and HTML are one message. */
+	{ "attachments/phpmmp-m0020.eml", 0 },
+	/* A lone winmail.dat, not in a multipart/mixed: not counted. */
+	{ "attachments/zbateson-m4006.eml", 0 },
+	/* Signed: the attachments are inside, not counted (as on IMAP). */
+	{ "crypto/flanker-signed.eml", 0 },
+	{ "basic/thunderbird-bugmail12.eml", 0 },
+	/* No Content-Type at all. */
+	{ "basic/mikel-rfc2822-example01.eml", 0 },
+};
+
+START_TEST(test_attachment_rows)
+{
+	struct mime_message msg;
+	char *path, *raw;
+	size_t len;
+
+	if (!corpus_present())
+		return;
+	if (asprintf(&path, "%s/%s", corpus_dir(),
+	    attachment_rows[_i].file) == -1)
+		ck_abort_msg("out of memory");
+	if ((raw = read_file(path, &len)) == NULL) {
+		fprintf(stderr, "check_mime: no %s, row %d skipped\n", path,
+		    _i);
+		free(path);
+		return;
+	}
+	mime_message_parse(raw, len, &msg);
+	ck_assert_msg(msg.has_attachment == attachment_rows[_i].yes,
+	    "row %d (%s): has_attachment %d", _i, attachment_rows[_i].file,
+	    msg.has_attachment);
+	mime_message_release(&msg);
+	free(raw);
+	free(path);
+}
+END_TEST
+
+/* Only the message's own header decides, folded or not. */
+START_TEST(test_attachment_header)
+{
+	static const struct {
+		const char *raw;
+		int yes;
+	} rows[] = {
+		{ "Content-Type: multipart/mixed;\r\n boundary=b\r\n\r\n"
+		    "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n",
+		    1 },
+		{ "Subject: x\nContent-Type:\n\tmultipart/mixed; boundary=b\n"
+		    "\n--b\n\nhi\n--b--\n", 1 },
+		/* A part's Content-Type is not the message's. */
+		{ "Subject: x\n\nContent-Type: multipart/mixed\n", 0 },
+		{ "Content-Type: multipart/related; boundary=b\n\n--b\n"
+		    "Content-Type: multipart/mixed; boundary=c\n\n--c--\n"
+		    "--b--\n", 0 },
+		/* An mbox From line before the header is skipped. */
+		{ "From a@b Mon Jan  1 00:00:00 2024\nContent-Type: "
+		    "multipart/mixed; boundary=b\n\n--b--\n", 1 },
+		{ "", 0 },
+	};
+	struct mime_message msg;
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		mime_message_parse(rows[i].raw, strlen(rows[i].raw), &msg);
+		ck_assert_msg(msg.has_attachment == rows[i].yes,
+		    "row %zu: has_attachment %d", i, msg.has_attachment);
+		mime_message_release(&msg);
+	}
+}
+END_TEST
+
 /* The bad-charset message with an 8-bit byte put in: U+FFFD, not raw. */
 START_TEST(test_spot_bad_charset_byte)
 {
@@ -1051,7 +1137,7 @@ static const struct {
 	    "Content-Disposition: attachment\n"
 	    "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--m--\n",
 	    "body text\n\n[-- Attachment #3: r.pdf (application/pdf, "
-	    "5 bytes) --]\n", NULL },
+	    "5) --]\n", NULL },
 	{ "attachment lines in order", OPT_DEFAULT,
 	    "Content-Type: multipart/mixed; boundary=m\n\n"
 	    "--m\nContent-Type: text/plain\n\nfirst\n"
@@ -1059,8 +1145,8 @@ static const struct {
 	    "--m\nContent-Type: text/plain\n\nsecond\n"
 	    "--m\nContent-Type: audio/ogg\n"
 	    "Content-Disposition: attachment\n\nyyy\n--m--\n",
-	    "first\n\n[-- Attachment #3: a.gif (image/gif, 2 bytes) --]\n\n"
-	    "second\n\n[-- Attachment #5: audio/ogg, 3 bytes --]\n", NULL },
+	    "first\n\n[-- Attachment #3: a.gif (image/gif, 2) --]\n\n"
+	    "second\n\n[-- Attachment #5: audio/ogg, 3 --]\n", NULL },
 	{ "unnamed inline part: no line by default", OPT_DEFAULT,
 	    "Content-Type: multipart/mixed; boundary=m\n\n"
 	    "--m\nContent-Type: text/plain\n\nfirst\n"
@@ -1070,7 +1156,7 @@ static const struct {
 	    "Content-Type: multipart/mixed; boundary=m\n\n"
 	    "--m\nContent-Type: text/plain\n\nfirst\n"
 	    "--m\nContent-Type: image/gif\n\nxx\n--m--\n",
-	    "first\n\n[-- Attachment #3: image/gif, 2 bytes --]\n", NULL },
+	    "first\n\n[-- Attachment #3: image/gif, 2 --]\n", NULL },
 	{ "no lines with NONE", OPT_NONE,
 	    "Content-Type: multipart/mixed; boundary=m\n\n"
 	    "--m\nContent-Type: text/plain\n\nfirst\n"
@@ -1081,7 +1167,7 @@ static const struct {
 	    "--r\nContent-Type: text/html\n\n<p>rich</p>\n"
 	    "--r\nContent-Type: image/png; name=logo.png\n"
 	    "Content-ID: <logo>\n\nPNG\n--r--\n",
-	    "rich\n\n[-- Attachment #3: logo.png (image/png, 3 bytes) --]",
+	    "rich\n\n[-- Attachment #3: logo.png (image/png, 3) --]",
 	    NULL },
 	{ "signed: text shown, signature listed", OPT_DEFAULT,
 	    "Content-Type: multipart/signed; boundary=s; "
@@ -1121,7 +1207,7 @@ static const struct {
 	    "--n\nContent-Type: application/zip; name=in.zip\n\nPK\n--n--\n"
 	    "--m--\n", "see below\n\n----- attached message -----\n"
 	    "From: x@y\nSubject: fwd\n\ninner text\n\n"
-	    "[-- Attachment #6: in.zip (application/zip, 2 bytes) --]",
+	    "[-- Attachment #6: in.zip (application/zip, 2) --]",
 	    NULL },
 	{ "flowed", OPT_DEFAULT,
 	    "Content-Type: text/plain; format=flowed\n\n"
@@ -1480,7 +1566,7 @@ START_TEST(test_attach_numbers)
 	    &msg), 0);
 	ck_assert_int_eq(mime_parts(parts_msg, LEN(parts_msg), &p, &n), 0);
 	ck_assert_msg(strstr(msg.text, "[-- Attachment #5: \xe6\x97\xa5\xe6\x9c"
-	    "\xac-report.bin (application/octet-stream, 4 bytes) --]") != NULL,
+	    "\xac-report.bin (application/octet-stream, 4) --]") != NULL,
 	    "got \"%s\"", show(msg.text, msg.text_len));
 	ck_assert_str_eq(p[4].type, "application/octet-stream");
 	ck_assert(strstr(msg.text, "caf\xc3\xa9\n") != NULL);
@@ -1557,6 +1643,7 @@ mime_suite(void)
 	tcase_add_test(tc, test_html_exact);
 	tcase_add_test(tc, test_message_headers);
 	tcase_add_test(tc, test_attachment_size);
+	tcase_add_test(tc, test_attachment_header);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_random_messages);
 	suite_add_tcase(s, tc);
@@ -1577,6 +1664,8 @@ mime_suite(void)
 	tcase_add_test(tc, test_corpus);
 	tcase_add_loop_test(tc, test_spot_rows, 0, NROWS(spot_rows));
 	tcase_add_test(tc, test_spot_bad_charset_byte);
+	tcase_add_loop_test(tc, test_attachment_rows, 0,
+	    NROWS(attachment_rows));
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -7,7 +7,8 @@
 #     comparison turns CRLF into LF), and the server is empty;
 #   - keep mode (pop3:// with STLS): 500 messages, two syncs, 100 new ones
 #     arrive, a third sync: 600 in the cache, no Message-ID twice, all 600
-#     still on the server;
+#     still on the server; the one new message with an attachment is the
+#     one tern search 'has:attachment' finds (the cache is the mailbox);
 #   - pop3_keep_days with the test clock (TERN_TEST_NOW): the 500 first
 #     downloaded "30 days ago" go from the server, the 100 new ones stay,
 #     and every local copy stays;
@@ -113,19 +114,28 @@ assert_contains "$(cat "$HARNESS_DIR/keep2.err")" "INBOX 0/0" \
     "the second sync downloads nothing"
 
 # 100 new messages arrive (written into the maildir's new/, as a local
-# delivery agent would).
+# delivery agent would); Late 555 has an attachment.
 owner=$(stat -c %u:%g "$maildir")
 "$TERN_PYTHON" - "$maildir" <<'EOF'
 import os, sys, time
 md = sys.argv[1]
 for i in range(501, 601):
-    data = ("Date: Thu, 01 May 2025 10:00:00 +0000\n"
+    head = ("Date: Thu, 01 May 2025 10:00:00 +0000\n"
             "From: Late %d <late-%d@example.org>\n"
             "To: alice@example.org\n"
             "Subject: Late %d\n"
-            "Message-ID: <late-%d@example.org>\n"
-            "\n"
-            "Arrived late: %d.\n" % (i, i, i, i, i)).encode()
+            "Message-ID: <late-%d@example.org>\n" % (i, i, i, i))
+    if i == 555:
+        data = (head + "MIME-Version: 1.0\n"
+                "Content-Type: multipart/mixed; boundary=\"b555\"\n"
+                "\n--b555\nContent-Type: text/plain\n\n"
+                "Arrived late: %d, with a file.\n"
+                "--b555\nContent-Type: application/pdf; name=\"r.pdf\"\n"
+                "Content-Disposition: attachment; filename=\"r.pdf\"\n"
+                "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
+                "--b555--\n" % i).encode()
+    else:
+        data = (head + "\nArrived late: %d.\n" % i).encode()
     name = "%d.L%dP%d.test" % (int(time.time()), i, os.getpid())
     with open(os.path.join(md, "tmp", name), "wb") as f:
         f.write(data)
@@ -141,6 +151,15 @@ assert_eq 600 "$(sqlite3 "$db" "SELECT count(*) FROM message")" \
 assert_eq 600 "$(cache_ids | uniq | wc -l)" "distinct Message-IDs in the cache"
 assert_eq 600 "$(server_count)" "server after keep mode"
 assert_eq "" "$(diff <(server_ids) <(cache_ids))" "server and cache hold the same"
+# has:attachment finds the POP3 message with one (and the index marks it).
+"$TERN" search test 'has:attachment' >"$HARNESS_DIR/attach.out" \
+    2>"$HARNESS_DIR/attach.err" ||
+	fail "search failed: $(cat "$HARNESS_DIR/attach.err")"
+assert_eq 1 "$(wc -l <"$HARNESS_DIR/attach.out")" "has:attachment: one match"
+assert_contains "$(cat "$HARNESS_DIR/attach.out")" "Late 555" \
+    "has:attachment: the message with the attachment"
+assert_eq 1 "$(sqlite3 "$db" "SELECT count(*) FROM message
+    WHERE has_attachment != 0")" "the cache marks only it"
 
 # --- pop3_keep_days with the test clock --------------------------------------
 

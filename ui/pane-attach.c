@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "format.h"
 #include "i18n.h"
 #include "mailcap.h"
 #include "mime.h"
@@ -59,7 +60,6 @@ static struct mailcap *attach_mc;
 static int attach_mc_read;
 
 static struct mailcap *attach_mailcap(struct ui *);
-static void attach_size(struct strbuf *, size_t);
 static int attach_body_rows(void);
 static int attach_data(struct ui *, size_t, char **, size_t *);
 static int attach_write(struct ui *, const char *, const char *, size_t,
@@ -94,18 +94,6 @@ attach_mailcap(struct ui *ui)
 	free(err);
 	mailcap_paths_free(paths);
 	return (attach_mc);
-}
-
-/* Append a size for people. */
-static void
-attach_size(struct strbuf *sb, size_t n)
-{
-	if (n < 1024)
-		strbuf_addf(sb, _("%zu B"), n);
-	else if (n < 1024 * 1024)
-		strbuf_addf(sb, _("%zuK"), (n + 1023) / 1024);
-	else
-		strbuf_addf(sb, _("%.1fM"), (double)n / (1024.0 * 1024.0));
 }
 
 /* The rows between the title line and the status line. */
@@ -272,7 +260,7 @@ attach_draw(struct ui *ui)
 		while (text_width(sb.buf) < 40)
 			strbuf_addch(&sb, ' ');
 		if (!p->container)
-			attach_size(&size, p->size);
+			format_size(&size, (int64_t)p->size);
 		strbuf_addf(&sb, " %7s  ", size.buf);
 		if (p->filename != NULL) {
 			s = text_sanitize_dup(p->filename, 0);

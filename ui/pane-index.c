@@ -24,6 +24,7 @@
 #include "text.h"
 #include "thread.h"
 #include "ui-int.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /*
@@ -263,7 +264,7 @@ index_load(struct ui *ui)
 	    total > INDEX_BUSY_MSGS))
 		ui_busy(ui, sort == SORT_THREADS ? _("threading %zu messages") :
 		    _("sorting %zu messages"), total);
-	start = ui_now_ms();
+	start = util_now_ms();
 	if (sort == SORT_THREADS || sort == SORT_FROM ||
 	    sort == SORT_SUBJECT) {
 		r = index_build(ui, st, sort, reverse);
@@ -287,7 +288,7 @@ index_load(struct ui *ui)
 		    store_errmsg(st));
 		return;
 	}
-	ix->loaded_at = ui_now_ms();
+	ix->loaded_at = util_now_ms();
 	ix->load_cost = ix->loaded_at - start;
 	n = ix->n;
 	ix->sel = old_sel < n ? old_sel : (n > 0 ? n - 1 : 0);
@@ -396,7 +397,7 @@ index_reload_due(struct ui *ui, int *wait_r)
 	gap = ix->load_cost * INDEX_RELOAD_FACTOR;
 	if (gap < INDEX_RELOAD_GAP_MS)
 		gap = INDEX_RELOAD_GAP_MS;
-	left = ix->loaded_at + gap - ui_now_ms();
+	left = ix->loaded_at + gap - util_now_ms();
 	if (left <= 0)
 		return 1;
 	*wait_r = left > 60000 ? 60000 : (int)left;

@@ -20,12 +20,14 @@
 #include <wctype.h>
 
 #include "account.h"
+#include "format.h"
 #include "i18n.h"
 #include "mime.h"
 #include "store.h"
 #include "strbuf.h"
 #include "text.h"
 #include "ui-int.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Source lines wrapped between two looks at the clock. */
@@ -323,7 +325,7 @@ pager_quote_depth(const char *s, size_t len)
 
 /*
  * Wrap source lines of the pending text until at least WANT lines exist
- * or, when DEADLINE is not 0, until ui_now_ms() passes it. Returns
+ * or, when DEADLINE is not 0, until util_now_ms() passes it. Returns
  * nonzero while text is left.
  */
 static int
@@ -338,7 +340,7 @@ pager_step(struct ui *ui, size_t want, int64_t deadline)
 
 	while (pg->text != NULL && (want == 0 || pg->lines.n < want)) {
 		if (deadline != 0 && ++done % PAGER_STEP_LINES == 0 &&
-		    ui_now_ms() >= deadline)
+		    util_now_ms() >= deadline)
 			break;
 		s = pg->text + pg->text_pos;
 		len = pg->text_len - pg->text_pos;
@@ -383,7 +385,7 @@ pager_work(struct ui *ui, int budget_ms)
 
 	if (pg->text == NULL)
 		return 0;
-	pager_step(ui, 0, ui_now_ms() + budget_ms);
+	pager_step(ui, 0, util_now_ms() + budget_ms);
 	h = ui->lay.pager.h > 0 ? (size_t)ui->lay.pager.h : 1;
 	if (before < pg->top + h)
 		ui->dirty |= DIRTY_PAGER;
@@ -401,9 +403,13 @@ pager_need(struct ui *ui, size_t want)
 
 	if (pg->text == NULL || (want != 0 && pg->lines.n >= want))
 		return;
-	if (want == 0 && pg->text_len - pg->text_pos > 256 * 1024)
-		ui_busy(ui, _("rendering the message (%zu KiB)"),
-		    (pg->text_len - pg->text_pos) / 1024);
+	if (want == 0 && pg->text_len - pg->text_pos > 256 * 1024) {
+		struct strbuf size = STRBUF_INIT;
+
+		format_size(&size, (int64_t)(pg->text_len - pg->text_pos));
+		ui_busy(ui, _("rendering the message (%s)"), size.buf);
+		strbuf_release(&size);
+	}
 	pager_step(ui, want, 0);
 	if (want == 0)
 		ui_busy(ui, NULL);

@@ -18,11 +18,13 @@
 #include "account.h"
 #include "cmd.h"
 #include "config.h"
+#include "format.h"
 #include "i18n.h"
 #include "store.h"
 #include "strbuf.h"
 #include "text.h"
 #include "ui-int.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static void preview_load(struct ui *);
@@ -49,11 +51,7 @@ preview_marked(struct ui *ui, const char *uidl)
 static void
 preview_unmark_all(struct ui *ui)
 {
-	size_t i;
-
-	for (i = 0; i < ui->pv.nmarked; i++)
-		free(ui->pv.marked[i]);
-	free(ui->pv.marked);
+	util_strv_free(ui->pv.marked, ui->pv.nmarked);
 	ui->pv.marked = NULL;
 	ui->pv.nmarked = 0;
 }
@@ -171,18 +169,6 @@ preview_free(struct ui *ui)
 	ui_mode_pop(ui, CMD_MODE_PREVIEW);
 }
 
-/* "12.3 MB" and the like, in at most 8 columns. */
-static void
-preview_size(struct strbuf *sb, int64_t n)
-{
-	if (n >= 1024 * 1024)
-		strbuf_addf(sb, "%.1fM", (double)n / (1024.0 * 1024.0));
-	else if (n >= 1024)
-		strbuf_addf(sb, "%.0fK", (double)n / 1024.0);
-	else
-		strbuf_addf(sb, "%lld", (long long)n);
-}
-
 /* One letter for what a row is. */
 static char
 preview_state_char(enum pop3_preview_state state)
@@ -218,7 +204,7 @@ preview_draw(struct ui *ui)
 	name = text_sanitize_dup(ui_account_name(ui, pv->acct), 0);
 	strbuf_addf(&sb, _(" %s: %zu messages on the server ("), name, pv->n);
 	free(name);
-	preview_size(&sb, total);
+	format_size(&sb, total);
 	strbuf_addch(&sb, ')');
 	if (pv->nmarked > 0)
 		strbuf_addf(&sb, _(", %zu marked"), pv->nmarked);
@@ -249,7 +235,7 @@ preview_draw(struct ui *ui)
 			strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
 		else
 			strcpy(date, "                ");
-		preview_size(&size, r->size);
+		format_size(&size, r->size);
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "%c%c %7s %s  ", preview_marked(ui, r->uidl) ?
 		    '*' : ' ', preview_state_char(r->state), size.buf, date);
@@ -300,16 +286,6 @@ preview_chosen(struct ui *ui, size_t *n_r)
 	return v;
 }
 
-static void
-preview_free_chosen(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 preview_fetch(struct ui *ui)
 {
@@ -327,7 +303,7 @@ preview_fetch(struct ui *ui)
 		account_pop3_fetch(a, v[i]);
 	ui_message(ui, ngettext("downloading %zu message",
 	    "downloading %zu messages", n), n);
-	preview_free_chosen(v, n);
+	util_strv_free(v, n);
 	preview_unmark_all(ui);
 	ui->dirty |= DIRTY_ALL;
 }
@@ -359,7 +335,7 @@ preview_delete_done(struct ui *ui, int key, void *arg)
 	}
 	ui_message(ui, ngettext("deleting %zu message on the server",
 	    "deleting %zu messages on the server", n), n);
-	preview_free_chosen(v, n);
+	util_strv_free(v, n);
 	preview_unmark_all(ui);
 	preview_load(ui);
 }

@@ -14,10 +14,12 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "format.h"
 #include "i18n.h"
 #include "strbuf.h"
 #include "text.h"
 #include "ui-int.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static char *prompt_text(struct ui *);
@@ -145,10 +147,11 @@ status_draw(struct ui *ui)
 		strbuf_addf(&sb, "  %ld/%ld", as->prog_n, as->prog_total);
 	/* A POP3 download also counts its bytes. */
 	if (as->prog_total > 0 && as->prog_n < as->prog_total &&
-	    as->prog_total_bytes > 0)
-		strbuf_addf(&sb, _(" (%.1f of %.1f MB)"),
-		    (double)as->prog_bytes / (1024.0 * 1024.0),
-		    (double)as->prog_total_bytes / (1024.0 * 1024.0));
+	    as->prog_total_bytes > 0) {
+		strbuf_addstr(&sb, " (");
+		format_size_of(&sb, as->prog_bytes, as->prog_total_bytes);
+		strbuf_addch(&sb, ')');
+	}
 
 	ui_put(y, 0, ui->lay.cols, sb.buf, (int)color_attr(COLOR_STATUS));
 	/* An error stands out. */
@@ -467,9 +470,7 @@ prompt_complete(struct ui *ui)
 		lcp--;
 	if (n == 1 || lcp > tlen) {
 		prompt_set(ui, list[0], n == 1 ? strlen(list[0]) : lcp);
-		for (i = 0; i < n; i++)
-			free(list[i]);
-		free(list);
+		util_strv_free(list, n);
 		return;
 	}
 	/* Cycle from the first candidate that changes the text. */

@@ -129,7 +129,7 @@ struct pane_index {
 	size_t sel;
 	size_t top;
 	int reload;		/* reload the ids before the next draw */
-	int64_t loaded_at;	/* when they were last read (ui_now_ms) */
+	int64_t loaded_at;	/* when they were last read (util_now_ms) */
 	int64_t load_cost;	/* and how long that took, in ms */
 	/*
 	 * Threads, or a sort by sender or subject (NULL: the store's order,
@@ -361,8 +361,6 @@ void ui_message(struct ui *ui, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Draw sanitised S at (Y, X), fitted and padded to W columns. */
 void ui_put(int y, int x, int w, const char *s, int attr);
-/* A monotonic clock in milliseconds. */
-int64_t ui_now_ms(void);
 /*
  * Say on the status line, at once, that long work is under way (FMT);
  * NULL clears it. The loop goes on answering keys after the work.

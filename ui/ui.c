@@ -143,15 +143,6 @@ ui_signals_restore(void)
 	}
 }
 
-int64_t
-ui_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *
 ui_account_name(struct ui *ui, size_t acct)
 {

@@ -1,0 +1,610 @@
+/*
+ * The store's messages (see store.h): header rows, raw bodies and their
+ * text for full-text search, the counts of a folder, and the rows that
+ * threading reads.
+ */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-private.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+/* Messages. */
+
+#define MSG_COLUMNS \
+	"id, folder_id, uid, modseq, flags, keywords, date, internaldate," \
+	" size, from_name, from_addr, to_addrs, cc_addrs, subject," \
+	" message_id, in_reply_to, refs, has_body, gone, has_attachment"
+
+void
+store_msg_release(struct store_msg *m)
+{
+	free(m->keywords);
+	free(m->from_name);
+	free(m->from_addr);
+	free(m->to_addrs);
+	free(m->cc_addrs);
+	free(m->subject);
+	free(m->message_id);
+	free(m->in_reply_to);
+	free(m->references);
+	memset(m, 0, sizeof *m);
+}
+
+int
+store_msg_put(struct store *st, const struct store_msg *m, int64_t *id_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "INSERT INTO message (folder_id, uid, modseq,"
+	    " flags, keywords, date, internaldate, size, from_name, from_addr,"
+	    " to_addrs, cc_addrs, subject, message_id, in_reply_to, refs,"
+	    " has_attachment)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15, ?16, ?17) ON CONFLICT (folder_id, uid) DO UPDATE SET"
+	    " modseq = ?3, flags = ?4, keywords = ?5, date = ?6,"
+	    " internaldate = ?7, size = ?8, from_name = ?9, from_addr = ?10,"
+	    " to_addrs = ?11, cc_addrs = ?12, subject = ?13, message_id = ?14,"
+	    " in_reply_to = ?15, refs = ?16,"
+	    " has_attachment = max(has_attachment, ?17) RETURNING id");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, m->folder_id);
+	sqlite3_bind_int64(stmt, 2, m->uid);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)m->modseq);
+	sqlite3_bind_int(stmt, 4, (int)m->flags);
+	store_bind_text(stmt, 5, m->keywords);
+	sqlite3_bind_int64(stmt, 6, m->date);
+	sqlite3_bind_int64(stmt, 7, m->internaldate);
+	sqlite3_bind_int64(stmt, 8, m->size);
+	store_bind_text(stmt, 9, m->from_name);
+	store_bind_text(stmt, 10, m->from_addr);
+	store_bind_text(stmt, 11, m->to_addrs);
+	store_bind_text(stmt, 12, m->cc_addrs);
+	store_bind_text(stmt, 13, m->subject);
+	store_bind_text(stmt, 14, m->message_id);
+	store_bind_text(stmt, 15, m->in_reply_to);
+	store_bind_text(stmt, 16, m->references);
+	sqlite3_bind_int(stmt, 17, m->has_attachment != 0);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW && id_r != NULL)
+		*id_r = sqlite3_column_int64(stmt, 0);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_msg_set_flags(struct store *st, int64_t folder_id, uint32_t uid,
+    unsigned int flags, const char *keywords)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "UPDATE message SET flags = ?3, keywords = ?4"
+	    " WHERE folder_id = ?1 AND uid = ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	sqlite3_bind_int(stmt, 3, (int)flags);
+	store_bind_text(stmt, 4, keywords);
+	r = sqlite3_step(stmt);
+	store_stmt_done(st, stmt);
+	if (r != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(st->db) == 0 ? 1 : 0;
+}
+
+int
+store_msg_delete(struct store *st, int64_t folder_id, uint32_t uid)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st,
+	    "DELETE FROM message WHERE folder_id = ?1 AND uid = ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	r = sqlite3_step(stmt);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_msg_uid_flags(struct store *st, int64_t folder_id, uint32_t **uids_r,
+    unsigned int **flags_r, size_t *n_r)
+{
+	sqlite3_stmt *stmt;
+	uint32_t *uids = NULL;
+	unsigned int *flags = NULL;
+	size_t n = 0, alloc = 0;
+	int r;
+
+	*n_r = 0;
+	*uids_r = NULL;
+	if (flags_r != NULL)
+		*flags_r = NULL;
+	stmt = store_prepare(st, "SELECT uid, flags FROM message"
+	    " WHERE folder_id = ?1 AND gone = 0 ORDER BY uid");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc == 0 ? 256 : alloc * 2;
+			uids = xreallocarray(uids, alloc, sizeof *uids);
+			if (flags_r != NULL)
+				flags = xreallocarray(flags, alloc,
+				    sizeof *flags);
+		}
+		uids[n] = (uint32_t)sqlite3_column_int64(stmt, 0);
+		if (flags_r != NULL)
+			flags[n] = (unsigned int)sqlite3_column_int(stmt, 1);
+		n++;
+	}
+	store_stmt_done(st, stmt);
+	if (r != SQLITE_DONE) {
+		free(uids);
+		free(flags);
+		return -1;
+	}
+	*uids_r = uids;
+	if (flags_r != NULL)
+		*flags_r = flags;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_msg_id(struct store *st, int64_t folder_id, uint32_t uid,
+    int64_t *id_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*id_r = 0;
+	stmt = store_prepare(st,
+	    "SELECT id FROM message WHERE folder_id = ?1 AND uid = ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*id_r = sqlite3_column_int64(stmt, 0);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_msg_set_gone(struct store *st, int64_t folder_id, uint32_t uid)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "UPDATE message SET gone = 1"
+	    " WHERE folder_id = ?1 AND uid = ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	r = sqlite3_step(stmt);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_folder_drop_gone(struct store *st, int64_t folder_id)
+{
+	if (store_begin(st) != 0)
+		return -1;
+	if (store_exec_id(st, "DELETE FROM message WHERE folder_id = ?1"
+	    " AND gone = 1", folder_id) != 0 ||
+	    store_folder_recount(st, folder_id) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st);
+}
+
+int
+store_msg_uids(struct store *st, int64_t folder_id, uint32_t **uids_r,
+    size_t *n_r)
+{
+	return store_msg_uid_flags(st, folder_id, uids_r, NULL, n_r);
+}
+
+int
+store_msg_ids(struct store *st, int64_t folder_id, int sort, int reverse,
+    int64_t **ids_r, size_t *n_r)
+{
+	static const char *orders[][2] = {
+		/* SORT_DATE: newest first unless reversed. */
+		{ "date DESC, uid DESC", "date ASC, uid ASC" },
+		/* SORT_THREADS: threading is the UI's; date order here. */
+		{ "date DESC, uid DESC", "date ASC, uid ASC" },
+		/* SORT_FROM */
+		{ "coalesce(from_name, from_addr) COLLATE NOCASE, date DESC",
+		  "coalesce(from_name, from_addr) COLLATE NOCASE DESC, date" },
+		/* SORT_SUBJECT */
+		{ "subject COLLATE NOCASE, date DESC",
+		  "subject COLLATE NOCASE DESC, date" },
+		/* SORT_SIZE: largest first. */
+		{ "size DESC, uid DESC", "size ASC, uid ASC" },
+	};
+	sqlite3_stmt *stmt;
+	int64_t *ids = NULL;
+	size_t n = 0, alloc = 0;
+	char *sql;
+	int r;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (sort < 0 || sort >= (int)(sizeof orders / sizeof orders[0]))
+		sort = 0;
+	sql = xasprintf("SELECT id FROM message WHERE folder_id = ?1"
+	    " ORDER BY %s", orders[sort][reverse ? 1 : 0]);
+	stmt = store_prepare(st, sql);
+	free(sql);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc == 0 ? 1024 : alloc * 2;
+			ids = xreallocarray(ids, alloc, sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	store_stmt_done(st, stmt);
+	if (r != SQLITE_DONE) {
+		free(ids);
+		return -1;
+	}
+	*ids_r = ids;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_msg_get(struct store *st, int64_t id, struct store_msg *m_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	memset(m_r, 0, sizeof *m_r);
+	stmt = store_prepare(st, "SELECT " MSG_COLUMNS
+	    " FROM message WHERE id = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW) {
+		m_r->id = sqlite3_column_int64(stmt, 0);
+		m_r->folder_id = sqlite3_column_int64(stmt, 1);
+		m_r->uid = (uint32_t)sqlite3_column_int64(stmt, 2);
+		m_r->modseq = (uint64_t)sqlite3_column_int64(stmt, 3);
+		m_r->flags = (unsigned int)sqlite3_column_int(stmt, 4);
+		m_r->keywords = store_column_dup(stmt, 5);
+		m_r->date = sqlite3_column_int64(stmt, 6);
+		m_r->internaldate = sqlite3_column_int64(stmt, 7);
+		m_r->size = sqlite3_column_int64(stmt, 8);
+		m_r->from_name = store_column_dup(stmt, 9);
+		m_r->from_addr = store_column_dup(stmt, 10);
+		m_r->to_addrs = store_column_dup(stmt, 11);
+		m_r->cc_addrs = store_column_dup(stmt, 12);
+		m_r->subject = store_column_dup(stmt, 13);
+		m_r->message_id = store_column_dup(stmt, 14);
+		m_r->in_reply_to = store_column_dup(stmt, 15);
+		m_r->references = store_column_dup(stmt, 16);
+		m_r->has_body = sqlite3_column_int(stmt, 17);
+		m_r->gone = sqlite3_column_int(stmt, 18);
+		m_r->has_attachment = sqlite3_column_int(stmt, 19);
+	}
+	store_stmt_done(st, stmt);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_msg_set_attachment(struct store *st, int64_t msg_id, int yes)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "UPDATE message SET has_attachment = ?2"
+	    " WHERE id = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, msg_id);
+	sqlite3_bind_int(stmt, 2, yes != 0);
+	r = sqlite3_step(stmt);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_msg_without_body(struct store *st, int64_t folder_id, size_t max,
+    int64_t **ids_r, size_t *n_r)
+{
+	sqlite3_stmt *stmt;
+	int64_t *ids = NULL;
+	size_t n = 0, alloc = 0;
+	int r;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	stmt = store_prepare(st, "SELECT id FROM message WHERE folder_id = ?1"
+	    " AND has_body = 0 AND gone = 0 ORDER BY date DESC, uid DESC"
+	    " LIMIT ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int64(stmt, 2, max > INT64_MAX ? INT64_MAX :
+	    (int64_t)max);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc == 0 ? 64 : alloc * 2;
+			ids = xreallocarray(ids, alloc, sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	store_stmt_done(st, stmt);
+	if (r != SQLITE_DONE) {
+		free(ids);
+		return -1;
+	}
+	*ids_r = ids;
+	*n_r = n;
+	return 0;
+}
+
+/* Bodies. */
+
+int
+store_body_put(struct store *st, int64_t msg_id, const char *raw, size_t len,
+    const char *text)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if (store_begin(st) != 0)
+		return -1;
+	stmt = store_prepare(st, "INSERT OR REPLACE INTO body (message_id, raw)"
+	    " VALUES (?1, ?2)");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, msg_id);
+	sqlite3_bind_blob64(stmt, 2, raw, len, SQLITE_STATIC);
+	r = sqlite3_step(stmt);
+	store_stmt_done(st, stmt);
+	if (r != SQLITE_DONE ||
+	    store_exec_id(st, "UPDATE message SET has_body = 1 WHERE id = ?1",
+	    msg_id) != 0)
+		goto fail;
+	if (text != NULL) {
+		stmt = store_prepare(st, "INSERT OR REPLACE INTO fts"
+		    " (rowid, body) VALUES (?1, ?2)");
+		if (stmt == NULL)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, msg_id);
+		sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
+		r = sqlite3_step(stmt);
+		store_stmt_done(st, stmt);
+		if (r != SQLITE_DONE)
+			goto fail;
+	}
+	return store_commit(st);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+store_body_get(struct store *st, int64_t msg_id, char **raw_r, size_t *len_r)
+{
+	sqlite3_stmt *stmt;
+	const void *blob;
+	size_t len;
+	int r;
+
+	*raw_r = NULL;
+	*len_r = 0;
+	stmt = store_prepare(st, "SELECT raw FROM body WHERE message_id = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, msg_id);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW) {
+		blob = sqlite3_column_blob(stmt, 0);
+		len = (size_t)sqlite3_column_bytes(stmt, 0);
+		*raw_r = xmalloc(len + 1);
+		if (len > 0)
+			memcpy(*raw_r, blob, len);
+		(*raw_r)[len] = '\0';
+		*len_r = len;
+	}
+	store_stmt_done(st, stmt);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
+/* Counts. */
+
+/* One number from SQL with ?1 bound to FOLDER_ID: 0, or -1. */
+static int
+store_folder_number(struct store *st, const char *sql, int64_t folder_id,
+    int64_t *v_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*v_r = 0;
+	if ((stmt = store_prepare(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*v_r = sqlite3_column_int64(stmt, 0);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_msg_count(struct store *st, int64_t folder_id, size_t *n_r)
+{
+	int64_t v;
+	int r;
+
+	r = store_folder_number(st, "SELECT count(*) FROM message"
+	    " WHERE folder_id = ?1 AND gone = 0", folder_id, &v);
+	*n_r = (size_t)v;
+	return r;
+}
+
+int
+store_msg_max_uid(struct store *st, int64_t folder_id, uint32_t *uid_r)
+{
+	int64_t v;
+	int r;
+
+	r = store_folder_number(st, "SELECT coalesce(max(uid), 0) FROM message"
+	    " WHERE folder_id = ?1 AND gone = 0", folder_id, &v);
+	*uid_r = (uint32_t)v;
+	return r;
+}
+
+int
+store_folder_count_flag(struct store *st, int64_t folder_id,
+    unsigned int flag, int *n_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*n_r = 0;
+	stmt = store_prepare(st, "SELECT count(*) FROM message"
+	    " WHERE folder_id = ?1 AND (flags & ?2) != 0");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int(stmt, 2, (int)flag);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*n_r = sqlite3_column_int(stmt, 0);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_folder_counts(struct store *st, int64_t folder_id,
+    struct store_counts *c_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	memset(c_r, 0, sizeof *c_r);
+	stmt = store_prepare(st, "SELECT count(*),"
+	    " coalesce(sum((flags & ?2) = 0), 0),"
+	    " coalesce(sum((flags & ?3) != 0), 0),"
+	    " coalesce(sum((flags & ?4) != 0), 0)"
+	    " FROM message WHERE folder_id = ?1 AND gone = 0");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int(stmt, 2, MSG_SEEN);
+	sqlite3_bind_int(stmt, 3, MSG_FLAGGED);
+	sqlite3_bind_int(stmt, 4, MSG_DELETED);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW) {
+		c_r->total = sqlite3_column_int(stmt, 0);
+		c_r->unseen = sqlite3_column_int(stmt, 1);
+		c_r->flagged = sqlite3_column_int(stmt, 2);
+		c_r->deleted = sqlite3_column_int(stmt, 3);
+	}
+	store_stmt_done(st, stmt);
+	return r == SQLITE_ROW ? 0 : -1;
+}
+
+/* Threads. */
+
+void
+store_thread_rows_release(struct store_thread_rows *rows)
+{
+	free(rows->rows);
+	free(rows->strings);
+	memset(rows, 0, sizeof *rows);
+}
+
+int
+store_thread_rows(struct store *st, int64_t folder_id, int refs,
+    struct store_thread_rows *out)
+{
+	struct store_thread_row *rows = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	sqlite3_stmt *stmt;
+	size_t n = 0, alloc = 0, *off = NULL, i, k;
+	const unsigned char *s;
+	int r, c;
+
+	memset(out, 0, sizeof *out);
+	stmt = store_prepare(st, refs ?
+	    "SELECT id, date, size, message_id, in_reply_to, refs, subject,"
+	    " coalesce(nullif(from_name, ''), from_addr)"
+	    " FROM message WHERE folder_id = ?1 ORDER BY date, uid" :
+	    "SELECT id, date, size, NULL, NULL, NULL, subject,"
+	    " coalesce(nullif(from_name, ''), from_addr)"
+	    " FROM message WHERE folder_id = ?1 ORDER BY date, uid");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	/* Strings go in one block; OFF holds offsets + 1 (0: NULL) until
+	 * the block stops moving. */
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc == 0 ? 1024 : alloc * 2;
+			rows = xreallocarray(rows, alloc, sizeof *rows);
+			off = xreallocarray(off, alloc, 5 * sizeof *off);
+		}
+		rows[n].id = sqlite3_column_int64(stmt, 0);
+		rows[n].date = sqlite3_column_int64(stmt, 1);
+		rows[n].size = sqlite3_column_int64(stmt, 2);
+		for (c = 0; c < 5; c++) {
+			s = sqlite3_column_text(stmt, 3 + c);
+			if (s == NULL) {
+				off[5 * n + (size_t)c] = 0;
+				continue;
+			}
+			off[5 * n + (size_t)c] = sb.len + 1;
+			strbuf_add(&sb, s, (size_t)sqlite3_column_bytes(stmt,
+			    3 + c));
+			strbuf_addch(&sb, '\0');
+		}
+		n++;
+	}
+	store_stmt_done(st, stmt);
+	if (r != SQLITE_DONE) {
+		free(rows);
+		free(off);
+		strbuf_release(&sb);
+		return -1;
+	}
+	out->strings = strbuf_detach(&sb, NULL);
+	for (i = 0; i < n; i++) {
+		const char **f[5] = {
+			&rows[i].message_id, &rows[i].in_reply_to,
+			&rows[i].references, &rows[i].subject, &rows[i].from
+		};
+
+		for (k = 0; k < 5; k++)
+			*f[k] = off[5 * i + k] == 0 ? NULL :
+			    out->strings + off[5 * i + k] - 1;
+	}
+	free(off);
+	out->rows = rows;
+	out->n = n;
+	return 0;
+}
