@@ -38,6 +38,7 @@ struct store {
 	char *notice;		/* store_take_notice() */
 	int err_code;		/* the last error, for store_errmsg() */
 	char *err_msg;
+	int tx_depth;		/* store_begin() calls not yet ended */
 };
 
 /* Run SQL (one or more statements, no results): 0, or -1. */

@@ -722,14 +722,26 @@ store_close(struct store *st)
 int
 store_begin(struct store *st)
 {
+	/* Inside a transaction: the outer one holds this work too. */
+	if (st->tx_depth++ > 0)
+		return 0;
 	free(st->err_msg);
 	st->err_msg = NULL;
-	return store_exec(st, "BEGIN IMMEDIATE");
+	if (store_exec(st, "BEGIN IMMEDIATE") != 0) {
+		st->tx_depth = 0;
+		return -1;
+	}
+	return 0;
 }
 
 int
 store_commit(struct store *st)
 {
+	if (st->tx_depth > 1) {
+		st->tx_depth--;
+		return 0;
+	}
+	st->tx_depth = 0;
 	return store_exec(st, "COMMIT");
 }
 
@@ -742,6 +754,11 @@ store_rollback(struct store *st)
 	 * error stays for store_errmsg() either way.
 	 */
 	store_keep_error(st);
+	/*
+	 * An inner rollback ends the whole transaction; the outer code sees
+	 * the error and rolls back too, which is then a no-op.
+	 */
+	st->tx_depth = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

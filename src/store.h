@@ -121,7 +121,12 @@ void store_close(struct store *st);
 /* The last SQLite error of this handle, for messages. */
 const char *store_errmsg(struct store *st);
 
-/* Transactions (nested calls are not supported). Return 0 or -1. */
+/*
+ * Transactions. Return 0 or -1. A store_begin() inside another makes its
+ * work part of the outer one (its commit commits nothing yet); a rollback
+ * anywhere ends the whole transaction, and the outer code, seeing the
+ * error, rolls back too.
+ */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);

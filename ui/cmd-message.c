@@ -20,21 +20,13 @@
 #include "account.h"
 #include "config.h"
 #include "i18n.h"
+#include "ops.h"
 #include "search.h"
 #include "store.h"
 #include "strbuf.h"
 #include "text.h"
 #include "ui-int.h"
 #include "xmalloc.h"
-
-enum msgop_kind {
-	MSGOP_DELETE,		/* set \Deleted */
-	MSGOP_UNDELETE,		/* clear \Deleted */
-	MSGOP_FLAG,		/* toggle \Flagged */
-	MSGOP_SEEN,		/* toggle \Seen */
-	MSGOP_MOVE,		/* move to a folder */
-	MSGOP_COPY,		/* copy to a folder */
-};
 
 /* What a question about leaving a folder carries to its answer. */
 struct msgop_leave_arg {
@@ -55,18 +47,16 @@ struct msgop_gone_arg {
 static size_t tags_find(const struct ui_ops *, int64_t, int *);
 static void tags_prune(struct ui *, struct store *);
 static size_t msgop_targets(struct ui *, size_t *, int64_t **, int *);
-static int msgop_one(struct store *, int64_t, int64_t, enum msgop_kind,
-    const char *);
-static void msgop_run(struct ui *, enum msgop_kind, size_t, const int64_t *,
+static void msgop_run(struct ui *, enum ops_kind, size_t, const int64_t *,
     size_t, int, const char *, const char *);
-static void msgop_simple(struct ui *, enum msgop_kind);
+static void msgop_simple(struct ui *, enum ops_kind);
 static void msgop_pager_check(struct ui *);
 static int msgop_expunge(struct ui *);
 static void msgop_sync(struct ui *, int);
 static void msgop_sync_done(struct ui *, int, void *);
 static void msgop_leave_done(struct ui *, int, void *);
-static void msgop_dest_prompt(struct ui *, enum msgop_kind);
-static void msgop_dest_done(struct ui *, const char *, enum msgop_kind);
+static void msgop_dest_prompt(struct ui *, enum ops_kind);
+static void msgop_dest_done(struct ui *, const char *, enum ops_kind);
 static void msgop_move_done(struct ui *, const char *);
 static void msgop_copy_done(struct ui *, const char *);
 static char *msgop_folder_name(struct ui *, size_t, int64_t);
@@ -294,7 +284,7 @@ msgop_moves_queue(struct ui *ui, size_t acct, int64_t folder_id)
 	struct store *st;
 	struct account *a;
 	size_t i, done = 0, pushed;
-	int r;
+	long r;
 
 	for (pushed = 0; pushed < ui->naccts; pushed++) {
 		if (folder_id >= 0 && pushed != acct)
@@ -309,8 +299,8 @@ msgop_moves_queue(struct ui *ui, size_t acct, int64_t folder_id)
 				continue;
 			}
 			/* Gone meanwhile (expunged elsewhere): nothing. */
-			r = st != NULL ? msgop_one(st, h->folder_id, h->id,
-			    MSGOP_MOVE, h->dest) : 0;
+			r = st != NULL ? ops_apply(st, OPS_MOVE, h->folder_id,
+			    &h->id, 1, h->dest) : 0;
 			if (r < 0)
 				ui_message(ui, _("cannot move the message: "
 				    "%s"), store_errmsg(st));
@@ -391,92 +381,40 @@ msgop_targets(struct ui *ui, size_t *acct_r, int64_t **ids_r, int *tagged_r)
 }
 
 /*
- * Apply OP to message ID of ST; with FOLDER_ID >= 0, only if the message
- * is still in that folder (a tag may outlive its message). DEST is the
- * server name of the folder of a move or copy. Returns 1 if something
- * changed, 0 if there was nothing to do, -1 on error.
- */
-static int
-msgop_one(struct store *st, int64_t folder_id, int64_t id,
-    enum msgop_kind op, const char *dest)
-{
-	struct store_msg m;
-	unsigned int flag;
-	int r, changed = 1;
-
-	if ((r = store_msg_get(st, id, &m)) != 0)
-		return r < 0 ? -1 : 0;
-	if (folder_id >= 0 && m.folder_id != folder_id) {
-		store_msg_release(&m);
-		return 0;
-	}
-	switch (op) {
-	case MSGOP_DELETE:
-	case MSGOP_UNDELETE:
-		if (((m.flags & MSG_DELETED) != 0) == (op == MSGOP_DELETE))
-			changed = 0;
-		else if (op == MSGOP_DELETE)
-			r = store_pending_flags(st, id, MSG_DELETED, 0);
-		else
-			r = store_pending_flags(st, id, 0, MSG_DELETED);
-		break;
-	case MSGOP_FLAG:
-	case MSGOP_SEEN:
-		flag = op == MSGOP_FLAG ? MSG_FLAGGED : MSG_SEEN;
-		if (m.flags & flag)
-			r = store_pending_flags(st, id, 0, flag);
-		else
-			r = store_pending_flags(st, id, flag, 0);
-		break;
-	case MSGOP_MOVE:
-		r = store_pending_move(st, id, dest);
-		break;
-	case MSGOP_COPY:
-		r = store_pending_copy(st, id, dest);
-		break;
-	}
-	store_msg_release(&m);
-	return r != 0 ? -1 : changed;
-}
-
-/*
  * Run OP on the N messages IDS of account ACCT (TAGGED: the tagged set);
  * DEST and SHOWN are the server and display names of the folder of a move
  * or copy. Then push, reload what changed, and say what was done.
  */
 static void
-msgop_run(struct ui *ui, enum msgop_kind op, size_t acct, const int64_t *ids,
+msgop_run(struct ui *ui, enum ops_kind op, size_t acct, const int64_t *ids,
     size_t n, int tagged, const char *dest, const char *shown)
 {
 	struct store *st = ui_store(ui, acct);
 	struct account *a = ui_account(ui, acct);
-	size_t i, done = 0, kept = 0;
+	size_t done, kept = 0;
 	char *clean;
-	int r;
+	long r;
 
 	if (st == NULL)
 		return;
 	/* d and u take back a move that waits (s): u keeps it here. */
-	if (op == MSGOP_DELETE || op == MSGOP_UNDELETE)
+	if (op == OPS_DELETE || op == OPS_UNDELETE)
 		kept = msgop_unhold(ui, acct, ids, n);
-	for (i = 0; i < n; i++) {
-		r = msgop_one(st, tagged ? ui->folder_id : -1, ids[i], op,
-		    dest);
-		if (r < 0) {
-			ui_message(ui, _("cannot change the message: %s"),
-			    store_errmsg(st));
-			break;
-		}
-		done += (size_t)r;
+	r = ops_apply(st, op, tagged ? ui->folder_id : -1, ids, n, dest);
+	if (r < 0) {
+		ui_message(ui, _("cannot change the message: %s"),
+		    store_errmsg(st));
+		return;
 	}
+	done = (size_t)r;
 	if (done > 0) {
 		if (a != NULL)
 			account_push_pending(a);
 		/* The folder moved or copied to counts what came in. */
-		if (a != NULL && (op == MSGOP_MOVE || op == MSGOP_COPY))
+		if (a != NULL && (op == OPS_MOVE || op == OPS_COPY))
 			account_poll_folders(a);
 		folders_reload(ui, acct);
-		if (op == MSGOP_MOVE) {
+		if (op == OPS_MOVE) {
 			index_load(ui);
 			msgop_pager_check(ui);
 		}
@@ -484,24 +422,22 @@ msgop_run(struct ui *ui, enum msgop_kind op, size_t acct, const int64_t *ids,
 	}
 	if (tagged)
 		tags_prune(ui, st);
-	if (i < n)
-		return;
 	clean = text_sanitize_dup(shown != NULL ? shown : "", 0);
 	switch (op) {
-	case MSGOP_MOVE:
+	case OPS_MOVE:
 		ui_message(ui, ngettext("%zu message moved to \"%s\"",
 		    "%zu messages moved to \"%s\"", done), done, clean);
 		break;
-	case MSGOP_COPY:
+	case OPS_COPY:
 		ui_message(ui, ngettext("%zu message copied to \"%s\"",
 		    "%zu messages copied to \"%s\"", done), done, clean);
 		break;
-	case MSGOP_DELETE:
+	case OPS_DELETE:
 		if (tagged || ui->focus == PANE_PAGER)
 			ui_message(ui, ngettext("%zu message marked deleted",
 			    "%zu messages marked deleted", done), done);
 		break;
-	case MSGOP_UNDELETE:
+	case OPS_UNDELETE:
 		if (kept > 0)
 			ui_message(ui, ngettext("%zu message stays here: its "
 			    "move is undone", "%zu messages stay here: their "
@@ -510,12 +446,15 @@ msgop_run(struct ui *ui, enum msgop_kind op, size_t acct, const int64_t *ids,
 			ui_message(ui, ngettext("%zu message undeleted",
 			    "%zu messages undeleted", done), done);
 		break;
-	case MSGOP_FLAG:
+	case OPS_TOGGLE_FLAGGED:
 		if (tagged || ui->focus == PANE_PAGER)
 			ui_message(ui, ngettext("flag toggled on %zu message",
 			    "flag toggled on %zu messages", done), done);
 		break;
-	case MSGOP_SEEN:
+	case OPS_SEEN:
+	case OPS_UNSEEN:
+		break;
+	case OPS_TOGGLE_SEEN:
 		if (tagged)
 			ui_message(ui, ngettext("read toggled on %zu message",
 			    "read toggled on %zu messages", done), done);
@@ -551,7 +490,7 @@ msgop_pager_check(struct ui *ui)
 
 /* An operation with no destination on the selected or tagged messages. */
 static void
-msgop_simple(struct ui *ui, enum msgop_kind op)
+msgop_simple(struct ui *ui, enum ops_kind op)
 {
 	int64_t *ids;
 	size_t acct, n;
@@ -563,7 +502,7 @@ msgop_simple(struct ui *ui, enum msgop_kind op)
 	free(ids);
 	/* As mutt's resolve: d and u step to the next message. */
 	if (!tagged && ui->focus == PANE_INDEX &&
-	    (op == MSGOP_DELETE || op == MSGOP_UNDELETE))
+	    (op == OPS_DELETE || op == OPS_UNDELETE))
 		index_move(ui, 1);
 	/* In the pager d, u and F say what they did and go on. */
 	if (!tagged)
@@ -593,28 +532,26 @@ msgop_delete(struct ui *ui)
 	char *dest, *shown;
 	int tagged;
 
-	if (ui->cfg == NULL || ui->cfg->ui.delete_mode != DELETE_TRASH) {
-		msgop_simple(ui, MSGOP_DELETE);
-		return;
-	}
 	trash = msgop_trash(ui, ui->cur);
-	/* Inside the Trash itself, d marks \Deleted. */
-	if (trash != NULL && trash->id == ui->folder_id) {
-		msgop_simple(ui, MSGOP_DELETE);
+	switch (ops_delete_is(ui->cfg != NULL ? ui->cfg->ui.delete_mode :
+	    DELETE_FLAG, ui->folder_id, trash != NULL ? trash->id : -1)) {
+	case OPS_DELETE_FLAG:
+		msgop_simple(ui, OPS_DELETE);
 		return;
-	}
-	if (trash == NULL) {
-		msgop_simple(ui, MSGOP_DELETE);
+	case OPS_DELETE_NO_TRASH:
+		msgop_simple(ui, OPS_DELETE);
 		ui_message(ui, "%s",
 		    _("no Trash folder: marked deleted instead"));
 		return;
+	case OPS_DELETE_TO_TRASH:
+		break;
 	}
 	if ((n = msgop_targets(ui, &acct, &ids, &tagged)) == 0)
 		return;
 	dest = xstrdup(trash->name);
 	shown = xstrdup(trash->display != NULL ? trash->display :
 	    trash->name);
-	msgop_run(ui, MSGOP_MOVE, acct, ids, n, tagged, dest, shown);
+	msgop_run(ui, OPS_MOVE, acct, ids, n, tagged, dest, shown);
 	free(dest);
 	free(shown);
 	free(ids);
@@ -623,19 +560,19 @@ msgop_delete(struct ui *ui)
 void
 msgop_undelete(struct ui *ui)
 {
-	msgop_simple(ui, MSGOP_UNDELETE);
+	msgop_simple(ui, OPS_UNDELETE);
 }
 
 void
 msgop_flag(struct ui *ui)
 {
-	msgop_simple(ui, MSGOP_FLAG);
+	msgop_simple(ui, OPS_TOGGLE_FLAGGED);
 }
 
 void
 msgop_toggle_read_tagged(struct ui *ui)
 {
-	msgop_simple(ui, MSGOP_SEEN);
+	msgop_simple(ui, OPS_TOGGLE_SEEN);
 }
 
 void
@@ -780,8 +717,8 @@ msgop_pattern_done(struct ui *ui, const char *text, enum msgop_pattern what)
 			ui_message(ui, "%s", _("no message matches"));
 			break;
 		}
-		msgop_run(ui, what == PATTERN_DELETE ? MSGOP_DELETE :
-		    MSGOP_UNDELETE, ui->cur, ids, n, 1, NULL, NULL);
+		msgop_run(ui, what == PATTERN_DELETE ? OPS_DELETE :
+		    OPS_UNDELETE, ui->cur, ids, n, 1, NULL, NULL);
 		break;
 	}
 	ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
@@ -996,7 +933,7 @@ msgop_pipe(struct ui *ui)
 
 /* Start the prompt asking where the move or copy OP goes. */
 static void
-msgop_dest_prompt(struct ui *ui, enum msgop_kind op)
+msgop_dest_prompt(struct ui *ui, enum ops_kind op)
 {
 	struct ui_ops *o = &ui->ops;
 	size_t n;
@@ -1005,9 +942,9 @@ msgop_dest_prompt(struct ui *ui, enum msgop_kind op)
 		return;
 	free(o->label);
 	if (!o->tagged)
-		o->label = xstrdup(op == MSGOP_MOVE ? _("Move to folder: ") :
+		o->label = xstrdup(op == OPS_MOVE ? _("Move to folder: ") :
 		    _("Copy to folder: "));
-	else if (op == MSGOP_MOVE)
+	else if (op == OPS_MOVE)
 		o->label = xasprintf(ngettext(
 		    "Move %zu tagged message to folder: ",
 		    "Move %zu tagged messages to folder: ", n), n);
@@ -1016,13 +953,13 @@ msgop_dest_prompt(struct ui *ui, enum msgop_kind op)
 		    "Copy %zu tagged message to folder: ",
 		    "Copy %zu tagged messages to folder: ", n), n);
 	prompt_start(ui, o->label,
-	    op == MSGOP_MOVE ? msgop_move_done : msgop_copy_done,
+	    op == OPS_MOVE ? msgop_move_done : msgop_copy_done,
 	    folderop_complete_spec);
 }
 
 /* The move or copy prompt was answered with TEXT. */
 static void
-msgop_dest_done(struct ui *ui, const char *text, enum msgop_kind op)
+msgop_dest_done(struct ui *ui, const char *text, enum ops_kind op)
 {
 	struct ui_ops *o = &ui->ops;
 	const struct store_folder *f;
@@ -1038,7 +975,7 @@ msgop_dest_done(struct ui *ui, const char *text, enum msgop_kind op)
 		return;
 	}
 	if (acct != o->acct) {
-		ui_message(ui, "%s", op == MSGOP_MOVE ?
+		ui_message(ui, "%s", op == OPS_MOVE ?
 		    _("moving to another account is not supported yet") :
 		    _("copying to another account is not supported yet"));
 		return;
@@ -1049,14 +986,14 @@ msgop_dest_done(struct ui *ui, const char *text, enum msgop_kind op)
 		free(shown);
 		return;
 	}
-	if (op == MSGOP_MOVE && o->acct == ui->cur &&
+	if (op == OPS_MOVE && o->acct == ui->cur &&
 	    f->id == ui->folder_id) {
 		ui_message(ui, _("the messages are in \"%s\" already"), shown);
 		free(shown);
 		return;
 	}
 	dest = xstrdup(f->name);
-	if (op == MSGOP_MOVE)
+	if (op == OPS_MOVE)
 		msgop_hold(ui, o->acct, o->ids, o->nids, o->tagged, dest,
 		    shown);
 	else
@@ -1072,25 +1009,25 @@ msgop_dest_done(struct ui *ui, const char *text, enum msgop_kind op)
 static void
 msgop_move_done(struct ui *ui, const char *text)
 {
-	msgop_dest_done(ui, text, MSGOP_MOVE);
+	msgop_dest_done(ui, text, OPS_MOVE);
 }
 
 static void
 msgop_copy_done(struct ui *ui, const char *text)
 {
-	msgop_dest_done(ui, text, MSGOP_COPY);
+	msgop_dest_done(ui, text, OPS_COPY);
 }
 
 void
 msgop_move(struct ui *ui)
 {
-	msgop_dest_prompt(ui, MSGOP_MOVE);
+	msgop_dest_prompt(ui, OPS_MOVE);
 }
 
 void
 msgop_copy(struct ui *ui)
 {
-	msgop_dest_prompt(ui, MSGOP_COPY);
+	msgop_dest_prompt(ui, OPS_COPY);
 }
 
 /*
@@ -1101,11 +1038,11 @@ static int
 msgop_expunge(struct ui *ui)
 {
 	struct store *st = ui_store(ui, ui->cur);
-	int n = 0;
+	int n;
 
 	if (st == NULL || ui->folder_id < 0)
 		return 0;
-	if (store_pending_expunge(st, ui->folder_id, &n) != 0) {
+	if ((n = ops_expunge(st, ui->folder_id)) < 0) {
 		ui_message(ui, _("cannot expunge: %s"), store_errmsg(st));
 		return -1;
 	}
@@ -1181,22 +1118,20 @@ msgop_sync_mailbox(struct ui *ui)
 
 	said = msgop_moves_apply(ui) > 0;
 	n = msgop_deleted(ui);
-	if (n > 0) {
-		switch (msgop_expunge_mode(ui)) {
-		case EXPUNGE_ASK:
-			la = xcalloc(1, sizeof *la);
-			la->from_acct = ui->cur;
-			la->from = ui->folder_id;
-			ask_start(ui, "yn", msgop_sync_done, la,
-			    ngettext("Expunge %d deleted message? (y/n)",
-			    "Expunge %d deleted messages? (y/n)", n), n);
-			return;
-		case EXPUNGE_YES:
-			said = msgop_expunge(ui) >= 0;
-			break;
-		case EXPUNGE_NO:
-			break;
-		}
+	switch (ops_leave_is(msgop_expunge_mode(ui), n)) {
+	case OPS_LEAVE_ASK:
+		la = xcalloc(1, sizeof *la);
+		la->from_acct = ui->cur;
+		la->from = ui->folder_id;
+		ask_start(ui, "yn", msgop_sync_done, la,
+		    ngettext("Expunge %d deleted message? (y/n)",
+		    "Expunge %d deleted messages? (y/n)", n), n);
+		return;
+	case OPS_LEAVE_EXPUNGE:
+		said = msgop_expunge(ui) >= 0;
+		break;
+	case OPS_LEAVE_KEEP:
+		break;
 	}
 	msgop_sync(ui, said);
 }
@@ -1211,17 +1146,18 @@ msgop_leave(struct ui *ui, enum msgop_leave_for why, size_t acct,
 
 	/* The moves asked for are made whatever the expunge answer. */
 	msgop_moves_apply(ui);
-	if (ui->ops.leaving || (n = msgop_deleted(ui)) == 0)
+	if (ui->ops.leaving)
 		return 0;
-	switch (msgop_expunge_mode(ui)) {
-	case EXPUNGE_NO:
+	n = msgop_deleted(ui);
+	switch (ops_leave_is(msgop_expunge_mode(ui), n)) {
+	case OPS_LEAVE_KEEP:
 		return 0;
-	case EXPUNGE_YES:
+	case OPS_LEAVE_EXPUNGE:
 		if (msgop_expunge(ui) > 0 &&
 		    (a = ui_account(ui, ui->cur)) != NULL)
 			account_push_pending(a);
 		return 0;
-	case EXPUNGE_ASK:
+	case OPS_LEAVE_ASK:
 		break;
 	}
 	la = xcalloc(1, sizeof *la);

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "i18n.h"
+#include "ops.h"
 #include "search.h"
 #include "thread.h"
 #include "ui-int.h"
@@ -882,31 +883,20 @@ cmd_set_seen(struct ui *ui, size_t acct, int64_t id, int seen)
 {
 	struct store *st = ui_store(ui, acct);
 	struct account *a = ui_account(ui, acct);
-	struct store_msg m;
-	int r;
+	long r;
 
 	if (st == NULL || id < 0)
 		return;
-	if ((r = store_msg_get(st, id, &m)) != 0) {
-		if (r < 0)
-			ui_message(ui, _("cannot read the message: %s"),
-			    store_errmsg(st));
-		return;
+	r = ops_apply(st, seen ? OPS_SEEN : OPS_UNSEEN, -1, &id, 1, NULL);
+	if (r < 0)
+		ui_message(ui, _("cannot change the flags: %s"),
+		    store_errmsg(st));
+	else if (r > 0) {
+		if (a != NULL)
+			account_push_pending(a);
+		folders_reload(ui, acct);
+		ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
 	}
-	if (((m.flags & MSG_SEEN) != 0) != (seen != 0)) {
-		r = seen ? store_pending_flags(st, id, MSG_SEEN, 0) :
-		    store_pending_flags(st, id, 0, MSG_SEEN);
-		if (r != 0)
-			ui_message(ui, _("cannot change the flags: %s"),
-			    store_errmsg(st));
-		else {
-			if (a != NULL)
-				account_push_pending(a);
-			folders_reload(ui, acct);
-			ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
-		}
-	}
-	store_msg_release(&m);
 }
 
 static void
