@@ -6,6 +6,8 @@
 #ifndef TERN_LOG_H
 #define TERN_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 typedef void log_sink_fn(enum log_level level, const char *line, void *arg);

@@ -3,8 +3,10 @@
  */
 #include "autoconfig.h"
 
+#include "log.h"
 #include "ops.h"
 #include "store.h"
+#include "util.h"
 
 /*
  * One message: 1 changed, 0 nothing to do (gone, moved on, already so),
@@ -75,6 +77,7 @@ long
 ops_apply(struct store *st, enum ops_kind op, int64_t folder_id,
     const int64_t *ids, size_t n, const char *dest)
 {
+	int64_t t0 = util_now_ms(), t1;
 	long done = 0;
 	size_t i;
 	int r;
@@ -83,6 +86,8 @@ ops_apply(struct store *st, enum ops_kind op, int64_t folder_id,
 		return -1;
 	if (store_begin(st) != 0)
 		return -1;
+	/* What the key waited for: another connection's transaction. */
+	t1 = util_now_ms();
 	for (i = 0; i < n; i++) {
 		if ((r = ops_one(st, op, folder_id, ids[i], dest)) < 0) {
 			store_rollback(st);
@@ -94,6 +99,9 @@ ops_apply(struct store *st, enum ops_kind op, int64_t folder_id,
 		store_rollback(st);
 		return -1;
 	}
+	log_msg(LOG_INFO, "ops: operation %d on %zu messages: %lld ms, "
+	    "%lld ms of it waiting for the cache", (int)op, n,
+	    (long long)(util_now_ms() - t0), (long long)(t1 - t0));
 	return done;
 }
 
