@@ -14,6 +14,7 @@
 
 #include "pop3.h"
 #include "store.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 /* RFC 1321's test suite (the digest of TIMESTAMP + PASSWORD) and RFC 1939's
@@ -405,11 +406,5 @@ pop3_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(pop3_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(pop3_suite());
 }

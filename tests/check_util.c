@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "testutil.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -125,11 +126,5 @@ util_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(util_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(util_suite());
 }
