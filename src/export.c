@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "store.h"
 #include "strbuf.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static int	export_write_file(const char *, const char *, size_t,
@@ -173,21 +174,14 @@ static int
 export_write_file(const char *path, const char *data, size_t len,
     char **err)
 {
-	ssize_t n;
 	int fd;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
-	while (len > 0) {
-		if ((n = write(fd, data, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			goto fail;
-		}
-		data += n;
-		len -= (size_t)n;
+	if (util_write_all(fd, data, len) != 0) {
+		close(fd);
+		goto fail;
 	}
 	if (fsync(fd) != 0 || close(fd) != 0)
 		goto fail;

@@ -848,23 +848,34 @@ spot_field(const struct mime_message *msg, const char *field)
 	return (msg->text);
 }
 
+/*
+ * The corpus file FILE (under tu_corpus_dir()), whole; NULL, having said
+ * so, when the corpus or the file is not there (the test is skipped).
+ */
+static char *
+corpus_read(const char *file, size_t *len_r)
+{
+	char *path, *raw;
+
+	if (!tu_corpus_present())
+		return (NULL);
+	if (asprintf(&path, "%s/%s", tu_corpus_dir(), file) == -1)
+		ck_abort_msg("out of memory");
+	if ((raw = tu_read_file(path, len_r)) == NULL)
+		fprintf(stderr, "check_mime: no %s, skipped\n", path);
+	free(path);
+	return (raw);
+}
+
 START_TEST(test_spot_rows)
 {
 	struct mime_message msg;
 	const char *v;
-	char *path, *raw;
+	char *raw;
 	size_t len;
 
-	if (!tu_corpus_present())
+	if ((raw = corpus_read(spot_rows[_i].file, &len)) == NULL)
 		return;
-	if (asprintf(&path, "%s/%s", tu_corpus_dir(), spot_rows[_i].file) == -1)
-		ck_abort_msg("out of memory");
-	if ((raw = tu_read_file(path, &len)) == NULL) {
-		fprintf(stderr, "check_mime: no %s, row %d skipped\n", path,
-		    _i);
-		free(path);
-		return;
-	}
 	mime_message_parse(raw, len, &msg);
 	v = spot_field(&msg, spot_rows[_i].field);
 	ck_assert_msg(v != NULL && strstr(v, spot_rows[_i].want) != NULL,
@@ -877,7 +888,6 @@ START_TEST(test_spot_rows)
 	    spot_rows[_i].field, tu_show(v, strlen(v)), spot_rows[_i].not);
 	mime_message_release(&msg);
 	free(raw);
-	free(path);
 }
 END_TEST
 
@@ -909,27 +919,17 @@ static const struct {
 START_TEST(test_attachment_rows)
 {
 	struct mime_message msg;
-	char *path, *raw;
+	char *raw;
 	size_t len;
 
-	if (!tu_corpus_present())
+	if ((raw = corpus_read(attachment_rows[_i].file, &len)) == NULL)
 		return;
-	if (asprintf(&path, "%s/%s", tu_corpus_dir(),
-	    attachment_rows[_i].file) == -1)
-		ck_abort_msg("out of memory");
-	if ((raw = tu_read_file(path, &len)) == NULL) {
-		fprintf(stderr, "check_mime: no %s, row %d skipped\n", path,
-		    _i);
-		free(path);
-		return;
-	}
 	mime_message_parse(raw, len, &msg);
 	ck_assert_msg(msg.has_attachment == attachment_rows[_i].yes,
 	    "row %d (%s): has_attachment %d", _i, attachment_rows[_i].file,
 	    msg.has_attachment);
 	mime_message_release(&msg);
 	free(raw);
-	free(path);
 }
 END_TEST
 
@@ -972,19 +972,12 @@ START_TEST(test_spot_bad_charset_byte)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct mime_message msg;
-	char *path, *raw, *at;
+	char *raw, *at;
 	size_t len;
 
-	if (!tu_corpus_present())
+	if ((raw = corpus_read("charset/thunderbird-bad-charset.eml", &len)) ==
+	    NULL)
 		return;
-	if (asprintf(&path, "%s/charset/thunderbird-bad-charset.eml",
-	    tu_corpus_dir()) == -1)
-		ck_abort_msg("out of memory");
-	if ((raw = tu_read_file(path, &len)) == NULL) {
-		fprintf(stderr, "check_mime: no %s, skipped\n", path);
-		free(path);
-		return;
-	}
 	at = strstr(raw, "Matterhorn1");
 	ck_assert(at != NULL);
 	strbuf_add(&sb, raw, (size_t)(at - raw));
@@ -997,7 +990,6 @@ START_TEST(test_spot_bad_charset_byte)
 	mime_message_release(&msg);
 	strbuf_release(&sb);
 	free(raw);
-	free(path);
 }
 END_TEST
 
