@@ -115,6 +115,92 @@ cli_errors_print(struct cli_errors *e, const char *acct)
 }
 
 /*
+ * The event loop of a one-shot command (tern sync, tern search): until
+ * the worker's EV_DONE, progress goes to stderr (on a terminal one line,
+ * redrawn; elsewhere a line each, when LINES is set), errors are
+ * gathered, and every other event goes to EVENT, which may take what it
+ * keeps (EV's strings and ids are released after it).
+ */
+struct cli_loop {
+	const char *acct;	/* the account's name, for the progress */
+	int lines;		/* progress off a terminal too */
+	void (*event)(struct cli_loop *, struct account_event *);
+	void *arg;		/* EVENT's */
+	int tty;		/* set by cli_loop_run(): stderr is one */
+	int shown;		/* a progress line waits for its newline */
+	struct cli_errors errors;
+};
+
+/* End the progress line, if one is shown, before other output. */
+static void
+cli_loop_end_line(struct cli_loop *l)
+{
+	if (l->shown)
+		fputc('\n', stderr);
+	l->shown = 0;
+}
+
+/* One progress line for EV. */
+static void
+cli_loop_progress(struct cli_loop *l, const struct account_event *ev)
+{
+	if (!l->tty && !l->lines)
+		return;
+	fprintf(stderr, l->tty ? "\r%s: %s %ld/%ld" : "%s: %s %ld/%ld",
+	    l->acct, ev->text != NULL ? ev->text : "", ev->n, ev->total);
+	if (ev->total_bytes > 0) {
+		struct strbuf sb = STRBUF_INIT;
+
+		format_size_of(&sb, ev->bytes, ev->total_bytes);
+		fprintf(stderr, " (%s)", sb.buf);
+		strbuf_release(&sb);
+	}
+	fputs(l->tty ? "\033[K" : "\n", stderr);
+	l->shown = l->tty;
+}
+
+/*
+ * Run L's loop over the events of Q: EV_DONE's exit status, EXIT_RUNTIME
+ * when the wait itself failed. The errors stay in L->errors.
+ */
+static int
+cli_loop_run(struct cli_loop *l, struct evqueue *q)
+{
+	struct account_event ev;
+	int done = 0, rc = EXIT_RUNTIME;
+
+	l->tty = isatty(STDERR_FILENO);
+	while (!done) {
+		struct pollfd pfd = { evqueue_fd(q), POLLIN, 0 };
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+		while (!done && evqueue_next(q, &ev)) {
+			switch (ev.kind) {
+			case EV_PROGRESS:
+				cli_loop_progress(l, &ev);
+				break;
+			case EV_ERROR:
+				cli_errors_add(&l->errors, ev.text != NULL ?
+				    ev.text : "");
+				break;
+			case EV_DONE:
+				done = 1;
+				rc = ev.n == 0 ? 0 : EXIT_RUNTIME;
+				break;
+			default:
+				if (l->event != NULL)
+					l->event(l, &ev);
+				break;
+			}
+			account_event_release(&ev);
+		}
+	}
+	cli_loop_end_line(l);
+	return rc;
+}
+
+/*
  * Load the config for TARGET (a URL, or ACCOUNT[:FOLDER] of the config
  * file, or NULL). *ACC_R is the named account (NULL: none named) and
  * *FOLDER_R the folder asked for (NULL: none). Returns an exit status.
@@ -313,6 +399,27 @@ out:
 	return rc;
 }
 
+/* tern sync's events beyond the loop's: what the worker tells the user. */
+static void
+cli_sync_event(struct cli_loop *l, struct account_event *ev)
+{
+	switch (ev->kind) {
+	case EV_GONE:
+		cli_loop_end_line(l);
+		fprintf(stderr, _("tern: %s: %ld of %ld messages vanished on "
+		    "the server at once; their local copies are kept (tern "
+		    "export can save them)\n"), l->acct, ev->n, ev->total);
+		break;
+	case EV_NOTICE:
+		cli_loop_end_line(l);
+		fprintf(stderr, "tern: %s: %s\n", l->acct,
+		    ev->text != NULL ? ev->text : "");
+		break;
+	default:
+		break;
+	}
+}
+
 /* Sync one account headlessly, printing progress on stderr. */
 int
 cli_sync_account(const struct cli_options *opt, struct account_config *acc,
@@ -320,11 +427,10 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 {
 	struct evqueue *q;
 	struct account *a = NULL;
-	struct account_event ev;
 	char *path = NULL, *pw = NULL, *err = NULL;
-	struct cli_errors errors = { NULL, 0 };
-	int tty = isatty(STDERR_FILENO), done = 0, rc = EXIT_RUNTIME;
-	int progress_shown = 0;
+	struct cli_loop loop = { .acct = acc->name, .lines = 1,
+	    .event = cli_sync_event };
+	int rc = EXIT_RUNTIME;
 
 	if ((q = evqueue_new()) == NULL) {
 		cli_error(strerror(errno));
@@ -345,66 +451,12 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 		cli_error(_("cannot start the account worker"));
 		goto out;
 	}
-	while (!done) {
-		struct pollfd pfd = { evqueue_fd(q), POLLIN, 0 };
-
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			break;
-		while (!done && evqueue_next(q, &ev)) {
-			switch (ev.kind) {
-			case EV_PROGRESS:
-				fprintf(stderr, tty ? "\r%s: %s %ld/%ld" :
-				    "%s: %s %ld/%ld", acc->name,
-				    ev.text != NULL ? ev.text : "", ev.n,
-				    ev.total);
-				if (ev.total_bytes > 0) {
-					struct strbuf sb = STRBUF_INIT;
-
-					format_size_of(&sb, ev.bytes,
-					    ev.total_bytes);
-					fprintf(stderr, " (%s)", sb.buf);
-					strbuf_release(&sb);
-				}
-				fputs(tty ? "\033[K" : "\n", stderr);
-				progress_shown = tty;
-				break;
-			case EV_ERROR:
-				cli_errors_add(&errors, ev.text != NULL ?
-				    ev.text : "");
-				break;
-			case EV_GONE:
-				if (progress_shown)
-					fputc('\n', stderr);
-				progress_shown = 0;
-				fprintf(stderr, _("tern: %s: %ld of %ld messages "
-				    "vanished on the server at once; their local "
-				    "copies are kept (tern export can save "
-				    "them)\n"), acc->name, ev.n, ev.total);
-				break;
-			case EV_NOTICE:
-				if (progress_shown)
-					fputc('\n', stderr);
-				progress_shown = 0;
-				fprintf(stderr, "tern: %s: %s\n", acc->name,
-				    ev.text != NULL ? ev.text : "");
-				break;
-			case EV_DONE:
-				done = 1;
-				rc = ev.n == 0 ? 0 : EXIT_RUNTIME;
-				break;
-			default:
-				break;
-			}
-			account_event_release(&ev);
-		}
-	}
-	if (progress_shown)
-		fputc('\n', stderr);
-	cli_errors_print(&errors, acc->name);
+	rc = cli_loop_run(&loop, q);
+	cli_errors_print(&loop.errors, acc->name);
 	if (rc == 0 && opt->preview)
 		rc = cli_print_preview(opt, acc, path);
 out:
-	free(errors.first);
+	free(loop.errors.first);
 	account_free(a);
 	evqueue_free(q);
 	xfree_secret(pw);
@@ -619,6 +671,33 @@ cli_search_offline(struct store *st, const char *acct, const char *folder,
 	return rc;
 }
 
+/* The server's answer to tern search, as its loop gathers it. */
+struct cli_answer {
+	long serial;		/* of the search asked */
+	int answered;
+	char *why;		/* the search failed: why */
+	int64_t *ids;		/* else the matches */
+	size_t nids;
+};
+
+/* tern search's event beyond the loop's: the answer. */
+static void
+cli_search_event(struct cli_loop *l, struct account_event *ev)
+{
+	struct cli_answer *ans = l->arg;
+
+	if (ev->kind != EV_SEARCH || ev->n != ans->serial)
+		return;
+	ans->answered = 1;
+	free(ans->why);
+	ans->why = ev->total != 0 ? xstrdup(ev->text != NULL ? ev->text :
+	    _("the search failed")) : NULL;
+	free(ans->ids);
+	ans->ids = ev->ids;
+	ans->nids = ev->nids;
+	ev->ids = NULL;
+}
+
 /* Sync FOLDER of ACC, ask the server for Q and print the matches. */
 static int
 cli_search_online(const struct cli_options *opt, struct account_config *acc,
@@ -626,15 +705,13 @@ cli_search_online(const struct cli_options *opt, struct account_config *acc,
 {
 	struct evqueue *evq;
 	struct account *a = NULL;
-	struct account_event ev;
 	struct store *st = NULL;
-	int64_t *ids = NULL;
-	size_t nids = 0;
-	char *pw = NULL, *err = NULL, *name = NULL, *why = NULL;
-	struct cli_errors errors = { NULL, 0 };
-	int tty = isatty(STDERR_FILENO), done = 0, answered = 0;
-	int rc = EXIT_RUNTIME, shown = 0;
-	long serial;
+	struct cli_answer ans = { 0 };
+	/* The header sync's progress shows on a terminal only. */
+	struct cli_loop loop = { .acct = acc->name, .lines = 0,
+	    .event = cli_search_event, .arg = &ans };
+	char *pw = NULL, *err = NULL, *name = NULL;
+	int rc = EXIT_RUNTIME;
 
 	if ((evq = evqueue_new()) == NULL) {
 		cli_error(strerror(errno));
@@ -653,78 +730,35 @@ cli_search_online(const struct cli_options *opt, struct account_config *acc,
 		name = xstrdup(folder);
 	if (cli_password(acc, &pw) != 0)
 		goto out;
-	serial = account_search(a, name, q, SORT_DATE, 0);
+	ans.serial = account_search(a, name, q, SORT_DATE, 0);
 	if (account_start(a, pw, 1, name) != 0) {
 		cli_error(_("cannot start the account worker"));
 		goto out;
 	}
-	while (!done) {
-		struct pollfd pfd = { evqueue_fd(evq), POLLIN, 0 };
-
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			break;
-		while (!done && evqueue_next(evq, &ev)) {
-			switch (ev.kind) {
-			case EV_PROGRESS:
-				/* The header sync, on a terminal only. */
-				if (!tty)
-					break;
-				fprintf(stderr, "\r%s: %s %ld/%ld\033[K",
-				    acc->name, ev.text != NULL ? ev.text : "",
-				    ev.n, ev.total);
-				shown = 1;
-				break;
-			case EV_ERROR:
-				cli_errors_add(&errors, ev.text != NULL ?
-				    ev.text : "");
-				break;
-			case EV_SEARCH:
-				if (ev.n != serial)
-					break;
-				answered = 1;
-				free(why);
-				why = ev.total != 0 ? xstrdup(ev.text != NULL ?
-				    ev.text : _("the search failed")) : NULL;
-				free(ids);
-				ids = ev.ids;
-				nids = ev.nids;
-				ev.ids = NULL;
-				break;
-			case EV_DONE:
-				done = 1;
-				rc = ev.n == 0 ? 0 : EXIT_RUNTIME;
-				break;
-			default:
-				break;
-			}
-			account_event_release(&ev);
-		}
-	}
-	if (shown)
-		fputc('\n', stderr);
-	if (errors.first != NULL) {
-		cli_errors_print(&errors, acc->name);
-		if (!answered || why != NULL)
+	rc = cli_loop_run(&loop, evq);
+	if (loop.errors.first != NULL) {
+		cli_errors_print(&loop.errors, acc->name);
+		if (!ans.answered || ans.why != NULL)
 			rc = EXIT_RUNTIME;
 	}
 	if (rc != 0)
 		goto out;
-	if (!answered || why != NULL) {
+	if (!ans.answered || ans.why != NULL) {
 		fprintf(stderr, _("tern: %s: the server search failed: %s "
 		    "(--offline searches the cache)\n"), acc->name,
-		    why != NULL ? why : _("no answer"));
+		    ans.why != NULL ? ans.why : _("no answer"));
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	rc = cli_search_print(st, ids, nids);
+	rc = cli_search_print(st, ans.ids, ans.nids);
 out:
-	free(errors.first);
+	free(loop.errors.first);
 	account_free(a);
 	store_close(st);
 	evqueue_free(evq);
 	xfree_secret(pw);
-	free(ids);
-	free(why);
+	free(ans.ids);
+	free(ans.why);
 	free(name);
 	free(err);
 	return rc;

@@ -720,23 +720,15 @@ static int
 mailcap_write_file(const char *path, const void *data, size_t len,
     char **err)
 {
-	const char *p = data;
-	ssize_t w;
 	int fd;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1)
 		goto fail;
-	while (len > 0) {
-		if ((w = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			goto fail;
-		}
-		p += w;
-		len -= (size_t)w;
+	if (util_write_all(fd, data, len) != 0) {
+		close(fd);
+		goto fail;
 	}
 	if (close(fd) != 0)
 		goto fail;

@@ -102,18 +102,9 @@ store_msg_set_flags(struct store *st, int64_t folder_id, uint32_t uid,
 int
 store_msg_delete(struct store *st, int64_t folder_id, uint32_t uid)
 {
-	sqlite3_stmt *stmt;
-	int r;
-
-	stmt = store_prepare(st,
-	    "DELETE FROM message WHERE folder_id = ?1 AND uid = ?2");
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, folder_id);
-	sqlite3_bind_int64(stmt, 2, uid);
-	r = sqlite3_step(stmt);
-	store_stmt_done(st, stmt);
-	return r == SQLITE_DONE ? 0 : -1;
+	return store_exec_pair(st,
+	    "DELETE FROM message WHERE folder_id = ?1 AND uid = ?2",
+	    folder_id, uid);
 }
 
 int
@@ -185,18 +176,8 @@ store_msg_id(struct store *st, int64_t folder_id, uint32_t uid,
 int
 store_msg_set_gone(struct store *st, int64_t folder_id, uint32_t uid)
 {
-	sqlite3_stmt *stmt;
-	int r;
-
-	stmt = store_prepare(st, "UPDATE message SET gone = 1"
-	    " WHERE folder_id = ?1 AND uid = ?2");
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, folder_id);
-	sqlite3_bind_int64(stmt, 2, uid);
-	r = sqlite3_step(stmt);
-	store_stmt_done(st, stmt);
-	return r == SQLITE_DONE ? 0 : -1;
+	return store_exec_pair(st, "UPDATE message SET gone = 1"
+	    " WHERE folder_id = ?1 AND uid = ?2", folder_id, uid);
 }
 
 int
@@ -239,10 +220,7 @@ store_msg_ids(struct store *st, int64_t folder_id, int sort, int reverse,
 		{ "size DESC, uid DESC", "size ASC, uid ASC" },
 	};
 	sqlite3_stmt *stmt;
-	int64_t *ids = NULL;
-	size_t n = 0, alloc = 0;
 	char *sql;
-	int r;
 
 	*ids_r = NULL;
 	*n_r = 0;
@@ -255,21 +233,7 @@ store_msg_ids(struct store *st, int64_t folder_id, int sort, int reverse,
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, folder_id);
-	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc == 0 ? 1024 : alloc * 2;
-			ids = xreallocarray(ids, alloc, sizeof *ids);
-		}
-		ids[n++] = sqlite3_column_int64(stmt, 0);
-	}
-	store_stmt_done(st, stmt);
-	if (r != SQLITE_DONE) {
-		free(ids);
-		return -1;
-	}
-	*ids_r = ids;
-	*n_r = n;
-	return 0;
+	return store_step_ids(st, stmt, ids_r, n_r);
 }
 
 int
@@ -314,18 +278,8 @@ store_msg_get(struct store *st, int64_t id, struct store_msg *m_r)
 int
 store_msg_set_attachment(struct store *st, int64_t msg_id, int yes)
 {
-	sqlite3_stmt *stmt;
-	int r;
-
-	stmt = store_prepare(st, "UPDATE message SET has_attachment = ?2"
-	    " WHERE id = ?1");
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, msg_id);
-	sqlite3_bind_int(stmt, 2, yes != 0);
-	r = sqlite3_step(stmt);
-	store_stmt_done(st, stmt);
-	return r == SQLITE_DONE ? 0 : -1;
+	return store_exec_pair(st, "UPDATE message SET has_attachment = ?2"
+	    " WHERE id = ?1", msg_id, yes != 0);
 }
 
 int
@@ -333,9 +287,6 @@ store_msg_without_body(struct store *st, int64_t folder_id, size_t max,
     int64_t **ids_r, size_t *n_r)
 {
 	sqlite3_stmt *stmt;
-	int64_t *ids = NULL;
-	size_t n = 0, alloc = 0;
-	int r;
 
 	*ids_r = NULL;
 	*n_r = 0;
@@ -347,21 +298,7 @@ store_msg_without_body(struct store *st, int64_t folder_id, size_t max,
 	sqlite3_bind_int64(stmt, 1, folder_id);
 	sqlite3_bind_int64(stmt, 2, max > INT64_MAX ? INT64_MAX :
 	    (int64_t)max);
-	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc == 0 ? 64 : alloc * 2;
-			ids = xreallocarray(ids, alloc, sizeof *ids);
-		}
-		ids[n++] = sqlite3_column_int64(stmt, 0);
-	}
-	store_stmt_done(st, stmt);
-	if (r != SQLITE_DONE) {
-		free(ids);
-		return -1;
-	}
-	*ids_r = ids;
-	*n_r = n;
-	return 0;
+	return store_step_ids(st, stmt, ids_r, n_r);
 }
 
 /* Bodies. */

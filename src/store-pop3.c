@@ -286,19 +286,9 @@ out:
 int
 store_pop3_local_deleted(struct store *st, int64_t folder_id, uint32_t uid)
 {
-	sqlite3_stmt *stmt;
-	int r;
-
-	stmt = store_prepare(st, "UPDATE pop3_uidl SET local_deleted = 1"
+	return store_exec_pair(st, "UPDATE pop3_uidl SET local_deleted = 1"
 	    " WHERE uid = ?2 AND fetched = 1 AND NOT EXISTS (SELECT 1 FROM"
-	    " message WHERE folder_id = ?1 AND uid = ?2)");
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, folder_id);
-	sqlite3_bind_int64(stmt, 2, uid);
-	r = sqlite3_step(stmt);
-	store_stmt_done(st, stmt);
-	return r == SQLITE_DONE ? 0 : -1;
+	    " message WHERE folder_id = ?1 AND uid = ?2)", folder_id, uid);
 }
 
 void

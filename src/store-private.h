@@ -45,6 +45,14 @@ struct store {
 int store_exec(struct store *, const char *);
 /* Run SQL with ?1 bound to ID: 0, or -1. */
 int store_exec_id(struct store *, const char *, int64_t);
+/* Run SQL with ?1 and ?2 bound to A and B: 0, or -1. */
+int store_exec_pair(struct store *, const char *, int64_t a, int64_t b);
+/*
+ * Step STMT (prepared and bound) to its end, gathering the numbers of its
+ * first column into *IDS_R (free() it), then give it back: 0, or -1.
+ */
+int store_step_ids(struct store *, sqlite3_stmt *, int64_t **ids_r,
+    size_t *n_r);
 /*
  * A statement for SQL, from the cache when one is free: give it back with
  * store_stmt_done(). NULL on error.

@@ -305,7 +305,7 @@ store_search(struct store *st, int64_t folder_id, const struct search_node *q,
 	struct store_sq sq;
 	sqlite3_stmt *stmt = NULL;
 	int64_t *match = NULL;
-	size_t n = 0, alloc = 0, i;
+	size_t n = 0, i;
 	int r, rc = -1;
 
 	*ids_r = NULL;
@@ -337,14 +337,9 @@ store_search(struct store *st, int64_t folder_id, const struct search_node *q,
 		else
 			sqlite3_bind_int64(stmt, (int)i + 2, sq.binds[i].num);
 	}
-	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc == 0 ? 256 : alloc * 2;
-			match = xreallocarray(match, alloc, sizeof *match);
-		}
-		match[n++] = sqlite3_column_int64(stmt, 0);
-	}
-	if (r != SQLITE_DONE)
+	r = store_step_ids(st, stmt, &match, &n);
+	stmt = NULL;		/* given back */
+	if (r != 0)
 		goto out;
 	if (n > 1)
 		qsort(match, n, sizeof *match, store_cmp_id);

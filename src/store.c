@@ -985,6 +985,48 @@ store_exec_id(struct store *st, const char *sql, int64_t id)
 }
 
 int
+store_exec_pair(struct store *st, const char *sql, int64_t a, int64_t b)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((stmt = store_prepare(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, a);
+	sqlite3_bind_int64(stmt, 2, b);
+	r = sqlite3_step(stmt);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_step_ids(struct store *st, sqlite3_stmt *stmt, int64_t **ids_r,
+    size_t *n_r)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, alloc = 0;
+	int r;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc == 0 ? 256 : alloc * 2;
+			ids = xreallocarray(ids, alloc, sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	store_stmt_done(st, stmt);
+	if (r != SQLITE_DONE) {
+		free(ids);
+		return -1;
+	}
+	*ids_r = ids;
+	*n_r = n;
+	return 0;
+}
+
+int
 store_folder_reattach(struct store *st, int64_t id, long *n_r)
 {
 	sqlite3_stmt *stmt;

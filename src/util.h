@@ -1,7 +1,8 @@
 /*
  * Small helpers that several modules need and none owns: the monotonic
  * clock of deadlines, a hex digit's value, the day number of a calendar
- * date, and freeing a vector of strings.
+ * date, writing a whole buffer to a file, and freeing a vector of
+ * strings.
  */
 #ifndef TERN_UTIL_H
 #define TERN_UTIL_H
@@ -18,6 +19,11 @@ int util_hex_digit(int c);
  * Gregorian calendar; negative before 1970.
  */
 int64_t util_days_from_civil(int64_t y, int m, int d);
+/*
+ * Write the LEN bytes at DATA to FD, again after a short write or EINTR:
+ * 0, or -1 with errno set.
+ */
+int util_write_all(int fd, const void *data, size_t len);
 /* Free the N strings of V, then V itself; NULL is a no-op. */
 void util_strv_free(char **v, size_t n);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 /* The example of DESIGN.md's "Config file", with the pin written out. */
@@ -882,11 +883,5 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(config_suite());
 }

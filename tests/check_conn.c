@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "testutil.h"
 
 static const struct {
 	const char *text, *code;
@@ -82,11 +83,5 @@ conn_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conn_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(conn_suite());
 }

@@ -293,18 +293,11 @@ format_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	setenv("TZ", "UTC", 1);
 	tzset();
 	if (tu_utf8_locale() != 0) {
 		fprintf(stderr, "check_format: no UTF-8 locale\n");
 		return 77;
 	}
-	sr = srunner_create(format_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(format_suite());
 }

@@ -19,6 +19,7 @@
 
 #include "../fuzz/fuzz.h"
 #include "strbuf.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 /* Shared corpus files larger than this are left to the benchmarks. */
@@ -53,24 +54,6 @@ srcdir(void)
 	return (d != NULL && *d != '\0' ? d : ".");
 }
 
-/* Read the file PATH whole; ck_abort on failure. */
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	FILE *f;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		ck_abort_msg("cannot read %s: %s", path, strerror(errno));
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		strbuf_add(&sb, buf, n);
-	ck_assert_msg(!ferror(f), "cannot read %s", path);
-	fclose(f);
-	return (strbuf_detach(&sb, len_r));
-}
-
 /*
  * Replay every regular file under DIR (and its folders when RECURSE)
  * through FN. Returns the number of files replayed.
@@ -98,7 +81,9 @@ replay_dir(const char *dir, int (*fn)(const uint8_t *, size_t), int recurse)
 				count += replay_dir(path, fn, recurse);
 		} else if (S_ISREG(st.st_mode) &&
 		    st.st_size <= REPLAY_MAX_SIZE) {
-			data = slurp(path, &len);
+			if ((data = tu_read_file(path, &len)) == NULL)
+				ck_abort_msg("cannot read %s: %s", path,
+				    strerror(errno));
 			fuzz_input_name = path;
 			fn((const uint8_t *)data, len);
 			fuzz_input_name = NULL;
@@ -172,12 +157,5 @@ fuzz_corpus_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(fuzz_corpus_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return tu_run(fuzz_corpus_suite());
 }

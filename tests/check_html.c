@@ -17,29 +17,6 @@
 #include "testutil.h"
 
 #define RFFFD "\xef\xbf\xbd"
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-/* Escape S for a failure message (static buffer, truncated). */
-static const char *
-show(const char *s, size_t len)
-{
-	static char buf[4][1024];
-	static int which;
-	char *b = buf[which++ % 4];
-	size_t i, o = 0;
-
-	if (s == NULL)
-		return ("(null)");
-	for (i = 0; i < len && o + 5 < sizeof buf[0]; i++) {
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
-			o += (size_t)snprintf(b + o, sizeof buf[0] - o,
-			    "\\x%02x", (unsigned char)s[i]);
-		else
-			b[o++] = s[i];
-	}
-	b[o] = '\0';
-	return (b);
-}
 
 static const struct {
 	const char *name;
@@ -170,7 +147,7 @@ START_TEST(test_rows)
 	ck_assert_msg(strlen(rows[_i].out) == len &&
 	    memcmp(s, rows[_i].out, len) == 0 && s[len] == '\0',
 	    "row %d (%s): got \"%s\", want \"%s\"", _i, rows[_i].name,
-	    show(s, len), show(rows[_i].out, strlen(rows[_i].out)));
+	    tu_show(s, len), tu_show(rows[_i].out, strlen(rows[_i].out)));
 	ck_assert_msg(tu_utf8_valid(s, len, NULL), "row %d: UTF-8", _i);
 	free(s);
 }
@@ -275,7 +252,7 @@ html_suite(void)
 
 	s = suite_create("html");
 	tc = tcase_create("convert");
-	tcase_add_loop_test(tc, test_rows, 0, NROWS(rows));
+	tcase_add_loop_test(tc, test_rows, 0, TU_NROWS(rows));
 	tcase_add_test(tc, test_null_and_nul);
 	tcase_add_test(tc, test_entity);
 	tcase_add_test(tc, test_deep);
@@ -288,12 +265,5 @@ html_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(html_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return tu_run(html_suite());
 }

@@ -19,22 +19,18 @@
 
 #include "mailcap.h"
 #include "strbuf.h"
+#include "testutil.h"
 
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* A scratch folder for one test, and the canary an injection would make. */
-static char scratch[PATH_MAX];
+static char *scratch;
 static char canary[PATH_MAX + 16];
 static char cwd_before[PATH_MAX];
 
 static void
 scratch_setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(scratch, sizeof scratch, "%s/check_mailcap.XXXXXX",
-	    t != NULL && *t == '/' ? t : "/tmp");
-	ck_assert(mkdtemp(scratch) != NULL);
+	ck_assert((scratch = tu_scratch_new("check_mailcap")) != NULL);
 	snprintf(canary, sizeof canary, "%s/PWNED", scratch);
 	ck_assert(getcwd(cwd_before, sizeof cwd_before) != NULL);
 	/* An injected "touch PWNED" would land here. */
@@ -44,15 +40,9 @@ scratch_setup(void)
 static void
 scratch_teardown(void)
 {
-	char *cmd;
-
 	ck_assert_int_eq(chdir(cwd_before), 0);
-	if (asprintf(&cmd, "rm -rf '%s'", scratch) != -1) {
-		if (system(cmd) != 0)
-			fprintf(stderr, "check_mailcap: cannot remove %s\n",
-			    scratch);
-		free(cmd);
-	}
+	tu_scratch_free(scratch);
+	scratch = NULL;
 }
 
 static int
@@ -710,18 +700,18 @@ mailcap_suite(void)
 
 	s = suite_create("mailcap");
 	tc = tcase_create("parse");
-	tcase_add_loop_test(tc, test_parse_rows, 0, NROWS(parse_rows));
+	tcase_add_loop_test(tc, test_parse_rows, 0, TU_NROWS(parse_rows));
 	tcase_add_test(tc, test_parse_lines);
 	tcase_add_test(tc, test_find);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");
-	tcase_add_loop_test(tc, test_name_rows, 0, NROWS(name_rows));
+	tcase_add_loop_test(tc, test_name_rows, 0, TU_NROWS(name_rows));
 	tcase_add_test(tc, test_name_bytes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("expand");
-	tcase_add_loop_test(tc, test_expand_rows, 0, NROWS(expand_rows));
+	tcase_add_loop_test(tc, test_expand_rows, 0, TU_NROWS(expand_rows));
 	tcase_add_test(tc, test_type_safe);
 	suite_add_tcase(s, tc);
 
@@ -733,7 +723,7 @@ mailcap_suite(void)
 	tcase_add_test(tc, test_run_hostile);
 	tcase_add_test(tc, test_run_cap);
 	tcase_add_test(tc, test_pipe);
-	tcase_add_loop_test(tc, test_path_rows, 0, NROWS(path_rows));
+	tcase_add_loop_test(tc, test_path_rows, 0, TU_NROWS(path_rows));
 	tcase_add_test(tc, test_load);
 	suite_add_tcase(s, tc);
 	return (s);
@@ -742,12 +732,5 @@ mailcap_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(mailcap_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return tu_run(mailcap_suite());
 }

@@ -23,29 +23,6 @@
 
 #define RFFFD "\xef\xbf\xbd"
 #define LEN(s) (sizeof(s) - 1)
-#define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-/* Escape S for a failure message (static buffer, truncated). */
-static const char *
-show(const char *s, size_t len)
-{
-	static char buf[4][512];
-	static int which;
-	char *b = buf[which++ % 4];
-	size_t i, o = 0;
-
-	if (s == NULL)
-		return ("(null)");
-	for (i = 0; i < len && o + 5 < sizeof buf[0]; i++) {
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
-			o += (size_t)snprintf(b + o, sizeof buf[0] - o,
-			    "\\x%02x", (unsigned char)s[i]);
-		else
-			b[o++] = s[i];
-	}
-	b[o] = '\0';
-	return (b);
-}
 
 static void	check_parts(const char *, int, const char *, size_t);
 
@@ -125,7 +102,7 @@ START_TEST(test_header_rows)
 	s = mime_decode_header(header_rows[_i].in, strlen(header_rows[_i].in));
 	ck_assert_msg(strcmp(s, header_rows[_i].out) == 0,
 	    "row %d (%s): got \"%s\", want \"%s\"", _i, header_rows[_i].name,
-	    show(s, strlen(s)), show(header_rows[_i].out,
+	    tu_show(s, strlen(s)), tu_show(header_rows[_i].out,
 	    strlen(header_rows[_i].out)));
 	ck_assert_msg(tu_utf8_valid(s, strlen(s), NULL), "row %d: UTF-8", _i);
 	free(s);
@@ -204,7 +181,7 @@ START_TEST(test_utf8_rows)
 	    memcmp(s, utf8_rows[_i].out, len) == 0 && s[len] == '\0',
 	    "row %d (%s): got \"%s\" (%zu), want \"%s\"", _i,
 	    utf8_rows[_i].charset != NULL ? utf8_rows[_i].charset : "NULL",
-	    show(s, len), len, show(utf8_rows[_i].out,
+	    tu_show(s, len), len, tu_show(utf8_rows[_i].out,
 	    utf8_rows[_i].out_len));
 	free(s);
 	s = mime_to_utf8(utf8_rows[_i].charset, utf8_rows[_i].in,
@@ -281,7 +258,7 @@ START_TEST(test_date_rows)
 	t = mime_parse_date(date_rows[_i].in);
 	ck_assert_msg((long long)t == date_rows[_i].t,
 	    "row %d (\"%s\"): got %lld, want %lld", _i,
-	    show(date_rows[_i].in, strlen(date_rows[_i].in)), (long long)t,
+	    tu_show(date_rows[_i].in, strlen(date_rows[_i].in)), (long long)t,
 	    date_rows[_i].t);
 }
 END_TEST
@@ -465,12 +442,12 @@ START_TEST(test_body_rows)
 	    "row %d (%s): text/length", _i, body_rows[_i].name);
 	ck_assert_msg(strstr(msg.text, body_rows[_i].want) != NULL,
 	    "row %d (%s): text \"%s\" lacks \"%s\"", _i, body_rows[_i].name,
-	    show(msg.text, msg.text_len), show(body_rows[_i].want,
+	    tu_show(msg.text, msg.text_len), tu_show(body_rows[_i].want,
 	    strlen(body_rows[_i].want)));
 	ck_assert_msg(body_rows[_i].not == NULL ||
 	    strstr(msg.text, body_rows[_i].not) == NULL,
 	    "row %d (%s): text \"%s\" has \"%s\"", _i, body_rows[_i].name,
-	    show(msg.text, msg.text_len), body_rows[_i].not);
+	    tu_show(msg.text, msg.text_len), body_rows[_i].not);
 	ck_assert_msg(tu_utf8_valid(msg.text, msg.text_len, NULL),
 	    "row %d (%s): invalid UTF-8", _i, body_rows[_i].name);
 	mime_message_release(&msg);
@@ -491,7 +468,7 @@ START_TEST(test_html_exact)
 	ck_assert_int_eq(mime_message_parse(raw, strlen(raw), &msg), 0);
 	ck_assert_msg(strcmp(msg.text,
 	    "Caf\xc3\xa9\n\ntwo lines\n\n* one\n* two\na b\n") == 0,
-	    "got \"%s\"", show(msg.text, msg.text_len));
+	    "got \"%s\"", tu_show(msg.text, msg.text_len));
 	mime_message_release(&msg);
 }
 END_TEST
@@ -553,7 +530,7 @@ START_TEST(test_attachment_size)
 	ck_assert_int_eq(mime_message_parse(raw.buf, raw.len, &msg), 0);
 	ck_assert_msg(strcmp(msg.text,
 	    "[image/png attachment: photo.png, 12K]\n") == 0, "got \"%s\"",
-	    show(msg.text, msg.text_len));
+	    tu_show(msg.text, msg.text_len));
 	ck_assert_int_eq(msg.nparts, 1);
 	mime_message_release(&msg);
 	strbuf_release(&raw);
@@ -614,38 +591,6 @@ END_TEST
  * The corpus: every message parses, its text and headers are valid UTF-8
  * and become terminal-safe once sanitised.
  */
-static const char *
-corpus_dir(void)
-{
-	const char *d = getenv("TERN_CORPUS");
-
-	return (d != NULL && *d != '\0' ? d : "/work/shared/corpus");
-}
-
-static int
-corpus_present(void)
-{
-	struct stat st;
-
-	return (stat(corpus_dir(), &st) == 0 && S_ISDIR(st.st_mode));
-}
-
-static char *
-read_file(const char *path, size_t *len_r)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	FILE *f;
-	size_t n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return (NULL);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		strbuf_add(&sb, buf, n);
-	fclose(f);
-	return (strbuf_detach(&sb, len_r));
-}
-
 struct corpus_stats {
 	int messages;
 	int dates;
@@ -758,7 +703,7 @@ check_file(const char *path, struct corpus_stats *stats)
 	char *raw;
 	int n;
 
-	if ((raw = read_file(path, &len)) == NULL)
+	if ((raw = tu_read_file(path, &len)) == NULL)
 		ck_abort_msg("cannot read %s", path);
 	if (plen > 4 && strcmp(path + plen - 4, ".eml") == 0)
 		check_one(path, 0, raw, len, stats);
@@ -808,12 +753,12 @@ START_TEST(test_corpus)
 {
 	struct corpus_stats stats = { 0, 0, 0 };
 
-	if (!corpus_present()) {
+	if (!tu_corpus_present()) {
 		fprintf(stderr, "check_mime: no corpus at %s, skipped\n",
-		    corpus_dir());
+		    tu_corpus_dir());
 		return;
 	}
-	walk(corpus_dir(), &stats);
+	walk(tu_corpus_dir(), &stats);
 	ck_assert_msg(stats.messages > 300, "only %d corpus messages",
 	    stats.messages);
 	/* Real mail dates parse; a handful of odd ones may not. */
@@ -903,36 +848,46 @@ spot_field(const struct mime_message *msg, const char *field)
 	return (msg->text);
 }
 
+/*
+ * The corpus file FILE (under tu_corpus_dir()), whole; NULL, having said
+ * so, when the corpus or the file is not there (the test is skipped).
+ */
+static char *
+corpus_read(const char *file, size_t *len_r)
+{
+	char *path, *raw;
+
+	if (!tu_corpus_present())
+		return (NULL);
+	if (asprintf(&path, "%s/%s", tu_corpus_dir(), file) == -1)
+		ck_abort_msg("out of memory");
+	if ((raw = tu_read_file(path, len_r)) == NULL)
+		fprintf(stderr, "check_mime: no %s, skipped\n", path);
+	free(path);
+	return (raw);
+}
+
 START_TEST(test_spot_rows)
 {
 	struct mime_message msg;
 	const char *v;
-	char *path, *raw;
+	char *raw;
 	size_t len;
 
-	if (!corpus_present())
+	if ((raw = corpus_read(spot_rows[_i].file, &len)) == NULL)
 		return;
-	if (asprintf(&path, "%s/%s", corpus_dir(), spot_rows[_i].file) == -1)
-		ck_abort_msg("out of memory");
-	if ((raw = read_file(path, &len)) == NULL) {
-		fprintf(stderr, "check_mime: no %s, row %d skipped\n", path,
-		    _i);
-		free(path);
-		return;
-	}
 	mime_message_parse(raw, len, &msg);
 	v = spot_field(&msg, spot_rows[_i].field);
 	ck_assert_msg(v != NULL && strstr(v, spot_rows[_i].want) != NULL,
 	    "row %d (%s %s): \"%s\" lacks \"%s\"", _i, spot_rows[_i].file,
-	    spot_rows[_i].field, show(v, v != NULL ? strlen(v) : 0),
+	    spot_rows[_i].field, tu_show(v, v != NULL ? strlen(v) : 0),
 	    spot_rows[_i].want);
 	ck_assert_msg(spot_rows[_i].not == NULL ||
 	    strstr(v, spot_rows[_i].not) == NULL,
 	    "row %d (%s %s): \"%s\" has \"%s\"", _i, spot_rows[_i].file,
-	    spot_rows[_i].field, show(v, strlen(v)), spot_rows[_i].not);
+	    spot_rows[_i].field, tu_show(v, strlen(v)), spot_rows[_i].not);
 	mime_message_release(&msg);
 	free(raw);
-	free(path);
 }
 END_TEST
 
@@ -964,27 +919,17 @@ static const struct {
 START_TEST(test_attachment_rows)
 {
 	struct mime_message msg;
-	char *path, *raw;
+	char *raw;
 	size_t len;
 
-	if (!corpus_present())
+	if ((raw = corpus_read(attachment_rows[_i].file, &len)) == NULL)
 		return;
-	if (asprintf(&path, "%s/%s", corpus_dir(),
-	    attachment_rows[_i].file) == -1)
-		ck_abort_msg("out of memory");
-	if ((raw = read_file(path, &len)) == NULL) {
-		fprintf(stderr, "check_mime: no %s, row %d skipped\n", path,
-		    _i);
-		free(path);
-		return;
-	}
 	mime_message_parse(raw, len, &msg);
 	ck_assert_msg(msg.has_attachment == attachment_rows[_i].yes,
 	    "row %d (%s): has_attachment %d", _i, attachment_rows[_i].file,
 	    msg.has_attachment);
 	mime_message_release(&msg);
 	free(raw);
-	free(path);
 }
 END_TEST
 
@@ -1027,19 +972,12 @@ START_TEST(test_spot_bad_charset_byte)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct mime_message msg;
-	char *path, *raw, *at;
+	char *raw, *at;
 	size_t len;
 
-	if (!corpus_present())
+	if ((raw = corpus_read("charset/thunderbird-bad-charset.eml", &len)) ==
+	    NULL)
 		return;
-	if (asprintf(&path, "%s/charset/thunderbird-bad-charset.eml",
-	    corpus_dir()) == -1)
-		ck_abort_msg("out of memory");
-	if ((raw = read_file(path, &len)) == NULL) {
-		fprintf(stderr, "check_mime: no %s, skipped\n", path);
-		free(path);
-		return;
-	}
 	at = strstr(raw, "Matterhorn1");
 	ck_assert(at != NULL);
 	strbuf_add(&sb, raw, (size_t)(at - raw));
@@ -1047,12 +985,11 @@ START_TEST(test_spot_bad_charset_byte)
 	strbuf_addstr(&sb, at + strlen("Matterhorn1"));
 	mime_message_parse(sb.buf, sb.len, &msg);
 	ck_assert_msg(strstr(msg.text, "Matterh" RFFFD "rn1") != NULL,
-	    "got \"%s\"", show(msg.text, msg.text_len));
+	    "got \"%s\"", tu_show(msg.text, msg.text_len));
 	ck_assert(strstr(msg.text, "Despite the bad charset") != NULL);
 	mime_message_release(&msg);
 	strbuf_release(&sb);
 	free(raw);
-	free(path);
 }
 END_TEST
 
@@ -1264,12 +1201,12 @@ START_TEST(test_opt_rows)
 	    r);
 	ck_assert_msg(strstr(msg.text, opt_rows[_i].want) != NULL,
 	    "row %d (%s): text \"%s\" lacks \"%s\"", _i, opt_rows[_i].name,
-	    show(msg.text, msg.text_len), show(opt_rows[_i].want,
+	    tu_show(msg.text, msg.text_len), tu_show(opt_rows[_i].want,
 	    strlen(opt_rows[_i].want)));
 	ck_assert_msg(opt_rows[_i].not == NULL ||
 	    strstr(msg.text, opt_rows[_i].not) == NULL,
 	    "row %d (%s): text \"%s\" has \"%s\"", _i, opt_rows[_i].name,
-	    show(msg.text, msg.text_len), opt_rows[_i].not);
+	    tu_show(msg.text, msg.text_len), opt_rows[_i].not);
 	ck_assert_msg(tu_utf8_valid(msg.text, msg.text_len, NULL),
 	    "row %d (%s): invalid UTF-8", _i, opt_rows[_i].name);
 	mime_message_release(&msg);
@@ -1309,8 +1246,8 @@ START_TEST(test_flowed_rows)
 	mime_flowed_decode(&sb, flowed_rows[_i].in, strlen(flowed_rows[_i].in),
 	    flowed_rows[_i].delsp);
 	ck_assert_msg(strcmp(sb.buf, flowed_rows[_i].out) == 0,
-	    "row %d: got \"%s\", want \"%s\"", _i, show(sb.buf, sb.len),
-	    show(flowed_rows[_i].out, strlen(flowed_rows[_i].out)));
+	    "row %d: got \"%s\", want \"%s\"", _i, tu_show(sb.buf, sb.len),
+	    tu_show(flowed_rows[_i].out, strlen(flowed_rows[_i].out)));
 	strbuf_release(&sb);
 }
 END_TEST
@@ -1393,7 +1330,7 @@ START_TEST(test_html_hook)
 	ck_assert_int_eq(mime_message_parse_opts(raw, strlen(raw), &o, &msg),
 	    0);
 	ck_assert_msg(strcmp(msg.text, "<B>CAF\xc3\xa9</B>\n" RFFFD "\n") ==
-	    0, "got \"%s\"", show(msg.text, msg.text_len));
+	    0, "got \"%s\"", tu_show(msg.text, msg.text_len));
 	mime_message_release(&msg);
 	/* NULL from the hook: the built-in converter. */
 	ck_assert_int_eq(mime_message_parse_opts(raw2, strlen(raw2), &o, &msg),
@@ -1567,7 +1504,7 @@ START_TEST(test_attach_numbers)
 	ck_assert_int_eq(mime_parts(parts_msg, LEN(parts_msg), &p, &n), 0);
 	ck_assert_msg(strstr(msg.text, "[-- Attachment #5: \xe6\x97\xa5\xe6\x9c"
 	    "\xac-report.bin (application/octet-stream, 4) --]") != NULL,
-	    "got \"%s\"", show(msg.text, msg.text_len));
+	    "got \"%s\"", tu_show(msg.text, msg.text_len));
 	ck_assert_str_eq(p[4].type, "application/octet-stream");
 	ck_assert(strstr(msg.text, "caf\xc3\xa9\n") != NULL);
 	ck_assert(strstr(msg.text, "hostile\n") != NULL);
@@ -1623,23 +1560,23 @@ mime_suite(void)
 
 	s = suite_create("mime");
 	tc = tcase_create("header");
-	tcase_add_loop_test(tc, test_header_rows, 0, NROWS(header_rows));
+	tcase_add_loop_test(tc, test_header_rows, 0, TU_NROWS(header_rows));
 	tcase_add_test(tc, test_header_misc);
 	tcase_add_test(tc, test_header_value);
 	tcase_add_test(tc, test_spot_koi8r_header);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("charset");
-	tcase_add_loop_test(tc, test_utf8_rows, 0, NROWS(utf8_rows));
+	tcase_add_loop_test(tc, test_utf8_rows, 0, TU_NROWS(utf8_rows));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("date");
-	tcase_add_loop_test(tc, test_date_rows, 0, NROWS(date_rows));
+	tcase_add_loop_test(tc, test_date_rows, 0, TU_NROWS(date_rows));
 	tcase_add_test(tc, test_date_null);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("message");
-	tcase_add_loop_test(tc, test_body_rows, 0, NROWS(body_rows));
+	tcase_add_loop_test(tc, test_body_rows, 0, TU_NROWS(body_rows));
 	tcase_add_test(tc, test_html_exact);
 	tcase_add_test(tc, test_message_headers);
 	tcase_add_test(tc, test_attachment_size);
@@ -1649,8 +1586,8 @@ mime_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reader");
-	tcase_add_loop_test(tc, test_opt_rows, 0, NROWS(opt_rows));
-	tcase_add_loop_test(tc, test_flowed_rows, 0, NROWS(flowed_rows));
+	tcase_add_loop_test(tc, test_opt_rows, 0, TU_NROWS(opt_rows));
+	tcase_add_loop_test(tc, test_flowed_rows, 0, TU_NROWS(flowed_rows));
 	tcase_add_test(tc, test_header_list);
 	tcase_add_test(tc, test_html_hook);
 	tcase_add_test(tc, test_parts);
@@ -1662,10 +1599,10 @@ mime_suite(void)
 	tc = tcase_create("corpus");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_corpus);
-	tcase_add_loop_test(tc, test_spot_rows, 0, NROWS(spot_rows));
+	tcase_add_loop_test(tc, test_spot_rows, 0, TU_NROWS(spot_rows));
 	tcase_add_test(tc, test_spot_bad_charset_byte);
 	tcase_add_loop_test(tc, test_attachment_rows, 0,
-	    NROWS(attachment_rows));
+	    TU_NROWS(attachment_rows));
 	suite_add_tcase(s, tc);
 	return (s);
 }
@@ -1673,12 +1610,5 @@ mime_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(mime_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return tu_run(mime_suite());
 }

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ops.h"
 #include "store.h"
+#include "testutil.h"
 
 static struct store *st;
 static int64_t inbox, trash;
@@ -217,11 +218,5 @@ ops_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ops_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(ops_suite());
 }

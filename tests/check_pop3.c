@@ -13,6 +13,7 @@
 
 #include "pop3.h"
 #include "store.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 /* Pairs of messages: SAME says whether their identities must match. */
@@ -342,11 +343,5 @@ pop3_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(pop3_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(pop3_suite());
 }

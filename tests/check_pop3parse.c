@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pop3parse.h"
+#include "testutil.h"
 
 START_TEST(test_status)
 {
@@ -261,12 +262,5 @@ pop3parse_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(pop3parse_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return tu_run(pop3parse_suite());
 }

@@ -12,6 +12,7 @@
 
 #include "respfilter.h"
 #include "strbuf.h"
+#include "testutil.h"
 
 /* Server input and what the parser must see. */
 static const struct {
@@ -212,12 +213,5 @@ respfilter_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(respfilter_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return tu_run(respfilter_suite());
 }

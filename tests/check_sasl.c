@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sasl.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 /* RFC 1321's test suite (the digest of TIMESTAMP + PASSWORD) and RFC 1939's
@@ -256,11 +257,5 @@ sasl_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(sasl_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(sasl_suite());
 }

@@ -876,15 +876,8 @@ search_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	/* mutt's relative dates count from MUTT_NOW in UTC. */
 	setenv("TZ", "UTC", 1);
 	tzset();
-	sr = srunner_create(search_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(search_suite());
 }

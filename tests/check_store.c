@@ -14,25 +14,23 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
-static char tmpdir[] = "/tmp/tern-check-store-XXXXXX";
+static char *tmpdir;
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	ck_assert_ptr_nonnull(tmpdir = tu_scratch_new("tern-check-store"));
 	setenv("XDG_CACHE_HOME", tmpdir, 1);
 }
 
 static void
 teardown(void)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	strcpy(tmpdir, "/tmp/tern-check-store-XXXXXX");
+	tu_scratch_free(tmpdir);
+	tmpdir = NULL;
 }
 
 static struct store *
@@ -433,11 +431,5 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(store_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(store_suite());
 }

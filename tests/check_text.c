@@ -599,16 +599,9 @@ text_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	have_utf8 = tu_utf8_locale() == 0;
 	if (!have_utf8)
 		fprintf(stderr, "check_text: no UTF-8 locale, width tests "
 		    "skipped\n");
-	sr = srunner_create(text_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return tu_run(text_suite());
 }

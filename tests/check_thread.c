@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "strbuf.h"
+#include "testutil.h"
 #include "thread.h"
 #include "xmalloc.h"
 
@@ -657,11 +658,5 @@ thread_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(thread_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(thread_suite());
 }

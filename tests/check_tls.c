@@ -32,10 +32,12 @@
 
 #include <libetpan/mailstream.h>
 
+#include "testutil.h"
 #include "tls.h"
+#include "util.h"
 #include "xmalloc.h"
 
-static char tmpdir[] = "/tmp/check_tls.XXXXXX";
+static char *tmpdir;
 static char ca_pem[256];
 static char good_key[256];
 static unsigned char good_pin[32];
@@ -56,15 +58,6 @@ die(const char *what)
 	fprintf(stderr, "check_tls: %s\n", what);
 	remove_tmpdir();
 	exit(99);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -262,7 +255,7 @@ server_start(struct server *srv, const char *cert)
 	srv->out = out[0];
 
 	/* Wait for "ACCEPT 127.0.0.1:PORT". */
-	deadline = now_ms() + 5000;
+	deadline = util_now_ms() + 5000;
 	for (;;) {
 		buf[len] = '\0';
 		if ((p = strstr(buf, "ACCEPT ")) != NULL &&
@@ -270,7 +263,7 @@ server_start(struct server *srv, const char *cert)
 			break;
 		pfd.fd = srv->out;
 		pfd.events = POLLIN;
-		ck_assert_msg(now_ms() < deadline, "s_server did not start");
+		ck_assert_msg(util_now_ms() < deadline, "s_server did not start");
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
 		n = read(srv->out, buf + len, sizeof buf - 1 - len);
@@ -299,10 +292,10 @@ server_saw(struct server *srv, const char *needle)
 	char buf[8192];
 	size_t len = 0;
 	ssize_t n;
-	long long deadline = now_ms() + 5000;
+	long long deadline = util_now_ms() + 5000;
 	struct pollfd pfd = { .fd = srv->out, .events = POLLIN };
 
-	while (now_ms() < deadline && len < sizeof buf - 1) {
+	while (util_now_ms() < deadline && len < sizeof buf - 1) {
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
 		n = read(srv->out, buf + len, sizeof buf - 1 - len);
@@ -649,9 +642,9 @@ START_TEST(test_cancel)
 	ca.s = s;
 	ca.delay_ms = 200;
 	ck_assert_int_eq(pthread_create(&th, NULL, cancel_main, &ca), 0);
-	t0 = now_ms();
+	t0 = util_now_ms();
 	ck_assert_int_eq(mailstream_read(s, &c, 1), -1);
-	elapsed = now_ms() - t0;
+	elapsed = util_now_ms() - t0;
 	pthread_join(th, NULL);
 	ck_assert_msg(elapsed >= 150 && elapsed < 1000,
 	    "row %d: the read returned after %lld ms", _i, elapsed);
@@ -682,9 +675,9 @@ START_TEST(test_timeout)
 	    TLS_OK);
 	/* low->timeout wins over the option. */
 	mailstream_low_set_timeout(mailstream_get_low(s), 1);
-	t0 = now_ms();
+	t0 = util_now_ms();
 	ck_assert_int_eq(mailstream_read(s, &c, 1), -1);
-	elapsed = now_ms() - t0;
+	elapsed = util_now_ms() - t0;
 	ck_assert_msg(elapsed >= 900 && elapsed < 3000,
 	    "the read returned after %lld ms", elapsed);
 	mailstream_close(s);
@@ -880,39 +873,22 @@ tls_suite(void)
 	return s;
 }
 
-/* Remove tmpdir and the files in it (it holds no folders). */
+/* Remove tmpdir and what it holds. */
 static void
 remove_tmpdir(void)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char *p;
-
-	if (d != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			p = path_in(e->d_name);
-			unlink(p);
-			free(p);
-		}
-		closedir(d);
-	}
-	rmdir(tmpdir);
+	tu_scratch_free(tmpdir);
+	tmpdir = NULL;
 }
 
 int
 main(void)
 {
 	static const char *const version[] = { "openssl", "version", NULL };
-	SRunner *sr;
-	int failed;
+	int rc;
 
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if ((tmpdir = tu_scratch_new("check_tls")) == NULL)
 		return 99;
-	}
 	if (run(version, NULL) != 0) {
 		printf("SKIP: no openssl command\n");
 		remove_tmpdir();
@@ -921,10 +897,7 @@ main(void)
 	tls_global_init();
 	make_certs();
 
-	sr = srunner_create(tls_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tu_run(tls_suite());
 	remove_tmpdir();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

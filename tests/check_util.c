@@ -1,16 +1,22 @@
 /*
  * Unit tests for src/util.c: the monotonic clock, hex digits, the day
- * numbers of calendar dates (checked against timegm() over a range of
- * days as well as fixed rows), and freeing string vectors.
+ * numbers of calendar dates (checked against gmtime_r() over a range of
+ * days as well as fixed rows), writing a whole buffer, and freeing
+ * string vectors.
  */
 #include "autoconfig.h"
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "testutil.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -93,6 +99,46 @@ START_TEST(test_civil_gmtime)
 }
 END_TEST
 
+/* A pipe takes what it can; a second read gets the rest. */
+START_TEST(test_write_all)
+{
+	enum { N = 200000 };
+	char *out = xmalloc(N), *in = xcalloc(1, N);
+	size_t got = 0, i;
+	ssize_t r;
+	int fds[2], status;
+	pid_t pid;
+
+	for (i = 0; i < N; i++)
+		out[i] = (char)(i * 7);
+	ck_assert_int_eq(pipe(fds), 0);
+	/* More than a pipe holds: the writer waits for the reader. */
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		_exit(util_write_all(fds[1], out, N) == 0 ? 0 : 1);
+	}
+	ck_assert_int_ge(pid, 0);
+	close(fds[1]);
+	while ((r = read(fds[0], in + got, N - got)) > 0)
+		got += (size_t)r;
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(got, N);
+	ck_assert(memcmp(in, out, N) == 0);
+	free(in);
+	free(out);
+
+	/* A full disk is an error, with errno. */
+	if ((fds[0] = open("/dev/full", O_WRONLY)) >= 0) {
+		errno = 0;
+		ck_assert_int_eq(util_write_all(fds[0], "x", 1), -1);
+		ck_assert_int_eq(errno, ENOSPC);
+		close(fds[0]);
+	}
+}
+END_TEST
+
 START_TEST(test_strv_free)
 {
 	char **v = xcalloc(3, sizeof *v);
@@ -117,6 +163,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_civil_rows, 0,
 	    sizeof civil_rows / sizeof civil_rows[0]);
 	tcase_add_test(tc, test_civil_gmtime);
+	tcase_add_test(tc, test_write_all);
 	tcase_add_test(tc, test_strv_free);
 	suite_add_tcase(s, tc);
 	return s;
@@ -125,11 +172,5 @@ util_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(util_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(util_suite());
 }

@@ -4,11 +4,18 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
+#include <ftw.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "strbuf.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 static int	tu_forbidden(unsigned int);
 
@@ -143,4 +150,103 @@ tu_utf8_locale(void)
 			return (0);
 	}
 	return (-1);
+}
+
+const char *
+tu_show(const char *s, size_t len)
+{
+	static char buf[4][1024];
+	static int which;
+	char *b = buf[which++ % 4];
+	size_t i, o = 0;
+
+	if (s == NULL)
+		return ("(null)");
+	for (i = 0; i < len && o + 5 < sizeof buf[0]; i++) {
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+			o += (size_t)snprintf(b + o, sizeof buf[0] - o,
+			    "\\x%02x", (unsigned char)s[i]);
+		else
+			b[o++] = s[i];
+	}
+	b[o] = '\0';
+	return (b);
+}
+
+char *
+tu_read_file(const char *path, size_t *len_r)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t n;
+	FILE *f;
+	int bad;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return (NULL);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		strbuf_add(&sb, buf, n);
+	bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		strbuf_release(&sb);
+		errno = EIO;
+		return (NULL);
+	}
+	return (strbuf_detach(&sb, len_r));
+}
+
+const char *
+tu_corpus_dir(void)
+{
+	const char *d = getenv("TERN_CORPUS");
+
+	return (d != NULL && *d != '\0' ? d : "/work/shared/corpus");
+}
+
+int
+tu_corpus_present(void)
+{
+	struct stat st;
+
+	return (stat(tu_corpus_dir(), &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+char *
+tu_scratch_new(const char *name)
+{
+	const char *t = getenv("TMPDIR");
+	char *dir;
+
+	dir = xasprintf("%s/%s.XXXXXX", t != NULL && *t == '/' ? t : "/tmp",
+	    name);
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "%s: cannot make a scratch folder: %s\n", name,
+		    strerror(errno));
+		free(dir);
+		return (NULL);
+	}
+	return (dir);
+}
+
+/* nftw()'s callback: remove what it visits, depth first. */
+static int
+tu_scratch_remove(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) != 0)
+		fprintf(stderr, "cannot remove %s: %s\n", path,
+		    strerror(errno));
+	return (0);
+}
+
+void
+tu_scratch_free(char *dir)
+{
+	if (dir == NULL)
+		return;
+	nftw(dir, tu_scratch_remove, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
 }

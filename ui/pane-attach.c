@@ -32,6 +32,7 @@
 #include "strbuf.h"
 #include "text.h"
 #include "ui-int.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct pane_attach {
@@ -305,7 +306,6 @@ attach_write(struct ui *ui, const char *path, const char *data, size_t len,
     int overwrite)
 {
 	char *shown;
-	ssize_t w;
 	int fd, flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
 
 	flags |= overwrite ? O_TRUNC : O_CREAT | O_EXCL;
@@ -314,15 +314,9 @@ attach_write(struct ui *ui, const char *path, const char *data, size_t len,
 			return (1);
 		goto fail;
 	}
-	while (len > 0) {
-		if ((w = write(fd, data, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			goto fail;
-		}
-		data += w;
-		len -= (size_t)w;
+	if (util_write_all(fd, data, len) != 0) {
+		close(fd);
+		goto fail;
 	}
 	if (close(fd) != 0)
 		goto fail;
