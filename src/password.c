@@ -63,17 +63,23 @@ password_read_line(int fd, int *eof_r)
 char *
 password_from_cmd(const char *cmd, char **err)
 {
+	return password_from_key_cmd("password_cmd", cmd, err);
+}
+
+char *
+password_from_key_cmd(const char *key, const char *cmd, char **err)
+{
 	int fds[2], status, eof;
 	char *pw, buf[256];
 	pid_t pid;
 
 	if (pipe(fds) != 0) {
-		*err = xasprintf(_("cannot run password_cmd: %s"),
+		*err = xasprintf(_("cannot run %s: %s"), key,
 		    strerror(errno));
 		return NULL;
 	}
 	if ((pid = fork()) < 0) {
-		*err = xasprintf(_("cannot run password_cmd: %s"),
+		*err = xasprintf(_("cannot run %s: %s"), key,
 		    strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
@@ -97,13 +103,13 @@ password_from_cmd(const char *cmd, char **err)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		*err = xasprintf(_("password_cmd failed (exit status %d)"),
+		*err = xasprintf(_("%s failed (exit status %d)"), key,
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		xfree_secret(pw);
 		return NULL;
 	}
 	if (*pw == '\0') {
-		*err = xstrdup(_("password_cmd printed no password"));
+		*err = xasprintf(_("%s printed nothing"), key);
 		xfree_secret(pw);
 		return NULL;
 	}
