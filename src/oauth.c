@@ -506,7 +506,7 @@ oauth_set_ca(CURL *c, const char *ca_file, char **cause)
 	files[0] = bundle;
 	files[1] = ca_file;
 	for (i = 0; i < 2; i++) {
-		if ((f = fopen(files[i], "re")) == NULL) {
+		if ((f = fopen(files[i], "r")) == NULL) {
 			*cause = xasprintf(_("cannot read \"%s\": %s"),
 			    files[i], strerror(errno));
 			goto out;
@@ -849,8 +849,14 @@ oauth_refresh(const struct account_config *cfg, char **access_r,
 		goto out;
 	if (tok.error != NULL) {
 		text = oauth_error_text(tok.error, tok.error_description);
-		*err = xasprintf(_("the token endpoint refused the refresh "
-		    "token: %s"), text);
+		/* invalid_grant: revoked or expired; a new sign-in mends it. */
+		if (strcmp(tok.error, "invalid_grant") == 0)
+			*err = xasprintf(_("the token endpoint refused the "
+			    "refresh token: %s; sign in again with \"tern "
+			    "oauth2 %s\""), text, cfg->name);
+		else
+			*err = xasprintf(_("the token endpoint refused the "
+			    "refresh token: %s"), text);
 		goto out;
 	}
 	if (tok.refresh_token != NULL && strcmp(tok.refresh_token,
