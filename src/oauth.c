@@ -60,6 +60,7 @@ struct oauth_http {
 
 static void *oauth_json_malloc(size_t);
 static void oauth_json_free(void *);
+static void oauth_form_escape(struct oauth_buf *, const char *);
 static char *oauth_safe_line(const char *);
 static int oauth_vschar(const char *);
 static char *oauth_json_str(json_t *, const char *);
@@ -547,8 +548,9 @@ oauth_curl_cause(CURLcode code, const char *detail, int timeout,
 	case CURLE_OPERATION_TIMEDOUT:
 		return xasprintf(ngettext("no answer within %d second",
 		    "no answer within %d seconds", timeout), timeout);
-	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
+		return xasprintf(_("cannot load tls_ca_file (%s)"), detail);
+	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_INVALIDCERTSTATUS:
 		return xasprintf(_("its certificate is not accepted (%s)"),
