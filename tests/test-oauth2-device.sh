@@ -28,37 +28,6 @@ mkdir -p "$d" "$XDG_CONFIG_HOME/tern"
 chmod 700 "$XDG_CONFIG_HOME/tern"
 printf '%s\n' 'client-secret-1' >"$d/client-secret"
 
-OAUTH_PID=
-OAUTH_PORT=
-OAUTH_LOG=$d/requests.log
-oauth_stop()
-{
-	if [ -n "$OAUTH_PID" ]; then
-		kill "$OAUTH_PID" 2>/dev/null || true
-		wait "$OAUTH_PID" 2>/dev/null || true
-		OAUTH_PID=
-	fi
-}
-at_exit oauth_stop
-
-# oauth_start [OPTION]...: tests/oauth-server.py with the harness's
-# certificate (or the --cert/--key given last) and OPTIONs; sets
-# OAUTH_PORT and empties OAUTH_LOG.
-oauth_start()
-{
-	oauth_stop
-	rm -f "$d/port"
-	: >"$OAUTH_LOG"
-	"$TERN_PYTHON" "$TERN_SRCDIR/tests/oauth-server.py" \
-	    --port-file "$d/port" --log "$OAUTH_LOG" \
-	    --cert "$HARNESS_CERT" --key "$HARNESS_KEY" "$@" \
-	    2>>"$d/server.err" &
-	OAUTH_PID=$!
-	wait_until 10 test -s "$d/port" ||
-	    fail "oauth-server.py did not start: $(cat "$d/server.err")"
-	OAUTH_PORT=$(cat "$d/port")
-}
-
 # config [LINE]...: account "mail" with the endpoints of the server at
 # host ${HOST:-localhost} (after each oauth_start: the port changes), the
 # CA ${CA:-$HARNESS_CA}, a client secret; LINEs added.
