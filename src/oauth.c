@@ -240,8 +240,10 @@ oauth_vschar(const char *s)
 	return 1;
 }
 
-/* A copy of the string member KEY of OBJ; NULL if absent, not a string or
- * holding a NUL. The copy may be a secret: xfree_secret() it. */
+/*
+ * A copy of the string member KEY of OBJ; NULL if absent, not a string or
+ * holding a NUL. The copy may be a secret: xfree_secret() it.
+ */
 static char *
 oauth_json_str(json_t *obj, const char *key)
 {
@@ -681,8 +683,11 @@ oauth_store(const struct account_config *cfg, const char *token, char **err)
 	}
 	if (pid == 0) {
 		dup2(fds[0], STDIN_FILENO);
-		if ((fd = open("/dev/null", O_WRONLY)) >= 0)
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0 &&
+		    fd != STDOUT_FILENO) {
 			dup2(fd, STDOUT_FILENO);
+			close(fd);
+		}
 		if (fds[0] != STDIN_FILENO)
 			close(fds[0]);
 		signal(SIGPIPE, SIG_DFL);
