@@ -56,7 +56,7 @@ cli_notice(struct store *st)
 }
 
 /* Send the core's log to PATH (mode 0600) when --log was given. */
-static int
+int
 cli_open_log(const struct cli_options *opt)
 {
 	int fd;

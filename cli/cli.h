@@ -31,12 +31,16 @@ struct cli_options {
 struct account_config;
 struct config;
 
+/* tern oauth2 ACCOUNT: sign in with the device grant (cli-oauth.c). */
+int cli_oauth2(const struct cli_options *opt, const char *target);
 /* tern export ACCOUNT[:FOLDER] (--maildir DIR | --mbox FILE). */
 int cli_export(const struct cli_options *opt, const char *target);
 
 /* Shared by the commands (cli.c). */
 /* Print "tern: TEXT" on stderr. */
 void cli_error(const char *text);
+/* With --log FILE, send the core's log there; 0, or -1 (reported). */
+int cli_open_log(const struct cli_options *opt);
 /*
  * Load the config for TARGET (a URL, or ACCOUNT[:FOLDER] of the config
  * file, or NULL); *ACC_R is the account named (or NULL) and *FOLDER_R the

@@ -1,6 +1,6 @@
 /*
  * tern's entry point: locale and gettext, process hardening, option
- * parsing, then the command (the reader, or sync).
+ * parsing, then the command (the reader, sync, search, export or oauth2).
  */
 #include "autoconfig.h"
 
@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "compat.h"
 #include "i18n.h"
+#include "oauth.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -31,6 +32,7 @@ usage(FILE *f)
 	    "       tern search [--offline] ACCOUNT[:FOLDER] QUERY\n"
 	    "       tern export [--offline] ACCOUNT[:FOLDER] "
 	    "(--maildir DIR | --mbox FILE)\n"
+	    "       tern oauth2 ACCOUNT\n"
 	    "       tern --version | --help\n"
 	    "\n"
 	    "URL is imaps://user@host[:port][/FOLDER], imap://... (STARTTLS),\n"
@@ -89,6 +91,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	tls_global_init();
+	oauth_global_init();
 
 	memset(&opt, 0, sizeof opt);
 	/* Options may come before and after the command word. */
@@ -99,7 +102,8 @@ options:
 			if (command == NULL && optind < argc &&
 			    (strcmp(argv[optind], "sync") == 0 ||
 			    strcmp(argv[optind], "search") == 0 ||
-			    strcmp(argv[optind], "export") == 0)) {
+			    strcmp(argv[optind], "export") == 0 ||
+			    strcmp(argv[optind], "oauth2") == 0)) {
 				command = argv[optind++];
 				continue;
 			}
@@ -195,6 +199,8 @@ options:
 	}
 	if (command != NULL && strcmp(command, "export") == 0)
 		rc = cli_export(&opt, target);
+	else if (command != NULL && strcmp(command, "oauth2") == 0)
+		rc = cli_oauth2(&opt, target);
 	else if (command != NULL)
 		rc = cli_sync(&opt, target);
 	else

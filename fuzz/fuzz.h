@@ -46,6 +46,7 @@ int	fuzz_header(const uint8_t *, size_t);
 int	fuzz_html(const uint8_t *, size_t);
 int	fuzz_mailcap(const uint8_t *, size_t);
 int	fuzz_message(const uint8_t *, size_t);
+int	fuzz_oauth(const uint8_t *, size_t);
 int	fuzz_pop3parse(const uint8_t *, size_t);
 int	fuzz_respfilter(const uint8_t *, size_t);
 int	fuzz_search(const uint8_t *, size_t);

@@ -12,6 +12,7 @@
 #include "cred.h"
 #include "i18n.h"
 #include "log.h"
+#include "oauth.h"
 #include "password.h"
 #include "xmalloc.h"
 
@@ -91,6 +92,19 @@ cred_password(struct cred *c, char **err)
 	return pw;
 }
 
+/* Keep TOKEN for EXPIRES_IN seconds (0: until it is refused). */
+static void
+cred_keep_token(struct cred *c, const char *token, long expires_in)
+{
+	pthread_mutex_lock(&c->lock);
+	xfree_secret(c->token);
+	c->token = xstrdup(token);
+	c->token_until = expires_in > 0 ? time(NULL) + (expires_in >
+	    2 * CRED_EXPIRY_MARGIN ? expires_in - CRED_EXPIRY_MARGIN :
+	    expires_in / 2) : 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* The token kept, if it is still good; NULL otherwise. */
 static char *
 cred_kept_token(struct cred *c)
@@ -109,6 +123,7 @@ enum backend_status
 cred_secret(struct cred *c, int fresh, char **secret_r, char **err)
 {
 	const struct account_config *cfg = c->cfg;
+	long expires_in = 0;
 	char *token;
 
 	*secret_r = NULL;
@@ -123,8 +138,8 @@ cred_secret(struct cred *c, int fresh, char **secret_r, char **err)
 	 * server refused what it gave.
 	 */
 	if (cfg->oauth2_token_cmd != NULL) {
-		if ((token = secret_from_cmd(cfg->oauth2_token_cmd,
-		    "oauth2_token_cmd", err)) == NULL)
+		if ((token = password_from_key_cmd("oauth2_token_cmd",
+		    cfg->oauth2_token_cmd, err)) == NULL)
 			return BACKEND_ERR_AUTH;
 		*secret_r = token;
 		return BACKEND_OK;
@@ -133,8 +148,19 @@ cred_secret(struct cred *c, int fresh, char **secret_r, char **err)
 		*secret_r = token;
 		return BACKEND_OK;
 	}
+	/* The refresh token for a new access token (oauth.c). */
 	cred_forget(c);
-	*err = xstrdup(_("the built-in OAuth 2.0 refresh is not available in "
-	    "this build: set oauth2_token_cmd"));
-	return BACKEND_ERR_AUTH;
+	switch (oauth_refresh(cfg, &token, &expires_in, err)) {
+	case 0:
+		break;
+	case -2:
+		return BACKEND_ERR_NET;
+	default:
+		return BACKEND_ERR_AUTH;
+	}
+	log_msg(LOG_INFO, "oauth2: account %s: a new access token, good for "
+	    "%ld s", cfg->name, expires_in);
+	cred_keep_token(c, token, expires_in);
+	*secret_r = token;
+	return BACKEND_OK;
 }

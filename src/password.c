@@ -63,11 +63,11 @@ password_read_line(int fd, int *eof_r)
 char *
 password_from_cmd(const char *cmd, char **err)
 {
-	return secret_from_cmd(cmd, "password_cmd", err);
+	return password_from_key_cmd("password_cmd", cmd, err);
 }
 
 char *
-secret_from_cmd(const char *cmd, const char *key, char **err)
+password_from_key_cmd(const char *key, const char *cmd, char **err)
 {
 	int fds[2], status, eof;
 	char *pw, buf[256];

@@ -12,8 +12,11 @@
  * nothing.
  */
 char *password_from_cmd(const char *cmd, char **err);
-/* The same for any command of a secret, its errors naming KEY. */
-char *secret_from_cmd(const char *cmd, const char *key, char **err);
+/*
+ * The same for the command of config key KEY (oauth2_refresh_token_cmd
+ * ...), which the messages in *ERR name instead of password_cmd.
+ */
+char *password_from_key_cmd(const char *key, const char *cmd, char **err);
 /* Ask on /dev/tty with PROMPT, echo off. NULL with *ERR set on failure. */
 char *password_prompt(const char *prompt, char **err);
 

@@ -434,6 +434,9 @@ static const struct err_row err_rows[] = {
 	{ ACC "oauth2_token_url = http://example.com/token\n",
 	  "config:4: key \"oauth2_token_url\": \"http://example.com/token\" "
 	  "is not an https:// URL" },
+	{ ACC "oauth2_device_url = http://127.0.0.1:8080/device\n",
+	  "config:4: key \"oauth2_device_url\": "
+	  "\"http://127.0.0.1:8080/device\" is not an https:// URL" },
 	{ ACC "password_cmd = pass x\noauth2_token_cmd = t\n",
 	  "config:4: key \"password_cmd\": conflicts with the OAuth 2.0 keys "
 	  "(line 5): an OAuth account has no password" },

@@ -36,6 +36,7 @@ static const struct {
 	{ "html", fuzz_html, 0 },
 	{ "mailcap", fuzz_mailcap, 0 },
 	{ "message", fuzz_message, 1 },
+	{ "oauth", fuzz_oauth, 0 },
 	{ "pop3parse", fuzz_pop3parse, 0 },
 	{ "respfilter", fuzz_respfilter, 0 },
 	{ "search", fuzz_search, 0 },

@@ -39,6 +39,24 @@
 #                                 (--timeout S, --cert PEM --key PEM)
 #   fake_stop                     kill it by PID (idempotent)
 #
+# OAuth 2.0 endpoint (tests/oauth-server.py, HTTPS; one at a time, killed
+# on exit)
+#   oauth_start [OPTION]...       start it on 127.0.0.1 with the harness's
+#                                 certificate ($HARNESS_CERT, $HARNESS_KEY:
+#                                 tls_ca_file = $HARNESS_CA, host localhost;
+#                                 a later --cert/--key wins) and wait for its
+#                                 port; sets OAUTH_PORT, OAUTH_PID, OAUTH_URL
+#                                 (https://localhost:PORT: its endpoints are
+#                                 $OAUTH_URL/token and $OAUTH_URL/device) and
+#                                 OAUTH_LOG (one JSON line per request, with
+#                                 the form fields), emptied; OPTIONs go to
+#                                 oauth-server.py (--mode, --access-token,
+#                                 --rotate ...: see its head). Needs
+#                                 harness_start (or --cert and --key)
+#   oauth_stop                    kill it by PID and remove OAUTH_LOG
+#                                 (idempotent); OAUTH_PORT stays set (a port
+#                                 where nothing listens, for a while)
+#
 # TUI (tmux; one private tmux server per script, killed on exit)
 #   tui_start COLS ROWS CMD...    start CMD (argv, not a shell string) in a
 #                                 detached COLSxROWS session of a private
@@ -251,6 +269,52 @@ fake_stop()
 	if [ -n "$_fake_dir" ]; then
 		rm -rf "$_fake_dir"
 		_fake_dir=
+	fi
+}
+
+# --- OAuth 2.0 endpoint ----------------------------------------------------
+
+OAUTH_PID=
+OAUTH_PORT=
+OAUTH_URL=
+OAUTH_LOG=
+_oauth_dir=
+_oauth_hooked=
+
+oauth_start()
+{
+	local here
+	oauth_stop
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	_oauth_dir=$(mktemp -d "${TMPDIR:-/tmp}/tern-oauth.XXXXXX")
+	OAUTH_LOG=$_oauth_dir/requests.log
+	: >"$OAUTH_LOG"
+	if [ -z "$_oauth_hooked" ]; then
+		at_exit oauth_stop
+		_oauth_hooked=1
+	fi
+	"$TERN_PYTHON" "$here/oauth-server.py" --port-file "$_oauth_dir/port" \
+	    --log "$OAUTH_LOG" --cert "${HARNESS_CERT:-}" \
+	    --key "${HARNESS_KEY:-}" "$@" 2>"$_oauth_dir/stderr.log" &
+	OAUTH_PID=$!
+	if ! wait_until 10 test -s "$_oauth_dir/port"; then
+		cat "$_oauth_dir/stderr.log" >&2
+		fail "oauth-server.py did not start"
+	fi
+	OAUTH_PORT=$(cat "$_oauth_dir/port")
+	OAUTH_URL=https://localhost:$OAUTH_PORT
+}
+
+oauth_stop()
+{
+	if [ -n "$OAUTH_PID" ]; then
+		kill "$OAUTH_PID" 2>/dev/null || true
+		wait "$OAUTH_PID" 2>/dev/null || true
+		OAUTH_PID=
+	fi
+	if [ -n "$_oauth_dir" ]; then
+		rm -rf "$_oauth_dir"
+		_oauth_dir=
 	fi
 }
 

@@ -10,6 +10,8 @@
 #     src/store-*.c, src/store-private.h);
 #   - OpenSSL (<openssl/...>) anywhere but src/tls.c (the connection) and
 #     src/sasl.c (base64 and APOP's MD5);
+#   - libcurl (<curl/...>) and jansson (jansson.h) anywhere but
+#     src/oauth.c;
 #   - libetpan, sqlite3 or OpenSSL anywhere in ui/;
 #   - curses, libetpan, sqlite3 or OpenSSL anywhere in cli/ (main() and
 #     the headless commands);
@@ -32,6 +34,8 @@ INC='^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]'
 CURSES='(ncursesw?/)?(n?curses|term|panel|menu|form|unctrl)\.h[>"]'
 SQLITE='sqlite3(ext)?\.h[>"]'
 OPENSSL='openssl/'
+CURL='curl/'
+JANSSON='jansson(_config)?\.h[>"]'
 ETPAN_ANY='libetpan/'
 ETPAN_NET='libetpan/(libetpan|mailimap|mailpop3|mailsmtp|mailesmtp|mailstream|imapdriver|imapstorage|pop3driver|pop3storage|nntpdriver|nntpstorage|newsnntp|newsfeed|feeddriver|feedstorage|hotmailstorage|maildriver|mailstorage|mailengine|mailfolder|acl|annotatemore|condstore|enable|idle|namespace|qresync|quota|uidplus|xgm[a-z]*|xlist|clientid)[^/">]*\.h[>"]'
 
@@ -85,6 +89,15 @@ check_tree()
 			;;
 		esac
 		case $rel in
+		src/oauth.c) ;;
+		*)
+			report "$f" "$rel" "$CURL" \
+			    "libcurl included outside src/oauth.c"
+			report "$f" "$rel" "$JANSSON" \
+			    "jansson included outside src/oauth.c"
+			;;
+		esac
+		case $rel in
 		src/imap.c | src/pop3.c | src/conn.c | src/tls.c | src/smtp.c) ;;
 		*)
 			report "$f" "$rel" "$ETPAN_NET" \
@@ -135,6 +148,11 @@ cat >"$scratch/ui/ui.c" <<'EOF'
 #include <curses.h>
 #include "../src/store.h"
 EOF
+cat >"$scratch/src/oauth.c" <<'EOF'
+#include <curl/curl.h>
+#include <jansson.h>
+#include "oauth.h"
+EOF
 clean=$(check_tree "$scratch")
 if [ -n "$clean" ]; then
 	printf 'FAIL: self-test: allowed includes were reported:\n%s\n' \
@@ -149,6 +167,8 @@ cat >"$scratch/src/account.c" <<'EOF'
   #  include <openssl/evp.h>
 #include <libetpan/mailimap_types.h>
 #include <libetpan/mailstream_ssl.h>
+#include <curl/curl.h>
+#include "jansson.h"
 EOF
 cat >"$scratch/src/text.h" <<'EOF'
 #include <ncurses.h>
@@ -163,17 +183,22 @@ cat >"$scratch/ui/pane-index.c" <<'EOF'
 #include <sqlite3.h>
 #include <openssl/x509.h>
 #include <libetpan/mailpop3.h>
+#include <jansson.h>
 EOF
 cat >"$scratch/cli/cli.c" <<'EOF'
 #include "ui.h"
 #include <ncursesw/ncurses.h>
 #include <libetpan/mailmime.h>
+#include <curl/easy.h>
+#include "oauth.h"
 EOF
 found=$(check_tree "$scratch")
 missing=
-for want in cli/cli.c:2 cli/cli.c:3 src/account.c:2 src/account.c:3 src/account.c:4 src/account.c:5 \
-    src/account.c:6 src/text.h:1 src/mime.c:2 ui/pane-index.c:2 \
-    ui/pane-index.c:3 ui/pane-index.c:4 ui/pane-index.c:5; do
+for want in cli/cli.c:2 cli/cli.c:3 cli/cli.c:4 src/account.c:2 \
+    src/account.c:3 src/account.c:4 src/account.c:5 src/account.c:6 \
+    src/account.c:7 src/account.c:8 src/text.h:1 src/mime.c:2 \
+    ui/pane-index.c:2 ui/pane-index.c:3 ui/pane-index.c:4 \
+    ui/pane-index.c:5 ui/pane-index.c:6; do
 	case $found in
 	*"$want:"*) ;;
 	*) missing="$missing $want" ;;
@@ -181,7 +206,7 @@ for want in cli/cli.c:2 cli/cli.c:3 src/account.c:2 src/account.c:3 src/account.
 done
 case $found in
 *"src/account.c:1:"* | *"src/mime.c:1:"* | *"ui/pane-index.c:1:"* | \
-    *"cli/cli.c:1:"*)
+    *"cli/cli.c:1:"* | *"cli/cli.c:5:"*)
 	missing="$missing (and an allowed line was reported)"
 	;;
 esac
