@@ -724,37 +724,48 @@ def imap_auth_plain(s):
     imap_box(s, {"caps": IMAP_BOX_CAPS + " LOGINDISABLED AUTH=PLAIN"})
 
 
-def imap_sasl_endless(s):
-    """LOGINDISABLED, AUTH=PLAIN, no SASL-IR: every answer to AUTHENTICATE
-    brings one more empty challenge, without end."""
-    caps = IMAP_BOX_CAPS + " LOGINDISABLED AUTH=PLAIN"
+def imap_sasl_box(s, caps, authenticate):
+    """Greets with CAPS, answers CAPABILITY and LOGOUT, and hands each
+    AUTHENTICATE (its tag and arguments) to AUTHENTICATE, which returns
+    False once the connection is gone."""
     s.send("* OK [CAPABILITY %s] fake\r\n" % caps)
     while True:
         line = s.readline()
         if line is None:
             return
         tag, _, rest = line.partition(" ")
-        cmd = rest.split(" ")[0].upper()
+        cmd, _, args = rest.partition(" ")
+        cmd = cmd.upper()
         if cmd == "CAPABILITY":
             s.send("* CAPABILITY %s\r\n%s OK done\r\n" % (caps, tag))
         elif cmd == "AUTHENTICATE":
-            steps = 0
-            while True:
-                s.send("+ \r\n")
-                answer = s.readline()
-                if answer is None:
-                    s.log("challenges: %d" % steps)
-                    return
-                steps += 1
-                if answer == "*":
-                    s.log("cancelled after %d" % steps)
-                    s.send("%s BAD cancelled\r\n" % tag)
-                    break
+            if not authenticate(tag, args):
+                return
         elif cmd == "LOGOUT":
             s.send("* BYE\r\n%s OK bye\r\n" % tag)
             return
         else:
             s.send("%s BAD no\r\n" % tag)
+
+
+def imap_sasl_endless(s):
+    """LOGINDISABLED, AUTH=PLAIN, no SASL-IR: every answer to AUTHENTICATE
+    brings one more empty challenge, without end."""
+    def authenticate(tag, args):
+        steps = 0
+        while True:
+            s.send("+ \r\n")
+            answer = s.readline()
+            if answer is None:
+                s.log("challenges: %d" % steps)
+                return False
+            steps += 1
+            if answer == "*":
+                s.log("cancelled after %d" % steps)
+                s.send("%s BAD cancelled\r\n" % tag)
+                return True
+    imap_sasl_box(s, IMAP_BOX_CAPS + " LOGINDISABLED AUTH=PLAIN",
+                  authenticate)
 
 
 def imap_oauth_hostile_error(s):
@@ -762,32 +773,21 @@ def imap_oauth_hostile_error(s):
     challenge holding terminal escapes and 5,000 bytes, then a NO that
     holds escapes too. The log records what tern answered."""
     import base64
-    caps = IMAP_BOX_CAPS + " SASL-IR AUTH=OAUTHBEARER AUTH=XOAUTH2"
-    s.send("* OK [CAPABILITY %s] fake\r\n" % caps)
     err = ('{"status":"invalid_token","x":"\x1b[2J\x1b]0;pwned\x07' +
            "A" * 5000 + '"}')
-    while True:
-        line = s.readline()
-        if line is None:
-            return
-        tag, _, rest = line.partition(" ")
-        cmd = rest.split(" ")[0].upper()
-        if cmd == "CAPABILITY":
-            s.send("* CAPABILITY %s\r\n%s OK done\r\n" % (caps, tag))
-        elif cmd == "AUTHENTICATE":
-            s.log("mechanism: %s" % rest.split(" ")[1])
-            s.send("+ %s\r\n" % base64.b64encode(err.encode()).decode())
-            answer = s.readline()
-            if answer is None:
-                return
-            s.log("error answer: %s" % answer)
-            s.send("%s NO [AUTHENTICATIONFAILED] \x1b[31mrefused\x07\r\n"
-                   % tag)
-        elif cmd == "LOGOUT":
-            s.send("* BYE\r\n%s OK bye\r\n" % tag)
-            return
-        else:
-            s.send("%s BAD no\r\n" % tag)
+
+    def authenticate(tag, args):
+        s.log("mechanism: %s" % args.split(" ")[0])
+        s.send("+ %s\r\n" % base64.b64encode(err.encode()).decode())
+        answer = s.readline()
+        if answer is None:
+            return False
+        s.log("error answer: %s" % answer)
+        s.send("%s NO [AUTHENTICATIONFAILED] \x1b[31mrefused\x07\r\n"
+               % tag)
+        return True
+    imap_sasl_box(s, IMAP_BOX_CAPS + " SASL-IR AUTH=OAUTHBEARER AUTH=XOAUTH2",
+                  authenticate)
 
 
 def imap_preauth(s):

@@ -56,6 +56,9 @@
 #   oauth_stop                    kill it by PID and remove OAUTH_LOG
 #                                 (idempotent); OAUTH_PORT stays set (a port
 #                                 where nothing listens, for a while)
+#   self_signed_cert DIR          DIR/self.pem and DIR/self.key: a
+#                                 self-signed certificate for localhost that
+#                                 no CA of the harness vouches for
 #
 # TUI (tmux; one private tmux server per script, killed on exit)
 #   tui_start COLS ROWS CMD...    start CMD (argv, not a shell string) in a
@@ -303,6 +306,17 @@ oauth_start()
 	fi
 	OAUTH_PORT=$(cat "$_oauth_dir/port")
 	OAUTH_URL=https://localhost:$OAUTH_PORT
+}
+
+self_signed_cert()
+{
+	(
+		cd "$1"
+		openssl req -x509 -newkey ec \
+		    -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		    -keyout self.key -out self.pem -days 30 -subj /CN=localhost \
+		    -addext "subjectAltName=DNS:localhost"
+	) >"$1/openssl.log" 2>&1 || fail "openssl: $(cat "$1/openssl.log")"
 }
 
 oauth_stop()

@@ -200,12 +200,7 @@ assert_contains "$(cat "$HARNESS_DIR/refresh.err")" "no answer within" \
     "slow endpoint: message"
 echo "ok: a slow endpoint"
 oauth_stop
-(
-	cd "$HARNESS_DIR"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	    -nodes -keyout self.key -out self.pem -days 30 -subj /CN=localhost \
-	    -addext "subjectAltName=DNS:localhost"
-) >"$HARNESS_DIR/openssl.log" 2>&1 || fail "openssl: $(cat "$HARNESS_DIR/openssl.log")"
+self_signed_cert "$HARNESS_DIR"
 oauth_start --cert "$HARNESS_DIR/self.pem" --key "$HARNESS_DIR/self.key"
 refresh_sync imaps
 assert_eq 1 "$rc" "bad certificate: exit status"

@@ -195,12 +195,7 @@ one_line "wrong host"
 assert_contains "$ERR" "certificate" "wrong host"
 [ ! -s "$OAUTH_LOG" ] || fail "a request went to the wrong host"
 # A self-signed certificate for localhost, not the harness CA's.
-(
-	cd "$d"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	    -nodes -keyout self.key -out self.pem -days 30 -subj /CN=localhost \
-	    -addext "subjectAltName=DNS:localhost"
-) >"$d/openssl.log" 2>&1 || fail "openssl: $(cat "$d/openssl.log")"
+self_signed_cert "$d"
 oauth_start --cert "$d/self.pem" --key "$d/self.key"
 config
 run
