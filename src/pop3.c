@@ -410,10 +410,16 @@ pop3_said(struct pop3 *p)
 static enum backend_status
 pop3_fail(struct pop3 *p, int r, const char *what, char **err)
 {
+	enum conn_reply reply = pop3_reply(r);
 	enum backend_status st;
 
+	/*
+	 * pop3_response points into the stream's buffer: read it only for
+	 * the refusal just read, never after a failed read (which may have
+	 * moved the buffer).
+	 */
 	st = conn_fail(p->session != NULL ? p->session->pop3_stream : NULL,
-	    pop3_reply(r), what, pop3_said(p), err);
+	    reply, what, reply == CONN_NO ? pop3_said(p) : NULL, err);
 	if (st == BACKEND_ERR_NET)
 		pop3_disconnect(p);
 	return st;
