@@ -568,13 +568,13 @@ interop_s_idle()
 	tui_wait_for "$(subj $n)" 20
 	tui_wait_for "online" 20
 	sleep 1
-	# Two checks' time and some: mailutils may also reset UIDVALIDITY
+	# Three checks' time and some: mailutils may also reset UIDVALIDITY
 	# when another session appends, which costs a refetch, and a loaded
 	# machine is slow.
 	harness_deliver "Pushed while idling" >/dev/null
-	tui_wait_for "Pushed while idling" $((2 * interval + 5))
+	tui_wait_for "Pushed while idling" $((3 * interval + 10))
 	harness_deliver "Second while idling" >/dev/null
-	tui_wait_for "Second while idling" $((2 * interval + 5))
+	tui_wait_for "Second while idling" $((3 * interval + 10))
 	tui_quit
 	[ "$HARNESS_SERVER" != mailutils ] ||
 		fallback "IDLE never reports: the open folder checked every status_interval"
