@@ -453,6 +453,10 @@ def mutate(cls, resp, proto, r, huge_ok=True):
     if cls == "bytes":
         spots = [(li, ii) for li, items in enumerate(resp.lines)
                  for ii, _ in enumerate(items)]
+        if not spots:
+            # An empty answer (a transcript's silent step): nothing to
+            # put bytes into.
+            return None
         li, ii = r.choice(spots)
         it = resp.lines[li][ii]
         ins = r.choice(BYTES + [bytes(r.randrange(128, 256)
