@@ -43,18 +43,104 @@ struct evqueue {
 	int pipe[2];
 };
 
-/* A folder operation waiting for the worker. */
-struct account_folder_req {
-	enum backend_folder_op op;
-	char *name;
-	char *to;
+/*
+ * The requests. Every request the UI makes is one typed item of the
+ * queue a->reqs: its kind, and what it carries in the union's member of
+ * that kind. The worker takes them kind by kind in the order of this enum,
+ * each kind first come first served: the urgent lane (what the user waits
+ * for) before the background lane (what keeps the cache fresh).
+ */
+enum account_req_kind {
+	/* The urgent lane. */
+	REQ_BODY,		/* u.body: the body of a message the user opened */
+	REQ_GONE,		/* u.gone: the answer to EV_GONE */
+	REQ_PUSH,		/* send the pending operations to the server */
+	REQ_FOLDER_OP,		/* u.folder_op: create, rename, delete ... */
+	REQ_SEARCH,		/* u.search: a search on the server */
+	REQ_OPEN,		/* u.open: a new open folder */
+	REQ_POP3_DELETE,	/* u.pop3: delete a message on the server */
+	REQ_POP3_FETCH,		/* u.pop3: download a message of the preview */
+	REQ_POP3_PREVIEW,	/* list what waits on the server */
+	/* The background lane. */
+	REQ_SYNC,		/* the folder list and the open folder, now */
+	REQ_FILL,		/* u.fill: bodies into the cache */
+	REQ_POLL,		/* the other folders' counts, now */
+	REQ_NKINDS
 };
 
-/* The user's answer about messages that vanished on the server. */
-struct account_gone_req {
-	int64_t folder_id;
-	int drop;
+#define REQ_BIT(kind) (1u << (kind))
+
+struct account_req {
+	enum account_req_kind kind;
+	union {
+		struct {
+			int64_t msg_id;
+		} body;
+		struct {
+			int64_t folder_id;
+			int drop;	/* drop the copies marked gone */
+		} gone;
+		struct {
+			enum backend_folder_op op;
+			char *name;
+			char *to;	/* FOLDER_RENAME's new name */
+		} folder_op;
+		struct {
+			struct search_node *q;
+			char *folder;
+			int sort, reverse;
+			long serial;	/* the number EV_SEARCH answers with */
+		} search;
+		struct {
+			char *folder;
+		} open;
+		struct {
+			char *uidl;
+		} pop3;
+		struct {
+			size_t max;	/* bodies at most, per folder */
+		} fill;
+	} u;
 };
+
+/*
+ * What a second request of a kind does when one waits: NONE, both stay
+ * (folder operations, in order); SAME, an equal one waiting makes it
+ * nothing (a second "sync now", the same body twice); NEWER, it replaces
+ * the one waiting (the newer search, the newer open folder).
+ */
+enum account_req_dedupe { DEDUPE_NONE, DEDUPE_SAME, DEDUPE_NEWER };
+
+static const enum account_req_dedupe account_req_dedupe[REQ_NKINDS] = {
+	[REQ_BODY] = DEDUPE_SAME,
+	[REQ_GONE] = DEDUPE_SAME,
+	[REQ_PUSH] = DEDUPE_SAME,
+	[REQ_FOLDER_OP] = DEDUPE_NONE,
+	[REQ_SEARCH] = DEDUPE_NEWER,
+	[REQ_OPEN] = DEDUPE_NEWER,
+	[REQ_POP3_DELETE] = DEDUPE_SAME,
+	[REQ_POP3_FETCH] = DEDUPE_SAME,
+	[REQ_POP3_PREVIEW] = DEDUPE_SAME,
+	[REQ_SYNC] = DEDUPE_SAME,
+	[REQ_FILL] = DEDUPE_NEWER,
+	[REQ_POLL] = DEDUPE_SAME,
+};
+
+/* Requests in the order they came, with a count per kind. */
+struct account_reqq {
+	struct account_req *v;
+	size_t n, alloc;
+	size_t count[REQ_NKINDS];
+};
+
+/* The urgent requests served between requests and between batches. */
+#define REQS_URGENT (REQ_BIT(REQ_BODY) | REQ_BIT(REQ_GONE) | \
+	REQ_BIT(REQ_PUSH) | REQ_BIT(REQ_FOLDER_OP) | REQ_BIT(REQ_SEARCH))
+/* What a stopping worker still does: keep the user's changes. */
+#define REQS_AT_STOP (REQ_BIT(REQ_GONE) | REQ_BIT(REQ_PUSH))
+/* The POP3 requests, done by a session of their own. */
+#define REQS_POP3 (REQ_BIT(REQ_POP3_DELETE) | REQ_BIT(REQ_POP3_FETCH) | \
+	REQ_BIT(REQ_POP3_PREVIEW))
 
 struct account {
 	struct account_config *cfg;
@@ -72,33 +158,147 @@ struct account {
 	int stop;
 	int finished;		/* the worker has ended */
 	int oneshot;
-	char *folder;		/* the open folder */
-	int folder_changed;	/* it changed since the last sync */
-	int want_sync;
-	int want_push;
-	int want_poll;		/* poll the other folders' counts now */
-	int64_t *bodies;	/* message ids waiting for their body */
-	size_t nbodies, abodies;
-	struct account_folder_req *folder_reqs;	/* folder operations */
-	size_t nfolder_reqs;
-	struct account_gone_req *gone_reqs;	/* answers to EV_GONE */
-	size_t ngone_reqs;
-	/* POP3 requests (see the POP3 section). */
-	int want_preview;
-	char **pop3_fetch;	/* UIDLs to download */
-	size_t npop3_fetch;
-	char **pop3_delete;	/* UIDLs to delete on the server */
-	size_t npop3_delete;
+	char *folder;		/* the open folder; REQ_OPEN changes it */
+	struct account_reqq reqs;	/* the requests waiting */
 	enum account_state state;
 	struct cred *cred;	/* what it signs in with */
-	/* A search waiting for the worker (account_search()). */
-	struct search_node *search_q;
-	char *search_folder;
-	int search_sort, search_reverse;
-	long search_serial;	/* the number of the one waiting */
-	long search_last;	/* the last number given */
-	int fill_bodies;	/* one-shot: fill the body cache too */
+	long search_last;	/* the last number account_search() gave */
 };
+
+/* The request queue. */
+
+static void
+account_req_release(struct account_req *r)
+{
+	switch (r->kind) {
+	case REQ_FOLDER_OP:
+		free(r->u.folder_op.name);
+		free(r->u.folder_op.to);
+		break;
+	case REQ_SEARCH:
+		search_free(r->u.search.q);
+		free(r->u.search.folder);
+		break;
+	case REQ_OPEN:
+		free(r->u.open.folder);
+		break;
+	case REQ_POP3_DELETE:
+	case REQ_POP3_FETCH:
+		free(r->u.pop3.uidl);
+		break;
+	default:
+		break;
+	}
+	memset(&r->u, 0, sizeof r->u);
+}
+
+/* Whether requests A and B of one kind ask for the same thing. */
+static int
+account_req_same(const struct account_req *a, const struct account_req *b)
+{
+	switch (a->kind) {
+	case REQ_BODY:
+		return a->u.body.msg_id == b->u.body.msg_id;
+	case REQ_GONE:
+		return a->u.gone.folder_id == b->u.gone.folder_id &&
+		    a->u.gone.drop == b->u.gone.drop;
+	case REQ_POP3_DELETE:
+	case REQ_POP3_FETCH:
+		return strcmp(a->u.pop3.uidl, b->u.pop3.uidl) == 0;
+	default:
+		return 1;
+	}
+}
+
+/* The first request of KIND in Q, or NULL. */
+static struct account_req *
+account_reqq_find(struct account_reqq *q, enum account_req_kind kind)
+{
+	size_t i;
+
+	if (q->count[kind] == 0)
+		return NULL;
+	for (i = 0; i < q->n; i++)
+		if (q->v[i].kind == kind)
+			return &q->v[i];
+	return NULL;
+}
+
+/*
+ * Add request R to Q, as its kind dedupes. Its contents are taken: R is
+ * left empty, to be released or dropped.
+ */
+static void
+account_reqq_add(struct account_reqq *q, struct account_req *r)
+{
+	enum account_req_dedupe dedupe = account_req_dedupe[r->kind];
+	size_t i;
+
+	for (i = 0; i < q->n && dedupe != DEDUPE_NONE; i++) {
+		if (q->v[i].kind != r->kind || !account_req_same(&q->v[i], r))
+			continue;
+		if (dedupe == DEDUPE_NEWER) {
+			account_req_release(&q->v[i]);
+			q->v[i] = *r;
+			memset(&r->u, 0, sizeof r->u);
+		} else
+			account_req_release(r);
+		return;
+	}
+	if (q->n == q->alloc) {
+		q->alloc = q->alloc == 0 ? 8 : q->alloc * 2;
+		q->v = xreallocarray(q->v, q->alloc, sizeof *q->v);
+	}
+	q->v[q->n++] = *r;
+	q->count[r->kind]++;
+	memset(&r->u, 0, sizeof r->u);
+}
+
+/* Nonzero if Q holds a request of a kind in MASK. */
+static int
+account_reqq_has(const struct account_reqq *q, unsigned mask)
+{
+	int kind;
+
+	for (kind = 0; kind < REQ_NKINDS; kind++)
+		if ((mask & REQ_BIT(kind)) && q->count[kind] > 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Take into *R_R the next request of Q among the kinds of MASK: the first
+ * of the first kind in the enum's order. Returns 0 if there is none.
+ */
+static int
+account_reqq_take(struct account_reqq *q, unsigned mask,
+    struct account_req *r_r)
+{
+	struct account_req *r = NULL;
+	int kind;
+
+	for (kind = 0; kind < REQ_NKINDS && r == NULL; kind++)
+		if (mask & REQ_BIT(kind))
+			r = account_reqq_find(q, kind);
+	if (r == NULL)
+		return 0;
+	*r_r = *r;
+	q->count[r->kind]--;
+	memmove(r, r + 1, (size_t)(q->v + q->n - (r + 1)) * sizeof *r);
+	q->n--;
+	return 1;
+}
+
+static void
+account_reqq_release(struct account_reqq *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->n; i++)
+		account_req_release(&q->v[i]);
+	free(q->v);
+	memset(q, 0, sizeof *q);
+}
 
 /* The event queue. */
 
@@ -281,9 +481,10 @@ hook_notice(void *arg, const char *text)
 }
 
 static enum backend_status account_serve_urgent(struct account *, char **);
-static enum backend_status account_serve_search(struct account *, char **);
+static enum backend_status account_serve_search(struct account *,
+    struct account_req *, char **);
 static enum backend_status account_oneshot_folder(struct account *,
-    const char *);
+    const char *, int);
 static void account_fail_search(struct account *, const char *);
 
 static int
@@ -300,7 +501,7 @@ hook_between(void *arg)
 		free(err);
 	}
 	pthread_mutex_lock(&a->lock);
-	leave = a->stop || a->folder_changed;
+	leave = a->stop || account_reqq_has(&a->reqs, REQ_BIT(REQ_OPEN));
 	pthread_mutex_unlock(&a->lock);
 	return leave || status == BACKEND_ERR_NET;
 }
@@ -356,14 +557,83 @@ account_kick(struct account *a)
 		a->ops->wake(a->be);
 }
 
+/* Whether the backend does requests of KIND (others are not queued). */
+static int
+account_serves(const struct account *a, enum account_req_kind kind)
+{
+	switch (kind) {
+	case REQ_POP3_DELETE:
+		return a->ops->delete_one != NULL;
+	case REQ_POP3_FETCH:
+		return a->ops->fetch_one != NULL;
+	case REQ_POP3_PREVIEW:
+		return a->ops->preview != NULL;
+	case REQ_POLL:
+		return a->ops->poll_folders != NULL;
+	case REQ_FILL:
+		return a->ops->fetch_bodies != NULL;
+	default:
+		return 1;
+	}
+}
+
+/* Queue request R (its contents taken) and wake the worker. */
+static void
+account_request(struct account *a, struct account_req *r)
+{
+	if (!account_serves(a, r->kind)) {
+		account_req_release(r);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	account_reqq_add(&a->reqs, r);
+	account_kick(a);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Queue a request of KIND that carries nothing. */
+static void
+account_request_kind(struct account *a, enum account_req_kind kind)
+{
+	struct account_req r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = kind;
+	account_request(a, &r);
+}
+
+/*
+ * Take the next request of the kinds in MASK into *R_R (once stopping,
+ * only those of REQS_AT_STOP). Returns 0 if none waits.
+ */
+static int
+account_take(struct account *a, unsigned mask, struct account_req *r_r)
+{
+	int got;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->stop)
+		mask &= REQS_AT_STOP;
+	got = account_reqq_take(&a->reqs, mask, r_r);
+	pthread_mutex_unlock(&a->lock);
+	return got;
+}
+
 void
 account_open_folder(struct account *a, const char *folder)
 {
+	struct account_req r, *open;
+	const char *cur;
+
 	pthread_mutex_lock(&a->lock);
-	if (a->folder == NULL || strcmp(a->folder, folder) != 0) {
-		free(a->folder);
-		a->folder = xstrdup(folder);
-		a->folder_changed = 1;
+	/* The folder open once the worker has taken what waits. */
+	open = account_reqq_find(&a->reqs, REQ_OPEN);
+	cur = open != NULL ? open->u.open.folder : a->folder;
+	if (cur == NULL || strcmp(cur, folder) != 0) {
+		memset(&r, 0, sizeof r);
+		r.kind = REQ_OPEN;
+		r.u.open.folder = xstrdup(folder);
+		account_reqq_add(&a->reqs, &r);
 	}
 	account_kick(a);
 	pthread_mutex_unlock(&a->lock);
@@ -372,66 +642,44 @@ account_open_folder(struct account *a, const char *folder)
 void
 account_fetch_body(struct account *a, int64_t msg_id)
 {
-	size_t i;
+	struct account_req r;
 
-	pthread_mutex_lock(&a->lock);
-	for (i = 0; i < a->nbodies; i++)
-		if (a->bodies[i] == msg_id)
-			break;
-	if (i == a->nbodies) {
-		if (a->nbodies == a->abodies) {
-			a->abodies = a->abodies == 0 ? 8 : a->abodies * 2;
-			a->bodies = xreallocarray(a->bodies, a->abodies,
-			    sizeof *a->bodies);
-		}
-		a->bodies[a->nbodies++] = msg_id;
-	}
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_BODY;
+	r.u.body.msg_id = msg_id;
+	account_request(a, &r);
 }
 
 void
 account_push_pending(struct account *a)
 {
-	pthread_mutex_lock(&a->lock);
-	a->want_push = 1;
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	account_request_kind(a, REQ_PUSH);
 }
 
 void
 account_poll_folders(struct account *a)
 {
-	pthread_mutex_lock(&a->lock);
-	a->want_poll = 1;
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	account_request_kind(a, REQ_POLL);
 }
 
 void
 account_sync_now(struct account *a)
 {
-	pthread_mutex_lock(&a->lock);
-	a->want_sync = 1;
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	account_request_kind(a, REQ_SYNC);
 }
 
 static void
 account_folder_request(struct account *a, enum backend_folder_op op,
     const char *name, const char *to)
 {
-	struct account_folder_req *r;
+	struct account_req r;
 
-	pthread_mutex_lock(&a->lock);
-	a->folder_reqs = xreallocarray(a->folder_reqs, a->nfolder_reqs + 1,
-	    sizeof *a->folder_reqs);
-	r = &a->folder_reqs[a->nfolder_reqs++];
-	r->op = op;
-	r->name = xstrdup(name);
-	r->to = xstrdup(to);
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_FOLDER_OP;
+	r.u.folder_op.op = op;
+	r.u.folder_op.name = xstrdup(name);
+	r.u.folder_op.to = xstrdup(to);
+	account_request(a, &r);
 }
 
 void
@@ -462,89 +710,119 @@ account_folder_subscribe(struct account *a, const char *name, int on)
 void
 account_resolve_gone(struct account *a, int64_t folder_id, int drop)
 {
-	pthread_mutex_lock(&a->lock);
-	a->gone_reqs = xreallocarray(a->gone_reqs, a->ngone_reqs + 1,
-	    sizeof *a->gone_reqs);
-	a->gone_reqs[a->ngone_reqs].folder_id = folder_id;
-	a->gone_reqs[a->ngone_reqs].drop = drop;
-	a->ngone_reqs++;
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	struct account_req r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_GONE;
+	r.u.gone.folder_id = folder_id;
+	r.u.gone.drop = drop;
+	account_request(a, &r);
 }
 
 /*
- * Apply the user's answers about vanished messages: they touch only the
- * cache, so they are done even offline.
+ * Apply the user's answer about vanished messages: it touches only the
+ * cache, so it is done even offline.
  */
 static void
-account_serve_gone(struct account *a)
+account_serve_gone(struct account *a, struct account_req *r)
 {
-	struct account_gone_req req;
+	char *err;
 
-	for (;;) {
-		pthread_mutex_lock(&a->lock);
-		if (a->ngone_reqs == 0) {
-			pthread_mutex_unlock(&a->lock);
-			return;
-		}
-		req = a->gone_reqs[0];
-		memmove(a->gone_reqs, a->gone_reqs + 1,
-		    (a->ngone_reqs - 1) * sizeof *a->gone_reqs);
-		a->ngone_reqs--;
-		pthread_mutex_unlock(&a->lock);
-		if (!req.drop)
-			continue;
-		if (store_folder_drop_gone(a->st, req.folder_id) != 0) {
-			char *err = xasprintf(_("cannot update the cache: %s"),
-			    store_errmsg(a->st));
-
-			account_post(a, EV_ERROR, 0, 0, 0, err);
-			free(err);
-			continue;
-		}
-		account_post(a, EV_HEADERS, req.folder_id, 0, 0, NULL);
-		account_post(a, EV_FOLDERS, 0, 0, 0, NULL);
+	if (!r->u.gone.drop)
+		return;
+	if (store_folder_drop_gone(a->st, r->u.gone.folder_id) != 0) {
+		err = xasprintf(_("cannot update the cache: %s"),
+		    store_errmsg(a->st));
+		account_post(a, EV_ERROR, 0, 0, 0, err);
+		free(err);
+		return;
 	}
+	account_post(a, EV_HEADERS, r->u.gone.folder_id, 0, 0, NULL);
+	account_post(a, EV_FOLDERS, 0, 0, 0, NULL);
 }
 
-/* Run the folder operations the user asked for. */
+/* Run a folder operation the user asked for. */
 static enum backend_status
-account_serve_folders(struct account *a, char **err)
+account_serve_folder_op(struct account *a, struct account_req *r, char **err)
 {
-	struct account_folder_req req;
 	enum backend_status status;
 
-	for (;;) {
-		pthread_mutex_lock(&a->lock);
-		if (a->stop || a->nfolder_reqs == 0) {
-			pthread_mutex_unlock(&a->lock);
-			return BACKEND_OK;
-		}
-		req = a->folder_reqs[0];
-		memmove(a->folder_reqs, a->folder_reqs + 1,
-		    (a->nfolder_reqs - 1) * sizeof *a->folder_reqs);
-		a->nfolder_reqs--;
-		pthread_mutex_unlock(&a->lock);
-		if (a->ops->folder_op == NULL) {
-			account_post(a, EV_ERROR, 0, 0, 0,
-			    _("this account has no server folders"));
-			status = BACKEND_OK;
-		} else
-			status = a->ops->folder_op(a->be, req.op, req.name,
-			    req.to, err);
-		if (status == BACKEND_ERR_NET) {
-			/* Try again once reconnected. */
-			account_folder_request(a, req.op, req.name, req.to);
-		} else if (status != BACKEND_OK) {
-			account_post(a, EV_ERROR, 0, 0, 0, *err);
-			free(*err);
-			*err = NULL;
-		}
-		free(req.name);
-		free(req.to);
-		if (status == BACKEND_ERR_NET)
-			return status;
+	if (a->ops->folder_op == NULL) {
+		account_post(a, EV_ERROR, 0, 0, 0,
+		    _("this account has no server folders"));
+		return BACKEND_OK;
 	}
+	status = a->ops->folder_op(a->be, r->u.folder_op.op,
+	    r->u.folder_op.name, r->u.folder_op.to, err);
+	if (status == BACKEND_ERR_NET) {
+		/* Try again once reconnected. */
+		account_request(a, r);
+		return status;
+	}
+	if (status != BACKEND_OK) {
+		account_post(a, EV_ERROR, 0, 0, 0, *err);
+		free(*err);
+		*err = NULL;
+	}
+	return BACKEND_OK;
+}
+
+/* Fetch a body the user asked for. */
+static enum backend_status
+account_serve_body(struct account *a, struct account_req *r, char **err)
+{
+	enum backend_status status;
+
+	status = a->ops->fetch_body(a->be, r->u.body.msg_id, err);
+	if (status == BACKEND_OK) {
+		account_post(a, EV_BODY, r->u.body.msg_id, 0, 0, NULL);
+		return status;
+	}
+	if (status == BACKEND_ERR_NET) {
+		/* Ask again after reconnecting. */
+		account_request(a, r);
+		return status;
+	}
+	account_post(a, EV_ERROR, 0, 0, 0, *err);
+	free(*err);
+	*err = NULL;
+	return BACKEND_OK;
+}
+
+/*
+ * Serve the request R taken from the queue (its contents are taken).
+ * Failures that leave the session usable are reported here; a lost
+ * connection (the request queued again when it is worth repeating) and
+ * a failed push are returned with *ERR set.
+ */
+static enum backend_status
+account_serve(struct account *a, struct account_req *r, char **err)
+{
+	enum backend_status status = BACKEND_OK;
+
+	switch (r->kind) {
+	case REQ_BODY:
+		status = account_serve_body(a, r, err);
+		break;
+	case REQ_GONE:
+		account_serve_gone(a, r);
+		break;
+	case REQ_PUSH:
+		status = a->ops->push_pending(a->be, err);
+		if (status == BACKEND_ERR_NET)
+			account_request(a, r);
+		break;
+	case REQ_FOLDER_OP:
+		status = account_serve_folder_op(a, r, err);
+		break;
+	case REQ_SEARCH:
+		status = account_serve_search(a, r, err);
+		break;
+	default:
+		break;
+	}
+	account_req_release(r);
+	return status;
 }
 
 static int
@@ -559,55 +837,18 @@ account_stopping(struct account *a)
 }
 
 /*
- * Run what the user waits for: bodies to show and changes to push. Called
- * between requests and between the batches of a long sync.
+ * Run what the user waits for: bodies to show, changes to push, folder
+ * operations, a search. Called between requests and between the batches
+ * of a long sync.
  */
 static enum backend_status
 account_serve_urgent(struct account *a, char **err)
 {
 	enum backend_status status = BACKEND_OK;
-	int64_t msg_id;
-	int push;
+	struct account_req r;
 
-	for (;;) {
-		pthread_mutex_lock(&a->lock);
-		if (a->stop || a->nbodies == 0) {
-			pthread_mutex_unlock(&a->lock);
-			break;
-		}
-		msg_id = a->bodies[0];
-		memmove(a->bodies, a->bodies + 1,
-		    (a->nbodies - 1) * sizeof *a->bodies);
-		a->nbodies--;
-		pthread_mutex_unlock(&a->lock);
-		status = a->ops->fetch_body(a->be, msg_id, err);
-		if (status == BACKEND_OK) {
-			account_post(a, EV_BODY, msg_id, 0, 0, NULL);
-			continue;
-		}
-		if (status == BACKEND_ERR_NET) {
-			/* Ask again after reconnecting. */
-			account_fetch_body(a, msg_id);
-			return status;
-		}
-		account_post(a, EV_ERROR, 0, 0, 0, *err);
-		free(*err);
-		*err = NULL;
-	}
-	account_serve_gone(a);
-	pthread_mutex_lock(&a->lock);
-	push = a->want_push;
-	a->want_push = 0;
-	pthread_mutex_unlock(&a->lock);
-	if (push && (status = a->ops->push_pending(a->be, err)) ==
-	    BACKEND_ERR_NET) {
-		account_push_pending(a);
-		return status;
-	}
-	if (status == BACKEND_OK)
-		status = account_serve_folders(a, err);
-	if (status == BACKEND_OK)
-		status = account_serve_search(a, err);
+	while (status == BACKEND_OK && account_take(a, REQS_URGENT, &r))
+		status = account_serve(a, &r, err);
 	return status;
 }
 
@@ -659,11 +900,14 @@ static int
 account_run_oneshot(struct account *a)
 {
 	struct store_folder *list = NULL;
+	struct account_req r;
 	enum backend_status status;
 	char *err = NULL, *folder;
 	size_t n = 0, i;
-	int failed = 0;
+	int failed = 0, fill;
 
+	/* tern sync --bodies: every folder synced gets its bodies. */
+	fill = account_take(a, REQ_BIT(REQ_FILL), &r);
 	if ((status = a->ops->push_pending(a->be, &err)) != BACKEND_OK)
 		goto fail;
 	if ((status = a->ops->sync_folders(a->be, &err)) != BACKEND_OK)
@@ -675,7 +919,7 @@ account_run_oneshot(struct account *a)
 	if (folder != NULL) {
 		status = account_sync_folder(a, folder);
 		if (status == BACKEND_OK)
-			status = account_oneshot_folder(a, folder);
+			status = account_oneshot_folder(a, folder, fill);
 		free(folder);
 		return status == BACKEND_OK ? 0 : 1;
 	}
@@ -689,7 +933,8 @@ account_run_oneshot(struct account *a)
 			continue;
 		status = account_sync_folder(a, list[i].name);
 		if (status == BACKEND_OK)
-			status = account_oneshot_folder(a, list[i].name);
+			status = account_oneshot_folder(a, list[i].name,
+			    fill);
 		if (status != BACKEND_OK)
 			failed = 1;
 		if (status == BACKEND_ERR_NET)
@@ -725,26 +970,38 @@ account_busy(struct account *a)
 	int busy;
 
 	pthread_mutex_lock(&a->lock);
-	busy = a->stop || a->folder_changed || a->want_sync || a->want_push ||
-	    a->want_poll ||
-	    a->nbodies > 0 || a->nfolder_reqs > 0 || a->ngone_reqs > 0 ||
-	    a->search_q != NULL;
+	busy = a->stop || account_reqq_has(&a->reqs, REQS_URGENT |
+	    REQ_BIT(REQ_OPEN) | REQ_BIT(REQ_SYNC) | REQ_BIT(REQ_POLL));
 	pthread_mutex_unlock(&a->lock);
 	return busy;
+}
+
+/* Make the folder of the open request R (taken) the open folder. */
+static void
+account_set_folder(struct account *a, struct account_req *r)
+{
+	pthread_mutex_lock(&a->lock);
+	free(a->folder);
+	a->folder = r->u.open.folder;
+	r->u.open.folder = NULL;
+	pthread_mutex_unlock(&a->lock);
 }
 
 /* An interactive session: serve requests until the connection drops. */
 static enum backend_status
 account_run_session(struct account *a)
 {
+	struct account_req r;
 	enum backend_status status;
 	char *err = NULL, *folder = NULL;
 	time_t last_sync = 0, last_poll = 0;
 	int sync_list = 1, sync_folder = 1, poll;
 
 	/* Changes queued while offline (or before a drop) go out first. */
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_PUSH;
 	pthread_mutex_lock(&a->lock);
-	a->want_push = 1;
+	account_reqq_add(&a->reqs, &r);
 	pthread_mutex_unlock(&a->lock);
 
 	for (;;) {
@@ -757,11 +1014,11 @@ account_run_session(struct account *a)
 			sync_list = 0;
 			account_resolve_folder(a);
 		}
-		pthread_mutex_lock(&a->lock);
-		if (a->folder_changed) {
+		if (account_take(a, REQ_BIT(REQ_OPEN), &r)) {
+			account_set_folder(a, &r);
 			sync_folder = 1;
-			a->folder_changed = 0;
 		}
+		pthread_mutex_lock(&a->lock);
 		free(folder);
 		folder = xstrdup(a->folder != NULL ? a->folder : "INBOX");
 		pthread_mutex_unlock(&a->lock);
@@ -777,10 +1034,7 @@ account_run_session(struct account *a)
 			continue;
 		}
 		/* Other folders' counts, every status_interval or asked. */
-		pthread_mutex_lock(&a->lock);
-		poll = a->want_poll;
-		a->want_poll = 0;
-		pthread_mutex_unlock(&a->lock);
+		poll = account_take(a, REQ_BIT(REQ_POLL), &r);
 		if (a->ops->poll_folders != NULL && (poll ||
 		    (a->cfg->status_interval > 0 &&
 		    time(NULL) - last_poll >= a->cfg->status_interval))) {
@@ -822,16 +1076,17 @@ account_run_session(struct account *a)
 		}
 		/* No IDLE: wait for a request, or for the time to check. */
 		pthread_mutex_lock(&a->lock);
-		while (!a->stop && !a->folder_changed && !a->want_sync &&
-		    !a->want_push && a->nbodies == 0 && a->nfolder_reqs == 0 &&
-		    a->ngone_reqs == 0 && a->search_q == NULL) {
+		while (!a->stop && !account_reqq_has(&a->reqs, REQS_URGENT |
+		    REQ_BIT(REQ_OPEN) | REQ_BIT(REQ_SYNC))) {
 			struct timespec ts;
 
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += 1;
 			pthread_cond_timedwait(&a->cond, &a->lock, &ts);
 			if (time(NULL) - last_sync >= RESYNC_INTERVAL) {
-				a->want_sync = 1;
+				memset(&r, 0, sizeof r);
+				r.kind = REQ_SYNC;
+				account_reqq_add(&a->reqs, &r);
 				break;
 			}
 		}
@@ -848,10 +1103,8 @@ account_run_session(struct account *a)
 			status = BACKEND_OK;
 			goto out;
 		}
-		if (a->want_sync) {
-			a->want_sync = 0;
+		if (account_reqq_take(&a->reqs, REQ_BIT(REQ_SYNC), &r))
 			sync_list = sync_folder = 1;
-		}
 		pthread_mutex_unlock(&a->lock);
 	}
 report:
@@ -867,17 +1120,19 @@ out:
 static int
 account_wait(struct account *a, int seconds)
 {
+	struct account_req r;
 	struct timespec ts;
 	int stop;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += seconds;
 	pthread_mutex_lock(&a->lock);
-	while (!a->stop && !a->want_sync)
+	while (!a->stop && !account_reqq_has(&a->reqs, REQ_BIT(REQ_SYNC)))
 		if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) ==
 		    ETIMEDOUT)
 			break;
-	a->want_sync = 0;
+	/* A new session syncs everything. */
+	account_reqq_take(&a->reqs, REQ_BIT(REQ_SYNC), &r);
 	stop = a->stop;
 	pthread_mutex_unlock(&a->lock);
 	return stop;
@@ -929,28 +1184,31 @@ account_strv_add(char ***v, size_t *n, const char *s)
 void
 account_pop3_preview(struct account *a)
 {
-	pthread_mutex_lock(&a->lock);
-	a->want_preview = 1;
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	account_request_kind(a, REQ_POP3_PREVIEW);
+}
+
+static void
+account_pop3_request(struct account *a, enum account_req_kind kind,
+    const char *uidl)
+{
+	struct account_req r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = kind;
+	r.u.pop3.uidl = xstrdup(uidl);
+	account_request(a, &r);
 }
 
 void
 account_pop3_fetch(struct account *a, const char *uidl)
 {
-	pthread_mutex_lock(&a->lock);
-	account_strv_add(&a->pop3_fetch, &a->npop3_fetch, uidl);
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	account_pop3_request(a, REQ_POP3_FETCH, uidl);
 }
 
 void
 account_pop3_delete(struct account *a, const char *uidl)
 {
-	pthread_mutex_lock(&a->lock);
-	account_strv_add(&a->pop3_delete, &a->npop3_delete, uidl);
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	account_pop3_request(a, REQ_POP3_DELETE, uidl);
 }
 
 static void
@@ -965,15 +1223,20 @@ account_pop3_work_release(struct account_pop3_work *w)
 static int
 account_pop3_take(struct account *a, struct account_pop3_work *w)
 {
-	w->preview = a->want_preview;
-	w->fetch = a->pop3_fetch;
-	w->nfetch = a->npop3_fetch;
-	w->del = a->pop3_delete;
-	w->ndel = a->npop3_delete;
-	a->want_preview = 0;
-	a->pop3_fetch = a->pop3_delete = NULL;
-	a->npop3_fetch = a->npop3_delete = 0;
-	return w->preview || w->nfetch > 0 || w->ndel > 0;
+	struct account_req r;
+	int any = 0;
+
+	while (account_reqq_take(&a->reqs, REQS_POP3, &r)) {
+		any = 1;
+		if (r.kind == REQ_POP3_PREVIEW)
+			w->preview = 1;
+		else if (r.kind == REQ_POP3_FETCH)
+			account_strv_add(&w->fetch, &w->nfetch, r.u.pop3.uidl);
+		else
+			account_strv_add(&w->del, &w->ndel, r.u.pop3.uidl);
+		account_req_release(&r);
+	}
+	return any;
 }
 
 /* Add the work of CARRY (a session that could not do it) to W. */
@@ -1115,9 +1378,10 @@ static int
 account_pop3_wait(struct account *a, time_t next,
     struct account_pop3_work *w)
 {
+	struct account_req r;
 	struct timespec ts;
 	char *err = NULL;
-	int urgent, asked, due;
+	int urgent, asked, due, sync;
 
 	for (;;) {
 		account_serve_urgent(a, &err);
@@ -1126,9 +1390,10 @@ account_pop3_wait(struct account *a, time_t next,
 			free(err);
 			err = NULL;
 		}
-		pthread_mutex_lock(&a->lock);
 		/* The local Inbox is always up to date: nothing to open. */
-		a->folder_changed = 0;
+		if (account_take(a, REQ_BIT(REQ_OPEN), &r))
+			account_set_folder(a, &r);
+		pthread_mutex_lock(&a->lock);
 		if (a->stop) {
 			pthread_mutex_unlock(&a->lock);
 			return 0;
@@ -1136,13 +1401,14 @@ account_pop3_wait(struct account *a, time_t next,
 		memset(w, 0, sizeof *w);
 		asked = account_pop3_take(a, w);
 		due = next >= 0 && time(NULL) >= next;
-		if (asked || due || a->want_sync) {
-			w->check = due || a->want_sync;
-			a->want_sync = 0;
+		sync = account_reqq_take(&a->reqs, REQ_BIT(REQ_SYNC), &r);
+		if (asked || due || sync) {
+			w->check = due || sync;
 			pthread_mutex_unlock(&a->lock);
 			return 1;
 		}
-		urgent = a->nbodies > 0 || a->want_push;
+		urgent = account_reqq_has(&a->reqs, REQ_BIT(REQ_BODY) |
+		    REQ_BIT(REQ_PUSH));
 		if (!urgent) {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += 1;
@@ -1318,14 +1584,18 @@ int
 account_start(struct account *a, const char *password, int oneshot,
     const char *folder)
 {
+	struct account_req r;
+
 	if (a->started)
 		return -1;
 	pthread_mutex_lock(&a->lock);
 	cred_set_password(a->cred, password);
 	a->oneshot = oneshot;
+	/* FOLDER is the open folder, whatever was asked before. */
+	while (account_reqq_take(&a->reqs, REQ_BIT(REQ_OPEN), &r))
+		account_req_release(&r);
 	free(a->folder);
 	a->folder = xstrdup(folder);
-	a->folder_changed = 1;
 	a->stop = 0;
 	a->finished = 0;
 	pthread_mutex_unlock(&a->lock);
@@ -1372,18 +1642,7 @@ account_free(struct account *a)
 	store_close(a->st);
 	cred_free(a->cred);
 	free(a->folder);
-	free(a->bodies);
-	while (a->nfolder_reqs > 0) {
-		a->nfolder_reqs--;
-		free(a->folder_reqs[a->nfolder_reqs].name);
-		free(a->folder_reqs[a->nfolder_reqs].to);
-	}
-	free(a->folder_reqs);
-	free(a->gone_reqs);
-	search_free(a->search_q);
-	free(a->search_folder);
-	account_strv_free(a->pop3_fetch, a->npop3_fetch);
-	account_strv_free(a->pop3_delete, a->npop3_delete);
+	account_reqq_release(&a->reqs);
 	pthread_cond_destroy(&a->cond);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
@@ -1409,16 +1668,18 @@ long
 account_search(struct account *a, const char *folder,
     const struct search_node *q, int sort, int reverse)
 {
+	struct account_req r;
 	long serial;
 
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_SEARCH;
+	r.u.search.q = search_dup(q);
+	r.u.search.folder = xstrdup(folder);
+	r.u.search.sort = sort;
+	r.u.search.reverse = reverse;
 	pthread_mutex_lock(&a->lock);
-	search_free(a->search_q);
-	free(a->search_folder);
-	a->search_q = search_dup(q);
-	a->search_folder = xstrdup(folder);
-	a->search_sort = sort;
-	a->search_reverse = reverse;
-	serial = a->search_serial = ++a->search_last;
+	serial = r.u.search.serial = ++a->search_last;
+	account_reqq_add(&a->reqs, &r);
 	account_kick(a);
 	pthread_mutex_unlock(&a->lock);
 	return serial;
@@ -1427,9 +1688,12 @@ account_search(struct account *a, const char *folder,
 void
 account_fill_bodies(struct account *a)
 {
-	pthread_mutex_lock(&a->lock);
-	a->fill_bodies = 1;
-	pthread_mutex_unlock(&a->lock);
+	struct account_req r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_FILL;
+	r.u.fill.max = SIZE_MAX;
+	account_request(a, &r);
 }
 
 /* Post EV_SEARCH: IDS (taken) found, or WHY the server was not asked. */
@@ -1454,57 +1718,35 @@ account_post_search(struct account *a, long serial, int64_t folder_id,
 	evqueue_post(a->q, &ev);
 }
 
-/* Take the waiting search: 1 if there was one. */
-static int
-account_take_search(struct account *a, struct search_node **q_r,
-    char **folder_r, long *serial_r, int *sort_r, int *reverse_r)
-{
-	pthread_mutex_lock(&a->lock);
-	*q_r = a->search_q;
-	*folder_r = a->search_folder;
-	*serial_r = a->search_serial;
-	*sort_r = a->search_sort;
-	*reverse_r = a->search_reverse;
-	a->search_q = NULL;
-	a->search_folder = NULL;
-	pthread_mutex_unlock(&a->lock);
-	return *q_r != NULL;
-}
-
+/* Answer the waiting search, if any, with WHY the server was not asked. */
 static void
 account_fail_search(struct account *a, const char *why)
 {
-	struct search_node *q;
-	char *folder;
-	long serial;
-	int sort, reverse;
+	struct account_req r;
 
-	if (!account_take_search(a, &q, &folder, &serial, &sort, &reverse))
+	if (!account_take(a, REQ_BIT(REQ_SEARCH), &r))
 		return;
-	account_post_search(a, serial, -1, NULL, 0, why);
-	search_free(q);
-	free(folder);
+	account_post_search(a, r.u.search.serial, -1, NULL, 0, why);
+	account_req_release(&r);
 }
 
 /*
- * Ask the server the waiting search, if any. Only a lost connection is
- * returned; any failure is answered to the UI, which searches the cache.
+ * Ask the server the search R. Only a lost connection is returned; any
+ * failure is answered to the UI, which searches the cache.
  */
 static enum backend_status
-account_serve_search(struct account *a, char **err)
+account_serve_search(struct account *a, struct account_req *req, char **err)
 {
 	enum backend_status status = BACKEND_OK;
-	struct search_node *q;
 	struct store_folder f;
+	const char *folder = req->u.search.folder;
+	long serial = req->u.search.serial;
 	uint32_t *uids = NULL;
 	int64_t *ids = NULL;
 	size_t n = 0, nids = 0;
-	char *folder, *why = NULL;
-	long serial;
-	int sort, reverse, r;
+	char *why = NULL;
+	int r;
 
-	if (!account_take_search(a, &q, &folder, &serial, &sort, &reverse))
-		return BACKEND_OK;
 	if ((r = store_folder_get(a->st, folder, &f)) != 0) {
 		account_post_search(a, serial, -1, NULL, 0, r < 0 ?
 		    store_errmsg(a->st) : _("no such folder"));
@@ -1515,7 +1757,8 @@ account_serve_search(struct account *a, char **err)
 		    _("the server cannot search"));
 		goto release;
 	}
-	status = a->ops->search(a->be, folder, q, &uids, &n, &why);
+	status = a->ops->search(a->be, folder, req->u.search.q, &uids, &n,
+	    &why);
 	if (status != BACKEND_OK) {
 		account_post_search(a, serial, f.id, NULL, 0, why != NULL ?
 		    why : _("the search failed"));
@@ -1526,8 +1769,8 @@ account_serve_search(struct account *a, char **err)
 			status = BACKEND_OK;
 		goto release;
 	}
-	if (store_search_uids(a->st, f.id, uids, n, sort, reverse, &ids,
-	    &nids) != 0) {
+	if (store_search_uids(a->st, f.id, uids, n, req->u.search.sort,
+	    req->u.search.reverse, &ids, &nids) != 0) {
 		account_post_search(a, serial, f.id, NULL, 0,
 		    store_errmsg(a->st));
 		goto release;
@@ -1538,8 +1781,6 @@ release:
 out:
 	free(why);
 	free(uids);
-	search_free(q);
-	free(folder);
 	return status;
 }
 
@@ -1607,20 +1848,21 @@ out:
 	return status;
 }
 
-/* One-shot work after folder NAME is synced: bodies, then a search. */
+/*
+ * One-shot work after folder NAME is synced: with FILL its bodies, then
+ * the search asked for.
+ */
 static enum backend_status
-account_oneshot_folder(struct account *a, const char *name)
+account_oneshot_folder(struct account *a, const char *name, int fill)
 {
 	enum backend_status status = BACKEND_OK;
+	struct account_req r;
 	char *err = NULL;
-	int fill;
 
-	pthread_mutex_lock(&a->lock);
-	fill = a->fill_bodies;
-	pthread_mutex_unlock(&a->lock);
 	if (fill && (status = account_fill_folder(a, name)) != BACKEND_OK)
 		return status;
-	status = account_serve_search(a, &err);
+	if (account_take(a, REQ_BIT(REQ_SEARCH), &r))
+		status = account_serve(a, &r, &err);
 	if (err != NULL)
 		account_post(a, EV_ERROR, 0, 0, 0, err);
 	free(err);
