@@ -133,8 +133,15 @@ struct account_reqq {
 	size_t count[REQ_NKINDS];
 };
 
-/* The urgent requests served between requests and between batches. */
-#define REQS_URGENT (REQ_BIT(REQ_BODY) | REQ_BIT(REQ_GONE) | \
+/* The two lanes, and every kind. */
+#define REQS_URGENT (REQ_BIT(REQ_POP3_PREVIEW + 1) - 1)
+#define REQS_BACKGROUND (REQ_BIT(REQ_NKINDS) - 1 - REQS_URGENT)
+#define REQS_ALL (REQS_URGENT | REQS_BACKGROUND)
+/*
+ * The urgent requests that a session serves in the middle of other work,
+ * between the batches of a long sync: what needs no sync of its own.
+ */
+#define REQS_BETWEEN (REQ_BIT(REQ_BODY) | REQ_BIT(REQ_GONE) | \
 	REQ_BIT(REQ_PUSH) | REQ_BIT(REQ_FOLDER_OP) | REQ_BIT(REQ_SEARCH))
 /* What a stopping worker still does: keep the user's changes. */
 #define REQS_AT_STOP (REQ_BIT(REQ_GONE) | REQ_BIT(REQ_PUSH))
@@ -486,6 +493,7 @@ static enum backend_status account_serve_search(struct account *,
 static enum backend_status account_oneshot_folder(struct account *,
     const char *, int);
 static void account_fail_search(struct account *, const char *);
+static int account_pending(struct account *, unsigned);
 
 static int
 hook_between(void *arg)
@@ -501,7 +509,7 @@ hook_between(void *arg)
 		free(err);
 	}
 	pthread_mutex_lock(&a->lock);
-	leave = a->stop || account_reqq_has(&a->reqs, REQ_BIT(REQ_OPEN));
+	leave = account_pending(a, REQ_BIT(REQ_OPEN));
 	pthread_mutex_unlock(&a->lock);
 	return leave || status == BACKEND_ERR_NET;
 }
@@ -617,6 +625,17 @@ account_take(struct account *a, unsigned mask, struct account_req *r_r)
 	got = account_reqq_take(&a->reqs, mask, r_r);
 	pthread_mutex_unlock(&a->lock);
 	return got;
+}
+
+/*
+ * Whether the worker has something to do among the kinds in MASK: a
+ * request of those kinds waits, or the account is stopping. The lock is
+ * held. Every wait of the worker asks this.
+ */
+static int
+account_pending(struct account *a, unsigned mask)
+{
+	return a->stop || account_reqq_has(&a->reqs, mask);
 }
 
 void
@@ -847,7 +866,7 @@ account_serve_urgent(struct account *a, char **err)
 	enum backend_status status = BACKEND_OK;
 	struct account_req r;
 
-	while (status == BACKEND_OK && account_take(a, REQS_URGENT, &r))
+	while (status == BACKEND_OK && account_take(a, REQS_BETWEEN, &r))
 		status = account_serve(a, &r, err);
 	return status;
 }
@@ -963,19 +982,6 @@ account_prefetch(struct account *a, const char *name)
 	return account_fill_bodies_of(a, name, (size_t)a->cfg->prefetch, 1);
 }
 
-/* Nonzero when a request waits for the worker. */
-static int
-account_busy(struct account *a)
-{
-	int busy;
-
-	pthread_mutex_lock(&a->lock);
-	busy = a->stop || account_reqq_has(&a->reqs, REQS_URGENT |
-	    REQ_BIT(REQ_OPEN) | REQ_BIT(REQ_SYNC) | REQ_BIT(REQ_POLL));
-	pthread_mutex_unlock(&a->lock);
-	return busy;
-}
-
 /* Make the folder of the open request R (taken) the open folder. */
 static void
 account_set_folder(struct account *a, struct account_req *r)
@@ -987,6 +993,12 @@ account_set_folder(struct account *a, struct account_req *r)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/*
+ * What an interactive session serves: every request but the POP3 ones and
+ * the body fill of one-shot runs.
+ */
+#define REQS_SESSION (REQS_ALL & ~REQS_POP3 & ~REQ_BIT(REQ_FILL))
+
 /* An interactive session: serve requests until the connection drops. */
 static enum backend_status
 account_run_session(struct account *a)
@@ -995,7 +1007,7 @@ account_run_session(struct account *a)
 	enum backend_status status;
 	char *err = NULL, *folder = NULL;
 	time_t last_sync = 0, last_poll = 0;
-	int sync_list = 1, sync_folder = 1, poll;
+	int sync_list = 1, sync_folder = 1, poll, busy;
 
 	/* Changes queued while offline (or before a drop) go out first. */
 	memset(&r, 0, sizeof r);
@@ -1050,7 +1062,10 @@ account_run_session(struct account *a)
 			continue;
 		}
 		/* Wait for news on the open folder (IDLE), or a request. */
-		if (a->ops->wait != NULL && !account_busy(a)) {
+		pthread_mutex_lock(&a->lock);
+		busy = account_pending(a, REQS_SESSION);
+		pthread_mutex_unlock(&a->lock);
+		if (a->ops->wait != NULL && !busy) {
 			int secs = IDLE_MAX;
 
 			if (a->cfg->status_interval > 0) {
@@ -1076,8 +1091,7 @@ account_run_session(struct account *a)
 		}
 		/* No IDLE: wait for a request, or for the time to check. */
 		pthread_mutex_lock(&a->lock);
-		while (!a->stop && !account_reqq_has(&a->reqs, REQS_URGENT |
-		    REQ_BIT(REQ_OPEN) | REQ_BIT(REQ_SYNC))) {
+		while (!account_pending(a, REQS_SESSION)) {
 			struct timespec ts;
 
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -1127,7 +1141,7 @@ account_wait(struct account *a, int seconds)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += seconds;
 	pthread_mutex_lock(&a->lock);
-	while (!a->stop && !account_reqq_has(&a->reqs, REQ_BIT(REQ_SYNC)))
+	while (!account_pending(a, REQ_BIT(REQ_SYNC)))
 		if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) ==
 		    ETIMEDOUT)
 			break;
@@ -1381,7 +1395,7 @@ account_pop3_wait(struct account *a, time_t next,
 	struct account_req r;
 	struct timespec ts;
 	char *err = NULL;
-	int urgent, asked, due, sync;
+	int asked, due, sync;
 
 	for (;;) {
 		account_serve_urgent(a, &err);
@@ -1407,9 +1421,7 @@ account_pop3_wait(struct account *a, time_t next,
 			pthread_mutex_unlock(&a->lock);
 			return 1;
 		}
-		urgent = account_reqq_has(&a->reqs, REQ_BIT(REQ_BODY) |
-		    REQ_BIT(REQ_PUSH));
-		if (!urgent) {
+		if (!account_pending(a, REQS_BETWEEN | REQ_BIT(REQ_OPEN))) {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += 1;
 			pthread_cond_timedwait(&a->cond, &a->lock, &ts);
