@@ -350,22 +350,27 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 			case EV_PROGRESS:
 				fprintf(stderr, tty ? "\r%s: %s %ld/%ld" :
 				    "%s: %s %ld/%ld", acc->name,
-				    ev.text != NULL ? ev.text : "", ev.n,
-				    ev.total);
-				if (ev.total_bytes >= 1048576)
+				    ev.u.progress.label != NULL ?
+				    ev.u.progress.label : "", ev.u.progress.n,
+				    ev.u.progress.total);
+				if (ev.u.progress.total_bytes >= 1048576)
 					fprintf(stderr, _(" (%.1f of %.1f MB)"),
-					    (double)ev.bytes / 1048576.0,
-					    (double)ev.total_bytes / 1048576.0);
-				else if (ev.total_bytes > 0)
+					    (double)ev.u.progress.bytes /
+					    1048576.0,
+					    (double)ev.u.progress.total_bytes /
+					    1048576.0);
+				else if (ev.u.progress.total_bytes > 0)
 					fprintf(stderr, _(" (%.0f of %.0f kB)"),
-					    (double)ev.bytes / 1024.0,
-					    (double)ev.total_bytes / 1024.0);
+					    (double)ev.u.progress.bytes /
+					    1024.0,
+					    (double)ev.u.progress.total_bytes /
+					    1024.0);
 				fputs(tty ? "\033[K" : "\n", stderr);
 				progress_shown = tty;
 				break;
 			case EV_ERROR:
-				cli_errors_add(&errors, ev.text != NULL ?
-				    ev.text : "");
+				cli_errors_add(&errors, ev.u.error.text !=
+				    NULL ? ev.u.error.text : "");
 				break;
 			case EV_GONE:
 				if (progress_shown)
@@ -374,18 +379,20 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 				fprintf(stderr, _("tern: %s: %ld of %ld messages "
 				    "vanished on the server at once; their local "
 				    "copies are kept (tern export can save "
-				    "them)\n"), acc->name, ev.n, ev.total);
+				    "them)\n"), acc->name, ev.u.gone.n,
+				    ev.u.gone.total);
 				break;
 			case EV_NOTICE:
 				if (progress_shown)
 					fputc('\n', stderr);
 				progress_shown = 0;
 				fprintf(stderr, "tern: %s: %s\n", acc->name,
-				    ev.text != NULL ? ev.text : "");
+				    ev.u.notice.text != NULL ?
+				    ev.u.notice.text : "");
 				break;
 			case EV_DONE:
 				done = 1;
-				rc = ev.n == 0 ? 0 : EXIT_RUNTIME;
+				rc = ev.u.done.failed == 0 ? 0 : EXIT_RUNTIME;
 				break;
 			default:
 				break;
@@ -665,29 +672,30 @@ cli_search_online(const struct cli_options *opt, struct account_config *acc,
 				if (!tty)
 					break;
 				fprintf(stderr, "\r%s: %s %ld/%ld\033[K",
-				    acc->name, ev.text != NULL ? ev.text : "",
-				    ev.n, ev.total);
+				    acc->name, ev.u.progress.label != NULL ?
+				    ev.u.progress.label : "", ev.u.progress.n,
+				    ev.u.progress.total);
 				shown = 1;
 				break;
 			case EV_ERROR:
-				cli_errors_add(&errors, ev.text != NULL ?
-				    ev.text : "");
+				cli_errors_add(&errors, ev.u.error.text !=
+				    NULL ? ev.u.error.text : "");
 				break;
 			case EV_SEARCH:
-				if (ev.n != serial)
+				if (ev.u.search.serial != serial)
 					break;
 				answered = 1;
 				free(why);
-				why = ev.total != 0 ? xstrdup(ev.text != NULL ?
-				    ev.text : _("the search failed")) : NULL;
+				why = ev.u.search.why;
+				ev.u.search.why = NULL;
 				free(ids);
-				ids = ev.ids;
-				nids = ev.nids;
-				ev.ids = NULL;
+				ids = ev.u.search.ids;
+				nids = ev.u.search.nids;
+				ev.u.search.ids = NULL;
 				break;
 			case EV_DONE:
 				done = 1;
-				rc = ev.n == 0 ? 0 : EXIT_RUNTIME;
+				rc = ev.u.done.failed == 0 ? 0 : EXIT_RUNTIME;
 				break;
 			default:
 				break;

@@ -52,7 +52,7 @@ struct evqueue {
  */
 enum account_req_kind {
 	/* The urgent lane. */
-	REQ_BODY,		/* u.body: the body of a message the user opened */
+	REQ_BODY,		/* u.body: a body the user opened */
 	REQ_GONE,		/* u.gone: the answer to EV_GONE */
 	REQ_PUSH,		/* send the pending operations to the server */
 	REQ_FOLDER_OP,		/* u.folder_op: create, rename, delete ... */
@@ -332,11 +332,27 @@ evqueue_new(void)
 void
 account_event_release(struct account_event *ev)
 {
-	free(ev->text);
-	ev->text = NULL;
-	free(ev->ids);
-	ev->ids = NULL;
-	ev->nids = 0;
+	switch (ev->kind) {
+	case EV_STATE:
+		free(ev->u.state.reason);
+		break;
+	case EV_PROGRESS:
+		free(ev->u.progress.label);
+		break;
+	case EV_ERROR:
+		free(ev->u.error.text);
+		break;
+	case EV_NOTICE:
+		free(ev->u.notice.text);
+		break;
+	case EV_SEARCH:
+		free(ev->u.search.ids);
+		free(ev->u.search.why);
+		break;
+	default:
+		break;
+	}
+	memset(&ev->u, 0, sizeof ev->u);
 }
 
 void
@@ -410,81 +426,133 @@ evqueue_next(struct evqueue *q, struct account_event *ev_r)
 
 /* Events from the worker. */
 
-static void
-account_post(struct account *a, enum account_event_kind kind,
-    int64_t folder_id, long n, long total, const char *text)
+/* A terminal-safe copy of server text S for an event (NULL stays NULL). */
+static char *
+account_text(const char *s)
 {
-	struct account_event ev;
+	return s != NULL ? text_sanitize_dup(s, 0) : NULL;
+}
 
-	memset(&ev, 0, sizeof ev);
-	ev.kind = kind;
-	ev.account = a;
-	ev.folder_id = folder_id;
-	ev.msg_id = kind == EV_BODY ? folder_id : 0;
-	ev.n = n;
-	ev.total = total;
-	pthread_mutex_lock(&a->lock);
-	ev.state = a->state;
-	pthread_mutex_unlock(&a->lock);
-	/* Server text is made terminal-safe before it travels further. */
-	ev.text = text != NULL ? text_sanitize_dup(text, 0) : NULL;
-	evqueue_post(a->q, &ev);
+/* Post EV (kind and payload filled in), whose strings and ids it takes. */
+static void
+account_post(struct account *a, struct account_event *ev)
+{
+	ev->account = a;
+	evqueue_post(a->q, ev);
+}
+
+/* Post EV_ERROR saying TEXT. */
+static void
+account_error(struct account *a, const char *text)
+{
+	struct account_event ev = { .kind = EV_ERROR };
+
+	ev.u.error.text = account_text(text);
+	account_post(a, &ev);
+}
+
+/* Post EV_NOTICE saying TEXT. */
+static void
+account_notice(struct account *a, const char *text)
+{
+	struct account_event ev = { .kind = EV_NOTICE };
+
+	ev.u.notice.text = account_text(text);
+	account_post(a, &ev);
+}
+
+/* Post EV_HEADERS for FOLDER_ID. */
+static void
+account_post_headers(struct account *a, int64_t folder_id)
+{
+	struct account_event ev = { .kind = EV_HEADERS };
+
+	ev.u.headers.folder_id = folder_id;
+	account_post(a, &ev);
+}
+
+/*
+ * Post EV_PROGRESS: N of TOTAL of what LABEL names (FOLDER_ID's name when
+ * NULL), with BYTES of TOTAL_BYTES when counted.
+ */
+static void
+account_progress(struct account *a, int64_t folder_id, const char *label,
+    long n, long total, int64_t bytes, int64_t total_bytes)
+{
+	struct account_event ev = { .kind = EV_PROGRESS };
+	struct store_folder f;
+
+	ev.u.progress.folder_id = folder_id;
+	ev.u.progress.n = n;
+	ev.u.progress.total = total;
+	ev.u.progress.bytes = bytes;
+	ev.u.progress.total_bytes = total_bytes;
+	if (label != NULL)
+		ev.u.progress.label = account_text(label);
+	else if (store_folder_get_id(a->st, folder_id, &f) == 0) {
+		ev.u.progress.label = account_text(f.display);
+		store_folder_release(&f);
+	}
+	account_post(a, &ev);
 }
 
 static void
 account_set_state(struct account *a, enum account_state state,
     const char *why)
 {
+	struct account_event ev = { .kind = EV_STATE };
+
 	pthread_mutex_lock(&a->lock);
 	a->state = state;
 	pthread_mutex_unlock(&a->lock);
-	account_post(a, EV_STATE, 0, 0, 0, why);
+	ev.u.state.state = state;
+	ev.u.state.reason = account_text(why);
+	account_post(a, &ev);
 }
 
 static void
 hook_folders_changed(void *arg)
 {
-	account_post(arg, EV_FOLDERS, 0, 0, 0, NULL);
+	account_post(arg, &(struct account_event){ .kind = EV_FOLDERS });
 }
 
 static void
 hook_headers_changed(void *arg, int64_t folder_id)
 {
-	account_post(arg, EV_HEADERS, folder_id, 0, 0, NULL);
+	account_post_headers(arg, folder_id);
 }
 
 static void
 hook_progress(void *arg, int64_t folder_id, long n, long total)
 {
-	struct account *a = arg;
-	struct store_folder f;
-	char *name = NULL;
-
-	if (store_folder_get_id(a->st, folder_id, &f) == 0) {
-		name = f.display;
-		f.display = NULL;
-		store_folder_release(&f);
-	}
-	account_post(a, EV_PROGRESS, folder_id, n, total, name);
-	free(name);
+	account_progress(arg, folder_id, NULL, n, total, 0, 0);
 }
 
 static void
 hook_new_mail(void *arg, int64_t folder_id, long n)
 {
-	account_post(arg, EV_NEWMAIL, folder_id, n, 0, NULL);
+	struct account_event ev = { .kind = EV_NEWMAIL };
+
+	ev.u.newmail.folder_id = folder_id;
+	ev.u.newmail.n = n;
+	account_post(arg, &ev);
 }
 
 static void
 hook_gone(void *arg, int64_t folder_id, long n, long total)
 {
-	account_post(arg, EV_GONE, folder_id, n, total, NULL);
+	struct account_event ev = { .kind = EV_GONE };
+
+	ev.u.gone.folder_id = folder_id;
+	ev.u.gone.n = n;
+	ev.u.gone.total = total;
+	account_post(arg, &ev);
 }
 
 static void
 hook_notice(void *arg, const char *text)
 {
-	account_post(arg, EV_NOTICE, 0, 0, 0, text);
+	account_notice(arg, text);
 }
 
 static enum backend_status account_serve_urgent(struct account *, char **);
@@ -505,7 +573,7 @@ hook_between(void *arg)
 
 	status = account_serve_urgent(a, &err);
 	if (err != NULL) {
-		account_post(a, EV_ERROR, 0, 0, 0, err);
+		account_error(a, err);
 		free(err);
 	}
 	pthread_mutex_lock(&a->lock);
@@ -752,12 +820,12 @@ account_serve_gone(struct account *a, struct account_req *r)
 	if (store_folder_drop_gone(a->st, r->u.gone.folder_id) != 0) {
 		err = xasprintf(_("cannot update the cache: %s"),
 		    store_errmsg(a->st));
-		account_post(a, EV_ERROR, 0, 0, 0, err);
+		account_error(a, err);
 		free(err);
 		return;
 	}
-	account_post(a, EV_HEADERS, r->u.gone.folder_id, 0, 0, NULL);
-	account_post(a, EV_FOLDERS, 0, 0, 0, NULL);
+	account_post_headers(a, r->u.gone.folder_id);
+	account_post(a, &(struct account_event){ .kind = EV_FOLDERS });
 }
 
 /* Run a folder operation the user asked for. */
@@ -767,8 +835,7 @@ account_serve_folder_op(struct account *a, struct account_req *r, char **err)
 	enum backend_status status;
 
 	if (a->ops->folder_op == NULL) {
-		account_post(a, EV_ERROR, 0, 0, 0,
-		    _("this account has no server folders"));
+		account_error(a, _("this account has no server folders"));
 		return BACKEND_OK;
 	}
 	status = a->ops->folder_op(a->be, r->u.folder_op.op,
@@ -779,7 +846,7 @@ account_serve_folder_op(struct account *a, struct account_req *r, char **err)
 		return status;
 	}
 	if (status != BACKEND_OK) {
-		account_post(a, EV_ERROR, 0, 0, 0, *err);
+		account_error(a, *err);
 		free(*err);
 		*err = NULL;
 	}
@@ -794,7 +861,8 @@ account_serve_body(struct account *a, struct account_req *r, char **err)
 
 	status = a->ops->fetch_body(a->be, r->u.body.msg_id, err);
 	if (status == BACKEND_OK) {
-		account_post(a, EV_BODY, r->u.body.msg_id, 0, 0, NULL);
+		account_post(a, &(struct account_event){ .kind = EV_BODY,
+		    .u.body.msg_id = r->u.body.msg_id });
 		return status;
 	}
 	if (status == BACKEND_ERR_NET) {
@@ -802,7 +870,7 @@ account_serve_body(struct account *a, struct account_req *r, char **err)
 		account_request(a, r);
 		return status;
 	}
-	account_post(a, EV_ERROR, 0, 0, 0, *err);
+	account_error(a, *err);
 	free(*err);
 	*err = NULL;
 	return BACKEND_OK;
@@ -909,7 +977,7 @@ account_sync_folder(struct account *a, const char *folder)
 
 	status = a->ops->sync_folder(a->be, folder, &err);
 	if (status != BACKEND_OK && err != NULL)
-		account_post(a, EV_ERROR, 0, 0, 0, err);
+		account_error(a, err);
 	free(err);
 	return status;
 }
@@ -962,7 +1030,7 @@ account_run_oneshot(struct account *a)
 	store_folder_list_free(list, n);
 	return failed;
 fail:
-	account_post(a, EV_ERROR, 0, 0, 0, err);
+	account_error(a, err);
 	free(err);
 	return 1;
 }
@@ -1055,7 +1123,7 @@ account_run_session(struct account *a)
 			if (status == BACKEND_ERR_NET)
 				goto out;
 			if (status != BACKEND_OK) {
-				account_post(a, EV_ERROR, 0, 0, 0, err);
+				account_error(a, err);
 				free(err);
 				err = NULL;
 			}
@@ -1085,7 +1153,7 @@ account_run_session(struct account *a)
 				goto out;
 			/* Cannot IDLE here: say why, then wait and poll. */
 			if (status != BACKEND_ERR_NOTFOUND)
-				account_post(a, EV_ERROR, 0, 0, 0, err);
+				account_error(a, err);
 			free(err);
 			err = NULL;
 		}
@@ -1123,7 +1191,7 @@ account_run_session(struct account *a)
 	}
 report:
 	if (err != NULL && status != BACKEND_ERR_NET)
-		account_post(a, EV_ERROR, 0, 0, 0, err);
+		account_error(a, err);
 out:
 	free(err);
 	free(folder);
@@ -1273,32 +1341,13 @@ static void
 hook_progress_bytes(void *arg, int64_t folder_id, long n, long total,
     int64_t bytes, int64_t total_bytes)
 {
-	struct account *a = arg;
-	struct account_event ev;
-	struct store_folder f;
-
-	memset(&ev, 0, sizeof ev);
-	ev.kind = EV_PROGRESS;
-	ev.account = a;
-	ev.folder_id = folder_id;
-	ev.n = n;
-	ev.total = total;
-	ev.bytes = bytes;
-	ev.total_bytes = total_bytes;
-	if (store_folder_get_id(a->st, folder_id, &f) == 0) {
-		ev.text = text_sanitize_dup(f.display, 0);
-		store_folder_release(&f);
-	}
-	pthread_mutex_lock(&a->lock);
-	ev.state = a->state;
-	pthread_mutex_unlock(&a->lock);
-	evqueue_post(a->q, &ev);
+	account_progress(arg, folder_id, NULL, n, total, bytes, total_bytes);
 }
 
 static void
 hook_preview_changed(void *arg)
 {
-	account_post(arg, EV_PREVIEW, 0, 0, 0, NULL);
+	account_post(arg, &(struct account_event){ .kind = EV_PREVIEW });
 }
 
 /* Between download batches: serve the UI, stop when asked to. */
@@ -1310,7 +1359,7 @@ hook_pop3_between(void *arg)
 
 	account_serve_urgent(a, &err);
 	if (err != NULL) {
-		account_post(a, EV_ERROR, 0, 0, 0, err);
+		account_error(a, err);
 		free(err);
 	}
 	return account_stopping(a);
@@ -1326,7 +1375,7 @@ account_pop3_step(struct account *a, enum backend_status *status,
 	if (*status == BACKEND_ERR_NET)
 		return 1;
 	if (*err != NULL)
-		account_post(a, EV_ERROR, 0, 0, 0, *err);
+		account_error(a, *err);
 	free(*err);
 	*err = NULL;
 	if (*status == BACKEND_ERR_AUTH || *status == BACKEND_ERR_TLS)
@@ -1400,7 +1449,7 @@ account_pop3_wait(struct account *a, time_t next,
 	for (;;) {
 		account_serve_urgent(a, &err);
 		if (err != NULL) {
-			account_post(a, EV_ERROR, 0, 0, 0, err);
+			account_error(a, err);
 			free(err);
 			err = NULL;
 		}
@@ -1454,7 +1503,7 @@ account_pop3_run(struct account *a)
 		status = account_pop3_session(a, &w, &failed, &err);
 		if (status != BACKEND_OK) {
 			account_set_state(a, ACCOUNT_FAILED, err);
-			account_post(a, EV_ERROR, 0, 0, 0, err);
+			account_error(a, err);
 			failed = 1;
 		}
 		free(err);
@@ -1525,7 +1574,7 @@ account_worker(void *arg)
 	pthread_mutex_unlock(&a->lock);
 	/* A damaged cache was set aside when it was opened: say so. */
 	if ((err = store_take_notice(a->st)) != NULL) {
-		account_post(a, EV_NOTICE, 0, 0, 0, err);
+		account_notice(a, err);
 		free(err);
 		err = NULL;
 	}
@@ -1551,7 +1600,7 @@ account_worker(void *arg)
 			break;
 		if (a->oneshot) {
 			account_set_state(a, ACCOUNT_FAILED, err);
-			account_post(a, EV_ERROR, 0, 0, 0, err);
+			account_error(a, err);
 			failed = 1;
 			break;
 		}
@@ -1584,7 +1633,8 @@ account_worker(void *arg)
 	account_set_state(a, ACCOUNT_OFFLINE, NULL);
 	/* A one-shot run is done once the session has logged out. */
 	if (a->oneshot)
-		account_post(a, EV_DONE, 0, failed, 0, NULL);
+		account_post(a, &(struct account_event){ .kind = EV_DONE,
+		    .u.done.failed = failed });
 	pthread_mutex_lock(&a->lock);
 	a->finished = 1;
 	pthread_cond_broadcast(&a->cond);
@@ -1713,21 +1763,14 @@ static void
 account_post_search(struct account *a, long serial, int64_t folder_id,
     int64_t *ids, size_t n, const char *why)
 {
-	struct account_event ev;
+	struct account_event ev = { .kind = EV_SEARCH };
 
-	memset(&ev, 0, sizeof ev);
-	ev.kind = EV_SEARCH;
-	ev.account = a;
-	ev.folder_id = folder_id;
-	ev.n = serial;
-	ev.total = why != NULL;
-	pthread_mutex_lock(&a->lock);
-	ev.state = a->state;
-	pthread_mutex_unlock(&a->lock);
-	ev.text = why != NULL ? text_sanitize_dup(why, 0) : NULL;
-	ev.ids = ids;
-	ev.nids = n;
-	evqueue_post(a->q, &ev);
+	ev.u.search.serial = serial;
+	ev.u.search.folder_id = folder_id;
+	ev.u.search.ids = ids;
+	ev.u.search.nids = n;
+	ev.u.search.why = account_text(why);
+	account_post(a, &ev);
 }
 
 /* Answer the waiting search, if any, with WHY the server was not asked. */
@@ -1825,30 +1868,29 @@ account_fill_bodies_of(struct account *a, const char *name, size_t max,
 	if (store_msg_without_body(a->st, f.id, max, &ids, &n) != 0) {
 		err = xasprintf(_("cannot read the cache: %s"),
 		    store_errmsg(a->st));
-		account_post(a, EV_ERROR, 0, 0, 0, err);
+		account_error(a, err);
 		goto out;
 	}
 	if (n == 0)
 		goto out;
 	label = xasprintf(_("%s bodies"), f.display != NULL ? f.display :
 	    f.name);
-	account_post(a, EV_PROGRESS, f.id, 0, (long)n, label);
+	account_progress(a, f.id, label, 0, (long)n, 0, 0);
 	for (i = 0; i < n && !account_stopping(a); i += k) {
 		k = n - i < ACCOUNT_BODY_STEP ? n - i : ACCOUNT_BODY_STEP;
 		status = a->ops->fetch_bodies(a->be, ids + i, k, &err);
 		if (status == BACKEND_ERR_NET || status == BACKEND_ERR_LOCAL) {
-			account_post(a, EV_ERROR, 0, 0, 0, err);
+			account_error(a, err);
 			goto out;
 		}
 		if (status != BACKEND_OK) {
 			/* One bad batch does not stop the others. */
-			account_post(a, EV_ERROR, 0, 0, 0, err);
+			account_error(a, err);
 			free(err);
 			err = NULL;
 			status = BACKEND_OK;
 		}
-		account_post(a, EV_PROGRESS, f.id, (long)(i + k), (long)n,
-		    label);
+		account_progress(a, f.id, label, (long)(i + k), (long)n, 0, 0);
 		if (background && i + k < n && hook_between(a))
 			break;
 	}
@@ -1876,7 +1918,7 @@ account_oneshot_folder(struct account *a, const char *name, int fill)
 	if (account_take(a, REQ_BIT(REQ_SEARCH), &r))
 		status = account_serve(a, &r, &err);
 	if (err != NULL)
-		account_post(a, EV_ERROR, 0, 0, 0, err);
+		account_error(a, err);
 	free(err);
 	return status;
 }
