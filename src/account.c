@@ -1,8 +1,19 @@
 /*
- * Accounts (see account.h): the worker thread that owns a protocol session
- * through the backend table, its request queue, reconnection with backoff,
- * and the event queue that carries news back to the UI and wakes it
+ * Accounts (see account.h): the worker thread of an account, its request
+ * queue and the event queue that carries news back to the UI and wakes it
  * through a pipe.
+ *
+ * The worker is one engine for every protocol. The UI's requests are typed
+ * items of one queue (struct account_req), in two lanes: the urgent one
+ * (what the user waits for: a body, a change to push, a folder operation,
+ * a search, the open folder, a POP3 download) is served before the
+ * background one (a sync, the body fill, the other folders' counts), and
+ * between the batches of a long operation too (backend_hooks.between).
+ * The engine loop (account_engine()) connects, runs a session and, when it
+ * fails, waits with backoff and connects again. The backend's capabilities
+ * (backend.h) choose the kind of session: a long one that serves requests
+ * until it drops, waiting in IDLE or on the condition meanwhile (IMAP), or
+ * a short one per piece of work that logs out when done (POP3).
  */
 #include "autoconfig.h"
 
@@ -26,15 +37,18 @@
 #include "text.h"
 #include "xmalloc.h"
 
-/* Reconnection delays grow from the first to the last, in seconds. */
-#define BACKOFF_FIRST 2
-#define BACKOFF_MAX 300
-/* Without IDLE, the open folder is checked again this often. */
-#define RESYNC_INTERVAL 120
-/* Seconds a stopping worker gets to send queued changes and log out. */
-#define STOP_GRACE 3
-/* IDLE is renewed before servers drop it (RFC 2177: 29 minutes). */
+/* The engine's delays, in milliseconds (account_set_timing() for tests). */
+static const struct account_timing account_timing_default = {
+	.backoff_first = 2 * 1000,	/* reconnecting: the first delay ... */
+	.backoff_max = 300 * 1000,	/* ... doubling up to this */
+	.auth_retry = 24 * 3600 * 1000,	/* after a refused sign-in */
+	.resync = 120 * 1000,	/* without IDLE, the open folder again */
+	.stop_grace = 3 * 1000,	/* to send queued changes and log out */
+};
+/* IDLE is renewed before servers drop it (RFC 2177: 29 minutes), in s. */
 #define IDLE_MAX (25 * 60)
+/* Bodies asked of the backend per step (it splits them into commands). */
+#define ACCOUNT_BODY_STEP 200
 
 struct evqueue {
 	pthread_mutex_t lock;
@@ -98,6 +112,8 @@ struct account_req {
 			char *uidl;
 		} pop3;
 		struct {
+			char *folder;	/* NULL: the open folder (every
+					 * folder of a one-shot run) */
 			size_t max;	/* bodies at most, per folder */
 		} fill;
 	} u;
@@ -145,9 +161,13 @@ struct account_reqq {
 	REQ_BIT(REQ_PUSH) | REQ_BIT(REQ_FOLDER_OP) | REQ_BIT(REQ_SEARCH))
 /* What a stopping worker still does: keep the user's changes. */
 #define REQS_AT_STOP (REQ_BIT(REQ_GONE) | REQ_BIT(REQ_PUSH))
-/* The POP3 requests, done by a session of their own. */
+/* The POP3 requests, done by a short session of their own. */
 #define REQS_POP3 (REQ_BIT(REQ_POP3_DELETE) | REQ_BIT(REQ_POP3_FETCH) | \
 	REQ_BIT(REQ_POP3_PREVIEW))
+/* What makes a worker without a session connect now: work for the server. */
+#define REQS_CONNECT (REQ_BIT(REQ_SYNC) | REQS_POP3)
+/* What a long session serves. */
+#define REQS_LONG (REQS_ALL & ~REQS_POP3)
 
 struct account {
 	struct account_config *cfg;
@@ -155,13 +175,18 @@ struct account {
 	struct store *st;
 	const struct backend_ops *ops;
 	void *be;
+	struct account_timing timing;
 
 	pthread_t thread;
 	int started;
 
+	/* The worker's own: when the timers of a long session are due (ms). */
+	int64_t next_poll;	/* the other folders' counts */
+	int64_t next_resync;	/* without IDLE, the open folder */
+
 	/* Everything below is guarded by lock. */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;	/* on CLOCK_MONOTONIC */
 	int stop;
 	int finished;		/* the worker has ended */
 	int oneshot;
@@ -188,6 +213,9 @@ account_req_release(struct account_req *r)
 		break;
 	case REQ_OPEN:
 		free(r->u.open.folder);
+		break;
+	case REQ_FILL:
+		free(r->u.fill.folder);
 		break;
 	case REQ_POP3_DELETE:
 	case REQ_POP3_FETCH:
@@ -554,32 +582,46 @@ hook_notice(void *arg, const char *text)
 {
 	account_notice(arg, text);
 }
-
-static enum backend_status account_serve_urgent(struct account *, char **);
-static enum backend_status account_serve_search(struct account *,
-    struct account_req *, char **);
-static enum backend_status account_oneshot_folder(struct account *,
-    const char *, int);
-static void account_fail_search(struct account *, const char *);
-static int account_pending(struct account *, unsigned);
-
-static int
-hook_between(void *arg)
+static void
+hook_progress_bytes(void *arg, int64_t folder_id, long n, long total,
+    int64_t bytes, int64_t total_bytes)
 {
-	struct account *a = arg;
-	enum backend_status status;
-	char *err = NULL;
-	int leave;
+	account_progress(arg, folder_id, NULL, n, total, bytes, total_bytes);
+}
 
-	status = account_serve_urgent(a, &err);
-	if (err != NULL) {
-		account_error(a, err);
-		free(err);
+static void
+hook_preview_changed(void *arg)
+{
+	account_post(arg, &(struct account_event){ .kind = EV_PREVIEW });
+}
+
+/* The clock: milliseconds that do not jump. */
+
+static int64_t
+account_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait on the condition (the lock held) until it is signalled or the time
+ * is DEADLINE (account_now(); -1: no deadline).
+ */
+static void
+account_wait_until(struct account *a, int64_t deadline)
+{
+	struct timespec ts;
+
+	if (deadline < 0) {
+		pthread_cond_wait(&a->cond, &a->lock);
+		return;
 	}
-	pthread_mutex_lock(&a->lock);
-	leave = account_pending(a, REQ_BIT(REQ_OPEN));
-	pthread_mutex_unlock(&a->lock);
-	return leave || status == BACKEND_ERR_NET;
+	ts.tv_sec = (time_t)(deadline / 1000);
+	ts.tv_nsec = (long)(deadline % 1000) * 1000000;
+	pthread_cond_timedwait(&a->cond, &a->lock, &ts);
 }
 
 /* The account. */
@@ -589,6 +631,7 @@ account_new(struct account_config *cfg, struct evqueue *q,
     const char *store_path, char **err)
 {
 	struct account *a;
+	pthread_condattr_t attr;
 
 	a = xcalloc(1, sizeof *a);
 	a->cfg = cfg;
@@ -600,10 +643,28 @@ account_new(struct account_config *cfg, struct evqueue *q,
 		return NULL;
 	}
 	a->ops = cfg->proto == PROTO_POP3 ? &pop3_backend : &imap_backend;
+	a->timing = account_timing_default;
 	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->cond, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->cond, &attr);
+	pthread_condattr_destroy(&attr);
 	a->state = ACCOUNT_OFFLINE;
 	return a;
+}
+
+void
+account_set_backend(struct account *a, const struct backend_ops *ops)
+{
+	if (!a->started)
+		a->ops = ops;
+}
+
+void
+account_set_timing(struct account *a, const struct account_timing *t)
+{
+	if (!a->started)
+		a->timing = *t;
 }
 
 const struct account_config *
@@ -623,29 +684,39 @@ account_state(const struct account *a)
 	return state;
 }
 
+/* Whether the backend's sessions are short (backend.h). */
+static int
+account_short(const struct account *a)
+{
+	return (a->ops->caps & BACKEND_CAP_SHORT_SESSION) != 0;
+}
+
 /* Wake the worker after a request was recorded (lock held). */
 static void
 account_kick(struct account *a)
 {
 	pthread_cond_signal(&a->cond);
 	/* The worker may be waiting in IDLE rather than on the condition. */
-	if (a->be != NULL && a->ops->wake != NULL)
+	if (a->be != NULL && (a->ops->caps & BACKEND_CAP_IDLE))
 		a->ops->wake(a->be);
 }
 
-/* Whether the backend does requests of KIND (others are not queued). */
+/*
+ * Whether the backend does requests of KIND; others are not queued (the
+ * POP3 ones of an IMAP account, a poll of a POP3 one).
+ */
 static int
 account_serves(const struct account *a, enum account_req_kind kind)
 {
 	switch (kind) {
 	case REQ_POP3_DELETE:
-		return a->ops->delete_one != NULL;
+		return account_short(a) && a->ops->delete_one != NULL;
 	case REQ_POP3_FETCH:
-		return a->ops->fetch_one != NULL;
+		return account_short(a) && a->ops->fetch_one != NULL;
 	case REQ_POP3_PREVIEW:
-		return a->ops->preview != NULL;
+		return account_short(a) && a->ops->preview != NULL;
 	case REQ_POLL:
-		return a->ops->poll_folders != NULL;
+		return !account_short(a) && a->ops->poll_folders != NULL;
 	case REQ_FILL:
 		return a->ops->fetch_bodies != NULL;
 	default:
@@ -806,6 +877,160 @@ account_resolve_gone(struct account *a, int64_t folder_id, int drop)
 	account_request(a, &r);
 }
 
+void
+account_pop3_preview(struct account *a)
+{
+	account_request_kind(a, REQ_POP3_PREVIEW);
+}
+
+static void
+account_pop3_request(struct account *a, enum account_req_kind kind,
+    const char *uidl)
+{
+	struct account_req r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = kind;
+	r.u.pop3.uidl = xstrdup(uidl);
+	account_request(a, &r);
+}
+
+void
+account_pop3_fetch(struct account *a, const char *uidl)
+{
+	account_pop3_request(a, REQ_POP3_FETCH, uidl);
+}
+
+void
+account_pop3_delete(struct account *a, const char *uidl)
+{
+	account_pop3_request(a, REQ_POP3_DELETE, uidl);
+}
+
+int
+account_can_search(const struct account *a)
+{
+	return a->ops->search != NULL;
+}
+
+long
+account_search(struct account *a, const char *folder,
+    const struct search_node *q, int sort, int reverse)
+{
+	struct account_req r;
+	long serial;
+
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_SEARCH;
+	r.u.search.q = search_dup(q);
+	r.u.search.folder = xstrdup(folder);
+	r.u.search.sort = sort;
+	r.u.search.reverse = reverse;
+	pthread_mutex_lock(&a->lock);
+	serial = r.u.search.serial = ++a->search_last;
+	account_reqq_add(&a->reqs, &r);
+	account_kick(a);
+	pthread_mutex_unlock(&a->lock);
+	return serial;
+}
+
+void
+account_fill_bodies(struct account *a)
+{
+	struct account_req r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_FILL;
+	r.u.fill.max = SIZE_MAX;
+	account_request(a, &r);
+}
+
+/*
+ * Serving requests. Each runs on the worker, on the session when there is
+ * one (a short-session backend serves the local ones between sessions).
+ */
+
+static enum backend_status account_serve(struct account *,
+    struct account_req *, char **);
+
+static int
+account_stopping(struct account *a)
+{
+	int stop;
+
+	pthread_mutex_lock(&a->lock);
+	stop = a->stop;
+	pthread_mutex_unlock(&a->lock);
+	return stop;
+}
+
+/* A copy of the open folder's name (INBOX when none was given). */
+static char *
+account_open_name(struct account *a)
+{
+	char *name;
+
+	pthread_mutex_lock(&a->lock);
+	name = xstrdup(a->folder != NULL ? a->folder : "INBOX");
+	pthread_mutex_unlock(&a->lock);
+	return name;
+}
+
+/* Make the folder of the open request R the open folder. */
+static void
+account_set_folder(struct account *a, struct account_req *r)
+{
+	pthread_mutex_lock(&a->lock);
+	free(a->folder);
+	a->folder = r->u.open.folder;
+	r->u.open.folder = NULL;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/*
+ * Run the urgent requests that need no sync of their own (REQS_BETWEEN):
+ * between the batches of a long operation, and, for a short-session
+ * backend, between sessions, where the open folder changes too. Failures
+ * are reported; a lost connection is returned.
+ */
+static enum backend_status
+account_serve_urgent(struct account *a)
+{
+	enum backend_status status = BACKEND_OK;
+	struct account_req r;
+	unsigned mask = REQS_BETWEEN;
+	char *err = NULL;
+
+	if (account_short(a))
+		mask |= REQ_BIT(REQ_OPEN);
+	while (status == BACKEND_OK && account_take(a, mask, &r))
+		status = account_serve(a, &r, &err);
+	if (err != NULL) {
+		account_error(a, err);
+		free(err);
+	}
+	return status;
+}
+
+/*
+ * Between the batches of a long operation: serve the urgent requests, and
+ * end it early when stopping, when the connection dropped, or when a long
+ * session has a new folder to open.
+ */
+static int
+hook_between(void *arg)
+{
+	struct account *a = arg;
+	enum backend_status status;
+	int leave;
+
+	status = account_serve_urgent(a);
+	pthread_mutex_lock(&a->lock);
+	leave = account_pending(a, account_short(a) ? 0 : REQ_BIT(REQ_OPEN));
+	pthread_mutex_unlock(&a->lock);
+	return leave || status == BACKEND_ERR_NET;
+}
+
 /*
  * Apply the user's answer about vanished messages: it touches only the
  * cache, so it is done even offline.
@@ -874,888 +1099,6 @@ account_serve_body(struct account *a, struct account_req *r, char **err)
 	free(*err);
 	*err = NULL;
 	return BACKEND_OK;
-}
-
-/*
- * Serve the request R taken from the queue (its contents are taken).
- * Failures that leave the session usable are reported here; a lost
- * connection (the request queued again when it is worth repeating) and
- * a failed push are returned with *ERR set.
- */
-static enum backend_status
-account_serve(struct account *a, struct account_req *r, char **err)
-{
-	enum backend_status status = BACKEND_OK;
-
-	switch (r->kind) {
-	case REQ_BODY:
-		status = account_serve_body(a, r, err);
-		break;
-	case REQ_GONE:
-		account_serve_gone(a, r);
-		break;
-	case REQ_PUSH:
-		status = a->ops->push_pending(a->be, err);
-		if (status == BACKEND_ERR_NET)
-			account_request(a, r);
-		break;
-	case REQ_FOLDER_OP:
-		status = account_serve_folder_op(a, r, err);
-		break;
-	case REQ_SEARCH:
-		status = account_serve_search(a, r, err);
-		break;
-	default:
-		break;
-	}
-	account_req_release(r);
-	return status;
-}
-
-static int
-account_stopping(struct account *a)
-{
-	int stop;
-
-	pthread_mutex_lock(&a->lock);
-	stop = a->stop;
-	pthread_mutex_unlock(&a->lock);
-	return stop;
-}
-
-/*
- * Run what the user waits for: bodies to show, changes to push, folder
- * operations, a search. Called between requests and between the batches
- * of a long sync.
- */
-static enum backend_status
-account_serve_urgent(struct account *a, char **err)
-{
-	enum backend_status status = BACKEND_OK;
-	struct account_req r;
-
-	while (status == BACKEND_OK && account_take(a, REQS_BETWEEN, &r))
-		status = account_serve(a, &r, err);
-	return status;
-}
-
-/*
- * Once the folder list is in: the folder asked for, by the name the user
- * gave (the name shown, "inbox", or the server's own), becomes the server's
- * name of it.
- */
-static void
-account_resolve_folder(struct account *a)
-{
-	struct store_folder f;
-	char *want;
-
-	pthread_mutex_lock(&a->lock);
-	want = a->folder != NULL ? xstrdup(a->folder) : NULL;
-	pthread_mutex_unlock(&a->lock);
-	if (want == NULL)
-		return;
-	if (store_folder_find(a->st, want, &f) == 0) {
-		pthread_mutex_lock(&a->lock);
-		if (a->folder != NULL && strcmp(a->folder, want) == 0 &&
-		    strcmp(f.name, want) != 0) {
-			free(a->folder);
-			a->folder = xstrdup(f.name);
-		}
-		pthread_mutex_unlock(&a->lock);
-		store_folder_release(&f);
-	}
-	free(want);
-}
-
-/* Sync FOLDER; errors other than a lost connection are reported and end. */
-static enum backend_status
-account_sync_folder(struct account *a, const char *folder)
-{
-	enum backend_status status;
-	char *err = NULL;
-
-	status = a->ops->sync_folder(a->be, folder, &err);
-	if (status != BACKEND_OK && err != NULL)
-		account_error(a, err);
-	free(err);
-	return status;
-}
-
-/* One-shot run: the folder list, then FOLDER or every subscribed folder. */
-static int
-account_run_oneshot(struct account *a)
-{
-	struct store_folder *list = NULL;
-	struct account_req r;
-	enum backend_status status;
-	char *err = NULL, *folder;
-	size_t n = 0, i;
-	int failed = 0, fill;
-
-	/* tern sync --bodies: every folder synced gets its bodies. */
-	fill = account_take(a, REQ_BIT(REQ_FILL), &r);
-	if ((status = a->ops->push_pending(a->be, &err)) != BACKEND_OK)
-		goto fail;
-	if ((status = a->ops->sync_folders(a->be, &err)) != BACKEND_OK)
-		goto fail;
-	account_resolve_folder(a);
-	pthread_mutex_lock(&a->lock);
-	folder = xstrdup(a->folder);
-	pthread_mutex_unlock(&a->lock);
-	if (folder != NULL) {
-		status = account_sync_folder(a, folder);
-		if (status == BACKEND_OK)
-			status = account_oneshot_folder(a, folder, fill);
-		free(folder);
-		return status == BACKEND_OK ? 0 : 1;
-	}
-	if (store_folder_list(a->st, &list, &n) != 0) {
-		err = xasprintf(_("cannot read the cache: %s"),
-		    store_errmsg(a->st));
-		goto fail;
-	}
-	for (i = 0; i < n && !account_stopping(a); i++) {
-		if (!list[i].subscribed || list[i].noselect)
-			continue;
-		status = account_sync_folder(a, list[i].name);
-		if (status == BACKEND_OK)
-			status = account_oneshot_folder(a, list[i].name,
-			    fill);
-		if (status != BACKEND_OK)
-			failed = 1;
-		if (status == BACKEND_ERR_NET)
-			break;
-	}
-	store_folder_list_free(list, n);
-	return failed;
-fail:
-	account_error(a, err);
-	free(err);
-	return 1;
-}
-
-static enum backend_status account_fill_bodies_of(struct account *,
-    const char *, size_t, int);
-
-/*
- * cache = bodies: fetch the newest bodies of folder NAME that the cache
- * lacks (config prefetch), in the background, giving way to requests.
- */
-static enum backend_status
-account_prefetch(struct account *a, const char *name)
-{
-	if (a->cfg->cache != CACHE_BODIES || a->cfg->prefetch <= 0)
-		return BACKEND_OK;
-	return account_fill_bodies_of(a, name, (size_t)a->cfg->prefetch, 1);
-}
-
-/* Make the folder of the open request R (taken) the open folder. */
-static void
-account_set_folder(struct account *a, struct account_req *r)
-{
-	pthread_mutex_lock(&a->lock);
-	free(a->folder);
-	a->folder = r->u.open.folder;
-	r->u.open.folder = NULL;
-	pthread_mutex_unlock(&a->lock);
-}
-
-/*
- * What an interactive session serves: every request but the POP3 ones and
- * the body fill of one-shot runs.
- */
-#define REQS_SESSION (REQS_ALL & ~REQS_POP3 & ~REQ_BIT(REQ_FILL))
-
-/* An interactive session: serve requests until the connection drops. */
-static enum backend_status
-account_run_session(struct account *a)
-{
-	struct account_req r;
-	enum backend_status status;
-	char *err = NULL, *folder = NULL;
-	time_t last_sync = 0, last_poll = 0;
-	int sync_list = 1, sync_folder = 1, poll, busy;
-
-	/* Changes queued while offline (or before a drop) go out first. */
-	memset(&r, 0, sizeof r);
-	r.kind = REQ_PUSH;
-	pthread_mutex_lock(&a->lock);
-	account_reqq_add(&a->reqs, &r);
-	pthread_mutex_unlock(&a->lock);
-
-	for (;;) {
-		if ((status = account_serve_urgent(a, &err)) != BACKEND_OK)
-			goto report;
-		if (sync_list) {
-			status = a->ops->sync_folders(a->be, &err);
-			if (status != BACKEND_OK)
-				goto report;
-			sync_list = 0;
-			account_resolve_folder(a);
-		}
-		if (account_take(a, REQ_BIT(REQ_OPEN), &r)) {
-			account_set_folder(a, &r);
-			sync_folder = 1;
-		}
-		pthread_mutex_lock(&a->lock);
-		free(folder);
-		folder = xstrdup(a->folder != NULL ? a->folder : "INBOX");
-		pthread_mutex_unlock(&a->lock);
-		if (sync_folder) {
-			sync_folder = 0;
-			last_sync = time(NULL);
-			status = account_sync_folder(a, folder);
-			if (status == BACKEND_ERR_NET)
-				goto out;
-			if (status == BACKEND_OK &&
-			    account_prefetch(a, folder) == BACKEND_ERR_NET)
-				goto out;
-			continue;
-		}
-		/* Other folders' counts, every status_interval or asked. */
-		poll = account_take(a, REQ_BIT(REQ_POLL), &r);
-		if (a->ops->poll_folders != NULL && (poll ||
-		    (a->cfg->status_interval > 0 &&
-		    time(NULL) - last_poll >= a->cfg->status_interval))) {
-			last_poll = time(NULL);
-			status = a->ops->poll_folders(a->be, folder, &err);
-			if (status == BACKEND_ERR_NET)
-				goto out;
-			if (status != BACKEND_OK) {
-				account_error(a, err);
-				free(err);
-				err = NULL;
-			}
-			continue;
-		}
-		/* Wait for news on the open folder (IDLE), or a request. */
-		pthread_mutex_lock(&a->lock);
-		busy = account_pending(a, REQS_SESSION);
-		pthread_mutex_unlock(&a->lock);
-		if (a->ops->wait != NULL && !busy) {
-			int secs = IDLE_MAX;
-
-			if (a->cfg->status_interval > 0) {
-				secs = (int)(last_poll +
-				    a->cfg->status_interval - time(NULL));
-				if (secs < 1)
-					secs = 1;
-				if (secs > IDLE_MAX)
-					secs = IDLE_MAX;
-			}
-			status = a->ops->wait(a->be, folder, secs, &err);
-			if (status == BACKEND_OK) {
-				last_sync = time(NULL);
-				continue;
-			}
-			if (status == BACKEND_ERR_NET)
-				goto out;
-			/* Cannot IDLE here: say why, then wait and poll. */
-			if (status != BACKEND_ERR_NOTFOUND)
-				account_error(a, err);
-			free(err);
-			err = NULL;
-		}
-		/* No IDLE: wait for a request, or for the time to check. */
-		pthread_mutex_lock(&a->lock);
-		while (!account_pending(a, REQS_SESSION)) {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&a->cond, &a->lock, &ts);
-			if (time(NULL) - last_sync >= RESYNC_INTERVAL) {
-				memset(&r, 0, sizeof r);
-				r.kind = REQ_SYNC;
-				account_reqq_add(&a->reqs, &r);
-				break;
-			}
-		}
-		if (a->stop) {
-			pthread_mutex_unlock(&a->lock);
-			/*
-			 * Leaving: send what the user just queued (an
-			 * expunge on quit); account_stop() bounds the time.
-			 */
-			status = a->ops->push_pending(a->be, &err);
-			if (status != BACKEND_OK)
-				log_msg(LOG_WARN, "account: changes left queued "
-				    "at exit: %s", err != NULL ? err : "");
-			status = BACKEND_OK;
-			goto out;
-		}
-		if (account_reqq_take(&a->reqs, REQ_BIT(REQ_SYNC), &r))
-			sync_list = sync_folder = 1;
-		pthread_mutex_unlock(&a->lock);
-	}
-report:
-	if (err != NULL && status != BACKEND_ERR_NET)
-		account_error(a, err);
-out:
-	free(err);
-	free(folder);
-	return status;
-}
-
-/* Sleep SECONDS unless stopped or asked to sync; returns nonzero if stopped. */
-static int
-account_wait(struct account *a, int seconds)
-{
-	struct account_req r;
-	struct timespec ts;
-	int stop;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += seconds;
-	pthread_mutex_lock(&a->lock);
-	while (!account_pending(a, REQ_BIT(REQ_SYNC)))
-		if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) ==
-		    ETIMEDOUT)
-			break;
-	/* A new session syncs everything. */
-	account_reqq_take(&a->reqs, REQ_BIT(REQ_SYNC), &r);
-	stop = a->stop;
-	pthread_mutex_unlock(&a->lock);
-	return stop;
-}
-
-/*
- * POP3. A POP3 session is short: each check connects, logs in, does what
- * waits (deletions and downloads asked from the preview, the check itself,
- * the preview listing) and ends with QUIT, which is when the server
- * applies its deletions. Between checks the account is online but not
- * connected; a check runs every pop3_interval, on account_sync_now(), or
- * when a POP3 request arrives. A failed session gives its work back, to
- * be done by the next one: every step can be repeated without harm.
- */
-
-/* What one POP3 session is to do. */
-struct account_pop3_work {
-	int check;
-	int preview;
-	char **fetch;
-	size_t nfetch;
-	char **del;
-	size_t ndel;
-};
-
-static void
-account_strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Add a copy of S to the list V of N strings unless it is there. */
-static void
-account_strv_add(char ***v, size_t *n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (strcmp((*v)[i], s) == 0)
-			return;
-	*v = xreallocarray(*v, *n + 1, sizeof **v);
-	(*v)[(*n)++] = xstrdup(s);
-}
-
-void
-account_pop3_preview(struct account *a)
-{
-	account_request_kind(a, REQ_POP3_PREVIEW);
-}
-
-static void
-account_pop3_request(struct account *a, enum account_req_kind kind,
-    const char *uidl)
-{
-	struct account_req r;
-
-	memset(&r, 0, sizeof r);
-	r.kind = kind;
-	r.u.pop3.uidl = xstrdup(uidl);
-	account_request(a, &r);
-}
-
-void
-account_pop3_fetch(struct account *a, const char *uidl)
-{
-	account_pop3_request(a, REQ_POP3_FETCH, uidl);
-}
-
-void
-account_pop3_delete(struct account *a, const char *uidl)
-{
-	account_pop3_request(a, REQ_POP3_DELETE, uidl);
-}
-
-static void
-account_pop3_work_release(struct account_pop3_work *w)
-{
-	account_strv_free(w->fetch, w->nfetch);
-	account_strv_free(w->del, w->ndel);
-	memset(w, 0, sizeof *w);
-}
-
-/* Take the POP3 requests waiting into W (lock held); nonzero if any. */
-static int
-account_pop3_take(struct account *a, struct account_pop3_work *w)
-{
-	struct account_req r;
-	int any = 0;
-
-	while (account_reqq_take(&a->reqs, REQS_POP3, &r)) {
-		any = 1;
-		if (r.kind == REQ_POP3_PREVIEW)
-			w->preview = 1;
-		else if (r.kind == REQ_POP3_FETCH)
-			account_strv_add(&w->fetch, &w->nfetch, r.u.pop3.uidl);
-		else
-			account_strv_add(&w->del, &w->ndel, r.u.pop3.uidl);
-		account_req_release(&r);
-	}
-	return any;
-}
-
-/* Add the work of CARRY (a session that could not do it) to W. */
-static void
-account_pop3_merge(struct account_pop3_work *w,
-    struct account_pop3_work *carry)
-{
-	size_t i;
-
-	w->check |= carry->check;
-	w->preview |= carry->preview;
-	for (i = 0; i < carry->nfetch; i++)
-		account_strv_add(&w->fetch, &w->nfetch, carry->fetch[i]);
-	for (i = 0; i < carry->ndel; i++)
-		account_strv_add(&w->del, &w->ndel, carry->del[i]);
-	account_pop3_work_release(carry);
-}
-
-static void
-hook_progress_bytes(void *arg, int64_t folder_id, long n, long total,
-    int64_t bytes, int64_t total_bytes)
-{
-	account_progress(arg, folder_id, NULL, n, total, bytes, total_bytes);
-}
-
-static void
-hook_preview_changed(void *arg)
-{
-	account_post(arg, &(struct account_event){ .kind = EV_PREVIEW });
-}
-
-/* Between download batches: serve the UI, stop when asked to. */
-static int
-hook_pop3_between(void *arg)
-{
-	struct account *a = arg;
-	char *err = NULL;
-
-	account_serve_urgent(a, &err);
-	if (err != NULL) {
-		account_error(a, err);
-		free(err);
-	}
-	return account_stopping(a);
-}
-
-/* Report a failed step that does not end the session; 1 if it does. */
-static int
-account_pop3_step(struct account *a, enum backend_status *status,
-    char **err)
-{
-	if (*status == BACKEND_OK)
-		return 0;
-	if (*status == BACKEND_ERR_NET)
-		return 1;
-	if (*err != NULL)
-		account_error(a, *err);
-	free(*err);
-	*err = NULL;
-	if (*status == BACKEND_ERR_AUTH || *status == BACKEND_ERR_TLS)
-		return 1;
-	*status = BACKEND_OK;
-	return 0;
-}
-
-/*
- * One session doing W. Returns BACKEND_OK when it ended with QUIT (steps
- * that failed on their own were reported), else the status that ended it
- * with *ERR set.
- */
-static enum backend_status
-account_pop3_session(struct account *a, struct account_pop3_work *w,
-    int *failed_r, char **err)
-{
-	enum backend_status status;
-	size_t i;
-
-	account_set_state(a, ACCOUNT_CONNECTING, NULL);
-	status = a->ops->connect(a->be, a->cred, err);
-	if (status != BACKEND_OK)
-		return status;
-	account_set_state(a, ACCOUNT_ONLINE, NULL);
-	for (i = 0; i < w->ndel; i++) {
-		status = a->ops->delete_one(a->be, w->del[i], err);
-		*failed_r |= status != BACKEND_OK;
-		if (account_pop3_step(a, &status, err))
-			return status;
-	}
-	for (i = 0; i < w->nfetch && !account_stopping(a); i++) {
-		status = a->ops->fetch_one(a->be, w->fetch[i], err);
-		*failed_r |= status != BACKEND_OK;
-		if (account_pop3_step(a, &status, err))
-			return status;
-	}
-	if (w->check && !account_stopping(a)) {
-		status = a->ops->push_pending(a->be, err);
-		if (status == BACKEND_OK)
-			status = a->ops->sync_folders(a->be, err);
-		if (status == BACKEND_OK)
-			status = a->ops->sync_folder(a->be, "INBOX", err);
-		*failed_r |= status != BACKEND_OK;
-		if (account_pop3_step(a, &status, err))
-			return status;
-	}
-	if (w->preview && !account_stopping(a)) {
-		status = a->ops->preview(a->be, err);
-		*failed_r |= status != BACKEND_OK;
-		if (account_pop3_step(a, &status, err))
-			return status;
-	}
-	return a->ops->logout(a->be, err);
-}
-
-/*
- * Wait for POP3 work: a request, or the time NEXT of the next check (-1:
- * none), serving local requests (bodies, flags) meanwhile. Returns 0 when
- * stopped.
- */
-static int
-account_pop3_wait(struct account *a, time_t next,
-    struct account_pop3_work *w)
-{
-	struct account_req r;
-	struct timespec ts;
-	char *err = NULL;
-	int asked, due, sync;
-
-	for (;;) {
-		account_serve_urgent(a, &err);
-		if (err != NULL) {
-			account_error(a, err);
-			free(err);
-			err = NULL;
-		}
-		/* The local Inbox is always up to date: nothing to open. */
-		if (account_take(a, REQ_BIT(REQ_OPEN), &r))
-			account_set_folder(a, &r);
-		pthread_mutex_lock(&a->lock);
-		if (a->stop) {
-			pthread_mutex_unlock(&a->lock);
-			return 0;
-		}
-		memset(w, 0, sizeof *w);
-		asked = account_pop3_take(a, w);
-		due = next >= 0 && time(NULL) >= next;
-		sync = account_reqq_take(&a->reqs, REQ_BIT(REQ_SYNC), &r);
-		if (asked || due || sync) {
-			w->check = due || sync;
-			pthread_mutex_unlock(&a->lock);
-			return 1;
-		}
-		if (!account_pending(a, REQS_BETWEEN | REQ_BIT(REQ_OPEN))) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&a->cond, &a->lock, &ts);
-		}
-		pthread_mutex_unlock(&a->lock);
-	}
-}
-
-/*
- * The POP3 worker: checks until stopped, or one run when one-shot, which
- * returns nonzero when it failed (the caller posts EV_DONE).
- */
-static int
-account_pop3_run(struct account *a)
-{
-	struct account_pop3_work w, carry;
-	enum backend_status status;
-	char *err = NULL;
-	time_t next = time(NULL);
-	int backoff = BACKOFF_FIRST, interval = a->cfg->pop3_interval;
-	int failed;
-
-	if (a->oneshot) {
-		/* Requests queued before the start replace the check. */
-		memset(&w, 0, sizeof w);
-		pthread_mutex_lock(&a->lock);
-		w.check = !account_pop3_take(a, &w);
-		pthread_mutex_unlock(&a->lock);
-		failed = 0;
-		status = account_pop3_session(a, &w, &failed, &err);
-		if (status != BACKEND_OK) {
-			account_set_state(a, ACCOUNT_FAILED, err);
-			account_error(a, err);
-			failed = 1;
-		}
-		free(err);
-		account_pop3_work_release(&w);
-		return failed;
-	}
-	memset(&carry, 0, sizeof carry);
-	while (account_pop3_wait(a, next, &w)) {
-		account_pop3_merge(&w, &carry);
-		failed = 0;
-		status = account_pop3_session(a, &w, &failed, &err);
-		if (status == BACKEND_OK) {
-			account_pop3_work_release(&w);
-			account_set_state(a, ACCOUNT_ONLINE, NULL);
-			backoff = BACKOFF_FIRST;
-			next = interval > 0 ? time(NULL) + interval : -1;
-			continue;
-		}
-		if (account_stopping(a)) {
-			account_pop3_work_release(&w);
-			break;
-		}
-		if (status == BACKEND_ERR_AUTH || status == BACKEND_ERR_TLS) {
-			/* Retrying would not help: wait for the user ($). */
-			account_pop3_work_release(&w);
-			account_set_state(a, ACCOUNT_FAILED, err);
-			next = -1;
-		} else {
-			/* Nothing is lost: the next session redoes it all. */
-			carry = w;
-			account_set_state(a, ACCOUNT_WAITING, err);
-			next = time(NULL) + backoff;
-			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
-			    backoff * 2;
-		}
-		free(err);
-		err = NULL;
-	}
-	account_pop3_work_release(&carry);
-	return 0;
-}
-
-static void *
-account_worker(void *arg)
-{
-	struct account *a = arg;
-	struct backend_hooks hooks;
-	enum backend_status status;
-	char *err = NULL;
-	int backoff = BACKOFF_FIRST, failed = 1;
-	void *be;
-
-	memset(&hooks, 0, sizeof hooks);
-	hooks.arg = a;
-	hooks.folders_changed = hook_folders_changed;
-	hooks.headers_changed = hook_headers_changed;
-	hooks.progress = hook_progress;
-	hooks.between = a->oneshot ? NULL : hook_between;
-	hooks.progress_bytes = hook_progress_bytes;
-	hooks.preview_changed = hook_preview_changed;
-	if (a->ops->logout != NULL && !a->oneshot)
-		hooks.between = hook_pop3_between;
-	hooks.new_mail = hook_new_mail;
-	hooks.gone = hook_gone;
-	hooks.notice = hook_notice;
-	pthread_mutex_lock(&a->lock);
-	a->be = a->ops->new(a->cfg, a->st, &hooks);
-	pthread_mutex_unlock(&a->lock);
-	/* A damaged cache was set aside when it was opened: say so. */
-	if ((err = store_take_notice(a->st)) != NULL) {
-		account_notice(a, err);
-		free(err);
-		err = NULL;
-	}
-
-	if (a->ops->logout != NULL)	/* POP3: a short session per check */
-		failed = account_pop3_run(a);
-	while (a->ops->logout == NULL && !account_stopping(a)) {
-		account_set_state(a, ACCOUNT_CONNECTING, NULL);
-		status = a->ops->connect(a->be, a->cred, &err);
-		if (status == BACKEND_OK) {
-			backoff = BACKOFF_FIRST;
-			account_set_state(a, ACCOUNT_ONLINE, NULL);
-			if (a->oneshot) {
-				failed = account_run_oneshot(a);
-				break;
-			}
-			status = account_run_session(a);
-			if (status == BACKEND_OK)
-				break;	/* stopped */
-			err = xstrdup(_("connection lost"));
-		}
-		if (account_stopping(a))
-			break;
-		if (a->oneshot) {
-			account_set_state(a, ACCOUNT_FAILED, err);
-			account_error(a, err);
-			failed = 1;
-			break;
-		}
-		/* A search asked for meanwhile goes to the cache. */
-		account_fail_search(a, err != NULL ? err :
-		    _("not connected"));
-		if (status == BACKEND_ERR_AUTH || status == BACKEND_ERR_TLS) {
-			/* Retrying would not help; wait for the user. */
-			account_set_state(a, ACCOUNT_FAILED, err);
-			free(err);
-			err = NULL;
-			if (account_wait(a, 24 * 3600))
-				break;
-			continue;
-		}
-		account_set_state(a, ACCOUNT_WAITING, err);
-		free(err);
-		err = NULL;
-		if (account_wait(a, backoff))
-			break;
-		backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
-	}
-	free(err);
-	/* From here on stop() must not cancel: logging out is polite. */
-	pthread_mutex_lock(&a->lock);
-	be = a->be;
-	a->be = NULL;
-	pthread_mutex_unlock(&a->lock);
-	a->ops->free(be);
-	account_set_state(a, ACCOUNT_OFFLINE, NULL);
-	/* A one-shot run is done once the session has logged out. */
-	if (a->oneshot)
-		account_post(a, &(struct account_event){ .kind = EV_DONE,
-		    .u.done.failed = failed });
-	pthread_mutex_lock(&a->lock);
-	a->finished = 1;
-	pthread_cond_broadcast(&a->cond);
-	pthread_mutex_unlock(&a->lock);
-	return NULL;
-}
-
-int
-account_start(struct account *a, const char *password, int oneshot,
-    const char *folder)
-{
-	struct account_req r;
-
-	if (a->started)
-		return -1;
-	pthread_mutex_lock(&a->lock);
-	cred_set_password(a->cred, password);
-	a->oneshot = oneshot;
-	/* FOLDER is the open folder, whatever was asked before. */
-	while (account_reqq_take(&a->reqs, REQ_BIT(REQ_OPEN), &r))
-		account_req_release(&r);
-	free(a->folder);
-	a->folder = xstrdup(folder);
-	a->stop = 0;
-	a->finished = 0;
-	pthread_mutex_unlock(&a->lock);
-	if (pthread_create(&a->thread, NULL, account_worker, a) != 0)
-		return -1;
-	a->started = 1;
-	return 0;
-}
-
-void
-account_stop(struct account *a)
-{
-	struct timespec ts;
-
-	/* NULL: an account of --offline, never started. */
-	if (a == NULL || !a->started)
-		return;
-	pthread_mutex_lock(&a->lock);
-	a->stop = 1;
-	pthread_cond_broadcast(&a->cond);
-	if (a->be != NULL && a->ops->wake != NULL)
-		a->ops->wake(a->be);
-	/* A moment to send what is queued and log out politely... */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += STOP_GRACE;
-	while (!a->finished)
-		if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) ==
-		    ETIMEDOUT)
-			break;
-	/* ... then unblock any network call; be is freed under the lock. */
-	if (!a->finished && a->be != NULL)
-		a->ops->interrupt(a->be);
-	pthread_mutex_unlock(&a->lock);
-	pthread_join(a->thread, NULL);
-	a->started = 0;
-}
-
-void
-account_free(struct account *a)
-{
-	if (a == NULL)
-		return;
-	account_stop(a);
-	store_close(a->st);
-	cred_free(a->cred);
-	free(a->folder);
-	account_reqq_release(&a->reqs);
-	pthread_cond_destroy(&a->cond);
-	pthread_mutex_destroy(&a->lock);
-	free(a);
-}
-
-/*
- * Search and the body cache: account_search() leaves one search waiting,
- * which the worker serves with its urgent requests (also between the
- * batches of a long sync); tern sync --bodies fills the body cache after
- * each folder's headers.
- */
-
-/* Bodies asked of the backend per step (it splits them into commands). */
-#define ACCOUNT_BODY_STEP 200
-
-int
-account_can_search(const struct account *a)
-{
-	return a->ops->search != NULL;
-}
-
-long
-account_search(struct account *a, const char *folder,
-    const struct search_node *q, int sort, int reverse)
-{
-	struct account_req r;
-	long serial;
-
-	memset(&r, 0, sizeof r);
-	r.kind = REQ_SEARCH;
-	r.u.search.q = search_dup(q);
-	r.u.search.folder = xstrdup(folder);
-	r.u.search.sort = sort;
-	r.u.search.reverse = reverse;
-	pthread_mutex_lock(&a->lock);
-	serial = r.u.search.serial = ++a->search_last;
-	account_reqq_add(&a->reqs, &r);
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
-	return serial;
-}
-
-void
-account_fill_bodies(struct account *a)
-{
-	struct account_req r;
-
-	memset(&r, 0, sizeof r);
-	r.kind = REQ_FILL;
-	r.u.fill.max = SIZE_MAX;
-	account_request(a, &r);
 }
 
 /* Post EV_SEARCH: IDS (taken) found, or WHY the server was not asked. */
@@ -1839,13 +1182,6 @@ out:
 	return status;
 }
 
-/* Fetch the bodies that folder NAME lacks in the cache, newest first. */
-static enum backend_status
-account_fill_folder(struct account *a, const char *name)
-{
-	return account_fill_bodies_of(a, name, SIZE_MAX, 0);
-}
-
 /*
  * Fetch at most MAX bodies that folder NAME lacks, newest first. In the
  * BACKGROUND, urgent requests are served between batches and a change of
@@ -1903,6 +1239,163 @@ out:
 }
 
 /*
+ * Once the folder list is in: the folder asked for, by the name the user
+ * gave (the name shown, "inbox", or the server's own), becomes the server's
+ * name of it.
+ */
+static void
+account_resolve_folder(struct account *a)
+{
+	struct store_folder f;
+	char *want;
+
+	pthread_mutex_lock(&a->lock);
+	want = a->folder != NULL ? xstrdup(a->folder) : NULL;
+	pthread_mutex_unlock(&a->lock);
+	if (want == NULL)
+		return;
+	if (store_folder_find(a->st, want, &f) == 0) {
+		pthread_mutex_lock(&a->lock);
+		if (a->folder != NULL && strcmp(a->folder, want) == 0 &&
+		    strcmp(f.name, want) != 0) {
+			free(a->folder);
+			a->folder = xstrdup(f.name);
+		}
+		pthread_mutex_unlock(&a->lock);
+		store_folder_release(&f);
+	}
+	free(want);
+}
+
+/* Sync FOLDER; errors other than a lost connection are reported and end. */
+static enum backend_status
+account_sync_folder(struct account *a, const char *folder)
+{
+	enum backend_status status;
+	char *err = NULL;
+
+	status = a->ops->sync_folder(a->be, folder, &err);
+	if (status != BACKEND_OK && err != NULL)
+		account_error(a, err);
+	free(err);
+	return status;
+}
+
+/*
+ * Sync the open folder (errors but a lost connection are reported), then
+ * with cache = bodies queue the prefetch of its newest bodies (config
+ * prefetch), which the background lane serves.
+ */
+static enum backend_status
+account_sync_open(struct account *a)
+{
+	enum backend_status status;
+	struct account_req r;
+	char *folder;
+
+	folder = account_open_name(a);
+	a->next_resync = account_now() + a->timing.resync;
+	status = account_sync_folder(a, folder);
+	if (status == BACKEND_OK && a->cfg->cache == CACHE_BODIES &&
+	    a->cfg->prefetch > 0 && account_serves(a, REQ_FILL)) {
+		memset(&r, 0, sizeof r);
+		r.kind = REQ_FILL;
+		r.u.fill.folder = folder;
+		r.u.fill.max = (size_t)a->cfg->prefetch;
+		pthread_mutex_lock(&a->lock);
+		account_reqq_add(&a->reqs, &r);
+		pthread_mutex_unlock(&a->lock);
+		folder = NULL;
+	}
+	free(folder);
+	return status == BACKEND_ERR_NET ? status : BACKEND_OK;
+}
+
+/* Ask for the other folders' counts (STATUS); only a drop is returned. */
+static enum backend_status
+account_serve_poll(struct account *a, char **err)
+{
+	enum backend_status status;
+	char *folder;
+
+	a->next_poll = account_now() + (int64_t)a->cfg->status_interval * 1000;
+	folder = account_open_name(a);
+	status = a->ops->poll_folders(a->be, folder, err);
+	free(folder);
+	if (status != BACKEND_OK && status != BACKEND_ERR_NET) {
+		account_error(a, *err);
+		free(*err);
+		*err = NULL;
+		status = BACKEND_OK;
+	}
+	return status;
+}
+
+/*
+ * Serve the request R taken from the queue (its contents are taken).
+ * Failures that leave the session usable are reported here. A lost
+ * connection is returned (the request queued again when it is worth
+ * repeating), and so are a failed push and a folder list that cannot be
+ * had, which end a long session: each with *ERR set when there is a
+ * message.
+ */
+static enum backend_status
+account_serve(struct account *a, struct account_req *r, char **err)
+{
+	enum backend_status status = BACKEND_OK;
+	char *folder;
+
+	switch (r->kind) {
+	case REQ_BODY:
+		status = account_serve_body(a, r, err);
+		break;
+	case REQ_GONE:
+		account_serve_gone(a, r);
+		break;
+	case REQ_PUSH:
+		status = a->ops->push_pending(a->be, err);
+		if (status == BACKEND_ERR_NET)
+			account_request(a, r);
+		break;
+	case REQ_FOLDER_OP:
+		status = account_serve_folder_op(a, r, err);
+		break;
+	case REQ_SEARCH:
+		status = account_serve_search(a, r, err);
+		break;
+	case REQ_OPEN:
+		account_set_folder(a, r);
+		/* A short session's one folder is up to date: no more. */
+		if (!account_short(a))
+			status = account_sync_open(a);
+		break;
+	case REQ_SYNC:
+		status = a->ops->sync_folders(a->be, err);
+		if (status != BACKEND_OK)
+			break;
+		account_resolve_folder(a);
+		status = account_sync_open(a);
+		break;
+	case REQ_FILL:
+		folder = r->u.fill.folder != NULL ? xstrdup(r->u.fill.folder) :
+		    account_open_name(a);
+		status = account_fill_bodies_of(a, folder, r->u.fill.max, 1);
+		free(folder);
+		if (status != BACKEND_ERR_NET)
+			status = BACKEND_OK;
+		break;
+	case REQ_POLL:
+		status = account_serve_poll(a, err);
+		break;
+	default:
+		/* The POP3 requests are a short session's work. */
+		break;
+	}
+	account_req_release(r);
+	return status;
+}
+
+/*
  * One-shot work after folder NAME is synced: with FILL its bodies, then
  * the search asked for.
  */
@@ -1913,7 +1406,8 @@ account_oneshot_folder(struct account *a, const char *name, int fill)
 	struct account_req r;
 	char *err = NULL;
 
-	if (fill && (status = account_fill_folder(a, name)) != BACKEND_OK)
+	if (fill && (status = account_fill_bodies_of(a, name, SIZE_MAX, 0)) !=
+	    BACKEND_OK)
 		return status;
 	if (account_take(a, REQ_BIT(REQ_SEARCH), &r))
 		status = account_serve(a, &r, &err);
@@ -1921,4 +1415,547 @@ account_oneshot_folder(struct account *a, const char *name, int fill)
 		account_error(a, err);
 	free(err);
 	return status;
+}
+
+/*
+ * A one-shot long session (tern sync, tern search): the folder list, then
+ * FOLDER or every subscribed folder, each with its bodies (tern sync
+ * --bodies) and the search asked for. Returns nonzero if something failed.
+ */
+static int
+account_run_oneshot(struct account *a)
+{
+	struct store_folder *list = NULL;
+	struct account_req r;
+	enum backend_status status;
+	char *err = NULL, *folder;
+	size_t n = 0, i;
+	int failed = 0, fill;
+
+	/* tern sync --bodies: every folder synced gets its bodies. */
+	if ((fill = account_take(a, REQ_BIT(REQ_FILL), &r)))
+		account_req_release(&r);
+	if ((status = a->ops->push_pending(a->be, &err)) != BACKEND_OK)
+		goto fail;
+	if ((status = a->ops->sync_folders(a->be, &err)) != BACKEND_OK)
+		goto fail;
+	account_resolve_folder(a);
+	pthread_mutex_lock(&a->lock);
+	folder = xstrdup(a->folder);
+	pthread_mutex_unlock(&a->lock);
+	if (folder != NULL) {
+		status = account_sync_folder(a, folder);
+		if (status == BACKEND_OK)
+			status = account_oneshot_folder(a, folder, fill);
+		free(folder);
+		return status == BACKEND_OK ? 0 : 1;
+	}
+	if (store_folder_list(a->st, &list, &n) != 0) {
+		err = xasprintf(_("cannot read the cache: %s"),
+		    store_errmsg(a->st));
+		goto fail;
+	}
+	for (i = 0; i < n && !account_stopping(a); i++) {
+		if (!list[i].subscribed || list[i].noselect)
+			continue;
+		status = account_sync_folder(a, list[i].name);
+		if (status == BACKEND_OK)
+			status = account_oneshot_folder(a, list[i].name,
+			    fill);
+		if (status != BACKEND_OK)
+			failed = 1;
+		if (status == BACKEND_ERR_NET)
+			break;
+	}
+	store_folder_list_free(list, n);
+	return failed;
+fail:
+	account_error(a, err);
+	free(err);
+	return 1;
+}
+
+/*
+ * Long sessions. One connects once and serves requests until it is
+ * stopped or dropped: the urgent lane first, then the background one;
+ * timers add a poll of the other folders' counts every status_interval
+ * and, without IDLE, a sync of the open folder every resync. With nothing
+ * to do it waits for news on the open folder (IDLE) or for a request.
+ */
+
+/*
+ * Nothing to do: wait in IDLE on the open folder when the backend can,
+ * else for a request or the time of the resync. Only a drop is returned.
+ */
+static enum backend_status
+account_idle(struct account *a, char **err)
+{
+	enum backend_status status;
+	struct account_req r;
+	char *folder;
+	int64_t secs;
+	int busy;
+
+	pthread_mutex_lock(&a->lock);
+	busy = account_pending(a, REQS_LONG);
+	pthread_mutex_unlock(&a->lock);
+	if ((a->ops->caps & BACKEND_CAP_IDLE) && !busy) {
+		secs = IDLE_MAX;
+		if (a->cfg->status_interval > 0 &&
+		    account_serves(a, REQ_POLL)) {
+			secs = (a->next_poll - account_now() + 999) / 1000;
+			if (secs < 1)
+				secs = 1;
+			if (secs > IDLE_MAX)
+				secs = IDLE_MAX;
+		}
+		folder = account_open_name(a);
+		status = a->ops->wait(a->be, folder, (int)secs, err);
+		free(folder);
+		if (status == BACKEND_OK) {
+			a->next_resync = account_now() + a->timing.resync;
+			return status;
+		}
+		if (status == BACKEND_ERR_NET)
+			return status;
+		/* Cannot IDLE here: say why, then wait and poll. */
+		if (status != BACKEND_ERR_NOTFOUND)
+			account_error(a, *err);
+		free(*err);
+		*err = NULL;
+	}
+	pthread_mutex_lock(&a->lock);
+	while (!account_pending(a, REQS_LONG)) {
+		if (account_now() >= a->next_resync) {
+			memset(&r, 0, sizeof r);
+			r.kind = REQ_SYNC;
+			account_reqq_add(&a->reqs, &r);
+			break;
+		}
+		account_wait_until(a, a->next_resync);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return BACKEND_OK;
+}
+
+/*
+ * An interactive long session: serve requests until stopped (BACKEND_OK)
+ * or until the connection drops or a step that ends it fails (its status;
+ * what failed was reported).
+ */
+static enum backend_status
+account_run_long(struct account *a)
+{
+	enum backend_status status;
+	struct account_req r;
+	char *err = NULL;
+
+	/*
+	 * Changes queued while offline (or before a drop) go out first, then
+	 * the folder list and the open folder, then the other folders'
+	 * counts.
+	 */
+	pthread_mutex_lock(&a->lock);
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_PUSH;
+	account_reqq_add(&a->reqs, &r);
+	r.kind = REQ_SYNC;
+	account_reqq_add(&a->reqs, &r);
+	pthread_mutex_unlock(&a->lock);
+	a->next_poll = account_now();
+	a->next_resync = account_now() + a->timing.resync;
+
+	for (;;) {
+		if (account_stopping(a)) {
+			/*
+			 * Leaving: send what the user just queued (an
+			 * expunge on quit); account_stop() bounds the time.
+			 */
+			status = a->ops->push_pending(a->be, &err);
+			if (status != BACKEND_OK)
+				log_msg(LOG_WARN, "account: changes left queued "
+				    "at exit: %s", err != NULL ? err : "");
+			status = BACKEND_OK;
+			break;
+		}
+		if (a->cfg->status_interval > 0 &&
+		    account_serves(a, REQ_POLL) &&
+		    account_now() >= a->next_poll) {
+			memset(&r, 0, sizeof r);
+			r.kind = REQ_POLL;
+			pthread_mutex_lock(&a->lock);
+			account_reqq_add(&a->reqs, &r);
+			pthread_mutex_unlock(&a->lock);
+		}
+		if (account_take(a, REQS_LONG, &r))
+			status = account_serve(a, &r, &err);
+		else
+			status = account_idle(a, &err);
+		if (status != BACKEND_OK)
+			break;
+	}
+	if (err != NULL && status != BACKEND_OK && status != BACKEND_ERR_NET)
+		account_error(a, err);
+	free(err);
+	return status;
+}
+
+/*
+ * Short sessions. Each connects, signs in, does the work taken for it
+ * (deletions and downloads asked from the preview, the check, the preview
+ * listing) and logs out, which is when a POP3 server applies its
+ * deletions. Between sessions the account is online but not connected;
+ * a session runs every pop3_interval, on account_sync_now(), or when a
+ * POP3 request arrives. A session that fails gives its work back, to be
+ * done by the next one: every step can be repeated without harm.
+ */
+
+/* Report a failed step that does not end the session; 1 if it does. */
+static int
+account_step(struct account *a, enum backend_status *status,
+    char **err)
+{
+	if (*status == BACKEND_OK)
+		return 0;
+	if (*status == BACKEND_ERR_NET)
+		return 1;
+	if (*err != NULL)
+		account_error(a, *err);
+	free(*err);
+	*err = NULL;
+	if (*status == BACKEND_ERR_AUTH || *status == BACKEND_ERR_TLS)
+		return 1;
+	*status = BACKEND_OK;
+	return 0;
+}
+
+/*
+ * Do WORK on the connected session and log out. Returns BACKEND_OK when
+ * the session ended with the logout (steps that failed on their own were
+ * reported, and set *FAILED_R), else the status that ended it with *ERR
+ * set.
+ */
+static enum backend_status
+account_run_short(struct account *a, const struct account_reqq *work,
+    int *failed_r, char **err)
+{
+	enum backend_status status;
+	size_t i;
+
+	for (i = 0; i < work->n; i++) {
+		if (work->v[i].kind != REQ_POP3_DELETE)
+			continue;
+		status = a->ops->delete_one(a->be, work->v[i].u.pop3.uidl, err);
+		*failed_r |= status != BACKEND_OK;
+		if (account_step(a, &status, err))
+			return status;
+	}
+	for (i = 0; i < work->n && !account_stopping(a); i++) {
+		if (work->v[i].kind != REQ_POP3_FETCH)
+			continue;
+		status = a->ops->fetch_one(a->be, work->v[i].u.pop3.uidl, err);
+		*failed_r |= status != BACKEND_OK;
+		if (account_step(a, &status, err))
+			return status;
+	}
+	if (work->count[REQ_SYNC] > 0 && !account_stopping(a)) {
+		status = a->ops->push_pending(a->be, err);
+		if (status == BACKEND_OK)
+			status = a->ops->sync_folders(a->be, err);
+		if (status == BACKEND_OK)
+			status = a->ops->sync_folder(a->be, "INBOX", err);
+		*failed_r |= status != BACKEND_OK;
+		if (account_step(a, &status, err))
+			return status;
+	}
+	if (work->count[REQ_POP3_PREVIEW] > 0 && !account_stopping(a)) {
+		status = a->ops->preview(a->be, err);
+		*failed_r |= status != BACKEND_OK;
+		if (account_step(a, &status, err))
+			return status;
+	}
+	return a->ops->logout(a->be, err);
+}
+
+/*
+ * Take the work of the next short session into WORK, after what a failed
+ * one gave back: the requests that need the server, and the check (a
+ * REQ_SYNC) when it is DUE or nothing else was asked.
+ */
+static void
+account_take_work(struct account *a, struct account_reqq *work, int due)
+{
+	struct account_req r;
+
+	pthread_mutex_lock(&a->lock);
+	while (account_reqq_take(&a->reqs, REQS_CONNECT, &r))
+		account_reqq_add(work, &r);
+	pthread_mutex_unlock(&a->lock);
+	if (due || work->n == 0) {
+		memset(&r, 0, sizeof r);
+		r.kind = REQ_SYNC;
+		account_reqq_add(work, &r);
+	}
+}
+
+/*
+ * The engine: one loop for long and short sessions.
+ */
+
+/*
+ * Between sessions: wait until the time NEXT (account_now(); -1: none)
+ * or for work that needs the server (REQS_CONNECT). A short-session
+ * backend serves meanwhile what needs no server. *DUE_R says whether NEXT
+ * came. Returns 0 when stopping.
+ */
+static int
+account_wait_session(struct account *a, int64_t next, int *due_r)
+{
+	int local = account_short(a);
+
+	for (;;) {
+		if (local)
+			account_serve_urgent(a);
+		pthread_mutex_lock(&a->lock);
+		if (a->stop) {
+			pthread_mutex_unlock(&a->lock);
+			return 0;
+		}
+		*due_r = next >= 0 && account_now() >= next;
+		if (*due_r || account_pending(a, REQS_CONNECT)) {
+			pthread_mutex_unlock(&a->lock);
+			return 1;
+		}
+		if (!local || !account_pending(a, REQS_BETWEEN |
+		    REQ_BIT(REQ_OPEN)))
+			account_wait_until(a, next);
+		pthread_mutex_unlock(&a->lock);
+	}
+}
+
+/*
+ * One session: connect and sign in, then a short session does WORK and
+ * logs out, a one-shot long one syncs what was asked (*FAILED_R: whether
+ * something failed), an interactive long one serves requests until it is
+ * stopped (BACKEND_OK) or drops. *CONNECTED_R says whether it signed in.
+ * Any other status comes with *ERR set.
+ */
+static enum backend_status
+account_session(struct account *a, const struct account_reqq *work,
+    int *connected_r, int *failed_r, char **err)
+{
+	enum backend_status status;
+
+	account_set_state(a, ACCOUNT_CONNECTING, NULL);
+	status = a->ops->connect(a->be, a->cred, err);
+	if (status != BACKEND_OK)
+		return status;
+	*connected_r = 1;
+	account_set_state(a, ACCOUNT_ONLINE, NULL);
+	if (account_short(a))
+		return account_run_short(a, work, failed_r, err);
+	if (a->oneshot) {
+		*failed_r = account_run_oneshot(a);
+		return BACKEND_OK;
+	}
+	status = account_run_long(a);
+	if (status != BACKEND_OK)
+		*err = xstrdup(_("connection lost"));
+	return status;
+}
+
+/*
+ * Run sessions until stopped, or once when one-shot: then returns nonzero
+ * when something failed (the worker posts EV_DONE). After a failed session
+ * the account waits, ACCOUNT_WAITING, for a delay that doubles from
+ * backoff_first up to backoff_max, and starts again from the first once a
+ * session did its work (a long one: signed in; a short one: logged out);
+ * after a refused sign-in or certificate it waits, ACCOUNT_FAILED, for
+ * auth_retry. account_sync_now() (and a POP3 request) ends either wait.
+ */
+static int
+account_engine(struct account *a)
+{
+	struct account_reqq work;
+	struct account_req r;
+	enum backend_status status;
+	char *err;
+	int64_t backoff = a->timing.backoff_first, next = account_now();
+	int interval = a->cfg->pop3_interval, failed = 1, connected, due;
+
+	memset(&work, 0, sizeof work);
+	for (;;) {
+		if (a->oneshot)
+			due = 0;
+		else if (!account_wait_session(a, next, &due))
+			break;
+		if (account_short(a))
+			account_take_work(a, &work, due);
+		err = NULL;
+		connected = failed = 0;
+		status = account_session(a, &work, &connected, &failed, &err);
+		if (status == BACKEND_OK || (connected && !account_short(a)))
+			backoff = a->timing.backoff_first;
+		if (status == BACKEND_OK) {
+			account_reqq_release(&work);
+			if (a->oneshot || account_stopping(a))
+				break;
+			account_set_state(a, ACCOUNT_ONLINE, NULL);
+			next = interval > 0 ? account_now() +
+			    (int64_t)interval * 1000 : -1;
+			continue;
+		}
+		failed = 1;
+		if (account_stopping(a)) {
+			free(err);
+			break;
+		}
+		if (a->oneshot) {
+			account_set_state(a, ACCOUNT_FAILED, err);
+			account_error(a, err);
+			free(err);
+			break;
+		}
+		/* A search asked for meanwhile goes to the cache. */
+		if (a->ops->search != NULL)
+			account_fail_search(a, err != NULL ? err :
+			    _("not connected"));
+		/* The next long session syncs everything anyway. */
+		if (!account_short(a)) {
+			pthread_mutex_lock(&a->lock);
+			while (account_reqq_take(&a->reqs, REQ_BIT(REQ_SYNC),
+			    &r))
+				account_req_release(&r);
+			pthread_mutex_unlock(&a->lock);
+		}
+		if (status == BACKEND_ERR_AUTH || status == BACKEND_ERR_TLS) {
+			/* Retrying would not help: wait for the user ($). */
+			account_reqq_release(&work);
+			account_set_state(a, ACCOUNT_FAILED, err);
+			next = account_now() + a->timing.auth_retry;
+		} else {
+			/* A short session's work stays for the next one. */
+			account_set_state(a, ACCOUNT_WAITING, err);
+			next = account_now() + backoff;
+			backoff = backoff * 2 > a->timing.backoff_max ?
+			    a->timing.backoff_max : backoff * 2;
+		}
+		free(err);
+	}
+	account_reqq_release(&work);
+	return failed;
+}
+
+static void *
+account_worker(void *arg)
+{
+	struct account *a = arg;
+	struct backend_hooks hooks;
+	char *err = NULL;
+	int failed;
+	void *be;
+
+	memset(&hooks, 0, sizeof hooks);
+	hooks.arg = a;
+	hooks.folders_changed = hook_folders_changed;
+	hooks.headers_changed = hook_headers_changed;
+	hooks.progress = hook_progress;
+	hooks.between = a->oneshot ? NULL : hook_between;
+	hooks.progress_bytes = hook_progress_bytes;
+	hooks.preview_changed = hook_preview_changed;
+	hooks.new_mail = hook_new_mail;
+	hooks.gone = hook_gone;
+	hooks.notice = hook_notice;
+	pthread_mutex_lock(&a->lock);
+	a->be = a->ops->new(a->cfg, a->st, &hooks);
+	pthread_mutex_unlock(&a->lock);
+	/* A damaged cache was set aside when it was opened: say so. */
+	if ((err = store_take_notice(a->st)) != NULL) {
+		account_notice(a, err);
+		free(err);
+	}
+
+	failed = account_engine(a);
+
+	/* From here on stop() must not cancel: logging out is polite. */
+	pthread_mutex_lock(&a->lock);
+	be = a->be;
+	a->be = NULL;
+	pthread_mutex_unlock(&a->lock);
+	a->ops->free(be);
+	account_set_state(a, ACCOUNT_OFFLINE, NULL);
+	/* A one-shot run is done once the session has logged out. */
+	if (a->oneshot)
+		account_post(a, &(struct account_event){ .kind = EV_DONE,
+		    .u.done.failed = failed });
+	pthread_mutex_lock(&a->lock);
+	a->finished = 1;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+int
+account_start(struct account *a, const char *password, int oneshot,
+    const char *folder)
+{
+	struct account_req r;
+
+	if (a->started)
+		return -1;
+	pthread_mutex_lock(&a->lock);
+	cred_set_password(a->cred, password);
+	a->oneshot = oneshot;
+	/* FOLDER is the open folder, whatever was asked before. */
+	while (account_reqq_take(&a->reqs, REQ_BIT(REQ_OPEN), &r))
+		account_req_release(&r);
+	free(a->folder);
+	a->folder = xstrdup(folder);
+	a->stop = 0;
+	a->finished = 0;
+	pthread_mutex_unlock(&a->lock);
+	if (pthread_create(&a->thread, NULL, account_worker, a) != 0)
+		return -1;
+	a->started = 1;
+	return 0;
+}
+
+void
+account_stop(struct account *a)
+{
+	int64_t deadline;
+
+	/* NULL: an account of --offline, never started. */
+	if (a == NULL || !a->started)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = 1;
+	pthread_cond_broadcast(&a->cond);
+	if (a->be != NULL && (a->ops->caps & BACKEND_CAP_IDLE))
+		a->ops->wake(a->be);
+	/* A moment to send what is queued and log out politely... */
+	deadline = account_now() + a->timing.stop_grace;
+	while (!a->finished && account_now() < deadline)
+		account_wait_until(a, deadline);
+	/* ... then unblock any network call; be is freed under the lock. */
+	if (!a->finished && a->be != NULL)
+		a->ops->interrupt(a->be);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	a->started = 0;
+}
+
+void
+account_free(struct account *a)
+{
+	if (a == NULL)
+		return;
+	account_stop(a);
+	store_close(a->st);
+	cred_free(a->cred);
+	free(a->folder);
+	account_reqq_release(&a->reqs);
+	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
 }

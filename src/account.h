@@ -12,6 +12,7 @@
 
 struct account;
 struct account_config;
+struct backend_ops;
 struct search_node;
 struct store;
 
@@ -188,5 +189,20 @@ long account_search(struct account *a, const char *folder,
  * "FOLDER bodies", n of total). Call before account_start().
  */
 void account_fill_bodies(struct account *a);
+
+/*
+ * For tests (tests/check_account.c), before account_start(): the engine's
+ * delays, and a backend of the test's own in place of the protocol's.
+ */
+struct account_timing {
+	int64_t backoff_first;	/* ms to the first reconnection ... */
+	int64_t backoff_max;	/* ... doubling after each failure up to this */
+	int64_t auth_retry;	/* ms to a retry after a refused sign-in */
+	int64_t resync;		/* without IDLE: ms between open folder syncs */
+	int64_t stop_grace;	/* ms account_stop() waits before it cancels */
+};
+void account_set_timing(struct account *a, const struct account_timing *t);
+/* OPS (which must outlive the account) drives the account's sessions. */
+void account_set_backend(struct account *a, const struct backend_ops *ops);
 
 #endif

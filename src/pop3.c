@@ -2003,6 +2003,7 @@ pop3_free(void *b)
 
 const struct backend_ops pop3_backend = {
 	.name = "pop3",
+	.caps = BACKEND_CAP_SHORT_SESSION,
 	.new = pop3_new,
 	.connect = pop3_connect,
 	.sync_folders = pop3_sync_folders,
