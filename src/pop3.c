@@ -826,6 +826,8 @@ pop3_read_line(struct pop3 *p, size_t *len_r)
 	mailpop3 *s = p->session;
 	char *line;
 
+	/* A -ERR text read before lies in the buffer this read reuses. */
+	s->pop3_response = NULL;
 	line = mailstream_read_line_remove_eol(s->pop3_stream,
 	    s->pop3_stream_buffer);
 	*len_r = line != NULL ? s->pop3_stream_buffer->len : 0;
