@@ -147,11 +147,13 @@ cli_loop_progress(struct cli_loop *l, const struct account_event *ev)
 	if (!l->tty && !l->lines)
 		return;
 	fprintf(stderr, l->tty ? "\r%s: %s %ld/%ld" : "%s: %s %ld/%ld",
-	    l->acct, ev->text != NULL ? ev->text : "", ev->n, ev->total);
-	if (ev->total_bytes > 0) {
+	    l->acct, ev->u.progress.label != NULL ? ev->u.progress.label : "",
+	    ev->u.progress.n, ev->u.progress.total);
+	if (ev->u.progress.total_bytes > 0) {
 		struct strbuf sb = STRBUF_INIT;
 
-		format_size_of(&sb, ev->bytes, ev->total_bytes);
+		format_size_of(&sb, ev->u.progress.bytes,
+		    ev->u.progress.total_bytes);
 		fprintf(stderr, " (%s)", sb.buf);
 		strbuf_release(&sb);
 	}
@@ -181,12 +183,12 @@ cli_loop_run(struct cli_loop *l, struct evqueue *q)
 				cli_loop_progress(l, &ev);
 				break;
 			case EV_ERROR:
-				cli_errors_add(&l->errors, ev.text != NULL ?
-				    ev.text : "");
+				cli_errors_add(&l->errors, ev.u.error.text !=
+				    NULL ? ev.u.error.text : "");
 				break;
 			case EV_DONE:
 				done = 1;
-				rc = ev.n == 0 ? 0 : EXIT_RUNTIME;
+				rc = ev.u.done.failed == 0 ? 0 : EXIT_RUNTIME;
 				break;
 			default:
 				if (l->event != NULL)
@@ -408,12 +410,13 @@ cli_sync_event(struct cli_loop *l, struct account_event *ev)
 		cli_loop_end_line(l);
 		fprintf(stderr, _("tern: %s: %ld of %ld messages vanished on "
 		    "the server at once; their local copies are kept (tern "
-		    "export can save them)\n"), l->acct, ev->n, ev->total);
+		    "export can save them)\n"), l->acct, ev->u.gone.n,
+		    ev->u.gone.total);
 		break;
 	case EV_NOTICE:
 		cli_loop_end_line(l);
 		fprintf(stderr, "tern: %s: %s\n", l->acct,
-		    ev->text != NULL ? ev->text : "");
+		    ev->u.notice.text != NULL ? ev->u.notice.text : "");
 		break;
 	default:
 		break;
@@ -686,16 +689,16 @@ cli_search_event(struct cli_loop *l, struct account_event *ev)
 {
 	struct cli_answer *ans = l->arg;
 
-	if (ev->kind != EV_SEARCH || ev->n != ans->serial)
+	if (ev->kind != EV_SEARCH || ev->u.search.serial != ans->serial)
 		return;
 	ans->answered = 1;
 	free(ans->why);
-	ans->why = ev->total != 0 ? xstrdup(ev->text != NULL ? ev->text :
-	    _("the search failed")) : NULL;
+	ans->why = ev->u.search.why;
+	ev->u.search.why = NULL;
 	free(ans->ids);
-	ans->ids = ev->ids;
-	ans->nids = ev->nids;
-	ev->ids = NULL;
+	ans->ids = ev->u.search.ids;
+	ans->nids = ev->u.search.nids;
+	ev->u.search.ids = NULL;
 }
 
 /* Sync FOLDER of ACC, ask the server for Q and print the matches. */

@@ -1,21 +1,30 @@
 /*
- * Accounts (see account.h): the worker thread that owns a protocol session
- * through the backend table, its request queue, reconnection with backoff,
- * and the event queue that carries news back to the UI and wakes it
- * through a pipe.
+ * Accounts (see account.h): the worker thread of an account, what it
+ * does for the requests of the UI and the events it posts back (the two
+ * queues themselves are in account-queue.c).
+ *
+ * The worker is one engine for every protocol. The UI's requests are typed
+ * items of one queue (struct account_req), in two lanes: the urgent one
+ * (what the user waits for: a body, a change to push, a folder operation,
+ * a search, the open folder, a POP3 download) is served before the
+ * background one (a sync, the body fill, the other folders' counts), and
+ * between the batches of a long operation too (backend_hooks.between).
+ * The engine loop (account_engine()) connects, runs a session and, when it
+ * fails, waits with backoff and connects again. The backend's capabilities
+ * (backend.h) choose the kind of session: a long one that serves requests
+ * until it drops, waiting in IDLE or on the condition meanwhile (IMAP), or
+ * a short one per piece of work that logs out when done (POP3).
  */
 #include "autoconfig.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "account.h"
+#include "account-queue.h"
 #include "backend.h"
 #include "config.h"
 #include "i18n.h"
@@ -24,38 +33,38 @@
 #include "search.h"
 #include "store.h"
 #include "text.h"
-#include "util.h"
 #include "xmalloc.h"
 
-/* Reconnection delays grow from the first to the last, in seconds. */
-#define BACKOFF_FIRST 2
-#define BACKOFF_MAX 300
-/* Without IDLE, the open folder is checked again this often. */
-#define RESYNC_INTERVAL 120
-/* Seconds a stopping worker gets to send queued changes and log out. */
-#define STOP_GRACE 3
-/* IDLE is renewed before servers drop it (RFC 2177: 29 minutes). */
+/* The engine's delays, in milliseconds (account_set_timing() for tests). */
+static const struct account_timing account_timing_default = {
+	.backoff_first = 2 * 1000,	/* reconnecting: the first delay ... */
+	.backoff_max = 300 * 1000,	/* ... doubling up to this */
+	.auth_retry = 24 * 3600 * 1000,	/* after a refused sign-in */
+	.resync = 120 * 1000,	/* without IDLE, the open folder again */
+	.stop_grace = 3 * 1000,	/* to send queued changes and log out */
+};
+/* IDLE is renewed before servers drop it (RFC 2177: 29 minutes), in s. */
 #define IDLE_MAX (25 * 60)
+/* Bodies asked of the backend per step (it splits them into commands). */
+#define ACCOUNT_BODY_STEP 200
 
-struct evqueue {
-	pthread_mutex_t lock;
-	struct account_event *events;
-	size_t head, n, alloc;
-	int pipe[2];
-};
-
-/* A folder operation waiting for the worker. */
-struct account_folder_req {
-	enum backend_folder_op op;
-	char *name;
-	char *to;
-};
-
-/* The user's answer about messages that vanished on the server. */
-struct account_gone_req {
-	int64_t folder_id;
-	int drop;
-};
+/*
+ * The kinds each part of the engine serves (the lanes: account-queue.h).
+ *
+ * The urgent requests that a session serves in the middle of other work,
+ * between the batches of a long sync: what needs no sync of its own.
+ */
+#define REQS_BETWEEN (REQ_BIT(REQ_BODY) | REQ_BIT(REQ_GONE) | \
+	REQ_BIT(REQ_PUSH) | REQ_BIT(REQ_FOLDER_OP) | REQ_BIT(REQ_SEARCH))
+/* What a stopping worker still does: keep the user's changes. */
+#define REQS_AT_STOP (REQ_BIT(REQ_GONE) | REQ_BIT(REQ_PUSH))
+/* The POP3 requests, done by a short session of their own. */
+#define REQS_POP3 (REQ_BIT(REQ_POP3_DELETE) | REQ_BIT(REQ_POP3_FETCH) | \
+	REQ_BIT(REQ_POP3_PREVIEW))
+/* What makes a worker without a session connect now: work for the server. */
+#define REQS_CONNECT (REQ_BIT(REQ_SYNC) | REQS_POP3)
+/* What a long session serves. */
+#define REQS_LONG (REQS_ALL & ~REQS_POP3)
 
 struct account {
 	struct account_config *cfg;
@@ -63,247 +72,198 @@ struct account {
 	struct store *st;
 	const struct backend_ops *ops;
 	void *be;
+	struct account_timing timing;
 
 	pthread_t thread;
 	int started;
 
+	/* The worker's own: when the timers of a long session are due (ms). */
+	int64_t next_poll;	/* the other folders' counts */
+	int64_t next_resync;	/* without IDLE, the open folder */
+
 	/* Everything below is guarded by lock. */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;	/* on CLOCK_MONOTONIC */
 	int stop;
 	int finished;		/* the worker has ended */
 	int oneshot;
-	char *folder;		/* the open folder */
-	int folder_changed;	/* it changed since the last sync */
-	int want_sync;
-	int want_push;
-	int want_poll;		/* poll the other folders' counts now */
-	int64_t *bodies;	/* message ids waiting for their body */
-	size_t nbodies, abodies;
-	struct account_folder_req *folder_reqs;	/* folder operations */
-	size_t nfolder_reqs;
-	struct account_gone_req *gone_reqs;	/* answers to EV_GONE */
-	size_t ngone_reqs;
-	/* POP3 requests (see the POP3 section). */
-	int want_preview;
-	char **pop3_fetch;	/* UIDLs to download */
-	size_t npop3_fetch;
-	char **pop3_delete;	/* UIDLs to delete on the server */
-	size_t npop3_delete;
+	char *folder;		/* the open folder; REQ_OPEN changes it */
+	struct account_reqq reqs;	/* the requests waiting */
 	enum account_state state;
 	struct cred *cred;	/* what it signs in with */
-	/* A search waiting for the worker (account_search()). */
-	struct search_node *search_q;
-	char *search_folder;
-	int search_sort, search_reverse;
-	long search_serial;	/* the number of the one waiting */
-	long search_last;	/* the last number given */
-	int fill_bodies;	/* one-shot: fill the body cache too */
+	long search_last;	/* the last number account_search() gave */
 };
-
-/* The event queue. */
-
-struct evqueue *
-evqueue_new(void)
-{
-	struct evqueue *q;
-	int i;
-
-	q = xcalloc(1, sizeof *q);
-	pthread_mutex_init(&q->lock, NULL);
-	if (pipe(q->pipe) != 0) {
-		free(q);
-		return NULL;
-	}
-	for (i = 0; i < 2; i++) {
-		fcntl(q->pipe[i], F_SETFL, fcntl(q->pipe[i], F_GETFL) |
-		    O_NONBLOCK);
-		fcntl(q->pipe[i], F_SETFD, FD_CLOEXEC);
-	}
-	return q;
-}
-
-void
-account_event_release(struct account_event *ev)
-{
-	free(ev->text);
-	ev->text = NULL;
-	free(ev->ids);
-	ev->ids = NULL;
-	ev->nids = 0;
-}
-
-void
-evqueue_free(struct evqueue *q)
-{
-	struct account_event ev;
-
-	if (q == NULL)
-		return;
-	while (evqueue_next(q, &ev))
-		account_event_release(&ev);
-	close(q->pipe[0]);
-	close(q->pipe[1]);
-	pthread_mutex_destroy(&q->lock);
-	free(q->events);
-	free(q);
-}
-
-int
-evqueue_fd(struct evqueue *q)
-{
-	return q->pipe[0];
-}
-
-static void
-evqueue_post(struct evqueue *q, const struct account_event *ev)
-{
-	char c = 1;
-
-	pthread_mutex_lock(&q->lock);
-	if (q->n == q->alloc) {
-		struct account_event *ring;
-		size_t i, alloc = q->alloc == 0 ? 64 : q->alloc * 2;
-
-		ring = xcalloc(alloc, sizeof *ring);
-		for (i = 0; i < q->n; i++)
-			ring[i] = q->events[(q->head + i) % q->alloc];
-		free(q->events);
-		q->events = ring;
-		q->alloc = alloc;
-		q->head = 0;
-	}
-	q->events[(q->head + q->n) % q->alloc] = *ev;
-	q->n++;
-	pthread_mutex_unlock(&q->lock);
-	/* A full pipe already means "wake up": EAGAIN is fine. */
-	if (write(q->pipe[1], &c, 1) < 0 && errno != EAGAIN)
-		log_msg(LOG_WARN, "account: cannot wake the UI: %s",
-		    strerror(errno));
-}
-
-int
-evqueue_next(struct evqueue *q, struct account_event *ev_r)
-{
-	char buf[64];
-	int got = 0;
-
-	pthread_mutex_lock(&q->lock);
-	if (q->n > 0) {
-		*ev_r = q->events[q->head];
-		q->head = (q->head + 1) % q->alloc;
-		q->n--;
-		got = 1;
-	}
-	if (q->n == 0)
-		while (read(q->pipe[0], buf, sizeof buf) > 0)
-			;
-	pthread_mutex_unlock(&q->lock);
-	return got;
-}
 
 /* Events from the worker. */
 
-static void
-account_post(struct account *a, enum account_event_kind kind,
-    int64_t folder_id, long n, long total, const char *text)
+/* A terminal-safe copy of server text S for an event (NULL stays NULL). */
+static char *
+account_text(const char *s)
 {
-	struct account_event ev;
+	return s != NULL ? text_sanitize_dup(s, 0) : NULL;
+}
 
-	memset(&ev, 0, sizeof ev);
-	ev.kind = kind;
-	ev.account = a;
-	ev.folder_id = folder_id;
-	ev.msg_id = kind == EV_BODY ? folder_id : 0;
-	ev.n = n;
-	ev.total = total;
-	pthread_mutex_lock(&a->lock);
-	ev.state = a->state;
-	pthread_mutex_unlock(&a->lock);
-	/* Server text is made terminal-safe before it travels further. */
-	ev.text = text != NULL ? text_sanitize_dup(text, 0) : NULL;
-	evqueue_post(a->q, &ev);
+/* Post EV (kind and payload filled in), whose strings and ids it takes. */
+static void
+account_post(struct account *a, struct account_event *ev)
+{
+	ev->account = a;
+	evqueue_post(a->q, ev);
+}
+
+/* Post EV_ERROR saying TEXT. */
+static void
+account_error(struct account *a, const char *text)
+{
+	struct account_event ev = { .kind = EV_ERROR };
+
+	ev.u.error.text = account_text(text);
+	account_post(a, &ev);
+}
+
+/* Post EV_NOTICE saying TEXT. */
+static void
+account_notice(struct account *a, const char *text)
+{
+	struct account_event ev = { .kind = EV_NOTICE };
+
+	ev.u.notice.text = account_text(text);
+	account_post(a, &ev);
+}
+
+/* Post EV_HEADERS for FOLDER_ID. */
+static void
+account_post_headers(struct account *a, int64_t folder_id)
+{
+	struct account_event ev = { .kind = EV_HEADERS };
+
+	ev.u.headers.folder_id = folder_id;
+	account_post(a, &ev);
+}
+
+/*
+ * Post EV_PROGRESS: N of TOTAL of what LABEL names (FOLDER_ID's name when
+ * NULL), with BYTES of TOTAL_BYTES when counted.
+ */
+static void
+account_progress(struct account *a, int64_t folder_id, const char *label,
+    long n, long total, int64_t bytes, int64_t total_bytes)
+{
+	struct account_event ev = { .kind = EV_PROGRESS };
+	struct store_folder f;
+
+	ev.u.progress.folder_id = folder_id;
+	ev.u.progress.n = n;
+	ev.u.progress.total = total;
+	ev.u.progress.bytes = bytes;
+	ev.u.progress.total_bytes = total_bytes;
+	if (label != NULL)
+		ev.u.progress.label = account_text(label);
+	else if (store_folder_get_id(a->st, folder_id, &f) == 0) {
+		ev.u.progress.label = account_text(f.display);
+		store_folder_release(&f);
+	}
+	account_post(a, &ev);
 }
 
 static void
 account_set_state(struct account *a, enum account_state state,
     const char *why)
 {
+	struct account_event ev = { .kind = EV_STATE };
+
 	pthread_mutex_lock(&a->lock);
 	a->state = state;
 	pthread_mutex_unlock(&a->lock);
-	account_post(a, EV_STATE, 0, 0, 0, why);
+	ev.u.state.state = state;
+	ev.u.state.reason = account_text(why);
+	account_post(a, &ev);
 }
 
 static void
 hook_folders_changed(void *arg)
 {
-	account_post(arg, EV_FOLDERS, 0, 0, 0, NULL);
+	account_post(arg, &(struct account_event){ .kind = EV_FOLDERS });
 }
 
 static void
 hook_headers_changed(void *arg, int64_t folder_id)
 {
-	account_post(arg, EV_HEADERS, folder_id, 0, 0, NULL);
+	account_post_headers(arg, folder_id);
 }
 
 static void
 hook_progress(void *arg, int64_t folder_id, long n, long total)
 {
-	struct account *a = arg;
-	struct store_folder f;
-	char *name = NULL;
-
-	if (store_folder_get_id(a->st, folder_id, &f) == 0) {
-		name = f.display;
-		f.display = NULL;
-		store_folder_release(&f);
-	}
-	account_post(a, EV_PROGRESS, folder_id, n, total, name);
-	free(name);
+	account_progress(arg, folder_id, NULL, n, total, 0, 0);
 }
 
 static void
 hook_new_mail(void *arg, int64_t folder_id, long n)
 {
-	account_post(arg, EV_NEWMAIL, folder_id, n, 0, NULL);
+	struct account_event ev = { .kind = EV_NEWMAIL };
+
+	ev.u.newmail.folder_id = folder_id;
+	ev.u.newmail.n = n;
+	account_post(arg, &ev);
 }
 
 static void
 hook_gone(void *arg, int64_t folder_id, long n, long total)
 {
-	account_post(arg, EV_GONE, folder_id, n, total, NULL);
+	struct account_event ev = { .kind = EV_GONE };
+
+	ev.u.gone.folder_id = folder_id;
+	ev.u.gone.n = n;
+	ev.u.gone.total = total;
+	account_post(arg, &ev);
 }
 
 static void
 hook_notice(void *arg, const char *text)
 {
-	account_post(arg, EV_NOTICE, 0, 0, 0, text);
+	account_notice(arg, text);
+}
+static void
+hook_progress_bytes(void *arg, int64_t folder_id, long n, long total,
+    int64_t bytes, int64_t total_bytes)
+{
+	account_progress(arg, folder_id, NULL, n, total, bytes, total_bytes);
 }
 
-static enum backend_status account_serve_urgent(struct account *, char **);
-static enum backend_status account_serve_search(struct account *, char **);
-static enum backend_status account_oneshot_folder(struct account *,
-    const char *);
-static void account_fail_search(struct account *, const char *);
-
-static int
-hook_between(void *arg)
+static void
+hook_preview_changed(void *arg)
 {
-	struct account *a = arg;
-	enum backend_status status;
-	char *err = NULL;
-	int leave;
+	account_post(arg, &(struct account_event){ .kind = EV_PREVIEW });
+}
 
-	status = account_serve_urgent(a, &err);
-	if (err != NULL) {
-		account_post(a, EV_ERROR, 0, 0, 0, err);
-		free(err);
+/* The clock: milliseconds that do not jump. */
+
+static int64_t
+account_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait on the condition (the lock held) until it is signalled or the time
+ * is DEADLINE (account_now(); -1: no deadline).
+ */
+static void
+account_wait_until(struct account *a, int64_t deadline)
+{
+	struct timespec ts;
+
+	if (deadline < 0) {
+		pthread_cond_wait(&a->cond, &a->lock);
+		return;
 	}
-	pthread_mutex_lock(&a->lock);
-	leave = a->stop || a->folder_changed;
-	pthread_mutex_unlock(&a->lock);
-	return leave || status == BACKEND_ERR_NET;
+	ts.tv_sec = (time_t)(deadline / 1000);
+	ts.tv_nsec = (long)(deadline % 1000) * 1000000;
+	pthread_cond_timedwait(&a->cond, &a->lock, &ts);
 }
 
 /* The account. */
@@ -313,6 +273,7 @@ account_new(struct account_config *cfg, struct evqueue *q,
     const char *store_path, char **err)
 {
 	struct account *a;
+	pthread_condattr_t attr;
 
 	a = xcalloc(1, sizeof *a);
 	a->cfg = cfg;
@@ -324,10 +285,28 @@ account_new(struct account_config *cfg, struct evqueue *q,
 		return NULL;
 	}
 	a->ops = cfg->proto == PROTO_POP3 ? &pop3_backend : &imap_backend;
+	a->timing = account_timing_default;
 	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->cond, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->cond, &attr);
+	pthread_condattr_destroy(&attr);
 	a->state = ACCOUNT_OFFLINE;
 	return a;
+}
+
+void
+account_set_backend(struct account *a, const struct backend_ops *ops)
+{
+	if (!a->started)
+		a->ops = ops;
+}
+
+void
+account_set_timing(struct account *a, const struct account_timing *t)
+{
+	if (!a->started)
+		a->timing = *t;
 }
 
 const struct account_config *
@@ -347,24 +326,114 @@ account_state(const struct account *a)
 	return state;
 }
 
+/* Whether the backend's sessions are short (backend.h). */
+static int
+account_short(const struct account *a)
+{
+	return (a->ops->caps & BACKEND_CAP_SHORT_SESSION) != 0;
+}
+
 /* Wake the worker after a request was recorded (lock held). */
 static void
 account_kick(struct account *a)
 {
 	pthread_cond_signal(&a->cond);
 	/* The worker may be waiting in IDLE rather than on the condition. */
-	if (a->be != NULL && a->ops->wake != NULL)
+	if (a->be != NULL && (a->ops->caps & BACKEND_CAP_IDLE))
 		a->ops->wake(a->be);
+}
+
+/*
+ * Whether the backend does requests of KIND; others are not queued (the
+ * POP3 ones of an IMAP account, a poll of a POP3 one).
+ */
+static int
+account_serves(const struct account *a, enum account_req_kind kind)
+{
+	switch (kind) {
+	case REQ_POP3_DELETE:
+		return account_short(a) && a->ops->delete_one != NULL;
+	case REQ_POP3_FETCH:
+		return account_short(a) && a->ops->fetch_one != NULL;
+	case REQ_POP3_PREVIEW:
+		return account_short(a) && a->ops->preview != NULL;
+	case REQ_POLL:
+		return !account_short(a) && a->ops->poll_folders != NULL;
+	case REQ_FILL:
+		return a->ops->fetch_bodies != NULL;
+	default:
+		return 1;
+	}
+}
+
+/* Queue request R (its contents taken) and wake the worker. */
+static void
+account_request(struct account *a, struct account_req *r)
+{
+	if (!account_serves(a, r->kind)) {
+		account_req_release(r);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	account_reqq_add(&a->reqs, r);
+	account_kick(a);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Queue a request of KIND that carries nothing. */
+static void
+account_request_kind(struct account *a, enum account_req_kind kind)
+{
+	struct account_req r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = kind;
+	account_request(a, &r);
+}
+
+/*
+ * Take the next request of the kinds in MASK into *R_R (once stopping,
+ * only those of REQS_AT_STOP). Returns 0 if none waits.
+ */
+static int
+account_take(struct account *a, unsigned mask, struct account_req *r_r)
+{
+	int got;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->stop)
+		mask &= REQS_AT_STOP;
+	got = account_reqq_take(&a->reqs, mask, r_r);
+	pthread_mutex_unlock(&a->lock);
+	return got;
+}
+
+/*
+ * Whether the worker has something to do among the kinds in MASK: a
+ * request of those kinds waits, or the account is stopping. The lock is
+ * held. Every wait of the worker asks this.
+ */
+static int
+account_pending(struct account *a, unsigned mask)
+{
+	return a->stop || account_reqq_has(&a->reqs, mask);
 }
 
 void
 account_open_folder(struct account *a, const char *folder)
 {
+	struct account_req r, *open;
+	const char *cur;
+
 	pthread_mutex_lock(&a->lock);
-	if (a->folder == NULL || strcmp(a->folder, folder) != 0) {
-		free(a->folder);
-		a->folder = xstrdup(folder);
-		a->folder_changed = 1;
+	/* The folder open once the worker has taken what waits. */
+	open = account_reqq_find(&a->reqs, REQ_OPEN);
+	cur = open != NULL ? open->u.open.folder : a->folder;
+	if (cur == NULL || strcmp(cur, folder) != 0) {
+		memset(&r, 0, sizeof r);
+		r.kind = REQ_OPEN;
+		r.u.open.folder = xstrdup(folder);
+		account_reqq_add(&a->reqs, &r);
 	}
 	account_kick(a);
 	pthread_mutex_unlock(&a->lock);
@@ -373,66 +442,44 @@ account_open_folder(struct account *a, const char *folder)
 void
 account_fetch_body(struct account *a, int64_t msg_id)
 {
-	size_t i;
+	struct account_req r;
 
-	pthread_mutex_lock(&a->lock);
-	for (i = 0; i < a->nbodies; i++)
-		if (a->bodies[i] == msg_id)
-			break;
-	if (i == a->nbodies) {
-		if (a->nbodies == a->abodies) {
-			a->abodies = a->abodies == 0 ? 8 : a->abodies * 2;
-			a->bodies = xreallocarray(a->bodies, a->abodies,
-			    sizeof *a->bodies);
-		}
-		a->bodies[a->nbodies++] = msg_id;
-	}
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_BODY;
+	r.u.body.msg_id = msg_id;
+	account_request(a, &r);
 }
 
 void
 account_push_pending(struct account *a)
 {
-	pthread_mutex_lock(&a->lock);
-	a->want_push = 1;
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	account_request_kind(a, REQ_PUSH);
 }
 
 void
 account_poll_folders(struct account *a)
 {
-	pthread_mutex_lock(&a->lock);
-	a->want_poll = 1;
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	account_request_kind(a, REQ_POLL);
 }
 
 void
 account_sync_now(struct account *a)
 {
-	pthread_mutex_lock(&a->lock);
-	a->want_sync = 1;
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	account_request_kind(a, REQ_SYNC);
 }
 
 static void
 account_folder_request(struct account *a, enum backend_folder_op op,
     const char *name, const char *to)
 {
-	struct account_folder_req *r;
+	struct account_req r;
 
-	pthread_mutex_lock(&a->lock);
-	a->folder_reqs = xreallocarray(a->folder_reqs, a->nfolder_reqs + 1,
-	    sizeof *a->folder_reqs);
-	r = &a->folder_reqs[a->nfolder_reqs++];
-	r->op = op;
-	r->name = xstrdup(name);
-	r->to = xstrdup(to);
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_FOLDER_OP;
+	r.u.folder_op.op = op;
+	r.u.folder_op.name = xstrdup(name);
+	r.u.folder_op.to = xstrdup(to);
+	account_request(a, &r);
 }
 
 void
@@ -463,90 +510,90 @@ account_folder_subscribe(struct account *a, const char *name, int on)
 void
 account_resolve_gone(struct account *a, int64_t folder_id, int drop)
 {
+	struct account_req r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_GONE;
+	r.u.gone.folder_id = folder_id;
+	r.u.gone.drop = drop;
+	account_request(a, &r);
+}
+
+void
+account_pop3_preview(struct account *a)
+{
+	account_request_kind(a, REQ_POP3_PREVIEW);
+}
+
+static void
+account_pop3_request(struct account *a, enum account_req_kind kind,
+    const char *uidl)
+{
+	struct account_req r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = kind;
+	r.u.pop3.uidl = xstrdup(uidl);
+	account_request(a, &r);
+}
+
+void
+account_pop3_fetch(struct account *a, const char *uidl)
+{
+	account_pop3_request(a, REQ_POP3_FETCH, uidl);
+}
+
+void
+account_pop3_delete(struct account *a, const char *uidl)
+{
+	account_pop3_request(a, REQ_POP3_DELETE, uidl);
+}
+
+int
+account_can_search(const struct account *a)
+{
+	return a->ops->search != NULL;
+}
+
+long
+account_search(struct account *a, const char *folder,
+    const struct search_node *q, int sort, int reverse)
+{
+	struct account_req r;
+	long serial;
+
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_SEARCH;
+	r.u.search.q = search_dup(q);
+	r.u.search.folder = xstrdup(folder);
+	r.u.search.sort = sort;
+	r.u.search.reverse = reverse;
 	pthread_mutex_lock(&a->lock);
-	a->gone_reqs = xreallocarray(a->gone_reqs, a->ngone_reqs + 1,
-	    sizeof *a->gone_reqs);
-	a->gone_reqs[a->ngone_reqs].folder_id = folder_id;
-	a->gone_reqs[a->ngone_reqs].drop = drop;
-	a->ngone_reqs++;
+	serial = r.u.search.serial = ++a->search_last;
+	account_reqq_add(&a->reqs, &r);
 	account_kick(a);
 	pthread_mutex_unlock(&a->lock);
+	return serial;
+}
+
+void
+account_fill_bodies(struct account *a)
+{
+	struct account_req r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_FILL;
+	r.u.fill.max = SIZE_MAX;
+	account_request(a, &r);
 }
 
 /*
- * Apply the user's answers about vanished messages: they touch only the
- * cache, so they are done even offline.
+ * Serving requests. Each runs on the worker, on the session when there is
+ * one (a short-session backend serves the local ones between sessions).
  */
-static void
-account_serve_gone(struct account *a)
-{
-	struct account_gone_req req;
 
-	for (;;) {
-		pthread_mutex_lock(&a->lock);
-		if (a->ngone_reqs == 0) {
-			pthread_mutex_unlock(&a->lock);
-			return;
-		}
-		req = a->gone_reqs[0];
-		memmove(a->gone_reqs, a->gone_reqs + 1,
-		    (a->ngone_reqs - 1) * sizeof *a->gone_reqs);
-		a->ngone_reqs--;
-		pthread_mutex_unlock(&a->lock);
-		if (!req.drop)
-			continue;
-		if (store_folder_drop_gone(a->st, req.folder_id) != 0) {
-			char *err = xasprintf(_("cannot update the cache: %s"),
-			    store_errmsg(a->st));
-
-			account_post(a, EV_ERROR, 0, 0, 0, err);
-			free(err);
-			continue;
-		}
-		account_post(a, EV_HEADERS, req.folder_id, 0, 0, NULL);
-		account_post(a, EV_FOLDERS, 0, 0, 0, NULL);
-	}
-}
-
-/* Run the folder operations the user asked for. */
-static enum backend_status
-account_serve_folders(struct account *a, char **err)
-{
-	struct account_folder_req req;
-	enum backend_status status;
-
-	for (;;) {
-		pthread_mutex_lock(&a->lock);
-		if (a->stop || a->nfolder_reqs == 0) {
-			pthread_mutex_unlock(&a->lock);
-			return BACKEND_OK;
-		}
-		req = a->folder_reqs[0];
-		memmove(a->folder_reqs, a->folder_reqs + 1,
-		    (a->nfolder_reqs - 1) * sizeof *a->folder_reqs);
-		a->nfolder_reqs--;
-		pthread_mutex_unlock(&a->lock);
-		if (a->ops->folder_op == NULL) {
-			account_post(a, EV_ERROR, 0, 0, 0,
-			    _("this account has no server folders"));
-			status = BACKEND_OK;
-		} else
-			status = a->ops->folder_op(a->be, req.op, req.name,
-			    req.to, err);
-		if (status == BACKEND_ERR_NET) {
-			/* Try again once reconnected. */
-			account_folder_request(a, req.op, req.name, req.to);
-		} else if (status != BACKEND_OK) {
-			account_post(a, EV_ERROR, 0, 0, 0, *err);
-			free(*err);
-			*err = NULL;
-		}
-		free(req.name);
-		free(req.to);
-		if (status == BACKEND_ERR_NET)
-			return status;
-	}
-}
+static enum backend_status account_serve(struct account *,
+    struct account_req *, char **);
 
 static int
 account_stopping(struct account *a)
@@ -559,56 +606,277 @@ account_stopping(struct account *a)
 	return stop;
 }
 
+/* A copy of the open folder's name (INBOX when none was given). */
+static char *
+account_open_name(struct account *a)
+{
+	char *name;
+
+	pthread_mutex_lock(&a->lock);
+	name = xstrdup(a->folder != NULL ? a->folder : "INBOX");
+	pthread_mutex_unlock(&a->lock);
+	return name;
+}
+
+/* Make the folder of the open request R the open folder. */
+static void
+account_set_folder(struct account *a, struct account_req *r)
+{
+	pthread_mutex_lock(&a->lock);
+	free(a->folder);
+	a->folder = r->u.open.folder;
+	r->u.open.folder = NULL;
+	pthread_mutex_unlock(&a->lock);
+}
+
 /*
- * Run what the user waits for: bodies to show and changes to push. Called
- * between requests and between the batches of a long sync.
+ * Run the urgent requests that need no sync of their own (REQS_BETWEEN):
+ * between the batches of a long operation, and, for a short-session
+ * backend, between sessions, where the open folder changes too. Failures
+ * are reported; a lost connection is returned.
  */
 static enum backend_status
-account_serve_urgent(struct account *a, char **err)
+account_serve_urgent(struct account *a)
 {
 	enum backend_status status = BACKEND_OK;
-	int64_t msg_id;
-	int push;
+	struct account_req r;
+	unsigned mask = REQS_BETWEEN;
+	char *err = NULL;
 
-	for (;;) {
-		pthread_mutex_lock(&a->lock);
-		if (a->stop || a->nbodies == 0) {
-			pthread_mutex_unlock(&a->lock);
-			break;
-		}
-		msg_id = a->bodies[0];
-		memmove(a->bodies, a->bodies + 1,
-		    (a->nbodies - 1) * sizeof *a->bodies);
-		a->nbodies--;
-		pthread_mutex_unlock(&a->lock);
-		status = a->ops->fetch_body(a->be, msg_id, err);
-		if (status == BACKEND_OK) {
-			account_post(a, EV_BODY, msg_id, 0, 0, NULL);
-			continue;
-		}
-		if (status == BACKEND_ERR_NET) {
-			/* Ask again after reconnecting. */
-			account_fetch_body(a, msg_id);
-			return status;
-		}
-		account_post(a, EV_ERROR, 0, 0, 0, *err);
+	if (account_short(a))
+		mask |= REQ_BIT(REQ_OPEN);
+	while (status == BACKEND_OK && account_take(a, mask, &r))
+		status = account_serve(a, &r, &err);
+	if (err != NULL) {
+		account_error(a, err);
+		free(err);
+	}
+	return status;
+}
+
+/*
+ * Between the batches of a long operation: serve the urgent requests, and
+ * end it early when stopping, when the connection dropped, or when a long
+ * session has a new folder to open.
+ */
+static int
+hook_between(void *arg)
+{
+	struct account *a = arg;
+	enum backend_status status;
+	int leave;
+
+	status = account_serve_urgent(a);
+	pthread_mutex_lock(&a->lock);
+	leave = account_pending(a, account_short(a) ? 0 : REQ_BIT(REQ_OPEN));
+	pthread_mutex_unlock(&a->lock);
+	return leave || status == BACKEND_ERR_NET;
+}
+
+/*
+ * Apply the user's answer about vanished messages: it touches only the
+ * cache, so it is done even offline.
+ */
+static void
+account_serve_gone(struct account *a, struct account_req *r)
+{
+	char *err;
+
+	if (!r->u.gone.drop)
+		return;
+	if (store_folder_drop_gone(a->st, r->u.gone.folder_id) != 0) {
+		err = xasprintf(_("cannot update the cache: %s"),
+		    store_errmsg(a->st));
+		account_error(a, err);
+		free(err);
+		return;
+	}
+	account_post_headers(a, r->u.gone.folder_id);
+	account_post(a, &(struct account_event){ .kind = EV_FOLDERS });
+}
+
+/* Run a folder operation the user asked for. */
+static enum backend_status
+account_serve_folder_op(struct account *a, struct account_req *r, char **err)
+{
+	enum backend_status status;
+
+	if (a->ops->folder_op == NULL) {
+		account_error(a, _("this account has no server folders"));
+		return BACKEND_OK;
+	}
+	status = a->ops->folder_op(a->be, r->u.folder_op.op,
+	    r->u.folder_op.name, r->u.folder_op.to, err);
+	if (status == BACKEND_ERR_NET) {
+		/* Try again once reconnected. */
+		account_request(a, r);
+		return status;
+	}
+	if (status != BACKEND_OK) {
+		account_error(a, *err);
 		free(*err);
 		*err = NULL;
 	}
-	account_serve_gone(a);
-	pthread_mutex_lock(&a->lock);
-	push = a->want_push;
-	a->want_push = 0;
-	pthread_mutex_unlock(&a->lock);
-	if (push && (status = a->ops->push_pending(a->be, err)) ==
-	    BACKEND_ERR_NET) {
-		account_push_pending(a);
+	return BACKEND_OK;
+}
+
+/* Fetch a body the user asked for. */
+static enum backend_status
+account_serve_body(struct account *a, struct account_req *r, char **err)
+{
+	enum backend_status status;
+
+	status = a->ops->fetch_body(a->be, r->u.body.msg_id, err);
+	if (status == BACKEND_OK) {
+		account_post(a, &(struct account_event){ .kind = EV_BODY,
+		    .u.body.msg_id = r->u.body.msg_id });
 		return status;
 	}
-	if (status == BACKEND_OK)
-		status = account_serve_folders(a, err);
-	if (status == BACKEND_OK)
-		status = account_serve_search(a, err);
+	if (status == BACKEND_ERR_NET) {
+		/* Ask again after reconnecting. */
+		account_request(a, r);
+		return status;
+	}
+	account_error(a, *err);
+	free(*err);
+	*err = NULL;
+	return BACKEND_OK;
+}
+
+/* Post EV_SEARCH: IDS (taken) found, or WHY the server was not asked. */
+static void
+account_post_search(struct account *a, long serial, int64_t folder_id,
+    int64_t *ids, size_t n, const char *why)
+{
+	struct account_event ev = { .kind = EV_SEARCH };
+
+	ev.u.search.serial = serial;
+	ev.u.search.folder_id = folder_id;
+	ev.u.search.ids = ids;
+	ev.u.search.nids = n;
+	ev.u.search.why = account_text(why);
+	account_post(a, &ev);
+}
+
+/* Answer the waiting search, if any, with WHY the server was not asked. */
+static void
+account_fail_search(struct account *a, const char *why)
+{
+	struct account_req r;
+
+	if (!account_take(a, REQ_BIT(REQ_SEARCH), &r))
+		return;
+	account_post_search(a, r.u.search.serial, -1, NULL, 0, why);
+	account_req_release(&r);
+}
+
+/*
+ * Ask the server the search R. Only a lost connection is returned; any
+ * failure is answered to the UI, which searches the cache.
+ */
+static enum backend_status
+account_serve_search(struct account *a, struct account_req *req, char **err)
+{
+	enum backend_status status = BACKEND_OK;
+	struct store_folder f;
+	const char *folder = req->u.search.folder;
+	long serial = req->u.search.serial;
+	uint32_t *uids = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, nids = 0;
+	char *why = NULL;
+	int r;
+
+	if ((r = store_folder_get(a->st, folder, &f)) != 0) {
+		account_post_search(a, serial, -1, NULL, 0, r < 0 ?
+		    store_errmsg(a->st) : _("no such folder"));
+		goto out;
+	}
+	if (a->ops->search == NULL) {
+		account_post_search(a, serial, f.id, NULL, 0,
+		    _("the server cannot search"));
+		goto release;
+	}
+	status = a->ops->search(a->be, folder, req->u.search.q, &uids, &n,
+	    &why);
+	if (status != BACKEND_OK) {
+		account_post_search(a, serial, f.id, NULL, 0, why != NULL ?
+		    why : _("the search failed"));
+		if (status == BACKEND_ERR_NET) {
+			*err = why;
+			why = NULL;
+		} else
+			status = BACKEND_OK;
+		goto release;
+	}
+	if (store_search_uids(a->st, f.id, uids, n, req->u.search.sort,
+	    req->u.search.reverse, &ids, &nids) != 0) {
+		account_post_search(a, serial, f.id, NULL, 0,
+		    store_errmsg(a->st));
+		goto release;
+	}
+	account_post_search(a, serial, f.id, ids, nids, NULL);
+release:
+	store_folder_release(&f);
+out:
+	free(why);
+	free(uids);
+	return status;
+}
+
+/*
+ * Fetch at most MAX bodies that folder NAME lacks, newest first. In the
+ * BACKGROUND, urgent requests are served between batches and a change of
+ * folder ends the work early.
+ */
+static enum backend_status
+account_fill_bodies_of(struct account *a, const char *name, size_t max,
+    int background)
+{
+	enum backend_status status = BACKEND_OK;
+	struct store_folder f;
+	int64_t *ids = NULL;
+	size_t n = 0, i, k;
+	char *label = NULL, *err = NULL;
+
+	if (a->ops->fetch_bodies == NULL)
+		return BACKEND_OK;
+	if (store_folder_get(a->st, name, &f) != 0)
+		return BACKEND_OK;
+	if (store_msg_without_body(a->st, f.id, max, &ids, &n) != 0) {
+		err = xasprintf(_("cannot read the cache: %s"),
+		    store_errmsg(a->st));
+		account_error(a, err);
+		goto out;
+	}
+	if (n == 0)
+		goto out;
+	label = xasprintf(_("%s bodies"), f.display != NULL ? f.display :
+	    f.name);
+	account_progress(a, f.id, label, 0, (long)n, 0, 0);
+	for (i = 0; i < n && !account_stopping(a); i += k) {
+		k = n - i < ACCOUNT_BODY_STEP ? n - i : ACCOUNT_BODY_STEP;
+		status = a->ops->fetch_bodies(a->be, ids + i, k, &err);
+		if (status == BACKEND_ERR_NET || status == BACKEND_ERR_LOCAL) {
+			account_error(a, err);
+			goto out;
+		}
+		if (status != BACKEND_OK) {
+			/* One bad batch does not stop the others. */
+			account_error(a, err);
+			free(err);
+			err = NULL;
+			status = BACKEND_OK;
+		}
+		account_progress(a, f.id, label, (long)(i + k), (long)n, 0, 0);
+		if (background && i + k < n && hook_between(a))
+			break;
+	}
+out:
+	free(err);
+	free(label);
+	free(ids);
+	store_folder_release(&f);
 	return status;
 }
 
@@ -650,21 +918,165 @@ account_sync_folder(struct account *a, const char *folder)
 
 	status = a->ops->sync_folder(a->be, folder, &err);
 	if (status != BACKEND_OK && err != NULL)
-		account_post(a, EV_ERROR, 0, 0, 0, err);
+		account_error(a, err);
 	free(err);
 	return status;
 }
 
-/* One-shot run: the folder list, then FOLDER or every subscribed folder. */
+/*
+ * Sync the open folder (errors but a lost connection are reported), then
+ * with cache = bodies queue the prefetch of its newest bodies (config
+ * prefetch), which the background lane serves.
+ */
+static enum backend_status
+account_sync_open(struct account *a)
+{
+	enum backend_status status;
+	struct account_req r;
+	char *folder;
+
+	folder = account_open_name(a);
+	a->next_resync = account_now() + a->timing.resync;
+	status = account_sync_folder(a, folder);
+	if (status == BACKEND_OK && a->cfg->cache == CACHE_BODIES &&
+	    a->cfg->prefetch > 0 && account_serves(a, REQ_FILL)) {
+		memset(&r, 0, sizeof r);
+		r.kind = REQ_FILL;
+		r.u.fill.folder = folder;
+		r.u.fill.max = (size_t)a->cfg->prefetch;
+		pthread_mutex_lock(&a->lock);
+		account_reqq_add(&a->reqs, &r);
+		pthread_mutex_unlock(&a->lock);
+		folder = NULL;
+	}
+	free(folder);
+	return status == BACKEND_ERR_NET ? status : BACKEND_OK;
+}
+
+/* Ask for the other folders' counts (STATUS); only a drop is returned. */
+static enum backend_status
+account_serve_poll(struct account *a, char **err)
+{
+	enum backend_status status;
+	char *folder;
+
+	a->next_poll = account_now() + (int64_t)a->cfg->status_interval * 1000;
+	folder = account_open_name(a);
+	status = a->ops->poll_folders(a->be, folder, err);
+	free(folder);
+	if (status != BACKEND_OK && status != BACKEND_ERR_NET) {
+		account_error(a, *err);
+		free(*err);
+		*err = NULL;
+		status = BACKEND_OK;
+	}
+	return status;
+}
+
+/*
+ * Serve the request R taken from the queue (its contents are taken).
+ * Failures that leave the session usable are reported here. A lost
+ * connection is returned (the request queued again when it is worth
+ * repeating), and so are a failed push and a folder list that cannot be
+ * had, which end a long session: each with *ERR set when there is a
+ * message.
+ */
+static enum backend_status
+account_serve(struct account *a, struct account_req *r, char **err)
+{
+	enum backend_status status = BACKEND_OK;
+	char *folder;
+
+	switch (r->kind) {
+	case REQ_BODY:
+		status = account_serve_body(a, r, err);
+		break;
+	case REQ_GONE:
+		account_serve_gone(a, r);
+		break;
+	case REQ_PUSH:
+		status = a->ops->push_pending(a->be, err);
+		if (status == BACKEND_ERR_NET)
+			account_request(a, r);
+		break;
+	case REQ_FOLDER_OP:
+		status = account_serve_folder_op(a, r, err);
+		break;
+	case REQ_SEARCH:
+		status = account_serve_search(a, r, err);
+		break;
+	case REQ_OPEN:
+		account_set_folder(a, r);
+		/* A short session's one folder is up to date: no more. */
+		if (!account_short(a))
+			status = account_sync_open(a);
+		break;
+	case REQ_SYNC:
+		status = a->ops->sync_folders(a->be, err);
+		if (status != BACKEND_OK)
+			break;
+		account_resolve_folder(a);
+		status = account_sync_open(a);
+		break;
+	case REQ_FILL:
+		folder = r->u.fill.folder != NULL ? xstrdup(r->u.fill.folder) :
+		    account_open_name(a);
+		status = account_fill_bodies_of(a, folder, r->u.fill.max, 1);
+		free(folder);
+		if (status != BACKEND_ERR_NET)
+			status = BACKEND_OK;
+		break;
+	case REQ_POLL:
+		status = account_serve_poll(a, err);
+		break;
+	default:
+		/* The POP3 requests are a short session's work. */
+		break;
+	}
+	account_req_release(r);
+	return status;
+}
+
+/*
+ * One-shot work after folder NAME is synced: with FILL its bodies, then
+ * the search asked for.
+ */
+static enum backend_status
+account_oneshot_folder(struct account *a, const char *name, int fill)
+{
+	enum backend_status status = BACKEND_OK;
+	struct account_req r;
+	char *err = NULL;
+
+	if (fill && (status = account_fill_bodies_of(a, name, SIZE_MAX, 0)) !=
+	    BACKEND_OK)
+		return status;
+	if (account_take(a, REQ_BIT(REQ_SEARCH), &r))
+		status = account_serve(a, &r, &err);
+	if (err != NULL)
+		account_error(a, err);
+	free(err);
+	return status;
+}
+
+/*
+ * A one-shot long session (tern sync, tern search): the folder list, then
+ * FOLDER or every subscribed folder, each with its bodies (tern sync
+ * --bodies) and the search asked for. Returns nonzero if something failed.
+ */
 static int
 account_run_oneshot(struct account *a)
 {
 	struct store_folder *list = NULL;
+	struct account_req r;
 	enum backend_status status;
 	char *err = NULL, *folder;
 	size_t n = 0, i;
-	int failed = 0;
+	int failed = 0, fill;
 
+	/* tern sync --bodies: every folder synced gets its bodies. */
+	if ((fill = account_take(a, REQ_BIT(REQ_FILL), &r)))
+		account_req_release(&r);
 	if ((status = a->ops->push_pending(a->be, &err)) != BACKEND_OK)
 		goto fail;
 	if ((status = a->ops->sync_folders(a->be, &err)) != BACKEND_OK)
@@ -676,7 +1088,7 @@ account_run_oneshot(struct account *a)
 	if (folder != NULL) {
 		status = account_sync_folder(a, folder);
 		if (status == BACKEND_OK)
-			status = account_oneshot_folder(a, folder);
+			status = account_oneshot_folder(a, folder, fill);
 		free(folder);
 		return status == BACKEND_OK ? 0 : 1;
 	}
@@ -690,7 +1102,8 @@ account_run_oneshot(struct account *a)
 			continue;
 		status = account_sync_folder(a, list[i].name);
 		if (status == BACKEND_OK)
-			status = account_oneshot_folder(a, list[i].name);
+			status = account_oneshot_folder(a, list[i].name,
+			    fill);
 		if (status != BACKEND_OK)
 			failed = 1;
 		if (status == BACKEND_ERR_NET)
@@ -699,145 +1112,103 @@ account_run_oneshot(struct account *a)
 	store_folder_list_free(list, n);
 	return failed;
 fail:
-	account_post(a, EV_ERROR, 0, 0, 0, err);
+	account_error(a, err);
 	free(err);
 	return 1;
 }
 
-static enum backend_status account_fill_bodies_of(struct account *,
-    const char *, size_t, int);
+/*
+ * Long sessions. One connects once and serves requests until it is
+ * stopped or dropped: the urgent lane first, then the background one;
+ * timers add a poll of the other folders' counts every status_interval
+ * and, without IDLE, a sync of the open folder every resync. With nothing
+ * to do it waits for news on the open folder (IDLE) or for a request.
+ */
 
 /*
- * cache = bodies: fetch the newest bodies of folder NAME that the cache
- * lacks (config prefetch), in the background, giving way to requests.
+ * Nothing to do: wait in IDLE on the open folder when the backend can,
+ * else for a request or the time of the resync. Only a drop is returned.
  */
 static enum backend_status
-account_prefetch(struct account *a, const char *name)
+account_idle(struct account *a, char **err)
 {
-	if (a->cfg->cache != CACHE_BODIES || a->cfg->prefetch <= 0)
-		return BACKEND_OK;
-	return account_fill_bodies_of(a, name, (size_t)a->cfg->prefetch, 1);
-}
-
-/* Nonzero when a request waits for the worker. */
-static int
-account_busy(struct account *a)
-{
+	enum backend_status status;
+	struct account_req r;
+	char *folder;
+	int64_t secs;
 	int busy;
 
 	pthread_mutex_lock(&a->lock);
-	busy = a->stop || a->folder_changed || a->want_sync || a->want_push ||
-	    a->want_poll ||
-	    a->nbodies > 0 || a->nfolder_reqs > 0 || a->ngone_reqs > 0 ||
-	    a->search_q != NULL;
+	busy = account_pending(a, REQS_LONG);
 	pthread_mutex_unlock(&a->lock);
-	return busy;
+	if ((a->ops->caps & BACKEND_CAP_IDLE) && !busy) {
+		secs = IDLE_MAX;
+		if (a->cfg->status_interval > 0 &&
+		    account_serves(a, REQ_POLL)) {
+			secs = (a->next_poll - account_now() + 999) / 1000;
+			if (secs < 1)
+				secs = 1;
+			if (secs > IDLE_MAX)
+				secs = IDLE_MAX;
+		}
+		folder = account_open_name(a);
+		status = a->ops->wait(a->be, folder, (int)secs, err);
+		free(folder);
+		if (status == BACKEND_OK) {
+			a->next_resync = account_now() + a->timing.resync;
+			return status;
+		}
+		if (status == BACKEND_ERR_NET)
+			return status;
+		/* Cannot IDLE here: say why, then wait and poll. */
+		if (status != BACKEND_ERR_NOTFOUND)
+			account_error(a, *err);
+		free(*err);
+		*err = NULL;
+	}
+	pthread_mutex_lock(&a->lock);
+	while (!account_pending(a, REQS_LONG)) {
+		if (account_now() >= a->next_resync) {
+			memset(&r, 0, sizeof r);
+			r.kind = REQ_SYNC;
+			account_reqq_add(&a->reqs, &r);
+			break;
+		}
+		account_wait_until(a, a->next_resync);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return BACKEND_OK;
 }
 
-/* An interactive session: serve requests until the connection drops. */
+/*
+ * An interactive long session: serve requests until stopped (BACKEND_OK)
+ * or until the connection drops or a step that ends it fails (its status;
+ * what failed was reported).
+ */
 static enum backend_status
-account_run_session(struct account *a)
+account_run_long(struct account *a)
 {
 	enum backend_status status;
-	char *err = NULL, *folder = NULL;
-	time_t last_sync = 0, last_poll = 0;
-	int sync_list = 1, sync_folder = 1, poll;
+	struct account_req r;
+	char *err = NULL;
 
-	/* Changes queued while offline (or before a drop) go out first. */
+	/*
+	 * Changes queued while offline (or before a drop) go out first, then
+	 * the folder list and the open folder, then the other folders'
+	 * counts.
+	 */
 	pthread_mutex_lock(&a->lock);
-	a->want_push = 1;
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_PUSH;
+	account_reqq_add(&a->reqs, &r);
+	r.kind = REQ_SYNC;
+	account_reqq_add(&a->reqs, &r);
 	pthread_mutex_unlock(&a->lock);
+	a->next_poll = account_now();
+	a->next_resync = account_now() + a->timing.resync;
 
 	for (;;) {
-		if ((status = account_serve_urgent(a, &err)) != BACKEND_OK)
-			goto report;
-		if (sync_list) {
-			status = a->ops->sync_folders(a->be, &err);
-			if (status != BACKEND_OK)
-				goto report;
-			sync_list = 0;
-			account_resolve_folder(a);
-		}
-		pthread_mutex_lock(&a->lock);
-		if (a->folder_changed) {
-			sync_folder = 1;
-			a->folder_changed = 0;
-		}
-		free(folder);
-		folder = xstrdup(a->folder != NULL ? a->folder : "INBOX");
-		pthread_mutex_unlock(&a->lock);
-		if (sync_folder) {
-			sync_folder = 0;
-			last_sync = time(NULL);
-			status = account_sync_folder(a, folder);
-			if (status == BACKEND_ERR_NET)
-				goto out;
-			if (status == BACKEND_OK &&
-			    account_prefetch(a, folder) == BACKEND_ERR_NET)
-				goto out;
-			continue;
-		}
-		/* Other folders' counts, every status_interval or asked. */
-		pthread_mutex_lock(&a->lock);
-		poll = a->want_poll;
-		a->want_poll = 0;
-		pthread_mutex_unlock(&a->lock);
-		if (a->ops->poll_folders != NULL && (poll ||
-		    (a->cfg->status_interval > 0 &&
-		    time(NULL) - last_poll >= a->cfg->status_interval))) {
-			last_poll = time(NULL);
-			status = a->ops->poll_folders(a->be, folder, &err);
-			if (status == BACKEND_ERR_NET)
-				goto out;
-			if (status != BACKEND_OK) {
-				account_post(a, EV_ERROR, 0, 0, 0, err);
-				free(err);
-				err = NULL;
-			}
-			continue;
-		}
-		/* Wait for news on the open folder (IDLE), or a request. */
-		if (a->ops->wait != NULL && !account_busy(a)) {
-			int secs = IDLE_MAX;
-
-			if (a->cfg->status_interval > 0) {
-				secs = (int)(last_poll +
-				    a->cfg->status_interval - time(NULL));
-				if (secs < 1)
-					secs = 1;
-				if (secs > IDLE_MAX)
-					secs = IDLE_MAX;
-			}
-			status = a->ops->wait(a->be, folder, secs, &err);
-			if (status == BACKEND_OK) {
-				last_sync = time(NULL);
-				continue;
-			}
-			if (status == BACKEND_ERR_NET)
-				goto out;
-			/* Cannot IDLE here: say why, then wait and poll. */
-			if (status != BACKEND_ERR_NOTFOUND)
-				account_post(a, EV_ERROR, 0, 0, 0, err);
-			free(err);
-			err = NULL;
-		}
-		/* No IDLE: wait for a request, or for the time to check. */
-		pthread_mutex_lock(&a->lock);
-		while (!a->stop && !a->folder_changed && !a->want_sync &&
-		    !a->want_push && a->nbodies == 0 && a->nfolder_reqs == 0 &&
-		    a->ngone_reqs == 0 && a->search_q == NULL) {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&a->cond, &a->lock, &ts);
-			if (time(NULL) - last_sync >= RESYNC_INTERVAL) {
-				a->want_sync = 1;
-				break;
-			}
-		}
-		if (a->stop) {
-			pthread_mutex_unlock(&a->lock);
+		if (account_stopping(a)) {
 			/*
 			 * Leaving: send what the user just queued (an
 			 * expunge on quit); account_stop() bounds the time.
@@ -847,192 +1218,43 @@ account_run_session(struct account *a)
 				log_msg(LOG_WARN, "account: changes left queued "
 				    "at exit: %s", err != NULL ? err : "");
 			status = BACKEND_OK;
-			goto out;
+			break;
 		}
-		if (a->want_sync) {
-			a->want_sync = 0;
-			sync_list = sync_folder = 1;
+		if (a->cfg->status_interval > 0 &&
+		    account_serves(a, REQ_POLL) &&
+		    account_now() >= a->next_poll) {
+			memset(&r, 0, sizeof r);
+			r.kind = REQ_POLL;
+			pthread_mutex_lock(&a->lock);
+			account_reqq_add(&a->reqs, &r);
+			pthread_mutex_unlock(&a->lock);
 		}
-		pthread_mutex_unlock(&a->lock);
+		if (account_take(a, REQS_LONG, &r))
+			status = account_serve(a, &r, &err);
+		else
+			status = account_idle(a, &err);
+		if (status != BACKEND_OK)
+			break;
 	}
-report:
-	if (err != NULL && status != BACKEND_ERR_NET)
-		account_post(a, EV_ERROR, 0, 0, 0, err);
-out:
+	if (err != NULL && status != BACKEND_OK && status != BACKEND_ERR_NET)
+		account_error(a, err);
 	free(err);
-	free(folder);
 	return status;
 }
 
-/* Sleep SECONDS unless stopped or asked to sync; returns nonzero if stopped. */
-static int
-account_wait(struct account *a, int seconds)
-{
-	struct timespec ts;
-	int stop;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += seconds;
-	pthread_mutex_lock(&a->lock);
-	while (!a->stop && !a->want_sync)
-		if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) ==
-		    ETIMEDOUT)
-			break;
-	a->want_sync = 0;
-	stop = a->stop;
-	pthread_mutex_unlock(&a->lock);
-	return stop;
-}
-
 /*
- * POP3. A POP3 session is short: each check connects, logs in, does what
- * waits (deletions and downloads asked from the preview, the check itself,
- * the preview listing) and ends with QUIT, which is when the server
- * applies its deletions. Between checks the account is online but not
- * connected; a check runs every pop3_interval, on account_sync_now(), or
- * when a POP3 request arrives. A failed session gives its work back, to
- * be done by the next one: every step can be repeated without harm.
+ * Short sessions. Each connects, signs in, does the work taken for it
+ * (deletions and downloads asked from the preview, the check, the preview
+ * listing) and logs out, which is when a POP3 server applies its
+ * deletions. Between sessions the account is online but not connected;
+ * a session runs every pop3_interval, on account_sync_now(), or when a
+ * POP3 request arrives. A session that fails gives its work back, to be
+ * done by the next one: every step can be repeated without harm.
  */
-
-/* What one POP3 session is to do. */
-struct account_pop3_work {
-	int check;
-	int preview;
-	char **fetch;
-	size_t nfetch;
-	char **del;
-	size_t ndel;
-};
-
-/* Add a copy of S to the list V of N strings unless it is there. */
-static void
-account_strv_add(char ***v, size_t *n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (strcmp((*v)[i], s) == 0)
-			return;
-	*v = xreallocarray(*v, *n + 1, sizeof **v);
-	(*v)[(*n)++] = xstrdup(s);
-}
-
-void
-account_pop3_preview(struct account *a)
-{
-	pthread_mutex_lock(&a->lock);
-	a->want_preview = 1;
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
-}
-
-void
-account_pop3_fetch(struct account *a, const char *uidl)
-{
-	pthread_mutex_lock(&a->lock);
-	account_strv_add(&a->pop3_fetch, &a->npop3_fetch, uidl);
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
-}
-
-void
-account_pop3_delete(struct account *a, const char *uidl)
-{
-	pthread_mutex_lock(&a->lock);
-	account_strv_add(&a->pop3_delete, &a->npop3_delete, uidl);
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
-}
-
-static void
-account_pop3_work_release(struct account_pop3_work *w)
-{
-	util_strv_free(w->fetch, w->nfetch);
-	util_strv_free(w->del, w->ndel);
-	memset(w, 0, sizeof *w);
-}
-
-/* Take the POP3 requests waiting into W (lock held); nonzero if any. */
-static int
-account_pop3_take(struct account *a, struct account_pop3_work *w)
-{
-	w->preview = a->want_preview;
-	w->fetch = a->pop3_fetch;
-	w->nfetch = a->npop3_fetch;
-	w->del = a->pop3_delete;
-	w->ndel = a->npop3_delete;
-	a->want_preview = 0;
-	a->pop3_fetch = a->pop3_delete = NULL;
-	a->npop3_fetch = a->npop3_delete = 0;
-	return w->preview || w->nfetch > 0 || w->ndel > 0;
-}
-
-/* Add the work of CARRY (a session that could not do it) to W. */
-static void
-account_pop3_merge(struct account_pop3_work *w,
-    struct account_pop3_work *carry)
-{
-	size_t i;
-
-	w->check |= carry->check;
-	w->preview |= carry->preview;
-	for (i = 0; i < carry->nfetch; i++)
-		account_strv_add(&w->fetch, &w->nfetch, carry->fetch[i]);
-	for (i = 0; i < carry->ndel; i++)
-		account_strv_add(&w->del, &w->ndel, carry->del[i]);
-	account_pop3_work_release(carry);
-}
-
-static void
-hook_progress_bytes(void *arg, int64_t folder_id, long n, long total,
-    int64_t bytes, int64_t total_bytes)
-{
-	struct account *a = arg;
-	struct account_event ev;
-	struct store_folder f;
-
-	memset(&ev, 0, sizeof ev);
-	ev.kind = EV_PROGRESS;
-	ev.account = a;
-	ev.folder_id = folder_id;
-	ev.n = n;
-	ev.total = total;
-	ev.bytes = bytes;
-	ev.total_bytes = total_bytes;
-	if (store_folder_get_id(a->st, folder_id, &f) == 0) {
-		ev.text = text_sanitize_dup(f.display, 0);
-		store_folder_release(&f);
-	}
-	pthread_mutex_lock(&a->lock);
-	ev.state = a->state;
-	pthread_mutex_unlock(&a->lock);
-	evqueue_post(a->q, &ev);
-}
-
-static void
-hook_preview_changed(void *arg)
-{
-	account_post(arg, EV_PREVIEW, 0, 0, 0, NULL);
-}
-
-/* Between download batches: serve the UI, stop when asked to. */
-static int
-hook_pop3_between(void *arg)
-{
-	struct account *a = arg;
-	char *err = NULL;
-
-	account_serve_urgent(a, &err);
-	if (err != NULL) {
-		account_post(a, EV_ERROR, 0, 0, 0, err);
-		free(err);
-	}
-	return account_stopping(a);
-}
 
 /* Report a failed step that does not end the session; 1 if it does. */
 static int
-account_pop3_step(struct account *a, enum backend_status *status,
+account_step(struct account *a, enum backend_status *status,
     char **err)
 {
 	if (*status == BACKEND_OK)
@@ -1040,7 +1262,7 @@ account_pop3_step(struct account *a, enum backend_status *status,
 	if (*status == BACKEND_ERR_NET)
 		return 1;
 	if (*err != NULL)
-		account_post(a, EV_ERROR, 0, 0, 0, *err);
+		account_error(a, *err);
 	free(*err);
 	*err = NULL;
 	if (*status == BACKEND_ERR_AUTH || *status == BACKEND_ERR_TLS)
@@ -1050,164 +1272,220 @@ account_pop3_step(struct account *a, enum backend_status *status,
 }
 
 /*
- * One session doing W. Returns BACKEND_OK when it ended with QUIT (steps
- * that failed on their own were reported), else the status that ended it
- * with *ERR set.
+ * Do WORK on the connected session and log out. Returns BACKEND_OK when
+ * the session ended with the logout (steps that failed on their own were
+ * reported, and set *FAILED_R), else the status that ended it with *ERR
+ * set.
  */
 static enum backend_status
-account_pop3_session(struct account *a, struct account_pop3_work *w,
+account_run_short(struct account *a, const struct account_reqq *work,
     int *failed_r, char **err)
 {
 	enum backend_status status;
 	size_t i;
 
-	account_set_state(a, ACCOUNT_CONNECTING, NULL);
-	status = a->ops->connect(a->be, a->cred, err);
-	if (status != BACKEND_OK)
-		return status;
-	account_set_state(a, ACCOUNT_ONLINE, NULL);
-	for (i = 0; i < w->ndel; i++) {
-		status = a->ops->delete_one(a->be, w->del[i], err);
+	for (i = 0; i < work->n; i++) {
+		if (work->v[i].kind != REQ_POP3_DELETE)
+			continue;
+		status = a->ops->delete_one(a->be, work->v[i].u.pop3.uidl, err);
 		*failed_r |= status != BACKEND_OK;
-		if (account_pop3_step(a, &status, err))
+		if (account_step(a, &status, err))
 			return status;
 	}
-	for (i = 0; i < w->nfetch && !account_stopping(a); i++) {
-		status = a->ops->fetch_one(a->be, w->fetch[i], err);
+	for (i = 0; i < work->n && !account_stopping(a); i++) {
+		if (work->v[i].kind != REQ_POP3_FETCH)
+			continue;
+		status = a->ops->fetch_one(a->be, work->v[i].u.pop3.uidl, err);
 		*failed_r |= status != BACKEND_OK;
-		if (account_pop3_step(a, &status, err))
+		if (account_step(a, &status, err))
 			return status;
 	}
-	if (w->check && !account_stopping(a)) {
+	if (work->count[REQ_SYNC] > 0 && !account_stopping(a)) {
 		status = a->ops->push_pending(a->be, err);
 		if (status == BACKEND_OK)
 			status = a->ops->sync_folders(a->be, err);
 		if (status == BACKEND_OK)
 			status = a->ops->sync_folder(a->be, "INBOX", err);
 		*failed_r |= status != BACKEND_OK;
-		if (account_pop3_step(a, &status, err))
+		if (account_step(a, &status, err))
 			return status;
 	}
-	if (w->preview && !account_stopping(a)) {
+	if (work->count[REQ_POP3_PREVIEW] > 0 && !account_stopping(a)) {
 		status = a->ops->preview(a->be, err);
 		*failed_r |= status != BACKEND_OK;
-		if (account_pop3_step(a, &status, err))
+		if (account_step(a, &status, err))
 			return status;
 	}
 	return a->ops->logout(a->be, err);
 }
 
 /*
- * Wait for POP3 work: a request, or the time NEXT of the next check (-1:
- * none), serving local requests (bodies, flags) meanwhile. Returns 0 when
- * stopped.
+ * Take the work of the next short session into WORK, after what a failed
+ * one gave back: the requests that need the server, and the check (a
+ * REQ_SYNC) when it is DUE or nothing else was asked.
+ */
+static void
+account_take_work(struct account *a, struct account_reqq *work, int due)
+{
+	struct account_req r;
+
+	pthread_mutex_lock(&a->lock);
+	while (account_reqq_take(&a->reqs, REQS_CONNECT, &r))
+		account_reqq_add(work, &r);
+	pthread_mutex_unlock(&a->lock);
+	if (due || work->n == 0) {
+		memset(&r, 0, sizeof r);
+		r.kind = REQ_SYNC;
+		account_reqq_add(work, &r);
+	}
+}
+
+/*
+ * The engine: one loop for long and short sessions.
+ */
+
+/*
+ * Between sessions: wait until the time NEXT (account_now(); -1: none)
+ * or for work that needs the server (REQS_CONNECT). A short-session
+ * backend serves meanwhile what needs no server. *DUE_R says whether NEXT
+ * came. Returns 0 when stopping.
  */
 static int
-account_pop3_wait(struct account *a, time_t next,
-    struct account_pop3_work *w)
+account_wait_session(struct account *a, int64_t next, int *due_r)
 {
-	struct timespec ts;
-	char *err = NULL;
-	int urgent, asked, due;
+	int local = account_short(a);
 
 	for (;;) {
-		account_serve_urgent(a, &err);
-		if (err != NULL) {
-			account_post(a, EV_ERROR, 0, 0, 0, err);
-			free(err);
-			err = NULL;
-		}
+		if (local)
+			account_serve_urgent(a);
 		pthread_mutex_lock(&a->lock);
-		/* The local Inbox is always up to date: nothing to open. */
-		a->folder_changed = 0;
 		if (a->stop) {
 			pthread_mutex_unlock(&a->lock);
 			return 0;
 		}
-		memset(w, 0, sizeof *w);
-		asked = account_pop3_take(a, w);
-		due = next >= 0 && time(NULL) >= next;
-		if (asked || due || a->want_sync) {
-			w->check = due || a->want_sync;
-			a->want_sync = 0;
+		*due_r = next >= 0 && account_now() >= next;
+		if (*due_r || account_pending(a, REQS_CONNECT)) {
 			pthread_mutex_unlock(&a->lock);
 			return 1;
 		}
-		urgent = a->nbodies > 0 || a->want_push;
-		if (!urgent) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&a->cond, &a->lock, &ts);
-		}
+		if (!local || !account_pending(a, REQS_BETWEEN |
+		    REQ_BIT(REQ_OPEN)))
+			account_wait_until(a, next);
 		pthread_mutex_unlock(&a->lock);
 	}
 }
 
 /*
- * The POP3 worker: checks until stopped, or one run when one-shot, which
- * returns nonzero when it failed (the caller posts EV_DONE).
+ * One session: connect and sign in, then a short session does WORK and
+ * logs out, a one-shot long one syncs what was asked (*FAILED_R: whether
+ * something failed), an interactive long one serves requests until it is
+ * stopped (BACKEND_OK) or drops. *CONNECTED_R says whether it signed in.
+ * Any other status comes with *ERR set.
+ */
+static enum backend_status
+account_session(struct account *a, const struct account_reqq *work,
+    int *connected_r, int *failed_r, char **err)
+{
+	enum backend_status status;
+
+	account_set_state(a, ACCOUNT_CONNECTING, NULL);
+	status = a->ops->connect(a->be, a->cred, err);
+	if (status != BACKEND_OK)
+		return status;
+	*connected_r = 1;
+	account_set_state(a, ACCOUNT_ONLINE, NULL);
+	if (account_short(a))
+		return account_run_short(a, work, failed_r, err);
+	if (a->oneshot) {
+		*failed_r = account_run_oneshot(a);
+		return BACKEND_OK;
+	}
+	status = account_run_long(a);
+	if (status != BACKEND_OK)
+		*err = xstrdup(_("connection lost"));
+	return status;
+}
+
+/*
+ * Run sessions until stopped, or once when one-shot: then returns nonzero
+ * when something failed (the worker posts EV_DONE). After a failed session
+ * the account waits, ACCOUNT_WAITING, for a delay that doubles from
+ * backoff_first up to backoff_max, and starts again from the first once a
+ * session did its work (a long one: signed in; a short one: logged out);
+ * after a refused sign-in or certificate it waits, ACCOUNT_FAILED, for
+ * auth_retry. account_sync_now() (and a POP3 request) ends either wait.
  */
 static int
-account_pop3_run(struct account *a)
+account_engine(struct account *a)
 {
-	struct account_pop3_work w, carry;
+	struct account_reqq work;
+	struct account_req r;
 	enum backend_status status;
-	char *err = NULL;
-	time_t next = time(NULL);
-	int backoff = BACKOFF_FIRST, interval = a->cfg->pop3_interval;
-	int failed;
+	char *err;
+	int64_t backoff = a->timing.backoff_first, next = account_now();
+	int interval = a->cfg->pop3_interval, failed = 1, connected, due;
 
-	if (a->oneshot) {
-		/* Requests queued before the start replace the check. */
-		memset(&w, 0, sizeof w);
-		pthread_mutex_lock(&a->lock);
-		w.check = !account_pop3_take(a, &w);
-		pthread_mutex_unlock(&a->lock);
-		failed = 0;
-		status = account_pop3_session(a, &w, &failed, &err);
-		if (status != BACKEND_OK) {
-			account_set_state(a, ACCOUNT_FAILED, err);
-			account_post(a, EV_ERROR, 0, 0, 0, err);
-			failed = 1;
-		}
-		free(err);
-		account_pop3_work_release(&w);
-		return failed;
-	}
-	memset(&carry, 0, sizeof carry);
-	while (account_pop3_wait(a, next, &w)) {
-		account_pop3_merge(&w, &carry);
-		failed = 0;
-		status = account_pop3_session(a, &w, &failed, &err);
+	memset(&work, 0, sizeof work);
+	for (;;) {
+		if (a->oneshot)
+			due = 0;
+		else if (!account_wait_session(a, next, &due))
+			break;
+		if (account_short(a))
+			account_take_work(a, &work, due);
+		err = NULL;
+		connected = failed = 0;
+		status = account_session(a, &work, &connected, &failed, &err);
+		if (status == BACKEND_OK || (connected && !account_short(a)))
+			backoff = a->timing.backoff_first;
 		if (status == BACKEND_OK) {
-			account_pop3_work_release(&w);
+			account_reqq_release(&work);
+			if (a->oneshot || account_stopping(a))
+				break;
 			account_set_state(a, ACCOUNT_ONLINE, NULL);
-			backoff = BACKOFF_FIRST;
-			next = interval > 0 ? time(NULL) + interval : -1;
+			next = interval > 0 ? account_now() +
+			    (int64_t)interval * 1000 : -1;
 			continue;
 		}
+		failed = 1;
 		if (account_stopping(a)) {
-			account_pop3_work_release(&w);
+			free(err);
 			break;
+		}
+		if (a->oneshot) {
+			account_set_state(a, ACCOUNT_FAILED, err);
+			account_error(a, err);
+			free(err);
+			break;
+		}
+		/* A search asked for meanwhile goes to the cache. */
+		if (a->ops->search != NULL)
+			account_fail_search(a, err != NULL ? err :
+			    _("not connected"));
+		/* The next long session syncs everything anyway. */
+		if (!account_short(a)) {
+			pthread_mutex_lock(&a->lock);
+			while (account_reqq_take(&a->reqs, REQ_BIT(REQ_SYNC),
+			    &r))
+				account_req_release(&r);
+			pthread_mutex_unlock(&a->lock);
 		}
 		if (status == BACKEND_ERR_AUTH || status == BACKEND_ERR_TLS) {
 			/* Retrying would not help: wait for the user ($). */
-			account_pop3_work_release(&w);
+			account_reqq_release(&work);
 			account_set_state(a, ACCOUNT_FAILED, err);
-			next = -1;
+			next = account_now() + a->timing.auth_retry;
 		} else {
-			/* Nothing is lost: the next session redoes it all. */
-			carry = w;
+			/* A short session's work stays for the next one. */
 			account_set_state(a, ACCOUNT_WAITING, err);
-			next = time(NULL) + backoff;
-			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
-			    backoff * 2;
+			next = account_now() + backoff;
+			backoff = backoff * 2 > a->timing.backoff_max ?
+			    a->timing.backoff_max : backoff * 2;
 		}
 		free(err);
-		err = NULL;
 	}
-	account_pop3_work_release(&carry);
-	return 0;
+	account_reqq_release(&work);
+	return failed;
 }
 
 static void *
@@ -1215,9 +1493,8 @@ account_worker(void *arg)
 {
 	struct account *a = arg;
 	struct backend_hooks hooks;
-	enum backend_status status;
 	char *err = NULL;
-	int backoff = BACKOFF_FIRST, failed = 1;
+	int failed;
 	void *be;
 
 	memset(&hooks, 0, sizeof hooks);
@@ -1228,8 +1505,6 @@ account_worker(void *arg)
 	hooks.between = a->oneshot ? NULL : hook_between;
 	hooks.progress_bytes = hook_progress_bytes;
 	hooks.preview_changed = hook_preview_changed;
-	if (a->ops->logout != NULL && !a->oneshot)
-		hooks.between = hook_pop3_between;
 	hooks.new_mail = hook_new_mail;
 	hooks.gone = hook_gone;
 	hooks.notice = hook_notice;
@@ -1238,56 +1513,12 @@ account_worker(void *arg)
 	pthread_mutex_unlock(&a->lock);
 	/* A damaged cache was set aside when it was opened: say so. */
 	if ((err = store_take_notice(a->st)) != NULL) {
-		account_post(a, EV_NOTICE, 0, 0, 0, err);
+		account_notice(a, err);
 		free(err);
-		err = NULL;
 	}
 
-	if (a->ops->logout != NULL)	/* POP3: a short session per check */
-		failed = account_pop3_run(a);
-	while (a->ops->logout == NULL && !account_stopping(a)) {
-		account_set_state(a, ACCOUNT_CONNECTING, NULL);
-		status = a->ops->connect(a->be, a->cred, &err);
-		if (status == BACKEND_OK) {
-			backoff = BACKOFF_FIRST;
-			account_set_state(a, ACCOUNT_ONLINE, NULL);
-			if (a->oneshot) {
-				failed = account_run_oneshot(a);
-				break;
-			}
-			status = account_run_session(a);
-			if (status == BACKEND_OK)
-				break;	/* stopped */
-			err = xstrdup(_("connection lost"));
-		}
-		if (account_stopping(a))
-			break;
-		if (a->oneshot) {
-			account_set_state(a, ACCOUNT_FAILED, err);
-			account_post(a, EV_ERROR, 0, 0, 0, err);
-			failed = 1;
-			break;
-		}
-		/* A search asked for meanwhile goes to the cache. */
-		account_fail_search(a, err != NULL ? err :
-		    _("not connected"));
-		if (status == BACKEND_ERR_AUTH || status == BACKEND_ERR_TLS) {
-			/* Retrying would not help; wait for the user. */
-			account_set_state(a, ACCOUNT_FAILED, err);
-			free(err);
-			err = NULL;
-			if (account_wait(a, 24 * 3600))
-				break;
-			continue;
-		}
-		account_set_state(a, ACCOUNT_WAITING, err);
-		free(err);
-		err = NULL;
-		if (account_wait(a, backoff))
-			break;
-		backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
-	}
-	free(err);
+	failed = account_engine(a);
+
 	/* From here on stop() must not cancel: logging out is polite. */
 	pthread_mutex_lock(&a->lock);
 	be = a->be;
@@ -1297,7 +1528,8 @@ account_worker(void *arg)
 	account_set_state(a, ACCOUNT_OFFLINE, NULL);
 	/* A one-shot run is done once the session has logged out. */
 	if (a->oneshot)
-		account_post(a, EV_DONE, 0, failed, 0, NULL);
+		account_post(a, &(struct account_event){ .kind = EV_DONE,
+		    .u.done.failed = failed });
 	pthread_mutex_lock(&a->lock);
 	a->finished = 1;
 	pthread_cond_broadcast(&a->cond);
@@ -1309,14 +1541,18 @@ int
 account_start(struct account *a, const char *password, int oneshot,
     const char *folder)
 {
+	struct account_req r;
+
 	if (a->started)
 		return -1;
 	pthread_mutex_lock(&a->lock);
 	cred_set_password(a->cred, password);
 	a->oneshot = oneshot;
+	/* FOLDER is the open folder, whatever was asked before. */
+	while (account_reqq_take(&a->reqs, REQ_BIT(REQ_OPEN), &r))
+		account_req_release(&r);
 	free(a->folder);
 	a->folder = xstrdup(folder);
-	a->folder_changed = 1;
 	a->stop = 0;
 	a->finished = 0;
 	pthread_mutex_unlock(&a->lock);
@@ -1329,7 +1565,7 @@ account_start(struct account *a, const char *password, int oneshot,
 void
 account_stop(struct account *a)
 {
-	struct timespec ts;
+	int64_t deadline;
 
 	/* NULL: an account of --offline, never started. */
 	if (a == NULL || !a->started)
@@ -1337,15 +1573,12 @@ account_stop(struct account *a)
 	pthread_mutex_lock(&a->lock);
 	a->stop = 1;
 	pthread_cond_broadcast(&a->cond);
-	if (a->be != NULL && a->ops->wake != NULL)
+	if (a->be != NULL && (a->ops->caps & BACKEND_CAP_IDLE))
 		a->ops->wake(a->be);
 	/* A moment to send what is queued and log out politely... */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += STOP_GRACE;
-	while (!a->finished)
-		if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) ==
-		    ETIMEDOUT)
-			break;
+	deadline = account_now() + a->timing.stop_grace;
+	while (!a->finished && account_now() < deadline)
+		account_wait_until(a, deadline);
 	/* ... then unblock any network call; be is freed under the lock. */
 	if (!a->finished && a->be != NULL)
 		a->ops->interrupt(a->be);
@@ -1363,257 +1596,9 @@ account_free(struct account *a)
 	store_close(a->st);
 	cred_free(a->cred);
 	free(a->folder);
-	free(a->bodies);
-	while (a->nfolder_reqs > 0) {
-		a->nfolder_reqs--;
-		free(a->folder_reqs[a->nfolder_reqs].name);
-		free(a->folder_reqs[a->nfolder_reqs].to);
-	}
-	free(a->folder_reqs);
-	free(a->gone_reqs);
-	search_free(a->search_q);
-	free(a->search_folder);
-	util_strv_free(a->pop3_fetch, a->npop3_fetch);
-	util_strv_free(a->pop3_delete, a->npop3_delete);
+	account_reqq_release(&a->reqs);
 	pthread_cond_destroy(&a->cond);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
 
-/*
- * Search and the body cache: account_search() leaves one search waiting,
- * which the worker serves with its urgent requests (also between the
- * batches of a long sync); tern sync --bodies fills the body cache after
- * each folder's headers.
- */
-
-/* Bodies asked of the backend per step (it splits them into commands). */
-#define ACCOUNT_BODY_STEP 200
-
-int
-account_can_search(const struct account *a)
-{
-	return a->ops->search != NULL;
-}
-
-long
-account_search(struct account *a, const char *folder,
-    const struct search_node *q, int sort, int reverse)
-{
-	long serial;
-
-	pthread_mutex_lock(&a->lock);
-	search_free(a->search_q);
-	free(a->search_folder);
-	a->search_q = search_dup(q);
-	a->search_folder = xstrdup(folder);
-	a->search_sort = sort;
-	a->search_reverse = reverse;
-	serial = a->search_serial = ++a->search_last;
-	account_kick(a);
-	pthread_mutex_unlock(&a->lock);
-	return serial;
-}
-
-void
-account_fill_bodies(struct account *a)
-{
-	pthread_mutex_lock(&a->lock);
-	a->fill_bodies = 1;
-	pthread_mutex_unlock(&a->lock);
-}
-
-/* Post EV_SEARCH: IDS (taken) found, or WHY the server was not asked. */
-static void
-account_post_search(struct account *a, long serial, int64_t folder_id,
-    int64_t *ids, size_t n, const char *why)
-{
-	struct account_event ev;
-
-	memset(&ev, 0, sizeof ev);
-	ev.kind = EV_SEARCH;
-	ev.account = a;
-	ev.folder_id = folder_id;
-	ev.n = serial;
-	ev.total = why != NULL;
-	pthread_mutex_lock(&a->lock);
-	ev.state = a->state;
-	pthread_mutex_unlock(&a->lock);
-	ev.text = why != NULL ? text_sanitize_dup(why, 0) : NULL;
-	ev.ids = ids;
-	ev.nids = n;
-	evqueue_post(a->q, &ev);
-}
-
-/* Take the waiting search: 1 if there was one. */
-static int
-account_take_search(struct account *a, struct search_node **q_r,
-    char **folder_r, long *serial_r, int *sort_r, int *reverse_r)
-{
-	pthread_mutex_lock(&a->lock);
-	*q_r = a->search_q;
-	*folder_r = a->search_folder;
-	*serial_r = a->search_serial;
-	*sort_r = a->search_sort;
-	*reverse_r = a->search_reverse;
-	a->search_q = NULL;
-	a->search_folder = NULL;
-	pthread_mutex_unlock(&a->lock);
-	return *q_r != NULL;
-}
-
-static void
-account_fail_search(struct account *a, const char *why)
-{
-	struct search_node *q;
-	char *folder;
-	long serial;
-	int sort, reverse;
-
-	if (!account_take_search(a, &q, &folder, &serial, &sort, &reverse))
-		return;
-	account_post_search(a, serial, -1, NULL, 0, why);
-	search_free(q);
-	free(folder);
-}
-
-/*
- * Ask the server the waiting search, if any. Only a lost connection is
- * returned; any failure is answered to the UI, which searches the cache.
- */
-static enum backend_status
-account_serve_search(struct account *a, char **err)
-{
-	enum backend_status status = BACKEND_OK;
-	struct search_node *q;
-	struct store_folder f;
-	uint32_t *uids = NULL;
-	int64_t *ids = NULL;
-	size_t n = 0, nids = 0;
-	char *folder, *why = NULL;
-	long serial;
-	int sort, reverse, r;
-
-	if (!account_take_search(a, &q, &folder, &serial, &sort, &reverse))
-		return BACKEND_OK;
-	if ((r = store_folder_get(a->st, folder, &f)) != 0) {
-		account_post_search(a, serial, -1, NULL, 0, r < 0 ?
-		    store_errmsg(a->st) : _("no such folder"));
-		goto out;
-	}
-	if (a->ops->search == NULL) {
-		account_post_search(a, serial, f.id, NULL, 0,
-		    _("the server cannot search"));
-		goto release;
-	}
-	status = a->ops->search(a->be, folder, q, &uids, &n, &why);
-	if (status != BACKEND_OK) {
-		account_post_search(a, serial, f.id, NULL, 0, why != NULL ?
-		    why : _("the search failed"));
-		if (status == BACKEND_ERR_NET) {
-			*err = why;
-			why = NULL;
-		} else
-			status = BACKEND_OK;
-		goto release;
-	}
-	if (store_search_uids(a->st, f.id, uids, n, sort, reverse, &ids,
-	    &nids) != 0) {
-		account_post_search(a, serial, f.id, NULL, 0,
-		    store_errmsg(a->st));
-		goto release;
-	}
-	account_post_search(a, serial, f.id, ids, nids, NULL);
-release:
-	store_folder_release(&f);
-out:
-	free(why);
-	free(uids);
-	search_free(q);
-	free(folder);
-	return status;
-}
-
-/* Fetch the bodies that folder NAME lacks in the cache, newest first. */
-static enum backend_status
-account_fill_folder(struct account *a, const char *name)
-{
-	return account_fill_bodies_of(a, name, SIZE_MAX, 0);
-}
-
-/*
- * Fetch at most MAX bodies that folder NAME lacks, newest first. In the
- * BACKGROUND, urgent requests are served between batches and a change of
- * folder ends the work early.
- */
-static enum backend_status
-account_fill_bodies_of(struct account *a, const char *name, size_t max,
-    int background)
-{
-	enum backend_status status = BACKEND_OK;
-	struct store_folder f;
-	int64_t *ids = NULL;
-	size_t n = 0, i, k;
-	char *label = NULL, *err = NULL;
-
-	if (a->ops->fetch_bodies == NULL)
-		return BACKEND_OK;
-	if (store_folder_get(a->st, name, &f) != 0)
-		return BACKEND_OK;
-	if (store_msg_without_body(a->st, f.id, max, &ids, &n) != 0) {
-		err = xasprintf(_("cannot read the cache: %s"),
-		    store_errmsg(a->st));
-		account_post(a, EV_ERROR, 0, 0, 0, err);
-		goto out;
-	}
-	if (n == 0)
-		goto out;
-	label = xasprintf(_("%s bodies"), f.display != NULL ? f.display :
-	    f.name);
-	account_post(a, EV_PROGRESS, f.id, 0, (long)n, label);
-	for (i = 0; i < n && !account_stopping(a); i += k) {
-		k = n - i < ACCOUNT_BODY_STEP ? n - i : ACCOUNT_BODY_STEP;
-		status = a->ops->fetch_bodies(a->be, ids + i, k, &err);
-		if (status == BACKEND_ERR_NET || status == BACKEND_ERR_LOCAL) {
-			account_post(a, EV_ERROR, 0, 0, 0, err);
-			goto out;
-		}
-		if (status != BACKEND_OK) {
-			/* One bad batch does not stop the others. */
-			account_post(a, EV_ERROR, 0, 0, 0, err);
-			free(err);
-			err = NULL;
-			status = BACKEND_OK;
-		}
-		account_post(a, EV_PROGRESS, f.id, (long)(i + k), (long)n,
-		    label);
-		if (background && i + k < n && hook_between(a))
-			break;
-	}
-out:
-	free(err);
-	free(label);
-	free(ids);
-	store_folder_release(&f);
-	return status;
-}
-
-/* One-shot work after folder NAME is synced: bodies, then a search. */
-static enum backend_status
-account_oneshot_folder(struct account *a, const char *name)
-{
-	enum backend_status status = BACKEND_OK;
-	char *err = NULL;
-	int fill;
-
-	pthread_mutex_lock(&a->lock);
-	fill = a->fill_bodies;
-	pthread_mutex_unlock(&a->lock);
-	if (fill && (status = account_fill_folder(a, name)) != BACKEND_OK)
-		return status;
-	status = account_serve_search(a, &err);
-	if (err != NULL)
-		account_post(a, EV_ERROR, 0, 0, 0, err);
-	free(err);
-	return status;
-}

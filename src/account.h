@@ -12,6 +12,7 @@
 
 struct account;
 struct account_config;
+struct backend_ops;
 struct search_node;
 struct store;
 
@@ -23,38 +24,77 @@ enum account_state {
 	ACCOUNT_FAILED,		/* will not retry (bad password, bad certificate) */
 };
 
+/* What an event is about; the member of its union named after it says more. */
 enum account_event_kind {
-	EV_STATE,		/* state, text: reason when not online */
-	EV_FOLDERS,		/* the folder list changed */
-	EV_HEADERS,		/* folder_id: messages added, changed or removed */
-	EV_PROGRESS,		/* folder_id, n of total headers fetched */
-	EV_BODY,		/* msg_id: the body is now cached */
-	EV_ERROR,		/* text: something failed (shown, not fatal) */
-	EV_DONE,		/* a one-shot run finished; n is 0 ok, 1 failed */
-	EV_NEWMAIL,		/* folder_id: n new messages arrived */
-	EV_GONE,		/* folder_id: n of total messages vanished on
-				 * the server at once; they are kept, marked
-				 * gone, until account_resolve_gone() */
-	EV_NOTICE,		/* text: something worth saying, not an error */
-	EV_PREVIEW,		/* the POP3 preview list in the store changed */
-	EV_SEARCH,		/* the answer to account_search() number n for
-				 * folder_id: ids, nids; or, with total = 1,
-				 * text: why the server was not asked */
+	EV_STATE,		/* u.state: the account's state changed */
+	EV_FOLDERS,		/* the folder list changed (no payload) */
+	EV_HEADERS,		/* u.headers: messages added, changed, gone */
+	EV_PROGRESS,		/* u.progress: how far a long operation is */
+	EV_BODY,		/* u.body: a body is now cached */
+	EV_ERROR,		/* u.error: a failure (shown, not fatal) */
+	EV_DONE,		/* u.done: a one-shot run finished */
+	EV_NEWMAIL,		/* u.newmail: new messages arrived */
+	EV_GONE,		/* u.gone: messages vanished on the server at
+				 * once; they are kept, marked gone, until
+				 * account_resolve_gone() */
+	EV_NOTICE,		/* u.notice: something worth saying, not an
+				 * error */
+	EV_PREVIEW,		/* the POP3 preview list in the store changed
+				 * (no payload) */
+	EV_SEARCH,		/* u.search: the answer to account_search() */
 };
 
+/*
+ * An event: its kind, its account, and what the kind carries in the
+ * member of the union named after it. Its strings and arrays belong to
+ * the event (account_event_release()); its text is terminal-safe.
+ */
 struct account_event {
 	enum account_event_kind kind;
 	struct account *account;
-	int64_t folder_id;
-	int64_t msg_id;
-	long n;
-	long total;
-	enum account_state state;
-	char *text;		/* owned by the event; account_event_release() */
-	int64_t bytes;		/* EV_PROGRESS of a download: bytes done */
-	int64_t total_bytes;	/* ... of this many; 0 when not counted */
-	int64_t *ids;		/* EV_SEARCH: row ids, owned by the event */
-	size_t nids;
+	union {
+		struct {
+			enum account_state state;
+			char *reason;	/* why, when not online; or NULL */
+		} state;
+		struct {
+			int64_t folder_id;
+		} headers;
+		struct {
+			int64_t folder_id;
+			char *label;	/* what is counted ("NAME",
+					 * "NAME bodies"); or NULL */
+			long n, total;	/* n of total done */
+			int64_t bytes;	/* a download: bytes done ... */
+			int64_t total_bytes;	/* ... of this many; 0 when
+						 * not counted */
+		} progress;
+		struct {
+			int64_t msg_id;
+		} body;
+		struct {
+			char *text;
+		} error, notice;
+		struct {
+			int failed;	/* 0 ok, 1 something failed */
+		} done;
+		struct {
+			int64_t folder_id;
+			long n;
+		} newmail;
+		struct {
+			int64_t folder_id;
+			long n, total;	/* n of the total messages vanished */
+		} gone;
+		struct {
+			long serial;	/* what account_search() returned */
+			int64_t folder_id;	/* -1: no such folder */
+			int64_t *ids;	/* the row ids of the cached matches */
+			size_t nids;
+			char *why;	/* set when the server was not asked:
+					 * why; search the cache then */
+		} search;
+	} u;
 };
 
 /* The event queue that every account of the process posts into. */
@@ -67,6 +107,7 @@ void evqueue_free(struct evqueue *q);
 int evqueue_fd(struct evqueue *q);
 /* Take the next event into *EV_R: 1 if one was taken, 0 if none waits. */
 int evqueue_next(struct evqueue *q, struct account_event *ev_r);
+/* Free what the event EV owns (the strings and ids of its payload). */
 void account_event_release(struct account_event *ev);
 
 /*
@@ -135,18 +176,33 @@ int account_can_search(const struct account *a);
 /*
  * Search FOLDER on the server for query Q (copied). EV_SEARCH answers with
  * the row ids of the cached matches in the order SORT, REVERSE (as
- * store_msg_ids()), or with total = 1 and a reason when the server could
- * not be asked (the connection dropped): search the cache then. Returns
- * the number that EV_SEARCH carries in n; a newer search replaces one
+ * store_msg_ids()), or with a reason (why) when the server could not be
+ * asked (the connection dropped): search the cache then. Returns the
+ * number that EV_SEARCH carries in serial; a newer search replaces one
  * that has not started.
  */
 long account_search(struct account *a, const char *folder,
     const struct search_node *q, int sort, int reverse);
 /*
  * With a one-shot account_start(), also fetch the bodies missing from the
- * cache of every folder synced, newest first, with EV_PROGRESS ("FOLDER
- * bodies", n of total). Call before account_start().
+ * cache of every folder synced, newest first, with EV_PROGRESS (label
+ * "FOLDER bodies", n of total). Call before account_start().
  */
 void account_fill_bodies(struct account *a);
+
+/*
+ * For tests (tests/check_account.c), before account_start(): the engine's
+ * delays, and a backend of the test's own in place of the protocol's.
+ */
+struct account_timing {
+	int64_t backoff_first;	/* ms to the first reconnection ... */
+	int64_t backoff_max;	/* ... doubling after each failure up to this */
+	int64_t auth_retry;	/* ms to a retry after a refused sign-in */
+	int64_t resync;		/* without IDLE: ms between open folder syncs */
+	int64_t stop_grace;	/* ms account_stop() waits before it cancels */
+};
+void account_set_timing(struct account *a, const struct account_timing *t);
+/* OPS (which must outlive the account) drives the account's sessions. */
+void account_set_backend(struct account *a, const struct backend_ops *ops);
 
 #endif

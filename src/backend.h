@@ -72,8 +72,26 @@ enum backend_folder_op {
 };
 
 
+/*
+ * How the worker drives a backend (backend_ops.caps).
+ *
+ * BACKEND_CAP_SHORT_SESSION: a session per piece of work. The worker
+ * connects when there is work for the server (a check every
+ * pop3_interval, account_sync_now(), a request of preview, fetch_one or
+ * delete_one), does it and logs out(); between sessions fetch_body(),
+ * push_pending() and folder_op() work on the store alone. Without it a
+ * session is long: the worker connects at once and stays, serving
+ * requests, until it is stopped or the connection drops.
+ *
+ * BACKEND_CAP_IDLE: wait() and wake() are there: a long session waits on
+ * the server for news on the open folder.
+ */
+#define BACKEND_CAP_SHORT_SESSION	0x01u
+#define BACKEND_CAP_IDLE		0x02u
+
 struct backend_ops {
 	const char *name;
+	unsigned caps;		/* BACKEND_CAP_* */
 	/* A new session for CFG writing to ST; nothing is sent yet. */
 	void *(*new)(const struct account_config *cfg, struct store *st,
 	    const struct backend_hooks *hooks);
@@ -97,11 +115,12 @@ struct backend_ops {
 	 * Wait up to SECONDS for news on folder NAME (IMAP IDLE) and bring
 	 * the folder up to date if there is any. Returns early, BACKEND_OK,
 	 * after wake(). BACKEND_ERR_NOTFOUND: the server cannot push news;
-	 * the worker then waits by itself and polls. May be NULL.
+	 * the worker then waits by itself and polls. Only with
+	 * BACKEND_CAP_IDLE.
 	 */
 	enum backend_status (*wait)(void *b, const char *name, int seconds,
 	    char **err);
-	/* End a wait() early; safe from any thread. May be NULL. */
+	/* End a wait() early; safe from any thread. BACKEND_CAP_IDLE. */
 	void (*wake)(void *b);
 	/*
 	 * Ask the server for the counts of every subscribed folder but NAME
@@ -113,10 +132,10 @@ struct backend_ops {
 	enum backend_status (*folder_op)(void *b, enum backend_folder_op op,
 	    const char *name, const char *to, char **err);
 	/*
-	 * POP3 only (NULL for IMAP). A POP3 session is short: the worker
-	 * connects, runs sync_folder() (the check) and any of these, then
-	 * logout(). The server applies deletions only at a clean logout.
-	 * UIDL is the identity the preview list shows (store.h).
+	 * POP3 only (NULL for IMAP), with BACKEND_CAP_SHORT_SESSION: the
+	 * worker connects, runs sync_folder() (the check) and any of these,
+	 * then logout(). The server applies deletions only at a clean
+	 * logout. UIDL is the identity the preview list shows (store.h).
 	 */
 	/* List what waits on the server (TOP n 0) into the store's preview. */
 	enum backend_status (*preview)(void *b, char **err);

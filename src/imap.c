@@ -2730,6 +2730,7 @@ imap_free(void *b)
 
 const struct backend_ops imap_backend = {
 	.name = "imap",
+	.caps = BACKEND_CAP_IDLE,
 	.new = imap_new,
 	.connect = imap_connect,
 	.sync_folders = imap_sync_folders,

@@ -832,6 +832,8 @@ pop3_read_line(struct pop3 *p, size_t *len_r)
 	mailpop3 *s = p->session;
 	char *line;
 
+	/* A -ERR text read before lies in the buffer this read reuses. */
+	s->pop3_response = NULL;
 	line = mailstream_read_line_remove_eol(s->pop3_stream,
 	    s->pop3_stream_buffer);
 	*len_r = line != NULL ? s->pop3_stream_buffer->len : 0;
@@ -1998,6 +2000,7 @@ pop3_free(void *b)
 
 const struct backend_ops pop3_backend = {
 	.name = "pop3",
+	.caps = BACKEND_CAP_SHORT_SESSION,
 	.new = pop3_new,
 	.connect = pop3_connect,
 	.sync_folders = pop3_sync_folders,

@@ -1261,10 +1261,10 @@ msgop_event(struct ui *ui, size_t acct, const struct account_event *ev)
 		strbuf_addf(&sb, "%s: ", ui_account_name(ui, acct));
 	switch (ev->kind) {
 	case EV_NEWMAIL:
-		name = msgop_folder_name(ui, acct, ev->folder_id);
+		name = msgop_folder_name(ui, acct, ev->u.newmail.folder_id);
 		strbuf_addf(&sb, ngettext("%ld new message in %s",
-		    "%ld new messages in %s", (unsigned long)ev->n), ev->n,
-		    name);
+		    "%ld new messages in %s", (unsigned long)ev->u.newmail.n),
+		    ev->u.newmail.n, name);
 		free(name);
 		ui_message(ui, "%s", sb.buf);
 		if (ui->cfg != NULL && ui->cfg->ui.bell)
@@ -1273,28 +1273,31 @@ msgop_event(struct ui *ui, size_t acct, const struct account_event *ev)
 		break;
 	case EV_GONE:
 		ui->as[acct].stale = 1;
-		if (acct == ui->cur && ev->folder_id == ui->folder_id)
+		if (acct == ui->cur && ev->u.gone.folder_id == ui->folder_id)
 			ui->ix.reload = 1;
 		/* One question per folder is enough. */
 		for (i = 0; i < ui->ask.n; i++) {
 			ga = ui->ask.q[i].arg;
 			if (ui->ask.q[i].done == msgop_gone_done &&
-			    ga->acct == acct && ga->folder_id == ev->folder_id)
+			    ga->acct == acct &&
+			    ga->folder_id == ev->u.gone.folder_id)
 				goto out;
 		}
-		name = msgop_folder_name(ui, acct, ev->folder_id);
+		name = msgop_folder_name(ui, acct, ev->u.gone.folder_id);
 		ga = xmalloc(sizeof *ga + strlen(name) + 1);
 		ga->acct = acct;
-		ga->folder_id = ev->folder_id;
+		ga->folder_id = ev->u.gone.folder_id;
 		memcpy(ga->folder, name, strlen(name) + 1);
 		ask_start(ui, "yne", msgop_gone_done, ga,
 		    _("%s%ld of %ld messages vanished from %s on the server "
 		    "(hacked account?). Drop the local copies? "
-		    "(y/n/e: keep)"), sb.buf, ev->n, ev->total, name);
+		    "(y/n/e: keep)"), sb.buf, ev->u.gone.n, ev->u.gone.total,
+		    name);
 		free(name);
 		break;
 	case EV_NOTICE:
-		strbuf_addstr(&sb, ev->text != NULL ? ev->text : "");
+		strbuf_addstr(&sb, ev->u.notice.text != NULL ?
+		    ev->u.notice.text : "");
 		ui_message(ui, "%s", sb.buf);
 		break;
 	default:

@@ -290,25 +290,27 @@ searchop_event(struct ui *ui, size_t acct, const struct account_event *ev)
 	int64_t *ids;
 
 	/* Only the answer to the last query, while its folder is open. */
-	if (s->serial == 0 || ev->n != s->serial || acct != s->acct)
+	if (s->serial == 0 || ev->u.search.serial != s->serial ||
+	    acct != s->acct)
 		return;
 	s->serial = 0;
 	if (acct != ui->cur || s->folder != ui->folder_id)
 		return;
-	if (ev->total != 0) {
+	if (ev->u.search.why != NULL) {
 		struct strbuf why = STRBUF_INIT;
 
 		strbuf_addf(&why, _("no server search (%s)"),
-		    ev->text != NULL ? ev->text : _("not connected"));
+		    ev->u.search.why);
 		searchop_offline(ui, why.buf);
 		strbuf_release(&why);
 		return;
 	}
 	/* The event keeps its ids; searchop_apply() takes a copy. */
-	ids = xcalloc(ev->nids + 1, sizeof *ids);
-	if (ev->nids > 0)
-		memcpy(ids, ev->ids, ev->nids * sizeof *ids);
-	searchop_apply(ui, ids, ev->nids, _("server search"));
+	ids = xcalloc(ev->u.search.nids + 1, sizeof *ids);
+	if (ev->u.search.nids > 0)
+		memcpy(ids, ev->u.search.ids,
+		    ev->u.search.nids * sizeof *ids);
+	searchop_apply(ui, ids, ev->u.search.nids, _("server search"));
 }
 
 void

@@ -508,11 +508,11 @@ ui_event(struct ui *ui, struct account_event *ev)
 	as = &ui->as[i];
 	switch (ev->kind) {
 	case EV_STATE:
-		as->state = ev->state;
+		as->state = ev->u.state.state;
 		free(as->reason);
-		as->reason = ev->text != NULL ?
-		    text_sanitize_dup(ev->text, 0) : NULL;
-		if (ev->state == ACCOUNT_ONLINE)
+		as->reason = ev->u.state.reason != NULL ?
+		    text_sanitize_dup(ev->u.state.reason, 0) : NULL;
+		if (ev->u.state.state == ACCOUNT_ONLINE)
 			as->prog_total = 0;
 		ui->dirty |= DIRTY_STATUS;
 		break;
@@ -522,27 +522,28 @@ ui_event(struct ui *ui, struct account_event *ev)
 	case EV_HEADERS:
 		as->stale = 1;
 		if (i == ui->cur && (ui->folder_id < 0 ||
-		    ev->folder_id == ui->folder_id))
+		    ev->u.headers.folder_id == ui->folder_id))
 			ui->ix.reload = 1;
 		break;
 	case EV_PROGRESS:
-		as->prog_folder = ev->folder_id;
-		as->prog_n = ev->n;
-		as->prog_total = ev->total;
-		as->prog_bytes = ev->bytes;
-		as->prog_total_bytes = ev->total_bytes;
+		as->prog_folder = ev->u.progress.folder_id;
+		as->prog_n = ev->u.progress.n;
+		as->prog_total = ev->u.progress.total;
+		as->prog_bytes = ev->u.progress.bytes;
+		as->prog_total_bytes = ev->u.progress.total_bytes;
 		ui->dirty |= DIRTY_STATUS;
 		break;
 	case EV_BODY:
-		pager_body_arrived(ui, i, ev->msg_id);
+		pager_body_arrived(ui, i, ev->u.body.msg_id);
 		break;
 	case EV_ERROR:
 		if (ui->naccts > 1)
 			ui_message(ui, "%s: %s", ui_account_name(ui, i),
-			    ev->text != NULL ? ev->text : _("error"));
+			    ev->u.error.text != NULL ? ev->u.error.text :
+			    _("error"));
 		else
-			ui_message(ui, "%s",
-			    ev->text != NULL ? ev->text : _("error"));
+			ui_message(ui, "%s", ev->u.error.text != NULL ?
+			    ev->u.error.text : _("error"));
 		break;
 	case EV_NEWMAIL:
 	case EV_NOTICE:
