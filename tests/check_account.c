@@ -76,6 +76,9 @@ fake_reset(void)
 	F.connect_status = BACKEND_OK;
 }
 
+static void fake_log(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 /* Append WORD to the log (lock held). */
 static void
 fake_log(const char *fmt, ...)
