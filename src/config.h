@@ -23,6 +23,10 @@ enum auth_mode {
 };
 /* Providers whose OAuth 2.0 endpoints and scopes tern knows. */
 enum oauth2_provider { OAUTH2_NONE, OAUTH2_GOOGLE, OAUTH2_MICROSOFT };
+/* Where the copy of a sent message goes (account_config.sent). */
+enum sent_mode { SENT_AUTO, SENT_NONE, SENT_FOLDER };
+/* How f forwards: the text quoted inline, or the message attached. */
+enum forward_mode { FORWARD_INLINE, FORWARD_ATTACH };
 enum sort_kind { SORT_DATE, SORT_THREADS, SORT_FROM, SORT_SUBJECT, SORT_SIZE };
 
 struct account_config {
@@ -70,6 +74,25 @@ struct account_config {
 	char *oauth2_refresh_token_cmd;
 	char *oauth2_scope;
 	char *oauth2_store_cmd;	/* takes a new refresh token on stdin */
+
+	/*
+	 * Sending (smtp.h, compose.h). smtp_host NULL: the account cannot
+	 * send. smtps:// is implicit TLS (port 465), smtp:// STARTTLS
+	 * (587) unless tls = off. The account's user and credentials
+	 * sign in, as smtp_user when it is set.
+	 */
+	char *smtp_host;
+	int smtp_port;
+	enum tls_mode smtp_tls;
+	char *smtp_user;	/* NULL: user */
+	char *from;		/* "Name <addr>": needed to send */
+	char *reply_to;		/* a Reply-To for what is written; NULL */
+	char *signature;	/* a file appended under "-- "; NULL */
+	/* Where the Sent copy goes: auto (the \Sent special-use folder,
+	 * none on a server that files its own: Gmail), none, a folder. */
+	enum sent_mode sent;
+	char *sent_folder;	/* sent = FOLDER */
+	char *drafts;		/* NULL: the \Drafts special-use folder */
 };
 
 /* Whether CFG signs in with an OAuth 2.0 access token. */
@@ -97,6 +120,11 @@ struct ui_config {
 	int thread_subject;	/* threads also join replies by subject */
 	char **headers;		/* fields the pager shows; NULL: the usual */
 	int prefer_html;	/* text/html before text/plain */
+	/* Writing mail (compose.h). */
+	char *editor;		/* NULL: $VISUAL, $EDITOR, vi */
+	char *attribution;	/* NULL: "On %d, %n wrote:" (translated) */
+	enum forward_mode forward;
+	int text_flowed;	/* send format=flowed */
 };
 
 /*
