@@ -25,7 +25,7 @@
 #include "xmalloc.h"
 
 /* The schema version this code writes; older files are migrated. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Each step brings the schema from version N to N + 1. */
 static const char *store_migrations[] = {
@@ -129,6 +129,26 @@ static const char *store_migrations[] = {
 	" text TEXT,"
 	" has_attachment INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX orphan_body_by_id ON orphan_body (folder_id, message_id);",
+	/*
+	 * 4 -> 5: the outbox (store-outbox.c): messages to send, sent with
+	 * their Sent copy still to save, and drafts to save.
+	 */
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL DEFAULT 0,"
+	" message_id TEXT NOT NULL,"
+	" env_from TEXT NOT NULL,"
+	" rcpts TEXT NOT NULL,"
+	" bcc TEXT, subject TEXT, to_addrs TEXT,"
+	" orig_msg_id INTEGER NOT NULL DEFAULT 0,"
+	" orig_flags INTEGER NOT NULL DEFAULT 0,"
+	" draft_msg_id INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_try INTEGER NOT NULL DEFAULT 0,"
+	" error TEXT,"
+	" copy_started INTEGER NOT NULL DEFAULT 0,"
+	" data BLOB NOT NULL);",
 };
 
 #define NMIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])

@@ -438,4 +438,83 @@ int store_msg_set_attachment(struct store *st, int64_t msg_id, int yes);
 int store_msg_without_body(struct store *st, int64_t folder_id, size_t max,
     int64_t **ids_r, size_t *n_r);
 
+/*
+ * The outbox (store-outbox.c): messages written and not yet done with.
+ * A message to send moves QUEUED -> SENDING -> SENT -> (its Sent copy
+ * saved) gone from the outbox, each state committed with synchronous =
+ * FULL before the step it allows: SENDING just before the final dot of
+ * SMTP's DATA, so that after a crash a SENDING entry is known to be one
+ * that may have gone out (it becomes UNKNOWN, and is never sent again
+ * blindly). A draft (postponed) waits as DRAFT until the worker has it
+ * in the Drafts folder.
+ */
+enum outbox_state {
+	OUTBOX_QUEUED = 0,	/* to send at next_try */
+	OUTBOX_SENDING,		/* the final dot may be out */
+	OUTBOX_SENT,		/* sent: the Sent copy is to be saved */
+	OUTBOX_FAILED,		/* refused for good: error says why */
+	OUTBOX_UNKNOWN,		/* may have been sent: the user decides */
+	OUTBOX_DRAFT,		/* postponed: to be saved in Drafts */
+};
+
+struct store_outbox {
+	int64_t id;
+	enum outbox_state state;
+	int64_t created;	/* seconds since the epoch */
+	char *message_id;
+	char *env_from;		/* the envelope sender */
+	char **rcpts;		/* the envelope recipients */
+	size_t nrcpt;
+	char *bcc;		/* Bcc's value for the Sent copy, or NULL */
+	char *subject;		/* for lists, or NULL */
+	char *to;		/* for lists, or NULL */
+	int64_t orig_msg_id;	/* the message answered or forwarded; 0 */
+	unsigned int orig_flags;	/* MSG_* set on it once sent */
+	int64_t draft_msg_id;	/* a recalled draft to delete once sent; 0 */
+	int attempts;		/* tries that failed for a while */
+	int64_t next_try;	/* seconds since the epoch */
+	char *error;		/* the last failure, or NULL */
+	int copy_started;	/* the Sent copy's APPEND went out once */
+	char *data;		/* the message; only from store_outbox_get() */
+	size_t len;
+};
+
+/*
+ * Queue E (its state, message_id, env_from, rcpts, data and the fields
+ * for lists; its id is ignored) durably; its id in *ID_R.
+ */
+int store_outbox_add(struct store *st, const struct store_outbox *e,
+    int64_t *id_r);
+/* The entries, oldest first, without their data. */
+int store_outbox_list(struct store *st, struct store_outbox **list_r,
+    size_t *n_r);
+void store_outbox_list_free(struct store_outbox *list, size_t n);
+/* Entry ID with its data into *E_R: 0, 1 when there is none, or -1. */
+int store_outbox_get(struct store *st, int64_t id, struct store_outbox *e_r);
+void store_outbox_release(struct store_outbox *e);
+/*
+ * Move entry ID to STATE (durably), with ERROR (NULL clears it) and the
+ * time of the next try; ATTEMPTS is added to its count of tries.
+ */
+int store_outbox_set_state(struct store *st, int64_t id,
+    enum outbox_state state, const char *error, int64_t next_try,
+    int attempts);
+/* Note that entry ID's Sent copy went out once. */
+int store_outbox_copy_started(struct store *st, int64_t id);
+/* Take entry ID out (its copy saved, or discarded by the user). */
+int store_outbox_remove(struct store *st, int64_t id);
+/* How many entries are in STATE into *N_R. */
+int store_outbox_count(struct store *st, enum outbox_state state, int *n_r);
+/*
+ * Entry ID was sent: in one durable transaction it becomes SENT (or,
+ * with KEEP_COPY 0, leaves the outbox), and the flags it asks for are
+ * set on the original with their pending change.
+ */
+int store_outbox_sent(struct store *st, int64_t id, int keep_copy);
+/*
+ * After a crash: every SENDING entry becomes UNKNOWN (it may have been
+ * sent). The number of them in *N_R.
+ */
+int store_outbox_recover(struct store *st, int *n_r);
+
 #endif

@@ -265,6 +265,107 @@ START_TEST(test_bodies_and_pending)
 }
 END_TEST
 
+/* The outbox: durable states, the data byte for byte, the sent step. */
+START_TEST(test_outbox)
+{
+	static const char data[] = "From: a@example.org\r\n\r\nbody\0x\r\n";
+	char *rcpts[] = { (char *)"b@example.org", (char *)"c@example.org" };
+	struct store *st = open_store("outbox"), *other;
+	struct store_outbox e, *list;
+	struct store_folder f;
+	struct store_msg m;
+	struct store_pending p;
+	int64_t *ids, id, id2;
+	size_t n;
+	char *path, *err = NULL;
+	int count;
+
+	add_folder_msgs(st, "INBOX", 1);
+	ck_assert_int_eq(store_folder_get(st, "INBOX", &f), 0);
+	ck_assert_int_eq(store_msg_ids(st, f.id, 0, 0, &ids, &n), 0);
+	memset(&e, 0, sizeof e);
+	e.state = OUTBOX_QUEUED;
+	e.created = 1700000000;
+	e.message_id = (char *)"<x1@example.org>";
+	e.env_from = (char *)"a@example.org";
+	e.rcpts = rcpts;
+	e.nrcpt = 2;
+	e.bcc = (char *)"c@example.org";
+	e.subject = (char *)"Hello";
+	e.orig_msg_id = ids[0];
+	e.orig_flags = MSG_ANSWERED;
+	e.data = (char *)data;
+	e.len = sizeof data - 1;
+	ck_assert_int_eq(store_outbox_add(st, &e, &id), 0);
+	e.orig_msg_id = 0;
+	e.message_id = (char *)"<x2@example.org>";
+	ck_assert_int_eq(store_outbox_add(st, &e, &id2), 0);
+	ck_assert_int_ne(id, id2);
+
+	/* Another handle (another thread, another process) sees it all. */
+	path = store_path("outbox", &err);
+	ck_assert_int_eq(store_open(path, "outbox", &other, &err), 0);
+	free(path);
+	ck_assert_int_eq(store_outbox_get(other, id, &e), 0);
+	ck_assert_uint_eq(e.len, sizeof data - 1);
+	ck_assert_mem_eq(e.data, data, e.len);
+	ck_assert_uint_eq(e.nrcpt, 2);
+	ck_assert_str_eq(e.rcpts[1], "c@example.org");
+	ck_assert_str_eq(e.bcc, "c@example.org");
+	ck_assert_int_eq(e.state, OUTBOX_QUEUED);
+	store_outbox_release(&e);
+	ck_assert_int_eq(store_outbox_get(other, id2 + 10, &e), 1);
+	ck_assert_int_eq(store_outbox_list(other, &list, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_ptr_null(list[0].data);
+	ck_assert_str_eq(list[1].message_id, "<x2@example.org>");
+	store_outbox_list_free(list, n);
+
+	/* A try that failed for a while, then a crash in the final dot. */
+	ck_assert_int_eq(store_outbox_set_state(st, id, OUTBOX_QUEUED,
+	    "421 busy", 1700000060, 1), 0);
+	ck_assert_int_eq(store_outbox_set_state(st, id2, OUTBOX_SENDING,
+	    NULL, 0, 0), 0);
+	ck_assert_int_eq(store_outbox_count(other, OUTBOX_SENDING, &count), 0);
+	ck_assert_int_eq(count, 1);
+	ck_assert_int_eq(store_outbox_recover(other, &count), 0);
+	ck_assert_int_eq(count, 1);
+	ck_assert_int_eq(store_outbox_count(st, OUTBOX_UNKNOWN, &count), 0);
+	ck_assert_int_eq(count, 1);
+	ck_assert_int_eq(store_outbox_get(st, id, &e), 0);
+	ck_assert_str_eq(e.error, "421 busy");
+	ck_assert_int_eq(e.attempts, 1);
+	ck_assert_int_eq(e.next_try, 1700000060);
+	store_outbox_release(&e);
+
+	/* Sent: \Answered on the original with its pending change. */
+	ck_assert_int_eq(store_outbox_sent(st, id, 1), 0);
+	ck_assert_int_eq(store_outbox_get(other, id, &e), 0);
+	ck_assert_int_eq(e.state, OUTBOX_SENT);
+	ck_assert_ptr_null(e.error);
+	store_outbox_release(&e);
+	ck_assert_int_eq(store_msg_get(other, ids[0], &m), 0);
+	ck_assert_uint_eq(m.flags & MSG_ANSWERED, MSG_ANSWERED);
+	store_msg_release(&m);
+	ck_assert_int_eq(store_pending_first(other, &p), 0);
+	ck_assert_uint_eq(p.add, MSG_ANSWERED);
+	store_pending_release(&p);
+	ck_assert_int_eq(store_outbox_copy_started(st, id), 0);
+	ck_assert_int_eq(store_outbox_remove(st, id), 0);
+	/* Sent with no copy to keep: it leaves the outbox at once. */
+	ck_assert_int_eq(store_outbox_sent(st, id2, 0), 0);
+	ck_assert_int_eq(store_outbox_list(other, &list, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	store_outbox_list_free(list, n);
+	ck_assert_int_eq(store_outbox_set_state(st, id2, OUTBOX_QUEUED, NULL,
+	    0, 0), -1);
+	free(ids);
+	store_folder_release(&f);
+	store_close(other);
+	store_close(st);
+}
+END_TEST
+
 /* What the index threads a folder with: oldest first, strings or NULL. */
 START_TEST(test_thread_rows)
 {
@@ -421,6 +522,7 @@ store_suite(void)
 	tcase_add_test(tc, test_folders);
 	tcase_add_test(tc, test_messages);
 	tcase_add_test(tc, test_bodies_and_pending);
+	tcase_add_test(tc, test_outbox);
 	tcase_add_test(tc, test_thread_rows);
 	tcase_add_test(tc, test_ephemeral);
 	tcase_add_test(tc, test_future_version);
