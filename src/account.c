@@ -30,6 +30,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "cred.h"
+#include "outbox.h"
 #include "search.h"
 #include "store.h"
 #include "text.h"
@@ -92,6 +93,21 @@ struct account {
 	enum account_state state;
 	struct cred *cred;	/* what it signs in with */
 	long search_last;	/* the last number account_search() gave */
+	int push_only;		/* one-shot: push the changes, no sync */
+
+	/*
+	 * The sender: a thread of its own with its own store handle and
+	 * credentials, so that a message goes out while a long sync runs
+	 * and from a POP3 account too. Its fields below are guarded by
+	 * lock as well.
+	 */
+	char *store_path;	/* NULL: the ephemeral cache */
+	pthread_t sender;
+	int sender_started;
+	pthread_cond_t sender_cond;	/* on CLOCK_MONOTONIC */
+	int sender_kick;	/* account_send_now() came */
+	int sender_finished;
+	struct outbox *ob;	/* while the sender runs */
 };
 
 /* Events from the worker. */
@@ -232,6 +248,12 @@ hook_progress_bytes(void *arg, int64_t folder_id, long n, long total,
 }
 
 static void
+hook_outbox_changed(void *arg)
+{
+	account_send_now(arg);
+}
+
+static void
 hook_preview_changed(void *arg)
 {
 	account_post(arg, &(struct account_event){ .kind = EV_PREVIEW });
@@ -290,7 +312,9 @@ account_new(struct account_config *cfg, struct evqueue *q,
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&a->cond, &attr);
+	pthread_cond_init(&a->sender_cond, &attr);
 	pthread_condattr_destroy(&attr);
+	a->store_path = store_path != NULL ? xstrdup(store_path) : NULL;
 	a->state = ACCOUNT_OFFLINE;
 	return a;
 }
@@ -1079,6 +1103,8 @@ account_run_oneshot(struct account *a)
 		account_req_release(&r);
 	if ((status = a->ops->push_pending(a->be, &err)) != BACKEND_OK)
 		goto fail;
+	if (a->push_only)
+		return 0;
 	if ((status = a->ops->sync_folders(a->be, &err)) != BACKEND_OK)
 		goto fail;
 	account_resolve_folder(a);
@@ -1508,6 +1534,7 @@ account_worker(void *arg)
 	hooks.new_mail = hook_new_mail;
 	hooks.gone = hook_gone;
 	hooks.notice = hook_notice;
+	hooks.outbox_changed = hook_outbox_changed;
 	pthread_mutex_lock(&a->lock);
 	a->be = a->ops->new(a->cfg, a->st, &hooks);
 	pthread_mutex_unlock(&a->lock);
@@ -1537,6 +1564,160 @@ account_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * The sender (outbox.h): it takes the outbox lock (one process sends an
+ * account's outbox), turns what a crash left SENDING into UNKNOWN, then
+ * flushes whenever account_send_now() asks, when the next entry is due,
+ * and every OUTBOX_POLL seconds (another tern may have queued one).
+ */
+#define OUTBOX_POLL 30
+
+/* Wait on the sender's condition until DEADLINE (ms; lock held). */
+static void
+account_wait_sender(struct account *a, int64_t deadline)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(deadline / 1000);
+	ts.tv_nsec = (long)(deadline % 1000) * 1000000;
+	pthread_cond_timedwait(&a->sender_cond, &a->lock, &ts);
+}
+
+static void
+sender_notice(void *arg, const char *text)
+{
+	account_notice(arg, text);
+}
+
+static void
+sender_error(void *arg, const char *text)
+{
+	account_error(arg, text);
+}
+
+static void
+sender_sent(void *arg)
+{
+	struct account *a = arg;
+
+	/* The Sent copy is the worker's: its next push saves it. */
+	if (a->cfg->proto == PROTO_IMAP)
+		account_push_pending(a);
+}
+
+/* Post EV_OUTBOX with what the outbox of ST holds. */
+static void
+account_post_outbox(struct account *a, struct store *st)
+{
+	struct account_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = EV_OUTBOX;
+	if (store_outbox_count(st, OUTBOX_QUEUED, &ev.u.outbox.waiting) != 0 ||
+	    store_outbox_count(st, OUTBOX_FAILED, &ev.u.outbox.failed) != 0 ||
+	    store_outbox_count(st, OUTBOX_UNKNOWN, &ev.u.outbox.unknown) != 0)
+		return;
+	account_post(a, &ev);
+}
+
+static void *
+account_sender(void *arg)
+{
+	struct account *a = arg;
+	struct outbox_hooks hooks = { a, sender_notice, sender_error,
+	    sender_sent };
+	struct outbox_report rep;
+	struct store *st = NULL;
+	struct cred *cred;
+	int64_t due, wake;
+	char *err = NULL;
+	int lockfd = -1, n;
+
+	if (store_open(a->store_path, a->cfg->name, &st, &err) != 0) {
+		account_error(a, err);
+		free(err);
+		goto out;
+	}
+	cred = a->cred;
+	pthread_mutex_lock(&a->lock);
+	a->ob = outbox_new(a->cfg, st, cred, &hooks);
+	pthread_mutex_unlock(&a->lock);
+	for (;;) {
+		if (lockfd == -1) {
+			lockfd = outbox_lock(a->store_path, &err);
+			if (err != NULL) {
+				account_error(a, err);
+				free(err);
+				err = NULL;
+			}
+			if (lockfd != -1 && (n = outbox_recover(st)) > 0) {
+				char *text = xasprintf(ngettext("%d message "
+				    "may have been sent before tern stopped: "
+				    "it is kept in the outbox (tern send "
+				    "--outbox)", "%d messages may have been "
+				    "sent before tern stopped: they are kept "
+				    "in the outbox (tern send --outbox)", n),
+				    n);
+
+				account_error(a, text);
+				free(text);
+			}
+		}
+		if (lockfd != -1) {
+			outbox_flush(a->ob, (int64_t)time(NULL), 0, &rep);
+			outbox_report_release(&rep);
+		}
+		account_post_outbox(a, st);
+		due = lockfd != -1 ? outbox_next_due(st) : 0;
+		wake = account_now() + OUTBOX_POLL * 1000;
+		if (due > 0 && (due - (int64_t)time(NULL)) * 1000 <
+		    OUTBOX_POLL * 1000)
+			wake = account_now() + (due - (int64_t)time(NULL)) *
+			    1000;
+		pthread_mutex_lock(&a->lock);
+		while (!a->stop && !a->sender_kick && account_now() < wake)
+			account_wait_sender(a, wake);
+		a->sender_kick = 0;
+		n = a->stop;
+		pthread_mutex_unlock(&a->lock);
+		if (n)
+			break;
+	}
+	pthread_mutex_lock(&a->lock);
+	outbox_free(a->ob);
+	a->ob = NULL;
+	pthread_mutex_unlock(&a->lock);
+out:
+	outbox_unlock(lockfd);
+	store_close(st);
+	pthread_mutex_lock(&a->lock);
+	a->sender_finished = 1;
+	pthread_cond_broadcast(&a->sender_cond);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+void
+account_push_only(struct account *a)
+{
+	a->push_only = 1;
+}
+
+void
+account_send_now(struct account *a)
+{
+	pthread_mutex_lock(&a->lock);
+	a->sender_kick = 1;
+	pthread_cond_broadcast(&a->sender_cond);
+	pthread_mutex_unlock(&a->lock);
+}
+
+int
+account_can_send(const struct account *a)
+{
+	return a->cfg->smtp_host != NULL;
+}
+
 int
 account_start(struct account *a, const char *password, int oneshot,
     const char *folder)
@@ -1559,6 +1740,14 @@ account_start(struct account *a, const char *password, int oneshot,
 	if (pthread_create(&a->thread, NULL, account_worker, a) != 0)
 		return -1;
 	a->started = 1;
+	/* A one-shot run (tern sync, tern send) sends on its own thread. */
+	if (!oneshot && a->cfg->smtp_host != NULL) {
+		pthread_mutex_lock(&a->lock);
+		a->sender_finished = 0;
+		pthread_mutex_unlock(&a->lock);
+		if (pthread_create(&a->sender, NULL, account_sender, a) == 0)
+			a->sender_started = 1;
+	}
 	return 0;
 }
 
@@ -1582,8 +1771,18 @@ account_stop(struct account *a)
 	/* ... then unblock any network call; be is freed under the lock. */
 	if (!a->finished && a->be != NULL)
 		a->ops->interrupt(a->be);
+	/* The sender: a message in DATA is dropped by the server, kept. */
+	pthread_cond_broadcast(&a->sender_cond);
+	while (a->sender_started && !a->sender_finished &&
+	    account_now() < deadline)
+		account_wait_sender(a, deadline);
+	if (a->sender_started && !a->sender_finished && a->ob != NULL)
+		outbox_interrupt(a->ob);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
+	if (a->sender_started)
+		pthread_join(a->sender, NULL);
+	a->sender_started = 0;
 	a->started = 0;
 }
 
@@ -1596,7 +1795,9 @@ account_free(struct account *a)
 	store_close(a->st);
 	cred_free(a->cred);
 	free(a->folder);
+	free(a->store_path);
 	account_reqq_release(&a->reqs);
+	pthread_cond_destroy(&a->sender_cond);
 	pthread_cond_destroy(&a->cond);
 	pthread_mutex_destroy(&a->lock);
 	free(a);

@@ -42,6 +42,7 @@ enum account_event_kind {
 	EV_PREVIEW,		/* the POP3 preview list in the store changed
 				 * (no payload) */
 	EV_SEARCH,		/* u.search: the answer to account_search() */
+	EV_OUTBOX,		/* u.outbox: what waits in the outbox */
 };
 
 /*
@@ -94,6 +95,11 @@ struct account_event {
 			char *why;	/* set when the server was not asked:
 					 * why; search the cache then */
 		} search;
+		struct {
+			int waiting;	/* to send (again) */
+			int failed;	/* refused: the user decides */
+			int unknown;	/* may have been sent: likewise */
+		} outbox;
 	} u;
 };
 
@@ -169,6 +175,21 @@ void account_pop3_preview(struct account *a);
 void account_pop3_fetch(struct account *a, const char *uidl);
 /* Delete message UIDL of the preview list on the server, unread. */
 void account_pop3_delete(struct account *a, const char *uidl);
+
+/*
+ * Sending. A message is queued in the store's outbox (outbox_queue());
+ * the account's sender thread, started with the worker when the account
+ * has an smtp server, sends it and posts EV_OUTBOX.
+ */
+/* Whether the account has an smtp server to send with. */
+int account_can_send(const struct account *a);
+/* Send what waits in the outbox now. */
+void account_send_now(struct account *a);
+/*
+ * With a one-shot account_start(), only push the changes queued (and
+ * save the outbox's copies), without a sync. Call before the start.
+ */
+void account_push_only(struct account *a);
 
 /* Search and the body cache. */
 /* Nonzero if the account's server can search (IMAP; not POP3). */

@@ -60,6 +60,8 @@ struct backend_hooks {
 	    long total, int64_t bytes, int64_t total_bytes);
 	/* The POP3 preview list in the store changed. May be NULL. */
 	void (*preview_changed)(void *arg);
+	/* The outbox has entries to send again. May be NULL. */
+	void (*outbox_changed)(void *arg);
 };
 
 /* Folder operations (backend_ops.folder_op). */

@@ -2353,6 +2353,238 @@ imap_expunge_run(struct imap *im, uint32_t *uids, size_t n)
 	return r;
 }
 
+/*
+ * The outbox's copies (store.h): a sent message's copy appended to the
+ * Sent folder, a postponed one to Drafts, each APPEND marked before it
+ * goes out so that a replay after a crash looks for the copy first.
+ */
+
+/* The server name of the folder of ROLE, or NULL. */
+static char *
+imap_folder_of_role(struct imap *im, enum folder_role role)
+{
+	struct store_folder *list = NULL;
+	char *name = NULL;
+	size_t n = 0, i;
+
+	if (store_folder_list(im->st, &list, &n) != 0)
+		return NULL;
+	for (i = 0; i < n && name == NULL; i++)
+		if (list[i].role == role && !list[i].noselect)
+			name = xstrdup(list[i].name);
+	store_folder_list_free(list, n);
+	return name;
+}
+
+/* Whether the server files what is submitted in Sent by itself (Gmail). */
+static int
+imap_files_sent(struct imap *im)
+{
+	return imap_has(im, "X-GM-EXT-1");
+}
+
+/*
+ * Where entry E's copy goes (NULL: nowhere, the reason in *WHY_R when it
+ * is worth telling).
+ */
+static char *
+imap_copy_folder(struct imap *im, const struct store_outbox *e,
+    const char **why_r)
+{
+	char *name;
+
+	*why_r = NULL;
+	if (e->state == OUTBOX_DRAFT) {
+		if (im->cfg->drafts != NULL)
+			return xstrdup(im->cfg->drafts);
+		if ((name = imap_folder_of_role(im, ROLE_DRAFTS)) == NULL)
+			*why_r = _("the server has no Drafts folder: set "
+			    "drafts = FOLDER");
+		return name;
+	}
+	switch (im->cfg->sent) {
+	case SENT_NONE:
+		return NULL;
+	case SENT_FOLDER:
+		return xstrdup(im->cfg->sent_folder);
+	case SENT_AUTO:
+		break;
+	}
+	if (imap_files_sent(im))
+		return NULL;
+	if ((name = imap_folder_of_role(im, ROLE_SENT)) == NULL)
+		*why_r = _("the server has no Sent folder: set sent = FOLDER "
+		    "or sent = none");
+	return name;
+}
+
+/*
+ * Whether a message with MESSAGE_ID is in FOLDER (selecting it): 1, 0,
+ * or -1 with the libetpan code in *R_R.
+ */
+static int
+imap_has_message_id(struct imap *im, const char *folder,
+    const char *message_id, int *r_r)
+{
+	enum backend_status status;
+	char *err = NULL;
+
+	status = imap_select(im, folder, &err);
+	free(err);
+	if (status != BACKEND_OK) {
+		*r_r = MAILIMAP_ERROR_SELECT;
+		return -1;
+	}
+	return imap_search_any(im, mailimap_search_key_new_header(
+	    xstrdup("Message-ID"), xstrdup(message_id)), r_r);
+}
+
+/* APPEND entry E's copy to FOLDER. A libetpan code. */
+static int
+imap_append_copy(struct imap *im, const struct store_outbox *e,
+    const char *folder)
+{
+	struct mailimap_flag_list *flags;
+	struct strbuf sb = STRBUF_INIT;
+	char *mb;
+	int r;
+
+	if ((mb = utf7_encode(folder)) == NULL)
+		return MAILIMAP_ERROR_APPEND;
+	/* The Sent copy keeps the Bcc that the recipients never saw. */
+	if (e->bcc != NULL && e->state != OUTBOX_DRAFT)
+		strbuf_addf(&sb, "Bcc: %s\r\n", e->bcc);
+	strbuf_add(&sb, e->data, e->len);
+	flags = mailimap_flag_list_new_empty();
+	mailimap_flag_list_add(flags, mailimap_flag_new_seen());
+	if (e->state == OUTBOX_DRAFT)
+		mailimap_flag_list_add(flags, mailimap_flag_new_draft());
+	r = mailimap_append(im->session, mb, flags, NULL, sb.buf, sb.len);
+	mailimap_flag_list_free(flags);
+	strbuf_release(&sb);
+	free(mb);
+	return r;
+}
+
+/*
+ * An UNKNOWN entry (no answer came to its final dot) on a server that
+ * files what it is sent: its Message-ID in Sent says it went out, its
+ * absence that it did not. Elsewhere only the user can say.
+ */
+static int
+imap_settle_unknown(struct imap *im, const struct store_outbox *e)
+{
+	char *sent, *text;
+	int r = MAILIMAP_NO_ERROR, found;
+
+	if (!imap_files_sent(im) || im->cfg->sent != SENT_AUTO ||
+	    (sent = imap_folder_of_role(im, ROLE_SENT)) == NULL)
+		return r;
+	found = imap_has_message_id(im, sent, e->message_id, &r);
+	free(sent);
+	if (found < 0)
+		return r;
+	if (found) {
+		store_outbox_remove(im->st, e->id);
+		text = xasprintf(_("message %s had been sent: it is in Sent"),
+		    e->message_id);
+	} else {
+		store_outbox_set_state(im->st, e->id, OUTBOX_QUEUED, NULL, 0,
+		    0);
+		text = xasprintf(_("message %s had not been sent: it is sent "
+		    "again"), e->message_id);
+		if (im->hooks.outbox_changed != NULL)
+			im->hooks.outbox_changed(im->hooks.arg);
+	}
+	imap_vanished_notice(im, text);
+	free(text);
+	return MAILIMAP_NO_ERROR;
+}
+
+/* Save the copies the outbox holds. */
+static enum backend_status
+imap_save_outbox(struct imap *im, char **err)
+{
+	struct store_outbox *list = NULL, e;
+	const char *why;
+	char *folder, *text;
+	size_t n = 0, i;
+	int r = MAILIMAP_NO_ERROR, found;
+
+	struct store_folder *folders = NULL;
+	size_t nfolders = 0;
+	enum backend_status status;
+
+	if (store_outbox_list(im->st, &list, &n) != 0) {
+		*err = xasprintf(_("cannot read the outbox: %s"),
+		    store_errmsg(im->st));
+		return BACKEND_ERR_LOCAL;
+	}
+	/* A first run knows no folders yet: Sent and Drafts are in LIST. */
+	if (n > 0 && store_folder_list(im->st, &folders, &nfolders) == 0 &&
+	    nfolders == 0 &&
+	    (status = imap_sync_folders(im, err)) != BACKEND_OK) {
+		store_outbox_list_free(list, n);
+		return status;
+	}
+	store_folder_list_free(folders, nfolders);
+	for (i = 0; i < n && r == MAILIMAP_NO_ERROR; i++) {
+		if (list[i].state == OUTBOX_UNKNOWN) {
+			r = imap_settle_unknown(im, &list[i]);
+			continue;
+		}
+		if (list[i].state != OUTBOX_SENT &&
+		    list[i].state != OUTBOX_DRAFT)
+			continue;
+		folder = imap_copy_folder(im, &list[i], &why);
+		if (folder == NULL) {
+			/* A draft stays until it has a folder to go to. */
+			if (list[i].state == OUTBOX_SENT)
+				store_outbox_remove(im->st, list[i].id);
+			if (why != NULL)
+				imap_vanished_notice(im, why);
+			continue;
+		}
+		if (list[i].copy_started) {
+			found = imap_has_message_id(im, folder,
+			    list[i].message_id, &r);
+			if (found != 0) {
+				if (found > 0)
+					store_outbox_remove(im->st,
+					    list[i].id);
+				free(folder);
+				continue;
+			}
+		}
+		if (store_outbox_get(im->st, list[i].id, &e) != 0) {
+			free(folder);
+			continue;
+		}
+		store_outbox_copy_started(im->st, e.id);
+		r = imap_append_copy(im, &e, folder);
+		if (r == MAILIMAP_NO_ERROR) {
+			store_outbox_remove(im->st, e.id);
+			log_msg(LOG_INFO, "imap: saved %s in %s",
+			    e.message_id, folder);
+		} else if (imap_reply(r) == CONN_NO) {
+			/* Refused (no such folder, over quota): say so. */
+			text = xasprintf(_("cannot save a copy in \"%s\": %s"),
+			    folder, imap_said(im));
+			imap_vanished_notice(im, text);
+			free(text);
+			if (e.state == OUTBOX_SENT)
+				store_outbox_remove(im->st, e.id);
+			r = MAILIMAP_NO_ERROR;
+		}
+		store_outbox_release(&e);
+		free(folder);
+	}
+	store_outbox_list_free(list, n);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, _("saving a copy"), err);
+	return BACKEND_OK;
+}
+
 static enum backend_status
 imap_push_pending(void *b, char **err)
 {
@@ -2442,6 +2674,8 @@ imap_push_pending(void *b, char **err)
 		    store_errmsg(im->st));
 		status = BACKEND_ERR_LOCAL;
 	}
+	if (status == BACKEND_OK)
+		status = imap_save_outbox(im, err);
 out:
 	free(ids);
 	free(uids);
