@@ -953,7 +953,8 @@ smtp_send(struct smtp *s, const struct smtp_message *m,
 	/* The data: a link lost now loses the message, not sends it. */
 	s->quiet = 1;
 	log_msg(LOG_DEBUG, "smtp: C: (%zu bytes of message data)", m->len);
-	if (smtp_write_data(s, m->data, m->len) != 0) {
+	if (smtp_write_data(s, m->data, m->len) != 0 ||
+	    mailstream_flush(s->stream) != 0) {
 		s->quiet = 0;
 		smtp_end_lost(s, res, SMTP_TEMP, CONN_LOST, "DATA");
 		goto out;
