@@ -50,6 +50,7 @@ int	fuzz_oauth(const uint8_t *, size_t);
 int	fuzz_pop3parse(const uint8_t *, size_t);
 int	fuzz_respfilter(const uint8_t *, size_t);
 int	fuzz_search(const uint8_t *, size_t);
+int	fuzz_smtpparse(const uint8_t *, size_t);
 int	fuzz_text(const uint8_t *, size_t);
 int	fuzz_thread(const uint8_t *, size_t);
 int	fuzz_utf7(const uint8_t *, size_t);

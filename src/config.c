@@ -31,6 +31,7 @@
 #include "config.h"
 #include "format.h"
 #include "i18n.h"
+#include "smtpparse.h"
 #include "strbuf.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -87,6 +88,13 @@ enum account_key {
 	AK_OAUTH2_REFRESH_TOKEN_CMD,
 	AK_OAUTH2_SCOPE,
 	AK_OAUTH2_STORE_CMD,
+	AK_SMTP,
+	AK_SMTP_USER,
+	AK_FROM,
+	AK_REPLY_TO,
+	AK_SIGNATURE,
+	AK_SENT,
+	AK_DRAFTS,
 	AK_COUNT
 };
 
@@ -101,6 +109,10 @@ enum ui_key {
 	UK_HEADERS,
 	UK_PREFER_HTML,
 	UK_QUIT,
+	UK_EDITOR,
+	UK_ATTRIBUTION,
+	UK_FORWARD,
+	UK_TEXT_FLOWED,
 	UK_COUNT
 };
 
@@ -145,7 +157,7 @@ static int config_parse_text(const char *, const char *, struct config **,
     char **);
 static void config_section_begin(struct config_parse *, const char *, int);
 static void config_account_end(struct config_parse *);
-static int url_parse(const char *, struct url_parts *, char **);
+static int url_parse(const char *, int, struct url_parts *, char **);
 static void url_parts_release(struct url_parts *);
 
 static const char *ui_key_names[UK_COUNT] = {
@@ -158,6 +170,10 @@ static const char *ui_key_names[UK_COUNT] = {
 	[UK_HEADERS] = "headers",
 	[UK_PREFER_HTML] = "prefer_html",
 	[UK_QUIT] = "quit",
+	[UK_EDITOR] = "editor",
+	[UK_ATTRIBUTION] = "attribution",
+	[UK_FORWARD] = "forward",
+	[UK_TEXT_FLOWED] = "text_flowed",
 };
 
 const char *const config_color_names[COLOR_COUNT] = {
@@ -204,6 +220,13 @@ static const char *account_key_names[AK_COUNT] = {
 	[AK_OAUTH2_REFRESH_TOKEN_CMD] = "oauth2_refresh_token_cmd",
 	[AK_OAUTH2_SCOPE] = "oauth2_scope",
 	[AK_OAUTH2_STORE_CMD] = "oauth2_store_cmd",
+	[AK_SMTP] = "smtp",
+	[AK_SMTP_USER] = "smtp_user",
+	[AK_FROM] = "from",
+	[AK_REPLY_TO] = "reply_to",
+	[AK_SIGNATURE] = "signature",
+	[AK_SENT] = "sent",
+	[AK_DRAFTS] = "drafts",
 };
 
 /* What oauth2_provider = NAME fills in. */
@@ -421,6 +444,14 @@ config_account_free(struct account_config *ac)
 	free(ac->oauth2_refresh_token_cmd);
 	free(ac->oauth2_scope);
 	free(ac->oauth2_store_cmd);
+	free(ac->smtp_host);
+	free(ac->smtp_user);
+	free(ac->from);
+	free(ac->from_addr);
+	free(ac->reply_to);
+	free(ac->signature);
+	free(ac->sent_folder);
+	free(ac->drafts);
 	free(ac);
 }
 
@@ -643,6 +674,21 @@ config_account_end(struct config_parse *p)
 	if (ac->proto != PROTO_POP3 && ac->auth == AUTH_APOP) {
 		config_error(p, seen[AK_AUTH],
 		    _("key \"auth\": \"apop\" is for POP3 accounts"));
+		goto out;
+	}
+	if (ac->smtp_host != NULL) {
+		if (seen[AK_TLS] && !p->acct_tls_on &&
+		    ac->smtp_tls == TLS_STARTTLS)
+			ac->smtp_tls = TLS_OFF;
+		if (ac->from == NULL) {
+			config_error(p, seen[AK_SMTP], _("key \"smtp\": "
+			    "account \"%s\" has no \"from\" (the address "
+			    "its mail is sent from)"), ac->name);
+			goto out;
+		}
+	} else if (seen[AK_SMTP_USER]) {
+		config_error(p, seen[AK_SMTP_USER], _("key \"smtp_user\": "
+		    "account \"%s\" has no \"smtp\" server"), ac->name);
 		goto out;
 	}
 	if (ac->proto != PROTO_POP3) {
@@ -917,6 +963,39 @@ config_ui_key(struct config_parse *p, int k, const char *key,
 		return config_headers(p, line, key, value);
 	case UK_PREFER_HTML:
 		return parse_yes_no(p, line, key, value, &ui->prefer_html);
+	case UK_EDITOR:
+		free(ui->editor);
+		ui->editor = xstrdup(value);
+		return 0;
+	case UK_ATTRIBUTION:
+		for (s = value; *s != '\0'; s++) {
+			if (*s != '%')
+				continue;
+			if (s[1] == '\0' || strchr("dnas%", s[1]) == NULL) {
+				config_error(p, line, _("key \"%s\": \"%%%.1s\" "
+				    "in \"%s\" is not one of %%d (the date), "
+				    "%%n (the name), %%a (the address), %%s (the "
+				    "subject), %%%%"), key, s + 1, value);
+				return -1;
+			}
+			s++;
+		}
+		free(ui->attribution);
+		ui->attribution = xstrdup(value);
+		return 0;
+	case UK_FORWARD:
+		if (strcasecmp(value, "inline") == 0)
+			ui->forward = FORWARD_INLINE;
+		else if (strcasecmp(value, "attach") == 0)
+			ui->forward = FORWARD_ATTACH;
+		else {
+			config_error(p, line, _("key \"%s\": \"%s\" is not "
+			    "inline or attach"), key, value);
+			return -1;
+		}
+		return 0;
+	case UK_TEXT_FLOWED:
+		return parse_yes_no(p, line, key, value, &ui->text_flowed);
 	case UK_QUIT:
 		if (strcasecmp(value, "ask-yes") == 0)
 			ui->quit = QUIT_ASK_YES;
@@ -1124,6 +1203,52 @@ config_color_key(struct config_parse *p, int e, const char *value, int line)
 	return 0;
 }
 
+/* Take the SMTP server URL VALUE of key KEY ("smtp"). */
+static int
+config_account_smtp(struct config_parse *p, const char *key,
+    const char *value, int line)
+{
+	struct account_config *ac = p->acct;
+	struct url_parts u;
+	char *uerr = NULL;
+
+	if (url_parse(value, 1, &u, &uerr) == -1) {
+		config_error(p, line, _("key \"%s\": %s"), key, uerr);
+		free(uerr);
+		return -1;
+	}
+	ac->smtp_host = u.host;
+	ac->smtp_port = u.port;
+	ac->smtp_tls = u.tls;
+	u.host = NULL;
+	url_parts_release(&u);
+	return 0;
+}
+
+/*
+ * PATH with a leading "~/" made $HOME's (else the password database's
+ * home); NULL when the result is not an absolute path. free() it.
+ */
+static char *
+config_expand_home(const char *path)
+{
+	const char *home;
+	struct passwd *pw;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (path[0] != '~' || path[1] != '/')
+		return NULL;
+	home = getenv("HOME");
+	if (home == NULL || home[0] != '/') {
+		pw = getpwuid(getuid());
+		if (pw == NULL || pw->pw_dir == NULL || pw->pw_dir[0] != '/')
+			return NULL;
+		home = pw->pw_dir;
+	}
+	return xasprintf("%s%s", home, path + 1);
+}
+
 /* Take the server URL VALUE of key K ("imap" or "pop3"). */
 static int
 config_account_url(struct config_parse *p, int k, const char *key,
@@ -1142,7 +1267,7 @@ config_account_url(struct config_parse *p, int k, const char *key,
 		    account_key_names[other], p->acct_seen[other]);
 		return -1;
 	}
-	if (url_parse(value, &u, &uerr) == -1) {
+	if (url_parse(value, 0, &u, &uerr) == -1) {
 		config_error(p, line, _("key \"%s\": %s"), key, uerr);
 		free(uerr);
 		return -1;
@@ -1344,6 +1469,51 @@ config_account_key(struct config_parse *p, int k, const char *key,
 		return 0;
 	case AK_OAUTH2_STORE_CMD:
 		ac->oauth2_store_cmd = xstrdup(value);
+		return 0;
+	case AK_SMTP:
+		return config_account_smtp(p, key, value, line);
+	case AK_SMTP_USER:
+		ac->smtp_user = xstrdup(value);
+		return 0;
+	case AK_FROM:
+	case AK_REPLY_TO: {
+		char *addr;
+
+		if (smtpparse_mailbox(value, &addr) != 0) {
+			config_error(p, line, _("key \"%s\": \"%s\" is not one "
+			    "address (\"Name <addr@example.org>\" or "
+			    "\"addr@example.org\"; a name with a comma in "
+			    "double quotes)"), key, value);
+			return -1;
+		}
+		if (k == AK_FROM) {
+			ac->from = xstrdup(value);
+			ac->from_addr = addr;
+		} else {
+			ac->reply_to = xstrdup(value);
+			free(addr);
+		}
+		return 0;
+	}
+	case AK_SIGNATURE:
+		if ((ac->signature = config_expand_home(value)) == NULL) {
+			config_error(p, line, _("key \"%s\": \"%s\" is not an "
+			    "absolute path (from / or ~/)"), key, value);
+			return -1;
+		}
+		return 0;
+	case AK_SENT:
+		if (strcasecmp(value, "auto") == 0)
+			ac->sent = SENT_AUTO;
+		else if (strcasecmp(value, "none") == 0)
+			ac->sent = SENT_NONE;
+		else {
+			ac->sent = SENT_FOLDER;
+			ac->sent_folder = xstrdup(value);
+		}
+		return 0;
+	case AK_DRAFTS:
+		ac->drafts = xstrdup(value);
 		return 0;
 	}
 	return -1;
@@ -1624,22 +1794,27 @@ host_char_ok(int c, int bracketed)
 }
 
 /*
- * Take URL apart: scheme://[user@]host[:port][/folder]. On error returns -1
- * with the reason in *ERR (without a file position).
+ * Take URL apart: scheme://[user@]host[:port][/folder]; with SMTP, an
+ * smtps:// or smtp:// URL, which has neither user nor folder (its proto
+ * is left PROTO_IMAP). On error returns -1 with the reason in *ERR
+ * (without a file position).
  */
 static int
-url_parse(const char *url, struct url_parts *u, char **err)
+url_parse(const char *url, int smtp, struct url_parts *u, char **err)
 {
 	static const struct {
 		const char *scheme;
 		enum account_proto proto;
 		enum tls_mode tls;
 		int port;
+		int smtp;
 	} schemes[] = {
-		{ "imaps", PROTO_IMAP, TLS_IMPLICIT, 993 },
-		{ "imap", PROTO_IMAP, TLS_STARTTLS, 143 },
-		{ "pop3s", PROTO_POP3, TLS_IMPLICIT, 995 },
-		{ "pop3", PROTO_POP3, TLS_STARTTLS, 110 },
+		{ "imaps", PROTO_IMAP, TLS_IMPLICIT, 993, 0 },
+		{ "imap", PROTO_IMAP, TLS_STARTTLS, 143, 0 },
+		{ "pop3s", PROTO_POP3, TLS_IMPLICIT, 995, 0 },
+		{ "pop3", PROTO_POP3, TLS_STARTTLS, 110, 0 },
+		{ "smtps", PROTO_IMAP, TLS_IMPLICIT, 465, 1 },
+		{ "smtp", PROTO_IMAP, TLS_STARTTLS, 587, 1 },
 	};
 	const char *sep, *auth, *auth_end, *at, *host, *host_end, *c, *path;
 	size_t i, slen, hlen;
@@ -1648,21 +1823,31 @@ url_parse(const char *url, struct url_parts *u, char **err)
 	memset(u, 0, sizeof *u);
 	sep = strstr(url, "://");
 	if (sep == NULL) {
-		*err = xasprintf(_("\"%s\" is not a URL (expected "
-		    "imaps://host, imap://host, pop3s://host or "
-		    "pop3://host)"), url);
+		if (smtp)
+			*err = xasprintf(_("\"%s\" is not a URL (expected "
+			    "smtps://host or smtp://host)"), url);
+		else
+			*err = xasprintf(_("\"%s\" is not a URL (expected "
+			    "imaps://host, imap://host, pop3s://host or "
+			    "pop3://host)"), url);
 		return -1;
 	}
 	slen = (size_t)(sep - url);
 	for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
-		if (strlen(schemes[i].scheme) == slen &&
+		if (schemes[i].smtp == smtp &&
+		    strlen(schemes[i].scheme) == slen &&
 		    strncasecmp(url, schemes[i].scheme, slen) == 0)
 			break;
 	}
 	if (i == sizeof schemes / sizeof schemes[0]) {
-		*err = xasprintf(_("unknown scheme \"%.*s\" in \"%s\" "
-		    "(expected imaps, imap, pop3s or pop3)"), (int)slen, url,
-		    url);
+		if (smtp)
+			*err = xasprintf(_("unknown scheme \"%.*s\" in "
+			    "\"%s\" (expected smtps or smtp)"), (int)slen,
+			    url, url);
+		else
+			*err = xasprintf(_("unknown scheme \"%.*s\" in "
+			    "\"%s\" (expected imaps, imap, pop3s or pop3)"),
+			    (int)slen, url, url);
 		return -1;
 	}
 	u->proto = schemes[i].proto;
@@ -1684,6 +1869,11 @@ url_parse(const char *url, struct url_parts *u, char **err)
 		if (memchr(auth, ':', (size_t)(at - auth)) != NULL) {
 			*err = xstrdup(_("a password does not belong in the "
 			    "URL"));
+			goto fail;
+		}
+		if (smtp) {
+			*err = xasprintf(_("\"%s\": the user goes in "
+			    "\"smtp_user\", not in the URL"), url);
 			goto fail;
 		}
 		if (at == auth) {
@@ -1752,6 +1942,11 @@ url_parse(const char *url, struct url_parts *u, char **err)
 	}
 
 	if (path != NULL && *path != '\0') {
+		if (smtp) {
+			*err = xasprintf(_("an SMTP URL has no path: \"%s\""),
+			    url);
+			goto fail;
+		}
 		if (u->proto == PROTO_POP3) {
 			*err = xasprintf(_("a POP3 URL has no folder: \"%s\""),
 			    url);
@@ -1778,7 +1973,7 @@ config_from_url(const char *url, struct config **cfg_r, char **err)
 	struct account_config *ac;
 	struct config *cfg;
 
-	if (url_parse(url, &u, err) == -1)
+	if (url_parse(url, 0, &u, err) == -1)
 		return -1;
 	cfg = config_new();
 	ac = config_account_new(u.host, 0);
@@ -1840,6 +2035,8 @@ config_free(struct config *cfg)
 	}
 	free(cfg->binds);
 	free(cfg->ui.index_format);
+	free(cfg->ui.editor);
+	free(cfg->ui.attribution);
 	if (cfg->ui.headers != NULL) {
 		char **h;
 

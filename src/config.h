@@ -78,16 +78,19 @@ struct account_config {
 	/*
 	 * Sending (smtp.h, compose.h). smtp_host NULL: the account cannot
 	 * send. smtps:// is implicit TLS (port 465), smtp:// STARTTLS
-	 * (587) unless tls = off. The account's user and credentials
-	 * sign in, as smtp_user when it is set.
+	 * (587) unless tls = off (then plain text; smtps:// stays TLS).
+	 * The account's user and credentials sign in, as smtp_user when it
+	 * is set. An account with smtp has a from.
 	 */
 	char *smtp_host;
 	int smtp_port;
 	enum tls_mode smtp_tls;
 	char *smtp_user;	/* NULL: user */
 	char *from;		/* "Name <addr>": needed to send */
+	char *from_addr;	/* the addr-spec of from (the envelope's) */
 	char *reply_to;		/* a Reply-To for what is written; NULL */
-	char *signature;	/* a file appended under "-- "; NULL */
+	char *signature;	/* a file appended under "-- " (an absolute
+				 * path, ~/ expanded); NULL */
 	/* Where the Sent copy goes: auto (the \Sent special-use folder,
 	 * none on a server that files its own: Gmail), none, a folder. */
 	enum sent_mode sent;

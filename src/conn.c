@@ -132,6 +132,11 @@ conn_refused(const struct conn_proto *proto, void *arg, enum conn_reply r,
 		return conn_give_up(proto, arg, BACKEND_ERR_NET,
 		    xasprintf(_("the server cannot open the mailbox now "
 		    "(%s); trying again later"), said), err);
+	if (proto->refused_later != NULL && proto->refused_later(arg))
+		return conn_give_up(proto, arg, BACKEND_ERR_NET,
+		    xasprintf(_("the server cannot sign in now (%s); trying "
+		    "again later"), said != NULL && *said != '\0' ? said :
+		    _("no reason given")), err);
 	*err = xasprintf(_("login refused: %s"), said != NULL &&
 	    *said != '\0' ? said : _("no reason given"));
 	return BACKEND_ERR_AUTH;
@@ -268,7 +273,9 @@ conn_sign_in_oauth(const struct conn_proto *proto, void *arg,
 		}
 		if (r != CONN_NO || conn_said_code(said, "IN-USE") ||
 		    conn_said_code(said, "SYS/TEMP") ||
-		    conn_said_code(said, "UNAVAILABLE")) {
+		    conn_said_code(said, "UNAVAILABLE") ||
+		    (proto->refused_later != NULL &&
+		    proto->refused_later(arg))) {
 			sasl_done(&s);
 			st = conn_refused(proto, arg, r, sasl_mech_name(s.mech),
 			    said, err);
@@ -493,6 +500,11 @@ conn_open(const struct conn_proto *proto, void *arg,
 	if (preauth) {
 		log_msg(LOG_INFO, "%s: signed in by the server (PREAUTH) at "
 		    "%s:%d", proto->name, cfg->host, cfg->port);
+		return BACKEND_OK;
+	}
+	if (proto->wants_login != NULL && !proto->wants_login(arg)) {
+		log_msg(LOG_INFO, "%s: %s:%d asks for no sign-in", proto->name,
+		    cfg->host, cfg->port);
 		return BACKEND_OK;
 	}
 	if (cred_is_oauth(cred))

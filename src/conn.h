@@ -1,5 +1,5 @@
 /*
- * The connection layer shared by the protocols (IMAP, POP3, SMTP next):
+ * The connection layer shared by the protocols (IMAP, POP3, SMTP):
  * TCP with a timeout, implicit TLS or STARTTLS/STLS (required unless
  * tls = off, never a silent fallback, nothing read before the handshake
  * trusted), the capabilities read again after TLS, sign-in with a
@@ -94,6 +94,18 @@ struct conn_proto {
 	void (*signed_in)(void *arg);
 	/* Close the session (no logout: the connection is not to be used). */
 	void (*disconnect)(void *arg);
+	/*
+	 * Optional (NULL: always 1). Whether the server, its capabilities
+	 * read after TLS, wants a sign-in at all: 0 (SMTP without AUTH, a
+	 * relay that knows its clients) skips it.
+	 */
+	int (*wants_login)(void *arg);
+	/*
+	 * Optional (NULL: 0). Whether the refusal just read means "later"
+	 * rather than "wrong credentials" (SMTP's 4xx replies, 454 4.7.0):
+	 * a network status then, the worker tries again.
+	 */
+	int (*refused_later)(void *arg);
 };
 
 /*

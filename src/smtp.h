@@ -79,16 +79,26 @@ typedef int (*smtp_before_dot_fn)(void *arg);
 struct smtp *smtp_new(const struct account_config *cfg);
 /*
  * Connect to CFG's smtp server, secure the connection and sign in with
- * what CRED gives (no AUTH when the server offers none and the account
- * has no credentials to give). Returns BACKEND_OK, or the status with
- * *ERR one line.
+ * what CRED gives, as smtp_user (else user); no AUTH when the server,
+ * asked after TLS, offers none (a relay that knows its clients). Returns
+ * BACKEND_OK, or the status with *ERR one line (a 421 or a 4xx to AUTH:
+ * BACKEND_ERR_NET, try again later), the session closed.
  */
 enum backend_status smtp_connect(struct smtp *s, struct cred *cred,
     char **err);
 /*
  * Send M. Returns 0 with *RES filled in (smtp_result_release() it); the
- * session may be used for the next message unless res->outcome is
- * SMTP_TEMP or SMTP_UNKNOWN with res->status BACKEND_ERR_NET.
+ * session may be used for the next message unless res->status is
+ * BACKEND_ERR_NET: the session is closed then (the link lost, a 421, a
+ * reply that cannot be read), and smtp_connect() opens it again. Every
+ * address is checked first; nothing is sent for one that fails. 8-bit
+ * data to a server without 8BITMIME, a non-ASCII address to one without
+ * SMTPUTF8, a NUL byte, a message over the server's SIZE: SMTP_PERM
+ * before a byte goes out. Every recipient refused: SMTP_TEMP if one of
+ * the refusals was a 4xx (sending again may get through), else
+ * SMTP_PERM; both with the refusals in res->refused. Bare LF or CR in
+ * the data go out as CRLF, and a CRLF is added when the data does not
+ * end in one.
  */
 int smtp_send(struct smtp *s, const struct smtp_message *m,
     smtp_before_dot_fn before_dot, void *arg, struct smtp_result *res);

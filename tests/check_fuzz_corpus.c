@@ -40,6 +40,7 @@ static const struct {
 	{ "pop3parse", fuzz_pop3parse, 0 },
 	{ "respfilter", fuzz_respfilter, 0 },
 	{ "search", fuzz_search, 0 },
+	{ "smtpparse", fuzz_smtpparse, 0 },
 	{ "text", fuzz_text, 0 },
 	{ "thread", fuzz_thread, 0 },
 	{ "utf7", fuzz_utf7, 0 },

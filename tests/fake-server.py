@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A small scriptable IMAP/POP3 server that misbehaves on purpose.
+"""A small scriptable IMAP/POP3/SMTP server that misbehaves on purpose.
 
 For what a real server (the harness's dovecot) never does: hostile or broken
 peers. Standard library only; one client, then exit.
@@ -1090,6 +1090,277 @@ def pop3_endless_retr(s):
     pop3_mailbox(s, box, ["USER", "UIDL", "TOP"])
 
 
+
+# --- SMTP ------------------------------------------------------------------
+#
+# Submission servers that misbehave; the well-behaved one is
+# tests/smtp-server.py (aiosmtpd). smtp_loop answers EHLO, STARTTLS,
+# AUTH (any credentials: 235), MAIL, RCPT, DATA (read to the dot, then
+# 250), RSET, NOOP and QUIT; RCPT TO a local part starting with "temp" is
+# answered 452, with "bad" 550 (its text holding an escape sequence),
+# everything else 250. HANDLERS map a command to a function (session,
+# args) that answers it instead (False ends the session).
+
+SMTP_EXT = ["PIPELINING", "SIZE 10485760", "8BITMIME", "ENHANCEDSTATUSCODES",
+            "AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER"]
+
+
+def smtp_read_data(s):
+    """Read a DATA section to its dot; False at EOF."""
+    while True:
+        line = s.readline()
+        if line is None:
+            return False
+        if line == ".":
+            return True
+
+
+def smtp_rcpt(s, args):
+    local = args.partition("<")[2].partition("@")[0].lower()
+    if local.startswith("temp"):
+        s.send("452 4.2.2 <%s> mailbox full, try later\r\n" % local)
+    elif local.startswith("bad"):
+        s.send("550 5.1.1 <%s> \x1b[31mno such user\x1b[0m\r\n" % local)
+    else:
+        s.send("250 2.1.5 ok\r\n")
+
+
+def smtp_loop(s, ext, handlers=None):
+    """Answer SMTP commands until QUIT or EOF; HANDLERS override."""
+    handlers = handlers or {}
+    while True:
+        line = s.readline()
+        if line is None:
+            return
+        cmd, _, args = line.partition(" ")
+        cmd = cmd.upper()
+        if cmd == "MAIL" or cmd == "RCPT":
+            cmd = cmd + " " + args.partition(":")[0].upper()
+        if cmd in handlers:
+            if handlers[cmd](s, args) is False:
+                return
+        elif cmd == "EHLO":
+            lines = ["fake.test greets " + args] + ext
+            s.send("".join("250-%s\r\n" % l for l in lines[:-1]) +
+                   "250 %s\r\n" % lines[-1])
+        elif cmd == "STARTTLS" and "STARTTLS" in ext:
+            s.send("220 2.0.0 go ahead\r\n")
+            if not s.starttls():
+                return
+            ext = [e for e in ext if e != "STARTTLS"]
+        elif cmd == "AUTH":
+            mech, _, ir = args.partition(" ")
+            if mech.upper() == "LOGIN" and not ir:
+                s.send("334 VXNlcm5hbWU6\r\n")
+                if s.readline() is None:
+                    return
+                s.send("334 UGFzc3dvcmQ6\r\n")
+                if s.readline() is None:
+                    return
+            elif not ir:
+                s.send("334 \r\n")
+                if s.readline() is None:
+                    return
+            s.send("235 2.7.0 authenticated\r\n")
+        elif cmd == "MAIL FROM":
+            s.send("250 2.1.0 ok\r\n")
+        elif cmd == "RCPT TO":
+            smtp_rcpt(s, args)
+        elif cmd == "DATA":
+            s.send("354 go ahead\r\n")
+            if not smtp_read_data(s):
+                return
+            s.send("250 2.0.0 queued\r\n")
+        elif cmd in ("RSET", "NOOP"):
+            s.send("250 2.0.0 ok\r\n")
+        elif cmd == "QUIT":
+            s.send("221 2.0.0 bye\r\n")
+            return
+        else:
+            s.send("502 5.5.2 unknown command\r\n")
+
+
+def smtp_greet(s):
+    s.send("220 fake.test ESMTP ready\r\n")
+
+
+def smtp_mailbox(s):
+    """A submission server (PIPELINING, 8BITMIME, any AUTH); RCPT to temp*
+    gets 452, to bad* 550 (with an escape sequence in its text)."""
+    smtp_greet(s)
+    smtp_loop(s, SMTP_EXT)
+
+
+def smtp_no_pipelining(s):
+    """As smtp-mailbox, without PIPELINING: one command at a time."""
+    smtp_greet(s)
+    smtp_loop(s, [e for e in SMTP_EXT if e != "PIPELINING"])
+
+
+def smtp_greet_421(s):
+    """The greeting is 421: busy, try later; then the connection closes."""
+    s.send("421 4.3.2 fake.test busy, try later\r\n")
+
+
+def smtp_mail_421(s):
+    """MAIL FROM is answered 421 and the connection closed."""
+    smtp_greet(s)
+
+    def mail(s, args):
+        s.send("421 4.3.2 shutting down\r\n")
+        return False
+
+    smtp_loop(s, SMTP_EXT, {"MAIL FROM": mail})
+
+
+def smtp_data_554(s):
+    """The message is refused after its final dot: 554."""
+    smtp_greet(s)
+
+    def data(s, args):
+        s.send("354 go ahead\r\n")
+        if not smtp_read_data(s):
+            return False
+        s.send("554 5.6.0 message refused: looks like spam\r\n")
+
+    smtp_loop(s, SMTP_EXT, {"DATA": data})
+
+
+def smtp_data_452(s):
+    """The message is refused after its final dot for now: 452."""
+    smtp_greet(s)
+
+    def data(s, args):
+        s.send("354 go ahead\r\n")
+        if not smtp_read_data(s):
+            return False
+        s.send("452 4.3.1 insufficient system storage\r\n")
+
+    smtp_loop(s, SMTP_EXT, {"DATA": data})
+
+
+def smtp_drop_after_dot(s):
+    """The data is read to its final dot, then the connection drops
+    without a reply: the message may or may not have gone."""
+    smtp_greet(s)
+
+    def data(s, args):
+        s.send("354 go ahead\r\n")
+        smtp_read_data(s)
+        return False
+
+    smtp_loop(s, SMTP_EXT, {"DATA": data})
+
+
+def smtp_drop_mid_data(s):
+    """The connection drops in the middle of the data (after 64 lines)."""
+    smtp_greet(s)
+
+    def data(s, args):
+        s.send("354 go ahead\r\n")
+        for _ in range(64):
+            if s.readline() is None:
+                break
+        return False
+
+    smtp_loop(s, SMTP_EXT, {"DATA": data})
+
+
+def smtp_no_starttls(s):
+    """EHLO without STARTTLS (plain text), AUTH PLAIN would succeed."""
+    smtp_greet(s)
+    smtp_loop(s, ["8BITMIME", "AUTH PLAIN LOGIN"])
+
+
+def smtp_starttls_inject(s):
+    """Offers STARTTLS and answers it with the 220 and an injected reply
+    in one send; if the client goes on, TLS starts (with --cert/--key)."""
+    smtp_greet(s)
+
+    def starttls(s, args):
+        s.send("220 2.0.0 go ahead\r\n250 injected\r\n")
+        if not s.starttls():
+            return False
+        smtp_loop(s, SMTP_EXT)
+        return False
+
+    smtp_loop(s, ["STARTTLS", "AUTH PLAIN"], {"STARTTLS": starttls})
+
+
+def smtp_auth_refused(s):
+    """AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER offered, every attempt 535;
+    an OAuth one after the error challenge of its RFC."""
+    smtp_greet(s)
+
+    def auth(s, args):
+        mech = args.partition(" ")[0].upper()
+        if mech == "LOGIN":
+            s.send("334 VXNlcm5hbWU6\r\n")
+            if s.readline() is None:
+                return False
+            s.send("334 UGFzc3dvcmQ6\r\n")
+            if s.readline() is None:
+                return False
+        elif mech in ("XOAUTH2", "OAUTHBEARER"):
+            # {"status":"invalid_token"}
+            s.send("334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=\r\n")
+            if s.readline() is None:
+                return False
+        s.send("535 5.7.8 authentication failed\r\n")
+
+    smtp_loop(s, SMTP_EXT, {"AUTH": auth})
+
+
+def smtp_auth_temp(s):
+    """Every AUTH is answered 454 4.7.0: a temporary failure."""
+    smtp_greet(s)
+
+    def auth(s, args):
+        s.send("454 4.7.0 temporary authentication failure\r\n")
+
+    smtp_loop(s, SMTP_EXT, {"AUTH": auth})
+
+
+def smtp_no_auth(s):
+    """EHLO offers no AUTH: the relay knows its clients."""
+    smtp_greet(s)
+    smtp_loop(s, [e for e in SMTP_EXT if not e.startswith("AUTH")])
+
+
+def smtp_endless_ehlo(s):
+    """EHLO is answered with "250-" lines without end (512 MB at most)."""
+    smtp_greet(s)
+
+    def ehlo(s, args):
+        chunk = b"250-X-ENDLESS continuation\r\n" * 32768
+        for _ in range(512):
+            s.conn.sendall(chunk)
+        return False
+
+    smtp_loop(s, SMTP_EXT, {"EHLO": ehlo})
+
+
+def smtp_huge_line(s):
+    """EHLO is answered with one line that never ends (100 MB)."""
+    smtp_greet(s)
+
+    def ehlo(s, args):
+        s.conn.sendall(b"250-")
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(100):
+            s.conn.sendall(chunk)
+        return False
+
+    smtp_loop(s, SMTP_EXT, {"EHLO": ehlo})
+
+
+def smtp_silent_after_greeting(s):
+    """Greets, then never answers again (timeout tests)."""
+    smtp_greet(s)
+    while s.readline() is not None:
+        pass
+
+
 SCENARIOS = {
     "imap-sasl-endless": imap_sasl_endless,
     "imap-oauth-hostile-error": imap_oauth_hostile_error,
@@ -1131,6 +1402,22 @@ SCENARIOS = {
     "pop3-trickle": pop3_trickle,
     "pop3-garbage-greeting": pop3_garbage_greeting,
     "pop3-stls-mailbox": pop3_stls_mailbox,
+    "smtp-mailbox": smtp_mailbox,
+    "smtp-no-pipelining": smtp_no_pipelining,
+    "smtp-greet-421": smtp_greet_421,
+    "smtp-mail-421": smtp_mail_421,
+    "smtp-data-554": smtp_data_554,
+    "smtp-data-452": smtp_data_452,
+    "smtp-drop-after-dot": smtp_drop_after_dot,
+    "smtp-drop-mid-data": smtp_drop_mid_data,
+    "smtp-no-starttls": smtp_no_starttls,
+    "smtp-starttls-inject": smtp_starttls_inject,
+    "smtp-auth-refused": smtp_auth_refused,
+    "smtp-auth-temp": smtp_auth_temp,
+    "smtp-no-auth": smtp_no_auth,
+    "smtp-endless-ehlo": smtp_endless_ehlo,
+    "smtp-huge-line": smtp_huge_line,
+    "smtp-silent-after-greeting": smtp_silent_after_greeting,
 }
 
 

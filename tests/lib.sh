@@ -56,6 +56,30 @@
 #   oauth_stop                    kill it by PID and remove OAUTH_LOG
 #                                 (idempotent); OAUTH_PORT stays set (a port
 #                                 where nothing listens, for a while)
+#
+# SMTP submission server (tests/smtp-server.py on aiosmtpd; one at a time,
+# killed on exit)
+#   smtp_start [OPTION]...        start it on 127.0.0.1 with the harness's
+#                                 certificate ($HARNESS_CERT, $HARNESS_KEY:
+#                                 tls_ca_file = $HARNESS_CA, host localhost)
+#                                 and users ($HARNESS_DIR/passwd: alice /
+#                                 alice-secret-1 ...; OAuth tokens are the
+#                                 passwords) and wait for its port; sets
+#                                 SMTP_PORT, SMTP_PID, SMTP_REC (the folder
+#                                 where each message is recorded: N.eml, the
+#                                 bytes received, N.json its envelope, and
+#                                 envelopes.jsonl, one JSON line a message;
+#                                 emptied) and SMTP_ERR (its stderr).
+#                                 OPTIONs go to smtp-server.py: --tls
+#                                 starttls|implicit|none, --no-8bitmime,
+#                                 --smtputf8, --pipelining, --size N,
+#                                 --no-auth, --user U:P, --deliver (each
+#                                 message also into the harness dovecot's
+#                                 INBOX of each local recipient, by doveadm
+#                                 save). Needs harness_start (or --cert,
+#                                 --key and --user)
+#   smtp_stop                     kill it by PID and remove SMTP_REC
+#                                 (idempotent)
 #   self_signed_cert DIR          DIR/self.pem and DIR/self.key: a
 #                                 self-signed certificate for localhost that
 #                                 no CA of the harness vouches for
@@ -329,6 +353,66 @@ oauth_stop()
 	if [ -n "$_oauth_dir" ]; then
 		rm -rf "$_oauth_dir"
 		_oauth_dir=
+	fi
+}
+
+# --- SMTP submission server -------------------------------------------------
+
+SMTP_PID=
+SMTP_PORT=
+SMTP_REC=
+SMTP_ERR=
+_smtp_dir=
+_smtp_hooked=
+
+smtp_start()
+{
+	local here a
+	local -a opts=()
+	smtp_stop
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	_smtp_dir=$(mktemp -d "${TMPDIR:-/tmp}/tern-smtp.XXXXXX")
+	SMTP_REC=$_smtp_dir/rec
+	SMTP_ERR=$_smtp_dir/stderr.log
+	mkdir "$SMTP_REC"
+	if [ -z "$_smtp_hooked" ]; then
+		at_exit smtp_stop
+		_smtp_hooked=1
+	fi
+	[ -z "${HARNESS_CERT:-}" ] ||
+	    opts+=(--cert "$HARNESS_CERT" --key "$HARNESS_KEY")
+	[ -z "${HARNESS_DIR:-}" ] || [ ! -f "$HARNESS_DIR/passwd" ] ||
+	    opts+=(--passwd "$HARNESS_DIR/passwd")
+	for a in "$@"; do
+		if [ "$a" = --deliver ]; then
+			[ -n "${HARNESS_DIR:-}" ] ||
+			    fail "smtp_start --deliver: no harness_start"
+			opts+=(--doveadm-conf "$HARNESS_DIR/dovecot.conf"
+			    --doveadm "${_harness_doveadm:-/usr/bin/doveadm}")
+		else
+			opts+=("$a")
+		fi
+	done
+	"$TERN_PYTHON" "$here/smtp-server.py" --port-file "$_smtp_dir/port" \
+	    --record "$SMTP_REC" "${opts[@]}" 2>"$SMTP_ERR" &
+	SMTP_PID=$!
+	if ! wait_until 10 test -s "$_smtp_dir/port"; then
+		cat "$SMTP_ERR" >&2
+		fail "smtp-server.py did not start"
+	fi
+	SMTP_PORT=$(cat "$_smtp_dir/port")
+}
+
+smtp_stop()
+{
+	if [ -n "$SMTP_PID" ]; then
+		kill "$SMTP_PID" 2>/dev/null || true
+		wait "$SMTP_PID" 2>/dev/null || true
+		SMTP_PID=
+	fi
+	if [ -n "$_smtp_dir" ]; then
+		rm -rf "$_smtp_dir"
+		_smtp_dir=
 	fi
 }
 

@@ -27,7 +27,7 @@ TERN_DEPS="build-essential autoconf automake autopoint libtool gettext
 pkg-config libncurses-dev libssl-dev libsqlite3-dev libinih-dev check
 libetpan-dev libcurl4-gnutls-dev libjansson-dev dovecot-imapd dovecot-pop3d tmux python3 openssl sqlite3
 clang libclang-rt-14-dev mailutils-imap4d mailutils-pop3d sasl2-bin
-libsasl2-modules libsasl2-modules-db"
+libsasl2-modules libsasl2-modules-db python3-aiosmtpd"
 
 # Cyrus IMAP, unpacked and never installed (see deps_cyrus).
 TERN_CYRUS_PKGS="cyrus-common cyrus-imapd cyrus-pop3d cyrus-admin
