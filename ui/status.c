@@ -143,6 +143,16 @@ status_draw(struct ui *ui)
 	searchop_status(ui, &sb);
 	/* mutt's Flag, Del and Tag counts (New is the unread above). */
 	msgop_counts(ui, &sb);
+	/* Nothing sent is forgotten: what waits in the outbox shows. */
+	if (as->out_waiting > 0)
+		strbuf_addf(&sb, ngettext("  %d message waiting to be sent",
+		    "  %d messages waiting to be sent", as->out_waiting),
+		    as->out_waiting);
+	if (as->out_failed + as->out_unknown > 0)
+		strbuf_addf(&sb, ngettext("  %d message not sent (tern send "
+		    "--outbox)", "  %d messages not sent (tern send --outbox)",
+		    as->out_failed + as->out_unknown),
+		    as->out_failed + as->out_unknown);
 	if (as->prog_total > 0 && as->prog_n < as->prog_total)
 		strbuf_addf(&sb, "  %ld/%ld", as->prog_n, as->prog_total);
 	/* A POP3 download also counts its bytes. */

@@ -99,6 +99,8 @@ struct ui_acct {
 	int64_t prog_folder;
 	long prog_n, prog_total;
 	int64_t prog_bytes, prog_total_bytes;	/* a POP3 download */
+	/* The outbox (EV_OUTBOX): to send, refused, perhaps sent. */
+	int out_waiting, out_failed, out_unknown;
 	struct store_folder *folders;
 	size_t nfolders;
 	int stale;		/* reload the folders before the next draw */

@@ -556,6 +556,12 @@ ui_event(struct ui *ui, struct account_event *ev)
 	case EV_SEARCH:
 		searchop_event(ui, i, ev);
 		break;
+	case EV_OUTBOX:
+		as->out_waiting = ev->u.outbox.waiting;
+		as->out_failed = ev->u.outbox.failed;
+		as->out_unknown = ev->u.outbox.unknown;
+		ui->dirty |= DIRTY_STATUS;
+		break;
 	case EV_DONE:
 		break;
 	}
