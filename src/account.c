@@ -1653,11 +1653,10 @@ account_sender(void *arg)
 			if (lockfd != -1 && (n = outbox_recover(st)) > 0) {
 				char *text = xasprintf(ngettext("%d message "
 				    "may have been sent before tern stopped: "
-				    "it is kept in the outbox (tern send "
-				    "--outbox)", "%d messages may have been "
-				    "sent before tern stopped: they are kept "
-				    "in the outbox (tern send --outbox)", n),
-				    n);
+				    "it is kept in the outbox, not sent again",
+				    "%d messages may have been sent before "
+				    "tern stopped: they are kept in the "
+				    "outbox, not sent again", n), n);
 
 				account_error(a, text);
 				free(text);

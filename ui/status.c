@@ -149,9 +149,9 @@ status_draw(struct ui *ui)
 		    "  %d messages waiting to be sent", as->out_waiting),
 		    as->out_waiting);
 	if (as->out_failed + as->out_unknown > 0)
-		strbuf_addf(&sb, ngettext("  %d message not sent (tern send "
-		    "--outbox)", "  %d messages not sent (tern send --outbox)",
-		    as->out_failed + as->out_unknown),
+		strbuf_addf(&sb, ngettext("  %d message not sent",
+		    "  %d messages not sent", as->out_failed +
+		    as->out_unknown),
 		    as->out_failed + as->out_unknown);
 	if (as->prog_total > 0 && as->prog_n < as->prog_total)
 		strbuf_addf(&sb, "  %ld/%ld", as->prog_n, as->prog_total);
