@@ -578,7 +578,9 @@ search_mutt_day(const struct search_parser *p, const char *s, size_t len,
 		m = v[1];
 	if (nv == 3)
 		y = v[2] < 70 ? 2000 + v[2] : v[2] < 100 ? 1900 + v[2] : v[2];
-	if (m < 1 || m > 12 || d < 1 || d > search_days_in_month(y, m))
+	/* YY or YYYY: a year of three digits is no year (IMAP's has four). */
+	if (y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 ||
+	    d > search_days_in_month(y, m))
 		return -1;
 	*y_r = y;
 	*m_r = m;

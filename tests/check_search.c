@@ -260,6 +260,7 @@ static const struct {
 	{ "~N2", NULL, "mutt pattern \"~N\" takes no value" },
 	{ "~d <1q", NULL, "bad date range \"<1q\" at column 1" },
 	{ "~d 32/01/2025", NULL, "bad date range" },
+	{ "~d 2/11/268", NULL, "bad date range" },
 	{ "~d -", NULL, "bad date range" },
 	{ "~z <big", NULL, "bad size range \"<big\" at column 1" },
 	{ "| ~F", NULL, "\"|\" needs a term before it at column 1" },
