@@ -728,6 +728,19 @@ search_text_node(enum search_kind kind, const char *value)
  * already taken; its argument, if it takes one, is the rest of the word
  * or the next word or phrase. Frees WORD.
  */
+/* How many terms N is once written: its leaves. */
+static size_t
+search_leaves(const struct search_node *n)
+{
+	size_t i, k = 0;
+
+	if (n->nkids == 0)
+		return 1;
+	for (i = 0; i < n->nkids; i++)
+		k += search_leaves(n->kids[i]);
+	return k;
+}
+
 static struct search_node *
 search_parse_mutt(struct search_parser *p, char *word, size_t off)
 {
@@ -839,6 +852,18 @@ have:
 	case 3:
 		n = search_mutt_size(p, value, off);
 		break;
+	}
+	/*
+	 * ~C, ~L and ranges are several terms once written as tern's
+	 * (search_write()): they count as many, so that what is written
+	 * back parses again.
+	 */
+	if (n != NULL && (p->nterms += search_leaves(n) - 1) >
+	    SEARCH_MAX_TERMS) {
+		search_error(p, _("too many terms (at most %d) at column %zu"),
+		    SEARCH_MAX_TERMS, search_column(p, off));
+		search_free(n);
+		n = NULL;
 	}
 out:
 	free(word);
