@@ -1062,7 +1062,15 @@ search_parse_unary(struct search_parser *p, int depth)
 		    "%zu"), p->tok.text, search_column(p, off));
 		return NULL;
 	}
-	return search_parse_term(p);
+	n = search_parse_term(p);
+	/* ~C, ~L and ranges are written back in parentheses: a level more. */
+	if (n != NULL && n->nkids > 0 && depth + 1 > SEARCH_MAX_DEPTH) {
+		search_error(p, _("query nested too deeply at column %zu"),
+		    search_column(p, off));
+		search_free(n);
+		return NULL;
+	}
+	return n;
 negate:
 	if (p->tok.type == TOK_EOF || p->tok.type == TOK_RPAREN ||
 	    search_keyword(p, "AND") || search_keyword(p, "OR")) {
