@@ -263,6 +263,7 @@ outbox_flush(struct outbox *ob, int64_t now, int all,
     struct outbox_report *rep)
 {
 	struct store_outbox *list = NULL, e;
+	struct smtp *smtp;
 	enum backend_status status;
 	char *err = NULL;
 	size_t n = 0, i;
@@ -328,10 +329,13 @@ outbox_flush(struct outbox *ob, int64_t now, int all,
 		}
 	}
 close:
+	/* QUIT may wait for its reply: not with the lock that
+	 * outbox_interrupt() takes. */
 	pthread_mutex_lock(&ob->lock);
-	smtp_free(ob->smtp);
+	smtp = ob->smtp;
 	ob->smtp = NULL;
 	pthread_mutex_unlock(&ob->lock);
+	smtp_free(smtp);
 out:
 	store_outbox_list_free(list, n);
 	if (rep->sent > 0) {

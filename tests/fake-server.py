@@ -1213,30 +1213,27 @@ def smtp_mail_421(s):
     smtp_loop(s, SMTP_EXT, {"MAIL FROM": mail})
 
 
-def smtp_data_554(s):
-    """The message is refused after its final dot: 554."""
+def smtp_data_refused(s, reply):
+    """The message is read to its final dot, then answered REPLY."""
     smtp_greet(s)
 
     def data(s, args):
         s.send("354 go ahead\r\n")
         if not smtp_read_data(s):
             return False
-        s.send("554 5.6.0 message refused: looks like spam\r\n")
+        s.send(reply)
 
     smtp_loop(s, SMTP_EXT, {"DATA": data})
+
+
+def smtp_data_554(s):
+    """The message is refused after its final dot: 554."""
+    smtp_data_refused(s, "554 5.6.0 message refused: looks like spam\r\n")
 
 
 def smtp_data_452(s):
     """The message is refused after its final dot for now: 452."""
-    smtp_greet(s)
-
-    def data(s, args):
-        s.send("354 go ahead\r\n")
-        if not smtp_read_data(s):
-            return False
-        s.send("452 4.3.1 insufficient system storage\r\n")
-
-    smtp_loop(s, SMTP_EXT, {"DATA": data})
+    smtp_data_refused(s, "452 4.3.1 insufficient system storage\r\n")
 
 
 def smtp_drop_after_dot(s):
