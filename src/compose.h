@@ -107,6 +107,26 @@ int compose_file_read(const char *text, size_t len, struct draft *d,
  */
 int compose_addresses(const char *list, char ***addrs_r, size_t *n_r,
     char **err);
+/*
+ * Whether ADDR may go into a MAIL or RCPT command, as smtp_address_ok()
+ * says: valid UTF-8 without control characters, no space, '<' or '>',
+ * exactly one '@' not at either end, at most 254 octets. 1 or 0.
+ */
+int compose_address_ok(const char *addr);
+
+/*
+ * Read the signature file PATH into *TEXT_R (UTF-8, LF line ends; free()
+ * it). Returns 0, or -1 with *ERR: not a regular file, over 64 KiB, a NUL
+ * or bytes that are not UTF-8.
+ */
+int compose_read_signature(const char *path, char **text_r, char **err);
+/*
+ * Whether the text BODY, outside quoted lines, a forwarded message and
+ * the signature, speaks of an attachment ("attach", "attached",
+ * "attachment", German "Anhang", "angehängt"): the UI warns when
+ * the draft has none. 1 or 0.
+ */
+int compose_mentions_attachment(const char *body);
 
 /* A message built, ready for the outbox. */
 struct compose_out {
@@ -119,6 +139,10 @@ struct compose_out {
 	char *bcc;		/* Bcc's value for the Sent copy, or NULL */
 	char *subject;		/* decoded, for lists; or NULL */
 	char *to;		/* To's value as written, for lists; or NULL */
+	/* The data has bytes over 127 (MAIL FROM wants BODY=8BITMIME). */
+	int eightbit;
+	/* An envelope address is not ASCII (MAIL FROM wants SMTPUTF8). */
+	int utf8_addrs;
 };
 
 void compose_out_release(struct compose_out *out);

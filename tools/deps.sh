@@ -25,7 +25,7 @@
 # and libcurl4-openssl-dev conflicts with it (src/oauth.c works with both).
 TERN_DEPS="build-essential autoconf automake autopoint libtool gettext
 pkg-config libncurses-dev libssl-dev libsqlite3-dev libinih-dev check
-libetpan-dev libcurl4-gnutls-dev libjansson-dev dovecot-imapd dovecot-pop3d tmux python3 openssl sqlite3
+libetpan-dev libcurl4-gnutls-dev libjansson-dev libmagic-dev dovecot-imapd dovecot-pop3d tmux python3 openssl sqlite3
 clang libclang-rt-14-dev mailutils-imap4d mailutils-pop3d sasl2-bin
 libsasl2-modules libsasl2-modules-db python3-aiosmtpd"
 
