@@ -40,6 +40,7 @@
 	fuzz_##name(const uint8_t *data, size_t size)
 
 /* The harnesses, for tests/check_fuzz_corpus. */
+int	fuzz_compose(const uint8_t *, size_t);
 int	fuzz_config(const uint8_t *, size_t);
 int	fuzz_format(const uint8_t *, size_t);
 int	fuzz_header(const uint8_t *, size_t);

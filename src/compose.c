@@ -123,6 +123,7 @@ static char	*compose_show(const char *, size_t);
 static int	compose_atext(int);
 static int	compose_skip_cfws(struct compose_parser *, struct strbuf *);
 static int	compose_word(struct compose_parser *, struct strbuf *);
+static int	compose_dot_atom(struct compose_parser *, int);
 static int	compose_addr_spec(struct compose_parser *, char **);
 static int	compose_entry(struct compose_parser *, struct compose_mboxes *,
 		    int);
@@ -406,18 +407,16 @@ compose_word(struct compose_parser *p, struct strbuf *sb)
 }
 
 /*
- * An addr-spec at the position: a dot-atom or a quoted string, '@', a
- * dot-atom or a domain literal, with no space inside. Returns 0 and the
- * address in *ADDR_R, or -1 with p->err.
+ * A dot-atom at the position (or, when QUOTED_OK, a quoted string):
+ * atoms joined by single dots, none at either end. Returns 0 or -1.
  */
 static int
-compose_addr_spec(struct compose_parser *p, char **addr_r)
+compose_dot_atom(struct compose_parser *p, int quoted_ok)
 {
-	size_t start = p->pos, end, atoms;
-	int dot;
-	char *addr, *show;
+	size_t atoms = 0;
+	int dot = 1;
 
-	if (p->pos < p->len && p->s[p->pos] == '"') {
+	if (quoted_ok && p->pos < p->len && p->s[p->pos] == '"') {
 		p->pos++;
 		while (p->pos < p->len && p->s[p->pos] != '"') {
 			if (p->s[p->pos] == '\\' && p->pos + 1 < p->len)
@@ -425,56 +424,65 @@ compose_addr_spec(struct compose_parser *p, char **addr_r)
 			p->pos++;
 		}
 		if (p->pos == p->len)
-			goto bad;
+			return (-1);
 		p->pos++;
-	} else {
-		for (atoms = 0, dot = 1; p->pos < p->len; p->pos++) {
-			int c = (unsigned char)p->s[p->pos];
-
-			if (c == '.' && !dot)
-				dot = 1;
-			else if (compose_atext(c)) {
-				if (dot)
-					atoms++;
-				dot = 0;
-			} else
-				break;
-		}
-		if (atoms == 0 || dot)
-			goto bad;
+		return (0);
 	}
+	for (; p->pos < p->len; p->pos++) {
+		int c = (unsigned char)p->s[p->pos];
+
+		if (c == '.' && !dot)
+			dot = 1;
+		else if (compose_atext(c)) {
+			if (dot)
+				atoms++;
+			dot = 0;
+		} else
+			break;
+	}
+	return (atoms == 0 || dot ? -1 : 0);
+}
+
+/*
+ * An addr-spec at the position: a dot-atom or a quoted string, '@', a
+ * dot-atom or a domain literal; white space and comments around the '@'
+ * are dropped. Returns 0 and the
+ * address in *ADDR_R, or -1 with p->err.
+ */
+static int
+compose_addr_spec(struct compose_parser *p, char **addr_r)
+{
+	size_t start = p->pos, lstart, lend, dstart, dend, end;
+	char *addr, *show;
+
+	lstart = p->pos;
+	if (compose_dot_atom(p, 1) != 0)
+		goto bad;
+	lend = p->pos;
+	/* Comments around the '@' (obsolete, seen in old mail). */
+	if (compose_skip_cfws(p, NULL) != 0)
+		return (-1);
 	if (p->pos == p->len || p->s[p->pos] != '@')
 		goto bad;
 	p->pos++;
+	if (compose_skip_cfws(p, NULL) != 0)
+		return (-1);
+	dstart = p->pos;
 	if (p->pos < p->len && p->s[p->pos] == '[') {
 		while (p->pos < p->len && p->s[p->pos] != ']') {
-			if (p->s[p->pos] == '[' && p->pos > 0 &&
-			    p->s[p->pos - 1] != '@')
-				goto bad;
-			if (p->s[p->pos] == '\\')
+			if ((p->s[p->pos] == '[' && p->pos != dstart) ||
+			    p->s[p->pos] == '\\')
 				goto bad;
 			p->pos++;
 		}
 		if (p->pos == p->len)
 			goto bad;
 		p->pos++;
-	} else {
-		for (atoms = 0, dot = 1; p->pos < p->len; p->pos++) {
-			int c = (unsigned char)p->s[p->pos];
-
-			if (c == '.' && !dot)
-				dot = 1;
-			else if (compose_atext(c)) {
-				if (dot)
-					atoms++;
-				dot = 0;
-			} else
-				break;
-		}
-		if (atoms == 0 || dot)
-			goto bad;
-	}
-	addr = xstrndup(p->s + start, p->pos - start);
+	} else if (compose_dot_atom(p, 0) != 0)
+		goto bad;
+	dend = p->pos;
+	addr = xasprintf("%.*s@%.*s", (int)(lend - lstart), p->s + lstart,
+	    (int)(dend - dstart), p->s + dstart);
 	if (!compose_address_ok(addr)) {
 		show = compose_show(addr, strlen(addr));
 		p->err = xasprintf(_("\"%s\" is not an address mail can be "
@@ -621,10 +629,23 @@ static int
 compose_parse(const char *list, struct compose_mboxes *out, char **err)
 {
 	struct compose_parser p;
+	size_t i;
 
 	memset(&p, 0, sizeof p);
 	p.s = list != NULL ? list : "";
 	p.len = strlen(p.s);
+	for (i = 0; i < p.len; i++) {
+		unsigned char c = (unsigned char)p.s[i];
+
+		if ((c < ' ' && c != '\t') || c == 0x7f) {
+			char *show = compose_show(p.s, p.len);
+
+			*err = xasprintf(_("\"%s\": a control character in "
+			    "an address list"), show);
+			free(show);
+			return (-1);
+		}
+	}
 	if (compose_list(&p, out, 0) == 0)
 		return (0);
 	*err = p.err;
@@ -1477,7 +1498,8 @@ compose_attribution(struct strbuf *sb, const char *fmt, const char *date,
 	const char *s;
 
 	if (fmt == NULL)
-		fmt = _("On %d, %n wrote:");
+		fmt = date != NULL && *date != '\0' ? _("On %d, %n wrote:") :
+		    _("%n wrote:");
 	for (s = fmt; *s != '\0'; s++) {
 		if (*s != '%' || s[1] == '\0') {
 			if (*s != '\n' && *s != '\r')
@@ -2537,6 +2559,10 @@ compose_build(const struct draft *d, const struct compose_opts *o,
 	compose_add_rcpts(out, &to);
 	compose_add_rcpts(out, &cc);
 	compose_add_rcpts(out, &bcc);
+	/* A UTF-8 address in the header needs SMTPUTF8 too (RFC 6531). */
+	for (i = 0; i < rto.n; i++)
+		if (compose_utf8_addr(rto.v[i].addr))
+			out->utf8_addrs = 1;
 	if (out->nrcpt == 0) {
 		*err = xstrdup(_("no recipient: To, Cc and Bcc are empty"));
 		goto out;

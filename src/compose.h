@@ -141,7 +141,8 @@ struct compose_out {
 	char *to;		/* To's value as written, for lists; or NULL */
 	/* The data has bytes over 127 (MAIL FROM wants BODY=8BITMIME). */
 	int eightbit;
-	/* An envelope address is not ASCII (MAIL FROM wants SMTPUTF8). */
+	/* An address of the envelope or of the header is not ASCII (MAIL
+	 * FROM wants SMTPUTF8; the header then holds raw UTF-8). */
 	int utf8_addrs;
 };
 

@@ -30,6 +30,7 @@ static const struct {
 	int (*fn)(const uint8_t *, size_t);
 	int shared;		/* also the files of $TERN_CORPUS */
 } targets[] = {
+	{ "compose", fuzz_compose, 1 },
 	{ "config", fuzz_config, 0 },
 	{ "format", fuzz_format, 0 },
 	{ "header", fuzz_header, 1 },
