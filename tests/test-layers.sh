@@ -12,6 +12,8 @@
 #     src/sasl.c (base64 and APOP's MD5);
 #   - libcurl (<curl/...>) and jansson (jansson.h) anywhere but
 #     src/oauth.c;
+#   - libmagic (magic.h) anywhere but src/compose.c (an attachment's
+#     type);
 #   - libetpan, sqlite3 or OpenSSL anywhere in ui/;
 #   - curses, libetpan, sqlite3 or OpenSSL anywhere in cli/ (main() and
 #     the headless commands);
@@ -36,6 +38,7 @@ SQLITE='sqlite3(ext)?\.h[>"]'
 OPENSSL='openssl/'
 CURL='curl/'
 JANSSON='jansson(_config)?\.h[>"]'
+MAGIC='magic\.h[>"]'
 ETPAN_ANY='libetpan/'
 ETPAN_NET='libetpan/(libetpan|mailimap|mailpop3|mailsmtp|mailesmtp|mailstream|imapdriver|imapstorage|pop3driver|pop3storage|nntpdriver|nntpstorage|newsnntp|newsfeed|feeddriver|feedstorage|hotmailstorage|maildriver|mailstorage|mailengine|mailfolder|acl|annotatemore|condstore|enable|idle|namespace|qresync|quota|uidplus|xgm[a-z]*|xlist|clientid)[^/">]*\.h[>"]'
 
@@ -98,6 +101,13 @@ check_tree()
 			;;
 		esac
 		case $rel in
+		src/compose.c) ;;
+		*)
+			report "$f" "$rel" "$MAGIC" \
+			    "libmagic included outside src/compose.c"
+			;;
+		esac
+		case $rel in
 		src/imap.c | src/pop3.c | src/conn.c | src/tls.c | src/smtp.c) ;;
 		*)
 			report "$f" "$rel" "$ETPAN_NET" \
@@ -144,6 +154,10 @@ cat >"$scratch/src/mime.c" <<'EOF'
 #include <libetpan/mmapstring.h>
 #include "store.h"
 EOF
+cat >"$scratch/src/compose.c" <<'EOF'
+#include <magic.h>
+#include <libetpan/mailmime.h>
+EOF
 cat >"$scratch/ui/ui.c" <<'EOF'
 #include <curses.h>
 #include "../src/store.h"
@@ -169,6 +183,7 @@ cat >"$scratch/src/account.c" <<'EOF'
 #include <libetpan/mailstream_ssl.h>
 #include <curl/curl.h>
 #include "jansson.h"
+#include <magic.h>
 EOF
 cat >"$scratch/src/text.h" <<'EOF'
 #include <ncurses.h>
@@ -196,7 +211,7 @@ found=$(check_tree "$scratch")
 missing=
 for want in cli/cli.c:2 cli/cli.c:3 cli/cli.c:4 src/account.c:2 \
     src/account.c:3 src/account.c:4 src/account.c:5 src/account.c:6 \
-    src/account.c:7 src/account.c:8 src/text.h:1 src/mime.c:2 \
+    src/account.c:7 src/account.c:8 src/account.c:9 src/text.h:1 src/mime.c:2 \
     ui/pane-index.c:2 ui/pane-index.c:3 ui/pane-index.c:4 \
     ui/pane-index.c:5 ui/pane-index.c:6; do
 	case $found in
