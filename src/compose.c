@@ -1767,9 +1767,12 @@ compose_start(enum compose_kind kind, const char *raw, size_t len,
 		free(s);
 		d->in_reply_to = compose_first_id(h_msgid);
 		d->references = compose_references(h_refs, h_irt, h_msgid);
+		/* A sender that does not parse: as the reader shows it. */
+		s = from.n > 0 ? NULL : compose_clean(msg.from);
 		compose_attribution(&body, o->attribution, date,
 		    from.n > 0 ? from.v[0].name : NULL,
-		    from.n > 0 ? from.v[0].addr : h_from, subject);
+		    from.n > 0 ? from.v[0].addr : s, subject);
+		free(s);
 		compose_quote(&body, text, strlen(text));
 		strbuf_addch(&body, '\n');
 		break;
@@ -2934,14 +2937,20 @@ compose_prepare_raw(const char *raw, size_t len,
 	out->env_from = xstrdup(from.v[0].addr);
 	if (compose_utf8_addr(out->env_from))
 		out->utf8_addrs = 1;
-	if (id == NULL && (id = compose_message_id(out->env_from, err)) ==
-	    NULL)
-		goto out;
+	/* A Message-ID that is not one is replaced. */
+	if (id == NULL) {
+		if ((id = compose_message_id(out->env_from, err)) == NULL)
+			goto out;
+		has_id = 0;
+	}
 
 	/* The fields but Bcc, what was missing, the body. */
 	for (i = 0; i < nf; i++) {
 		if (f[i].name_len == 3 && strncasecmp(in.buf + f[i].start,
 		    "Bcc", 3) == 0)
+			continue;
+		if (!has_id && f[i].name_len == 10 && strncasecmp(in.buf +
+		    f[i].start, "Message-ID", 10) == 0)
 			continue;
 		strbuf_add(&sb, in.buf + f[i].start, f[i].end - f[i].start);
 		if (f[i].end == in.len && (f[i].end - f[i].start < 2 ||

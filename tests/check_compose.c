@@ -1402,6 +1402,8 @@ static const struct {
 	{ "From: o@e.example\nTo: a@x.example\nMessage-ID: <keep@e.example>"
 	    "\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMIME-Version: 1.0\n\nb\n",
 	    "a@x.example", "Message-ID: <keep@e.example>\r\n", "Jan 2023", 0 },
+	{ "To: a@x.example\nMessage-ID: broken <a b@c>\n\nb\n", "a@x.example",
+	    "@example.org>\r\n", "broken", 0 },
 	{ "To: a@x.example\r\nCc: b@x.example\r\n\r\nb\r\n.\r\n",
 	    "a@x.example b@x.example", "\r\n.\r\n", NULL, 0 },
 	{ "From x Mon Jan  1 00:00:00 2024\nTo: a@x.example\n\nb\n",
