@@ -22,6 +22,7 @@
 #include "format.h"
 #include "i18n.h"
 #include "log.h"
+#include "outbox.h"
 #include "password.h"
 #include "search.h"
 #include "store.h"
@@ -283,11 +284,7 @@ out:
 	return rc;
 }
 
-/*
- * The password for ACC when it has no password_cmd: asked on the terminal.
- * Returns 0 (with *PW_R NULL when password_cmd will be used), or -1.
- */
-static int
+int
 cli_password(const struct account_config *acc, char **pw_r)
 {
 	char *prompt, *err = NULL;
@@ -423,6 +420,34 @@ cli_sync_event(struct cli_loop *l, struct account_event *ev)
 	}
 }
 
+/* tern sync sends what waits in the outbox first. */
+static void
+cli_sync_outbox(const struct account_config *acc, const char *path,
+    const char *pw)
+{
+	struct outbox_report rep;
+	struct store *st;
+	char *err = NULL;
+	int n = 0;
+
+	if (store_open(path, acc->name, &st, &err) != 0) {
+		cli_error(err);
+		free(err);
+		return;
+	}
+	if (store_outbox_count(st, OUTBOX_QUEUED, &n) == 0 && n > 0 &&
+	    cli_send_flush(acc, path, st, pw, &rep) == 0) {
+		if (rep.sent > 0)
+			fprintf(stderr, ngettext("tern: %s: %d message sent\n",
+			    "tern: %s: %d messages sent\n", rep.sent),
+			    acc->name, rep.sent);
+		if (rep.error != NULL)
+			cli_error(rep.error);
+		outbox_report_release(&rep);
+	}
+	store_close(st);
+}
+
 /* Sync one account headlessly, printing progress on stderr. */
 int
 cli_sync_account(const struct cli_options *opt, struct account_config *acc,
@@ -445,8 +470,14 @@ cli_sync_account(const struct cli_options *opt, struct account_config *acc,
 		cli_error(err);
 		goto out;
 	}
-	if (cli_password(acc, &pw) != 0)
+	if (opt->password != NULL)
+		pw = xstrdup(opt->password);
+	else if (cli_password(acc, &pw) != 0)
 		goto out;
+	if (opt->push_only)
+		account_push_only(a);
+	else if (acc->smtp_host != NULL)
+		cli_sync_outbox(acc, path, pw);
 	cli_pop3_requests(opt, a);
 	if (opt->bodies)
 		account_fill_bodies(a);

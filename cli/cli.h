@@ -22,6 +22,13 @@ struct cli_options {
 	int bodies;		/* tern sync --bodies: fill the body cache */
 	const char *maildir;	/* tern export --maildir DIR */
 	const char *mbox;	/* tern export --mbox FILE */
+	int outbox_list;	/* tern send --outbox: list the outbox */
+	const char *retry;	/* tern send --retry ID */
+	const char *discard;	/* tern send --discard ID */
+	/* Inside tern send: a session that only pushes (the Sent copy),
+	 * signing in with PASSWORD when it is set. */
+	int push_only;
+	const char *password;
 };
 
 /* Exit statuses (DESIGN.md): 0 ok, 1 runtime error, 2 usage error. */
@@ -36,7 +43,28 @@ int cli_oauth2(const struct cli_options *opt, const char *target);
 /* tern export ACCOUNT[:FOLDER] (--maildir DIR | --mbox FILE). */
 int cli_export(const struct cli_options *opt, const char *target);
 
+/*
+ * tern send ACCOUNT [FILE] (FILE or stdin: a message to queue and send),
+ * tern send --outbox | --retry ID | --discard ID ACCOUNT (cli-send.c).
+ */
+int cli_send(const struct cli_options *opt, const char *target,
+    const char *file);
+struct outbox_report;
+struct store;
+/*
+ * Send every queued entry of ACC's outbox (cache at PATH, open in ST)
+ * with the password PW (may be NULL). 0 with *REP filled in, 1 when
+ * another tern sends this outbox, -1 on an error reported.
+ */
+int cli_send_flush(const struct account_config *acc, const char *path,
+    struct store *st, const char *pw, struct outbox_report *rep);
+
 /* Shared by the commands (cli.c). */
+/*
+ * The password for ACC when it has no password_cmd nor token: asked on
+ * the terminal. 0 (*PW_R NULL when none is needed), or -1 (reported).
+ */
+int cli_password(const struct account_config *acc, char **pw_r);
 /* Print "tern: TEXT" on stderr. */
 void cli_error(const char *text);
 /* With --log FILE, send the core's log there; 0, or -1 (reported). */

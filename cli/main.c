@@ -32,6 +32,8 @@ usage(FILE *f)
 	    "       tern search [--offline] ACCOUNT[:FOLDER] QUERY\n"
 	    "       tern export [--offline] ACCOUNT[:FOLDER] "
 	    "(--maildir DIR | --mbox FILE)\n"
+	    "       tern send [--offline] ACCOUNT [FILE]\n"
+	    "       tern send (--outbox | --retry ID | --discard ID) ACCOUNT\n"
 	    "       tern oauth2 ACCOUNT\n"
 	    "       tern --version | --help\n"
 	    "\n"
@@ -66,12 +68,15 @@ main(int argc, char **argv)
 		{ "bodies", no_argument, NULL, 'B' },
 		{ "maildir", required_argument, NULL, 'M' },
 		{ "mbox", required_argument, NULL, 'X' },
+		{ "outbox", no_argument, NULL, 'O' },
+		{ "retry", required_argument, NULL, 'R' },
+		{ "discard", required_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_options opt;
-	const char *command = NULL, *target = NULL;
+	const char *command = NULL, *target = NULL, *file = NULL;
 #ifdef ENABLE_NLS
 	const char *localedir;
 #endif
@@ -103,6 +108,7 @@ options:
 			    (strcmp(argv[optind], "sync") == 0 ||
 			    strcmp(argv[optind], "search") == 0 ||
 			    strcmp(argv[optind], "export") == 0 ||
+			    strcmp(argv[optind], "send") == 0 ||
 			    strcmp(argv[optind], "oauth2") == 0)) {
 				command = argv[optind++];
 				continue;
@@ -144,6 +150,15 @@ options:
 		case 'X':
 			opt.mbox = optarg;
 			break;
+		case 'O':
+			opt.outbox_list = 1;
+			break;
+		case 'R':
+			opt.retry = optarg;
+			break;
+		case 'd':
+			opt.discard = optarg;
+			break;
 		case 'V':
 			printf("tern %s\n", PACKAGE_VERSION);
 			goto out;
@@ -176,6 +191,19 @@ options:
 		rc = cli_search(&opt, target, argc - optind, argv + optind);
 		goto out;
 	}
+	/* tern send ACCOUNT FILE: the file to send. */
+	if (command != NULL && strcmp(command, "send") == 0 && file == NULL &&
+	    optind < argc) {
+		file = argv[optind++];
+		goto options;
+	}
+	if ((opt.outbox_list || opt.retry != NULL || opt.discard != NULL) &&
+	    (command == NULL || strcmp(command, "send") != 0)) {
+		fprintf(stderr, "%s", _("tern: --outbox, --retry and --discard "
+		    "go with \"tern send\"\n"));
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (optind < argc) {
 		fprintf(stderr, _("tern: unexpected argument \"%s\"\n"),
 		    argv[optind]);
@@ -201,6 +229,8 @@ options:
 		rc = cli_export(&opt, target);
 	else if (command != NULL && strcmp(command, "oauth2") == 0)
 		rc = cli_oauth2(&opt, target);
+	else if (command != NULL && strcmp(command, "send") == 0)
+		rc = cli_send(&opt, target, file);
 	else if (command != NULL)
 		rc = cli_sync(&opt, target);
 	else
