@@ -89,6 +89,13 @@ conn_send_secret(struct _mailstream *stream, char *line)
 	return 0;
 }
 
+/* The protocol's command that lists the capabilities, for messages. */
+static const char *
+conn_caps_name(const struct conn_proto *proto)
+{
+	return proto->caps_name != NULL ? proto->caps_name : "CAPABILITY";
+}
+
 /* Fail with REPLY of WHAT, closing the session when the link is gone. */
 static enum backend_status
 conn_close_fail(const struct conn_proto *proto, void *arg,
@@ -432,7 +439,8 @@ conn_starttls(const struct conn_proto *proto, void *arg,
 		    "(PREAUTH): refusing to go on without TLS"),
 		    proto->starttls), err);
 	if ((r = proto->capabilities(arg, &said)) != CONN_OK)
-		return conn_close_fail(proto, arg, r, "CAPABILITY", said, err);
+		return conn_close_fail(proto, arg, r, conn_caps_name(proto),
+		    said, err);
 	/* A server that cannot list what it offers may still have it. */
 	if (proto->has(arg, proto->starttls) == 0)
 		return conn_give_up(proto, arg, BACKEND_ERR_TLS,
@@ -496,7 +504,8 @@ conn_open(const struct conn_proto *proto, void *arg,
 		return st;
 	/* Capabilities from before TLS are not to be trusted: ask again. */
 	if ((r = proto->capabilities(arg, &said)) != CONN_OK)
-		return conn_close_fail(proto, arg, r, "CAPABILITY", said, err);
+		return conn_close_fail(proto, arg, r, conn_caps_name(proto),
+		    said, err);
 	if (preauth) {
 		log_msg(LOG_INFO, "%s: signed in by the server (PREAUTH) at "
 		    "%s:%d", proto->name, cfg->host, cfg->port);
@@ -520,7 +529,8 @@ conn_open(const struct conn_proto *proto, void *arg,
 	/* Servers often announce more once signed in. */
 	if (proto->caps_after_login &&
 	    (r = proto->capabilities(arg, &said)) != CONN_OK)
-		return conn_close_fail(proto, arg, r, "CAPABILITY", said, err);
+		return conn_close_fail(proto, arg, r, conn_caps_name(proto),
+		    said, err);
 	log_msg(LOG_INFO, "%s: logged in to %s:%d (%s)", proto->name,
 	    cfg->host, cfg->port, how);
 	return BACKEND_OK;

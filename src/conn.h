@@ -48,6 +48,8 @@ struct conn_proto {
 	const char *name;	/* "imap", "pop3": for the log */
 	const char *starttls;	/* its capability and command: "STARTTLS" */
 	const char *login_name;	/* its own login command: "LOGIN", "USER" */
+	/* Its capability command, for messages; NULL: "CAPABILITY". */
+	const char *caps_name;
 	/* The initial response may always go with the command (RFC 5034,
 	 * RFC 4954); else only when the capability SASL-IR is there. */
 	int sasl_ir;

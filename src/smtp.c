@@ -497,6 +497,7 @@ static const struct conn_proto smtp_proto = {
 	.name = "smtp",
 	.starttls = "STARTTLS",
 	.login_name = "AUTH LOGIN",
+	.caps_name = "EHLO",
 	.sasl_ir = 1,
 	.caps_after_login = 0,
 	.own_login_first = 0,

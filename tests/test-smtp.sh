@@ -8,7 +8,8 @@
 #     without a final CRLF, a 5 MB message, SIZE over the limit, two
 #     messages in one session, PIPELINING, no AUTH offered, delivery into
 #     the harness dovecot, EHLO's argument (the From domain or an address
-#     literal, never the host name), no secret in the log;
+#     literal, never the host name), bare LF and CR sent as CRLF, no
+#     secret in the log;
 #   - against tests/fake-server.py, for what a real server never does:
 #     421 at the greeting and to MAIL, 452 and 550 for one recipient
 #     (listed by address, the server's text sanitised), every recipient
@@ -60,6 +61,8 @@ w("eight.eml", (head % ("Eight", "eight") +
     "Grüße aus Köln.\r\n.Punkt\r\n").encode("utf-8"))
 w("noeol.eml", (head % ("No EOL", "noeol") + "\r\n"
     "no final line end").encode())
+w("bare.eml", b"Subject: Bare\n\n.dot\nlf\rcr\r\ncrlf\n")
+w("bare.want", b"Subject: Bare\r\n\r\n.dot\r\nlf\r\ncr\r\ncrlf\r\n")
 big = [head % ("Big", "big") + "\r\n"]
 line = "0123456789" * 7 + "abcdef\r\n"
 n = 5 * 1024 * 1024 // len(line)
@@ -170,6 +173,11 @@ expect outcome sent
 same "$msgs/eight.eml" "$SMTP_REC/4.eml"
 assert_contains "$(rec 4 mail_options)" "BODY=8BITMIME" "$what"
 
+what="bare LF and CR: sent as CRLF"
+try "$msgs/bare.eml" bob@example.org
+expect outcome sent
+same "$msgs/bare.want" "$SMTP_REC/5.eml"
+
 what="a non-ASCII address, SMTPUTF8 not offered"
 try "$msgs/plain.eml" 'jörg@example.org'
 expect outcome perm
@@ -179,8 +187,8 @@ assert_eq 1 "$st" "$what: exit status"
 what="a 5 MB message"
 try "$msgs/big.eml" bob@example.org carol@example.org
 expect outcome sent
-same "$msgs/big.eml" "$SMTP_REC/5.eml"
-assert_eq '["bob@example.org", "carol@example.org"]' "$(rec 5 rcpt_tos)" \
+same "$msgs/big.eml" "$SMTP_REC/6.eml"
+assert_eq '["bob@example.org", "carol@example.org"]' "$(rec 6 rcpt_tos)" \
     "$what: recipients"
 
 what="an address tern will not send"
@@ -188,7 +196,7 @@ try "$msgs/plain.eml" bob@example.org 'evil@x>
 RCPT TO:<more@x'
 expect outcome perm
 expect text '"evil@x> RCPT TO:<more@x" is not an address'
-[ ! -e "$SMTP_REC/6.json" ] || fail "$what: something was sent"
+[ ! -e "$SMTP_REC/7.json" ] || fail "$what: something was sent"
 
 what="wrong password"
 HARNESS_PASS=wrong conf "smtp = smtp://localhost:$SMTP_PORT" "$from"
@@ -201,7 +209,7 @@ what="a From without a dotted domain: an address literal"
 conf "smtp = smtp://localhost:$SMTP_PORT" "from = alice@localhost"
 try "$msgs/plain.eml" bob@example.org
 expect outcome sent
-assert_eq '"[127.0.0.1]"' "$(rec 6 helo)" "$what"
+assert_eq '"[127.0.0.1]"' "$(rec 7 helo)" "$what"
 smtp_stop
 
 what="implicit TLS"
