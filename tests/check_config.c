@@ -99,6 +99,29 @@ START_TEST(test_design_example)
 }
 END_TEST
 
+/* signature: "~/" is the home directory. */
+START_TEST(test_signature_home)
+{
+	static const char text[] = "[account a]\nimap = imaps://h\nuser = u\n"
+	    "signature = ~/.signature\n";
+	struct config *cfg = NULL;
+	char *err = NULL, *old = getenv("HOME") != NULL ?
+	    xstrdup(getenv("HOME")) : NULL;
+
+	setenv("HOME", "/home/tester", 1);
+	ck_assert_msg(config_load_string(text, "config", &cfg, &err) == 0,
+	    "error: %s", err);
+	ck_assert_str_eq(cfg->accounts[0]->signature,
+	    "/home/tester/.signature");
+	config_free(cfg);
+	if (old != NULL)
+		setenv("HOME", old, 1);
+	else
+		unsetenv("HOME");
+	free(old);
+}
+END_TEST
+
 /* oauth2_provider fills in what the file leaves out, and no more. */
 START_TEST(test_oauth2_provider)
 {
@@ -172,6 +195,18 @@ ok_field(const struct config *cfg, const char *what, const char **s)
 		return cfg->ui.bell;
 	if (strcmp(what, "quit") == 0)
 		return cfg->ui.quit;
+	if (strcmp(what, "forward") == 0)
+		return cfg->ui.forward;
+	if (strcmp(what, "text_flowed") == 0)
+		return cfg->ui.text_flowed;
+	if (strcmp(what, "editor") == 0) {
+		*s = cfg->ui.editor;
+		return 0;
+	}
+	if (strcmp(what, "attribution") == 0) {
+		*s = cfg->ui.attribution;
+		return 0;
+	}
 	if (strcmp(what, "bind_modes") == 0)
 		return cfg->nbinds > 0 ? (long)cfg->binds[0].panes : -1;
 	if (strcmp(what, "naccounts") == 0)
@@ -192,6 +227,12 @@ ok_field(const struct config *cfg, const char *what, const char **s)
 		return (long)a->pop3_max_size;
 	if (strcmp(what, "pop3_delete_with_local") == 0)
 		return a->pop3_delete_with_local;
+	if (strcmp(what, "smtp_port") == 0)
+		return a->smtp_port;
+	if (strcmp(what, "smtp_tls") == 0)
+		return a->smtp_tls;
+	if (strcmp(what, "sent") == 0)
+		return a->sent;
 	if (strcmp(what, "fingerprint0") == 0)
 		return a->has_fingerprint ? a->fingerprint[0] : -1;
 	if (strcmp(what, "fingerprint31") == 0)
@@ -206,6 +247,22 @@ ok_field(const struct config *cfg, const char *what, const char **s)
 		*s = a->password_cmd;
 	else if (strcmp(what, "name") == 0)
 		*s = a->name;
+	else if (strcmp(what, "smtp_host") == 0)
+		*s = a->smtp_host;
+	else if (strcmp(what, "smtp_user") == 0)
+		*s = a->smtp_user;
+	else if (strcmp(what, "from") == 0)
+		*s = a->from;
+	else if (strcmp(what, "from_addr") == 0)
+		*s = a->from_addr;
+	else if (strcmp(what, "reply_to") == 0)
+		*s = a->reply_to;
+	else if (strcmp(what, "signature") == 0)
+		*s = a->signature;
+	else if (strcmp(what, "sent_folder") == 0)
+		*s = a->sent_folder;
+	else if (strcmp(what, "drafts") == 0)
+		*s = a->drafts;
 	return 0;
 }
 
@@ -287,6 +344,56 @@ static const struct ok_row ok_rows[] = {
 	{ ACC "tls_fingerprint = " FP64 "\n", "fingerprint31", 0x08, NULL },
 	{ ACC "tls_fingerprint = SHA256:" FP64 "\n", "fingerprint31", 0x08,
 	  NULL },
+	/* Sending. */
+#define FROM "from = Me <me@example.org>\n"
+	{ ACC FROM "smtp = smtps://smtp.example.org\n", "smtp_host", 0,
+	  "smtp.example.org" },
+	{ ACC FROM "smtp = smtps://smtp.example.org\n", "smtp_port", 465,
+	  NULL },
+	{ ACC FROM "smtp = smtps://smtp.example.org\n", "smtp_tls",
+	  TLS_IMPLICIT, NULL },
+	{ ACC FROM "smtp = smtp://smtp.example.org\n", "smtp_port", 587,
+	  NULL },
+	{ ACC FROM "smtp = SMTP://smtp.example.org:2525\n", "smtp_port",
+	  2525, NULL },
+	{ ACC FROM "smtp = smtp://smtp.example.org\n", "smtp_tls",
+	  TLS_STARTTLS, NULL },
+	{ ACC FROM "smtp = smtp://[::1]:25\n", "smtp_host", 0, "::1" },
+	{ "[account a]\nimap = imap://h\nuser = u\ntls = off\n" FROM
+	  "smtp = smtp://s\n", "smtp_tls", TLS_OFF, NULL },
+	{ "[account a]\nimap = imap://h\nuser = u\ntls = off\n" FROM
+	  "smtp = smtps://s\n", "smtp_tls", TLS_IMPLICIT, NULL },
+	{ ACC, "smtp_host", 0, NULL },
+	{ ACC FROM "smtp = smtps://s\nsmtp_user = me@example.org\n",
+	  "smtp_user", 0, "me@example.org" },
+	{ ACC FROM, "from", 0, "Me <me@example.org>" },
+	{ ACC FROM, "from_addr", 0, "me@example.org" },
+	{ ACC "from = me@example.org\n", "from_addr", 0, "me@example.org" },
+	{ ACC "from = \"Doe, Jane\" <j@example.org>\n", "from_addr", 0,
+	  "j@example.org" },
+	{ ACC "from = Jörg <jörg@example.org>\n", "from_addr", 0,
+	  "jörg@example.org" },
+	{ ACC "reply_to = Lists <lists@example.org>\n", "reply_to", 0,
+	  "Lists <lists@example.org>" },
+	{ ACC "signature = /home/me/.signature\n", "signature", 0,
+	  "/home/me/.signature" },
+	{ ACC, "sent", SENT_AUTO, NULL },
+	{ ACC "sent = none\n", "sent", SENT_NONE, NULL },
+	{ ACC "sent = AUTO\n", "sent", SENT_AUTO, NULL },
+	{ ACC "sent = Sent Items\n", "sent", SENT_FOLDER, NULL },
+	{ ACC "sent = Sent Items\n", "sent_folder", 0, "Sent Items" },
+	{ ACC "drafts = Entwürfe\n", "drafts", 0, "Entwürfe" },
+	{ "", "forward", FORWARD_INLINE, NULL },
+	{ "[ui]\nforward = attach\n", "forward", FORWARD_ATTACH, NULL },
+	{ "[ui]\nforward = Inline\n", "forward", FORWARD_INLINE, NULL },
+	{ "", "text_flowed", 0, NULL },
+	{ "[ui]\ntext_flowed = yes\n", "text_flowed", 1, NULL },
+	{ "", "editor", 0, NULL },
+	{ "[ui]\neditor = vim +'set tw=72' %s\n", "editor", 0,
+	  "vim +'set tw=72' %s" },
+	{ "", "attribution", 0, NULL },
+	{ "[ui]\nattribution = Am %d schrieb %n (%a) zu %s, 100%%:\n",
+	  "attribution", 0, "Am %d schrieb %n (%a) zu %s, 100%%:" },
 	/* The user comes from the URL, or from both when they agree. */
 	{ "[account a]\nimap = imaps://me%40x.org@h/\n", "user", 0,
 	  "me@x.org" },
@@ -554,6 +661,66 @@ static const struct err_row err_rows[] = {
 	  "or no" },
 	{ ACC "password_cmd = x\n" LONGCMD LONGCMD "\n",
 	  "config:5: the line is too long" },
+	/* Sending. */
+	{ ACC "smtp = smtps://s\n",
+	  "config:4: key \"smtp\": account \"a\" has no \"from\" (the "
+	  "address its mail is sent from)" },
+	{ ACC FROM "smtp = imaps://s\n",
+	  "config:5: key \"smtp\": unknown scheme \"imaps\" in "
+	  "\"imaps://s\" (expected smtps or smtp)" },
+	{ ACC FROM "smtp = s.example.org\n",
+	  "config:5: key \"smtp\": \"s.example.org\" is not a URL (expected "
+	  "smtps://host or smtp://host)" },
+	{ ACC FROM "smtp = smtps://me@s\n",
+	  "config:5: key \"smtp\": \"smtps://me@s\": the user goes in "
+	  "\"smtp_user\", not in the URL" },
+	{ ACC FROM "smtp = smtps://me:pw@s\n",
+	  "config:5: key \"smtp\": a password does not belong in the URL" },
+	{ ACC FROM "smtp = smtps://s/INBOX\n",
+	  "config:5: key \"smtp\": an SMTP URL has no path: "
+	  "\"smtps://s/INBOX\"" },
+	{ ACC FROM "smtp = smtps://s:0\n",
+	  "config:5: key \"smtp\": bad port in \"smtps://s:0\"" },
+	{ ACC FROM "smtp = smtps://s\nsmtp = smtp://t\n",
+	  "config:6: key \"smtp\" is set twice (first on line 5)" },
+	{ ACC "smtp_user = me\n",
+	  "config:4: key \"smtp_user\": account \"a\" has no \"smtp\" "
+	  "server" },
+	{ ACC "from = Liddell, Alice <alice@example.org>\n",
+	  "config:4: key \"from\": \"Liddell, Alice <alice@example.org>\" "
+	  "is not one address (\"Name <addr@example.org>\" or "
+	  "\"addr@example.org\"; a name with a comma in double quotes)" },
+	{ ACC "from = a@b.c, d@e.f\n",
+	  "config:4: key \"from\": \"a@b.c, d@e.f\" is not one address "
+	  "(\"Name <addr@example.org>\" or \"addr@example.org\"; a name "
+	  "with a comma in double quotes)" },
+	{ ACC "from = Alice\n",
+	  "config:4: key \"from\": \"Alice\" is not one address (\"Name "
+	  "<addr@example.org>\" or \"addr@example.org\"; a name with a "
+	  "comma in double quotes)" },
+	{ ACC "reply_to = <nobody>\n",
+	  "config:4: key \"reply_to\": \"<nobody>\" is not one address "
+	  "(\"Name <addr@example.org>\" or \"addr@example.org\"; a name "
+	  "with a comma in double quotes)" },
+	{ ACC "signature = .signature\n",
+	  "config:4: key \"signature\": \".signature\" is not an absolute "
+	  "path (from / or ~/)" },
+	{ ACC "signature = ~bob/.signature\n",
+	  "config:4: key \"signature\": \"~bob/.signature\" is not an "
+	  "absolute path (from / or ~/)" },
+	{ "[ui]\nforward = mime\n",
+	  "config:2: key \"forward\": \"mime\" is not inline or attach" },
+	{ "[ui]\ntext_flowed = sometimes\n",
+	  "config:2: key \"text_flowed\": \"sometimes\" is not yes or no" },
+	{ "[ui]\nattribution = On %D, %n wrote:\n",
+	  "config:2: key \"attribution\": \"%D\" in \"On %D, %n wrote:\" "
+	  "is not one of %d (the date), %n (the name), %a (the address), %s "
+	  "(the subject), %%" },
+	{ "[ui]\nattribution = 100%\n",
+	  "config:2: key \"attribution\": \"%\" in \"100%\" is not one of "
+	  "%d (the date), %n (the name), %a (the address), %s (the "
+	  "subject), %%" },
+	{ "[ui]\neditor = \n", "config:2: key \"editor\" has no value" },
 };
 
 START_TEST(test_err_rows)
@@ -869,6 +1036,7 @@ config_suite(void)
 
 	tcase_add_test(tc, test_design_example);
 	tcase_add_test(tc, test_oauth2_provider);
+	tcase_add_test(tc, test_signature_home);
 	tcase_add_loop_test(tc, test_ok_rows, 0,
 	    sizeof ok_rows / sizeof ok_rows[0]);
 	tcase_add_loop_test(tc, test_err_rows, 0,

@@ -18,7 +18,7 @@
 #   - curses, libetpan, sqlite3 or OpenSSL anywhere in cli/ (main() and
 #     the headless commands);
 #   - libetpan's network headers anywhere but src/imap.c, src/pop3.c,
-#     src/conn.c and src/tls.c (and src/smtp.c, which DESIGN.md plans): mailimap*,
+#     src/conn.c, src/smtp.c and src/tls.c: mailimap*,
 #     mailpop3*, mailsmtp*, mailstream*, the umbrella libetpan.h, the IMAP
 #     extension headers (idle.h, condstore.h, qresync.h, ...) and the
 #     driver/storage layer (imapdriver*, pop3driver*, maildriver*, ...),
