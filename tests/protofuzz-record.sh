@@ -2,6 +2,7 @@
 # tests/protofuzz-record.sh: make the transcripts of tests/protofuzz/ again.
 #
 #   tests/protofuzz-record.sh [TERN]
+#   PROTOFUZZ_ONLY=NAME tests/protofuzz-record.sh [TERN]   (that one only)
 #
 # Starts the harness's dovecot with 12 messages in INBOX and runs tern
 # (default build/normal/tern) through a recording relay (protofuzz.py
@@ -14,6 +15,10 @@
 #   pop3-preview  sync --preview t         an empty cache
 #   pop3-keep     sync t                   an empty cache
 #   pop3-delete   sync t, pop3_delete=yes  an empty cache
+#   smtp-send     send t msg.eml           an empty cache; the message
+#                 (8-bit, three recipients) kept in the transcript; the
+#                 submission server is tests/smtp-server.py (PIPELINING,
+#                 8BITMIME, AUTH over plain text here)
 # The relay sees the plain connection (tls = off; dovecot accepts plain
 # logins from 127.0.0.1), so it records every byte both ways; tern also
 # runs with --log, and the commands of its log must match the relay's.
@@ -27,6 +32,8 @@ set -eu
 if [ "$#" -gt 0 ]; then
 	TERN=$1
 fi
+# tern runs in the recording's folder (tern send reads msg.eml there).
+TERN=$(cd "$(dirname "$TERN")" && pwd)/$(basename "$TERN")
 out=$TERN_SRCDIR/tests/protofuzz
 pf=$TERN_SRCDIR/tests/protofuzz.py
 harness_start -n 12
@@ -53,7 +60,8 @@ config()
 # aside: "CAPABILITY", "LOGIN", "AUTH" ...
 log_verbs()
 {
-	sed -n 's/^.* \(imap\|pop3\): C: //p' "$1" |
+	sed -n 's/^.* \(imap\|pop3\|smtp\): C: //p' "$1" |
+	    sed '/^(.* bytes of message data)$/d' |
 	    awk -v p="$2" '{ if (p == "imap") $1 = ""; sub(/^ /, "");
 	        v = toupper($1); if (v == "UID") v = v " " toupper($2);
 	        print v }'
@@ -80,6 +88,8 @@ record()
 {
 	local name=$1 proto=$2 cache=$3 args=$4 port upstream pid cfg=()
 	shift 4
+	[ -z "${PROTOFUZZ_ONLY:-}" ] || [ "$PROTOFUZZ_ONLY" = "$name" ] ||
+	    return 0
 	for line in "$@"; do
 		cfg+=(--config "$line")
 	done
@@ -89,19 +99,26 @@ record()
 	case $proto in
 	imap) upstream=$HARNESS_IMAP_PORT ;;
 	pop3) upstream=$HARNESS_POP3_PORT ;;
+	smtp) upstream=$SMTP_PORT ;;
 	esac
 	rm -f "$HARNESS_DIR/rec/port"
 	"$TERN_PYTHON" "$pf" record --proto "$proto" --upstream "$upstream" \
 	    --port-file "$HARNESS_DIR/rec/port" --out "$out/$name.json" \
 	    --name "$name" --args "$args" ${before:+--before "$before"} \
-	    ${cfg[@]+"${cfg[@]}"} &
+	    ${cfg[@]+"${cfg[@]}"} ${files[@]+"${files[@]}"} &
 	pid=$!
 	wait_until 10 test -s "$HARNESS_DIR/rec/port" ||
 	    fail "$name: the relay did not start"
 	port=$(cat "$HARNESS_DIR/rec/port")
-	config "$proto = $proto://127.0.0.1:$port" "tls = off" "$@"
+	if [ "$proto" = smtp ]; then
+		config "pop3 = pop3://127.0.0.1:$HARNESS_POP3_PORT" \
+		    "smtp = smtp://127.0.0.1:$port" "tls = off" "$@"
+	else
+		config "$proto = $proto://127.0.0.1:$port" "tls = off" "$@"
+	fi
 	# shellcheck disable=SC2086
-	"$TERN" --log "$HARNESS_DIR/rec/$name.log" $args \
+	(cd "$HARNESS_DIR/rec" && "$TERN" --log "$HARNESS_DIR/rec/$name.log" \
+	    $args) \
 	    >"$HARNESS_DIR/rec/$name.out" 2>"$HARNESS_DIR/rec/$name.err" ||
 	    fail "$name: tern $args failed: $(cat "$HARNESS_DIR/rec/$name.err")"
 	wait "$pid" || fail "$name: the relay failed"
@@ -120,14 +137,22 @@ same_over_tls()
 {
 	local name=$1 proto=$2 args=$3 port cache=$XDG_CACHE_HOME
 	shift 3
+	[ -z "${PROTOFUZZ_ONLY:-}" ] || [ "$PROTOFUZZ_ONLY" = "$name" ] ||
+	    return 0
 	case $proto in
 	imap) port=$HARNESS_IMAPS_PORT ;;
 	pop3) port=$HARNESS_POP3S_PORT ;;
+	smtp) port=$SMTP_PORT ;;
 	esac
-	config "$proto = ${proto}s://localhost:$port" "$@"
+	if [ "$proto" = smtp ]; then
+		config "pop3 = pop3://127.0.0.1:$HARNESS_POP3_PORT" \
+		    "smtp = smtps://localhost:$port" "$@"
+	else
+		config "$proto = ${proto}s://localhost:$port" "$@"
+	fi
 	# shellcheck disable=SC2086
-	XDG_CACHE_HOME=$HARNESS_DIR/rec/tls-cache \
-	    "$TERN" --log "$HARNESS_DIR/rec/$name-tls.log" $args \
+	(cd "$HARNESS_DIR/rec" && XDG_CACHE_HOME=$HARNESS_DIR/rec/tls-cache \
+	    "$TERN" --log "$HARNESS_DIR/rec/$name-tls.log" $args) \
 	    >/dev/null 2>"$HARNESS_DIR/rec/$name-tls.err" ||
 	    fail "$name over TLS: $(cat "$HARNESS_DIR/rec/$name-tls.err")"
 	rm -rf "$HARNESS_DIR/rec/tls-cache"
@@ -139,6 +164,7 @@ same_over_tls()
 	printf '%-13s same commands over implicit TLS\n' "$name"
 }
 
+files=()
 before=
 record imap-cold imap fresh "sync t"
 same_over_tls imap-cold imap "sync t"
@@ -151,4 +177,22 @@ record pop3-preview pop3 fresh "sync --preview t"
 same_over_tls pop3-preview pop3 "sync --preview t"
 record pop3-keep pop3 fresh "sync t"
 record pop3-delete pop3 fresh "sync t" "pop3_delete = yes"
+
+# Sending: a message with an 8-bit body and three recipients, to
+# smtp-server.py over plain text (the relay sees every byte), then the same
+# over implicit TLS to a second server.
+msg=$HARNESS_DIR/rec/msg.eml
+printf '%s\n' "To: Bob <bob@example.org>" "Cc: carol@example.org" \
+    "Bcc: dave@example.org" $'Subject: Gr\303\274\303\237e' "" \
+    $'H\303\244llo, a line of 8-bit text.' "" "-- " "Alice" >"$msg"
+files=(--file "msg.eml=$msg")
+from="from = Alice <alice@example.org>"
+smtp_start --tls none --pipelining
+record smtp-send smtp fresh "send t msg.eml" "$from"
+grep -q "$HARNESS_PASS\|$(printf '\0%s\0%s' "$HARNESS_USER" "$HARNESS_PASS" |
+    base64)" "$out/smtp-send.json" && fail "smtp-send: the password is in it"
+smtp_stop
+smtp_start --tls implicit --pipelining
+same_over_tls smtp-send smtp "send t msg.eml" "$from"
+smtp_stop
 echo "ok: transcripts in tests/protofuzz/"

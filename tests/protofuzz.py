@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tern's protocol fuzzer: a mutating fake IMAP/POP3 server.
+"""tern's protocol fuzzer: a mutating fake IMAP/POP3/SMTP server.
 
 It replays sessions recorded against the harness's dovecot (transcripts in
 tests/protofuzz/*.json, made by tests/protofuzz-record.sh) to the real tern
@@ -37,20 +37,29 @@ Subcommands:
           --answer-file 'VERB=FILE' reads the response from FILE (raw).
   record  (tests/protofuzz-record.sh) relay one client to a real server,
           then write the transcript of what both sides said:
-            protofuzz.py record --proto imap|pop3 --upstream PORT
+            protofuzz.py record --proto imap|pop3|smtp --upstream PORT
                 --port-file F --out FILE.json --name NAME
                 [--args 'sync t'] [--config LINE]... [--before NAME]
+                [--file NAME=PATH]...
 
 Transcripts: {"name", "proto", "args" (tern's arguments, account "t"),
 "config" (extra config lines), "before" (the transcript whose unmutated run
-fills the cache first, or null), "greeting", "exchanges": [{"c": command
-line, "s": the server's whole answer}]}. Bytes are stored as latin-1
-strings. Credentials are replaced with <redacted>. The replayer answers by
+fills the cache first, or null), "files" (name -> text: files written into
+tern's working directory first, such as the message of "send t msg.eml"),
+"greeting", "exchanges": [{"c": command line, "s": the server's whole
+answer}]}. Bytes are stored as latin-1 strings. An SMTP transcript's
+message data is not kept: its exchange "." is the answer to the data's end. Credentials are replaced with <redacted>. The replayer answers by
 command, not byte for byte: a command gets the first unused exchange with the
 same verb and arguments, else the same verb and first argument, else the same
 verb, else the last exchange of that verb, else BAD / -ERR; the recorded tag
 is replaced with the client's, and literals are re-sized to their data
 unless a mutation says otherwise.
+
+SMTP transcripts (tern send) have a seed space of their own: `run --protos
+smtp` picks among them only, so that adding them changed no IMAP or POP3
+seed. Besides the checks above, an SMTP case fails when the message is lost
+or kept twice: after the run, the outbox must hold it unless tern said it
+was sent, and then it must not.
 
 A seed's meaning depends on the transcripts: re-recording them changes
 what every seed does (the regression list then needs checking again).
@@ -195,14 +204,18 @@ def exchange_tag(proto, cmd):
 
 # --- transcripts --------------------------------------------------------------
 
-def load_transcripts(names=None):
+PROTOS_DEFAULT = ("imap", "pop3")
+
+
+def load_transcripts(names=None, protos=PROTOS_DEFAULT):
     out = {}
     for f in sorted(os.listdir(TRANSCRIPTS)):
         if not f.endswith(".json"):
             continue
         with open(os.path.join(TRANSCRIPTS, f)) as fh:
             t = json.load(fh)
-        if names is None or t["name"] in names:
+        if (names is None or t["name"] in names) and \
+                (protos is None or t["proto"] in protos):
             out[t["name"]] = t
     return out
 
@@ -278,6 +291,48 @@ def build_pop3(stream, client_lines):
     return b2s(greeting), exchanges
 
 
+def smtp_replies(stream):
+    """The replies of an SMTP server stream: lists of lines, each reply
+    ending with its "NNN " line."""
+    lines = stream.split(b"\r\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    out = []
+    cur = []
+    for l in lines:
+        cur.append(l)
+        if len(l) < 4 or l[3:4] != b"-":
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out
+
+
+def build_smtp(stream, client_lines):
+    """Exchanges of an SMTP session: one reply a command, the message data
+    left out (the line "." gets the reply to the data's end)."""
+    replies = smtp_replies(stream)
+    if not replies:
+        return "", []
+    join = lambda r: b"".join(l + b"\r\n" for l in r)
+    greeting = join(replies[0])
+    pos = 1
+    exchanges = []
+    data = False
+    for cmd in client_lines:
+        if data and cmd != ".":
+            continue
+        out = b""
+        if pos < len(replies):
+            out = join(replies[pos])
+            pos += 1
+        data = not data and verb_of("smtp", cmd)[0] == "DATA" and \
+            out.startswith(b"354")
+        exchanges.append({"c": cmd, "s": b2s(out)})
+    return b2s(greeting), exchanges
+
+
 def redact(proto, line):
     verb, _ = verb_of(proto, line)
     secret = ("LOGIN", "AUTHENTICATE") if proto == "imap" else \
@@ -315,6 +370,12 @@ IMAP_UNTAGGED = [
 POP3_LINES = [b"", b"0 0", b"x y z", b"+OK", b"-ERR", b"..", b"1", b"1 ",
               b" 1 1", b"1 1 1", b"+OK extra", b"-1 -1", b"\x00",
               b"9" * 30 + b" 1"]
+SMTP_LINES = [b"", b"250", b"250-", b"2", b"25", b"2500 odd", b"999 what",
+              b"250-" + b"X" * 8192, b"550-no", b"354 go ahead",
+              b"334 ", b"421 closing", b"\x00", b"250 " + b"9" * 30]
+SMTP_CODES = [b"421", b"450", b"451", b"452", b"454", b"500", b"530",
+              b"535", b"550", b"552", b"554", b"354", b"334", b"220",
+              b"221", b"199", b"999", b"25", b"2500", b""]
 BYTES = [b"\x00", b"\r", b"\n", b"\r\n", b"\x1b[2J", b"\x1b]0;pwned\x07",
          b"\x7f", b"\xff", b"\xc3", b"\x80\x81", b"\xf0\x9f"]
 
@@ -374,6 +435,8 @@ def data_lines(resp, proto):
     idx = list(range(len(resp.lines)))
     if proto == "imap":
         return [i for i in idx if not resp.tagged(i)]
+    if proto == "smtp":
+        return idx
     # POP3: not the status line, not the final ".".
     return [i for i in idx[1:] if resp.lines[i] != [b"."]]
 
@@ -504,8 +567,10 @@ def mutate(cls, resp, proto, r, huge_ok=True):
                 line = resp.lines.pop(tl[0])
                 resp.lines.insert(0, line)
             return "tag: %s" % how
-        # POP3 has no tags: answer as if to another command.
-        resp.lines.insert(0, [r.choice([b"+OK", b"-ERR", b"+OK 1 100"])])
+        # POP3 and SMTP have no tags: answer as if to another command.
+        resp.lines.insert(0, [r.choice(
+            [b"250 OK", b"421 bye", b"354 go", b"550 no"]
+            if proto == "smtp" else [b"+OK", b"-ERR", b"+OK 1 100"])])
         return "tag: an extra status line first (answers shift by one)"
     if cls == "status":
         if imap:
@@ -522,6 +587,15 @@ def mutate(cls, resp, proto, r, huge_ok=True):
                                               if len(rest) > 1 else b"")
             return "status %s -> %s in line %d" % (show(rest[0]), show(new),
                                                     li + 1)
+        if proto == "smtp":
+            if not resp.lines:
+                return None
+            li = r.choice([0, len(resp.lines) - 1])
+            t = resp.lines[li][0]
+            new = r.choice(SMTP_CODES)
+            resp.lines[li][0] = new + t[3:]
+            return "reply code %s -> %s in line %d" % (show(t[:3]),
+                                                       show(new), li + 1)
         t = resp.lines[0][0]
         new = r.choice([b"-ERR", b"+ok", b"+OKAY", b"+", b"OK", b""])
         resp.lines[0][0] = new + t[3 if t.startswith(b"+OK") else 4:]
@@ -537,6 +611,9 @@ def mutate(cls, resp, proto, r, huge_ok=True):
             line = r.choice(IMAP_UNTAGGED + [
                 b"* " + bytes(r.choice(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
                               for _ in range(r.randint(1, 12)))])
+        elif proto == "smtp":
+            p = r.randint(0, len(resp.lines))
+            line = r.choice(SMTP_LINES)
         else:
             p = r.randint(1, max(1, len(resp.lines) - 1)) \
                 if len(resp.lines) > 1 else 1
@@ -545,7 +622,7 @@ def mutate(cls, resp, proto, r, huge_ok=True):
         return "untagged %s inserted as line %d" % (show(line), p + 1)
     if cls == "drop-line":
         cand = data_lines(resp, proto)
-        if not imap and len(resp.lines) > 1:
+        if proto == "pop3" and len(resp.lines) > 1:
             cand = cand + [len(resp.lines) - 1]     # the final "." too
         if not cand:
             return None
@@ -759,10 +836,15 @@ class Replayer:
         if not self.send(s, c.mutated(0), None):
             return
         cont = None     # the exchange after a "+" continuation
+        data = False    # SMTP: reading the message, up to "."
         while not self.stop.is_set():
             line = s.readline()
             if line is None:
                 return
+            if data:
+                if line != ".":
+                    continue
+                data = False
             if cont is not None:
                 idx, cont = cont, None
                 if idx <= len(exs):
@@ -779,6 +861,8 @@ class Replayer:
                     not tls_up:
                 s.conn.sendall(b"%s OK Begin TLS negotiation now.\r\n" % tag
                                if proto == "imap" else
+                               b"220 Ready to start TLS\r\n"
+                               if proto == "smtp" else
                                b"+OK Begin TLS negotiation now.\r\n")
                 if not s.starttls():
                     return
@@ -793,13 +877,21 @@ class Replayer:
                 self.event("no exchange for %r" % line)
                 s.conn.sendall(b"%s BAD unknown command\r\n" % tag
                                if proto == "imap" else
+                               b"500 unknown command\r\n"
+                               if proto == "smtp" else
                                b"-ERR unknown command\r\n")
                 continue
             used.add(idx)
             resp = c.mutated(idx)
+            if proto == "smtp" and verb == "EHLO" and \
+                    c.mode == "starttls" and not tls_up:
+                # Recorded over plain text: the offer a STARTTLS case needs.
+                resp.lines.insert(1, [b"250-STARTTLS"])
             if not self.send(s, resp, tag):
                 return
-            if self.continues(resp):
+            if proto == "smtp":
+                data = verb == "DATA" and resp.bytes(None).startswith(b"354")
+            elif self.continues(resp):
                 cont = idx + 1
             if verb in ("LOGOUT", "QUIT"):
                 return
@@ -886,7 +978,7 @@ def terminal_safe(data):
 class Runner:
     def __init__(self, a):
         self.a = a
-        self.transcripts = load_transcripts()
+        self.transcripts = load_transcripts(protos=a.protos)
         self.base = {}          # transcript name -> db made by its run
         self.base_lock = threading.Lock()
         self.work = a.workdir or tempfile.mkdtemp(prefix="protofuzz.")
@@ -901,13 +993,21 @@ class Runner:
             f.write("alice-secret-1\n")
         os.chmod(secret, 0o600)
         lines = ["[account t]",
-                 "%s = %s://%s:%d" % (case.proto, scheme, host, port),
-                 "user = alice", "password_cmd = cat '%s'" % secret,
+                 "%s = %s://%s:%d" % (case.proto, scheme, host, port)]
+        if case.proto == "smtp":
+            # tern send uses the smtp server only; the POP3 one is never
+            # asked (and keeps no Sent copy).
+            lines = ["[account t]", "pop3 = pop3://127.0.0.1:9",
+                     "smtp = %s://%s:%d" % (scheme, host, port)]
+        lines += ["user = alice", "password_cmd = cat '%s'" % secret,
                  "tls_ca_file = %s" % self.a.ca,
                  "timeout = %d" % self.a.tern_timeout]
         if case.mode == "plain":
             lines.append("tls = off")
         lines += t.get("config", [])
+        for name, text in t.get("files", {}).items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(s2b(text))
         cdir = os.path.join(d, "config", "tern")
         os.makedirs(cdir, mode=0o700, exist_ok=True)
         path = os.path.join(cdir, "config")
@@ -977,7 +1077,7 @@ class Runner:
             err = f.read()
         with open(os.path.join(d, "stdout"), "rb") as f:
             out = f.read()
-        why = self.judge(rc, hung, err, out, d)
+        why = self.judge(rc, hung, err, out, d, case.proto)
         res = {"case": case, "rc": rc, "why": why, "failed": why is not None,
                "sig": signature(why, err) if why else None,
                "secs": secs, "stderr": err, "events": events, "dir": d}
@@ -985,7 +1085,7 @@ class Runner:
             shutil.rmtree(d, ignore_errors=True)
         return res
 
-    def judge(self, rc, hung, err, out, d):
+    def judge(self, rc, hung, err, out, d, proto=None):
         if hung:
             return "no exit within %d s (a hang): killed" % self.a.deadline
         for pat in SANITIZER:
@@ -1014,13 +1114,27 @@ class Runner:
             if ic != "ok":
                 return "cache integrity_check: %s %s" % (
                     ic[:200], p.stderr.decode("utf-8", "replace")[:200])
+        if proto == "smtp":
+            sent = re.search(rb"^tern: t: message sent$", err, re.M)
+            n = -1
+            if os.path.exists(db):
+                p = subprocess.run(["sqlite3", db,
+                                    "SELECT count(*) FROM outbox"],
+                                   capture_output=True)
+                n = int(p.stdout.strip() or b"-1")
+            if n != (0 if sent else 1):
+                return "the outbox holds %d messages after %s" % (
+                    n, "\"message sent\"" if sent else
+                    "a run that did not send")
         return None
 
     def replay_hint(self, case):
+        smtp = case.proto == "smtp"
         return ("tests/protofuzz.py run --tern %s --cert CERT --key KEY "
-                "--ca CA --seeds %d -v   (or: make check "
-                "TESTS=tests/test-protofuzz.sh PROTOFUZZ_SEEDS=%d)" %
-                (self.a.tern, case.seed, case.seed))
+                "--ca CA%s --seeds %d -v   (or: make check "
+                "TESTS=tests/test-protofuzz.sh PROTOFUZZ_%sSEEDS=%d)" %
+                (self.a.tern, " --protos smtp" if smtp else "", case.seed,
+                 "SMTP_" if smtp else "", case.seed))
 
     def report(self, res):
         c = res["case"]
@@ -1173,7 +1287,7 @@ def cmd_run(a):
 
 
 def cmd_show(a):
-    ts = load_transcripts()
+    ts = load_transcripts(protos=a.protos)
     for seed in parse_seeds(a.seeds):
         c = Case(seed, ts)
         print("seed %d: %s over %s: %s" % (seed, c.name, c.mode,
@@ -1252,17 +1366,39 @@ def cmd_record(a):
         shown.append(r)
     if a.proto == "imap":
         greeting, exs = build_imap(bytes(s2c), client)
+    elif a.proto == "smtp":
+        greeting, exs = build_smtp(bytes(s2c), client)
+        # The data left out: the commands are the lines kept.
+        kept = []
+        data = False
+        for l, r in zip(client, shown):
+            if data and l != ".":
+                continue
+            kept.append(r)
+            data = not data and verb_of("smtp", l)[0] == "DATA"
+        shown = kept
     else:
         greeting, exs = build_pop3(bytes(s2c), client)
     for e, r in zip(exs, shown):
         e["c"] = r
+    files = {}
+    for spec in a.file or []:
+        name, _, path = spec.partition("=")
+        with open(path, "rb") as f:
+            files[name] = b2s(f.read())
     t = {"name": a.name, "proto": a.proto, "args": a.args.split(),
          "config": a.config or [], "before": a.before,
          "greeting": greeting, "exchanges": exs}
+    if files:
+        t["files"] = files
     with open(a.out, "w") as f:
         json.dump(t, f, indent=1)
         f.write("\n")
     return 0
+
+
+def protos_arg(spec):
+    return tuple(sorted(x.strip() for x in spec.split(",") if x.strip()))
 
 
 def parse_answer(spec):
@@ -1284,6 +1420,9 @@ def main():
     r.add_argument("--start", type=int, default=100000,
                    help="first fresh seed of a --seconds run")
     r.add_argument("--jobs", type=int, default=2)
+    r.add_argument("--protos", type=protos_arg, default=PROTOS_DEFAULT,
+                   help="the transcripts' protocols (a seed space each: "
+                   "imap,pop3 the default, or smtp)")
     r.add_argument("--deadline", type=int, default=20)
     r.add_argument("--tern-timeout", type=int, default=2)
     r.add_argument("--regressions")
@@ -1297,6 +1436,7 @@ def main():
     r.add_argument("-v", "--verbose", action="store_true")
     s = sub.add_parser("show")
     s.add_argument("--seeds", required=True)
+    s.add_argument("--protos", type=protos_arg, default=PROTOS_DEFAULT)
     s.add_argument("-v", "--verbose", action="store_true")
     for name in ("serve", "fixed"):
         v = sub.add_parser(name)
@@ -1306,13 +1446,18 @@ def main():
         v.add_argument("--timeout", type=float, default=30)
         if name == "serve":
             v.add_argument("--seed", type=int, required=True)
+            v.add_argument("--protos", type=protos_arg,
+                           default=PROTOS_DEFAULT)
         else:
             v.add_argument("--transcript", required=True)
             v.add_argument("--mode", default="plain", choices=MODES)
             v.add_argument("--answer", action="append", default=[])
             v.add_argument("--answer-file", action="append", default=[])
     c = sub.add_parser("record")
-    c.add_argument("--proto", required=True, choices=["imap", "pop3"])
+    c.add_argument("--proto", required=True, choices=["imap", "pop3", "smtp"])
+    c.add_argument("--file", action="append",
+                   help="NAME=PATH: a file tern's arguments name, kept in "
+                   "the transcript")
     c.add_argument("--upstream", type=int, required=True)
     c.add_argument("--port-file", required=True)
     c.add_argument("--out", required=True)
@@ -1330,14 +1475,15 @@ def main():
     if a.cmd == "show":
         return cmd_show(a)
     if a.cmd == "serve":
-        return cmd_serve(a, Case(a.seed, load_transcripts()))
+        return cmd_serve(a, Case(a.seed, load_transcripts(protos=a.protos)))
     if a.cmd == "fixed":
         answers = dict(parse_answer(x) for x in a.answer)
         for x in a.answer_file:
             verb, _, path = x.partition("=")
             with open(path, "rb") as f:
                 answers[verb.upper()] = f.read()
-        return cmd_serve(a, Fixed(load_transcripts(), a.transcript, a.mode,
+        return cmd_serve(a, Fixed(load_transcripts(protos=None),
+                                  a.transcript, a.mode,
                                   answers))
     if a.cmd == "record":
         return cmd_record(a)
