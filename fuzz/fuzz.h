@@ -45,6 +45,7 @@ int	fuzz_config(const uint8_t *, size_t);
 int	fuzz_format(const uint8_t *, size_t);
 int	fuzz_header(const uint8_t *, size_t);
 int	fuzz_html(const uint8_t *, size_t);
+int	fuzz_imapresp(const uint8_t *, size_t);
 int	fuzz_mailcap(const uint8_t *, size_t);
 int	fuzz_message(const uint8_t *, size_t);
 int	fuzz_oauth(const uint8_t *, size_t);

@@ -35,6 +35,7 @@ static const struct {
 	{ "format", fuzz_format, 0 },
 	{ "header", fuzz_header, 1 },
 	{ "html", fuzz_html, 0 },
+	{ "imapresp", fuzz_imapresp, 0 },
 	{ "mailcap", fuzz_mailcap, 0 },
 	{ "message", fuzz_message, 1 },
 	{ "oauth", fuzz_oauth, 0 },
