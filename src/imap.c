@@ -11,6 +11,7 @@
  */
 #include "autoconfig.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "conn.h"
 #include "i18n.h"
 #include "imap.h"
+#include "imapresp.h"
 #include "log.h"
 #include "mime.h"
 #include "respfilter.h"
@@ -59,6 +61,10 @@ struct imap {
 	int uidplus;
 	int move;
 	int literalplus;
+	int notify;		/* NOTIFY offered (RFC 5465) */
+	int notify_on;		/* NOTIFY SET accepted on this connection */
+	int notify_tried;	/* NOTIFY SET sent on this connection */
+	int list_status;	/* LIST-STATUS offered and not refused */
 
 	/* IDLE: wake() may come from another thread at any moment. */
 	int idle_ready;		/* waiting in mailstream_wait_idle() */
@@ -74,6 +80,7 @@ static enum conn_reply imap_reply(int);
 static const char *imap_said(struct imap *);
 static mailstream *imap_c_stream(void *);
 static void imap_disconnect(struct imap *);
+static enum backend_status imap_poll_folders(void *, const char *, char **);
 
 static void *
 imap_new(const struct account_config *cfg, struct store *st,
@@ -127,6 +134,7 @@ imap_disconnect(struct imap *im)
 	im->filter = NULL;
 	free(im->selected);
 	im->selected = NULL;
+	im->notify_on = im->notify_tried = 0;
 }
 
 /* A response the parser does not know was left out: say so once. */
@@ -489,6 +497,8 @@ imap_connect(void *b, struct cred *cred, char **err)
 	im->uidplus = imap_has(im, "UIDPLUS");
 	im->move = imap_has(im, "MOVE");
 	im->literalplus = imap_has(im, "LITERAL+");
+	im->notify = imap_has(im, "NOTIFY");
+	im->list_status = imap_has(im, "LIST-STATUS");
 	im->condstore = imap_has(im, "CONDSTORE") || imap_has(im, "QRESYNC");
 	im->qresync = 0;
 	if (imap_has(im, "QRESYNC") && imap_has(im, "ENABLE")) {
@@ -2682,16 +2692,311 @@ out:
 	return status;
 }
 
+/*
+ * Responses tern reads itself (imapresp.h): the news NOTIFY brings while
+ * idling, and the answer of LIST-STATUS. libetpan keeps only the last
+ * STATUS of a response, so these never reach its parser.
+ */
+
+/* What the server said that tern acts on. */
+struct imap_news {
+	struct imapresp_status *status;
+	size_t nstatus, cap;
+	int selected;		/* the selected folder changed */
+	int folders;		/* a folder was made, renamed or deleted */
+	int lost;		/* news left out: every folder's counts again */
+};
+
+/* STATUS data kept from one answer; a server sending more is lying. */
+#define IMAP_NEWS_MAX 10000
+/* Responses read in one go while idling before DONE is sent. */
+#define IMAP_IDLE_READ_MAX 10000
+
+static void
+imap_news_release(struct imap_news *nw)
+{
+	size_t i;
+
+	for (i = 0; i < nw->nstatus; i++)
+		imapresp_status_release(&nw->status[i]);
+	free(nw->status);
+	memset(nw, 0, sizeof *nw);
+}
+
+/* Send TEXT as a command with libetpan's next tag, written into TAG. */
+static int
+imap_raw_command(struct imap *im, const char *text, char *tag, size_t size)
+{
+	mailstream *s = im->session->imap_stream;
+	char *line;
+	size_t n;
+	int r;
+
+	/* libetpan checks each tagged answer against its own counter. */
+	im->session->imap_tag++;
+	snprintf(tag, size, "%d", im->session->imap_tag);
+	line = xasprintf("%s %s\r\n", tag, text);
+	n = strlen(line);
+	r = mailstream_write(s, line, n) == (ssize_t)n &&
+	    mailstream_flush(s) == 0 ? 0 : -1;
+	free(line);
+	return r;
+}
+
+/*
+ * One response off the stream into SB: its lines with CRLF, each literal
+ * after the line announcing it. 0, or -1 when the stream fails or the
+ * response is over IMAPRESP_MAX.
+ */
+static int
+imap_raw_response(struct imap *im, struct strbuf *sb)
+{
+	mailstream *s = im->session->imap_stream;
+	char buf[4096], *line;
+	size_t len, n, k;
+	ssize_t got;
+	int r;
+
+	strbuf_reset(sb);
+	for (;;) {
+		line = mailstream_read_line_remove_eol(s,
+		    im->session->imap_stream_buffer);
+		if (line == NULL)
+			return -1;
+		len = strlen(line);
+		if (sb->len + len + 2 > IMAPRESP_MAX)
+			return -1;
+		strbuf_add(sb, line, len);
+		strbuf_add(sb, "\r\n", 2);
+		if ((r = imapresp_literal(line, len, &n)) == 0)
+			return 0;
+		if (r < 0 || sb->len + n > IMAPRESP_MAX)
+			return -1;
+		for (; n > 0; n -= (size_t)got) {
+			k = n < sizeof buf ? n : sizeof buf;
+			if ((got = mailstream_read(s, buf, k)) <= 0)
+				return -1;
+			strbuf_add(sb, buf, (size_t)got);
+		}
+	}
+}
+
+/* Whether more of the server's bytes can be read without waiting. */
+static int
+imap_raw_ready(struct imap *im)
+{
+	mailstream *s = im->session->imap_stream;
+	struct pollfd pfd;
+
+	if (s->read_buffer_len > 0 || tls_pending(s))
+		return 1;
+	pfd.fd = mailstream_low_get_fd(mailstream_get_low(s));
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
+/*
+ * Take the response in SB into NW. TAG is the command's (NULL in IDLE).
+ * Returns 1 at the tagged answer (*OK_R says OK), 0 to read on, -1 when
+ * the session cannot go on (BYE, something that is not an IMAP response,
+ * another command's tag).
+ */
+static int
+imap_news_take(struct imap_news *nw, const struct strbuf *sb,
+    const char *tag, int *ok_r)
+{
+	struct imapresp_status st;
+
+	switch (imapresp_kind(sb->buf, sb->len, tag, ok_r)) {
+	case IMAPRESP_STATUS:
+		if (imapresp_status_parse(sb->buf, sb->len, &st) != 0) {
+			log_msg(LOG_WARN, "imap: a STATUS tern cannot read was "
+			    "left out");
+			return 0;
+		}
+		if (nw->nstatus >= IMAP_NEWS_MAX) {
+			imapresp_status_release(&st);
+			nw->lost = 1;
+			return 0;
+		}
+		if (nw->nstatus == nw->cap) {
+			nw->cap = nw->cap == 0 ? 16 : nw->cap * 2;
+			nw->status = xreallocarray(nw->status, nw->cap,
+			    sizeof *nw->status);
+		}
+		nw->status[nw->nstatus++] = st;
+		return 0;
+	case IMAPRESP_NEWS:
+		nw->selected = 1;
+		return 0;
+	case IMAPRESP_LIST:
+		nw->folders = 1;
+		return 0;
+	case IMAPRESP_TAGGED:
+		return 1;
+	case IMAPRESP_BYE:
+	case IMAPRESP_BAD:
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Send the command TEXT (WHAT names it) and read its answer into NW.
+ * BACKEND_OK with *OK_R; else the session is ended, with *ERR.
+ */
+static enum backend_status
+imap_raw_run(struct imap *im, const char *text, const char *what,
+    struct imap_news *nw, int *ok_r, char **err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char tag[24];
+	int r = -1, lost = 1;
+
+	*ok_r = 0;
+	if (imap_raw_command(im, text, tag, sizeof tag) == 0)
+		while ((r = imap_raw_response(im, &sb)) == 0 &&
+		    (lost = 0, r = imap_news_take(nw, &sb, tag, ok_r)) == 0)
+			lost = 1;
+	strbuf_release(&sb);
+	if (r == 1)
+		return BACKEND_OK;
+	*err = lost ? xstrdup(_("connection lost")) :
+	    xasprintf(_("%s: the server sent something unreadable"), what);
+	imap_disconnect(im);
+	return BACKEND_ERR_NET;
+}
+
+/*
+ * The server's counts of folder F: store them, and bring a cached folder
+ * that changed up to date. A count not given (-1, 0) keeps the last one.
+ */
+static enum backend_status
+imap_folder_counts(struct imap *im, const struct store_folder *f, int total,
+    int unseen, uint32_t uidnext, int *changed, char **err)
+{
+	if (total < 0)
+		total = f->srv_total;
+	if (unseen < 0)
+		unseen = f->srv_unseen;
+	if (uidnext == 0)
+		uidnext = f->srv_uidnext;
+	if (total == f->srv_total && unseen == f->srv_unseen &&
+	    uidnext == f->srv_uidnext)
+		return BACKEND_OK;
+	store_folder_set_status(im->st, f->id, total, unseen, uidnext);
+	*changed = 1;
+	if (f->uidvalidity != 0 && f->srv_total >= 0)
+		return imap_sync_folder(im, f->name, err);
+	return BACKEND_OK;
+}
+
+/*
+ * What NW says: the counts of the folders other than OPEN stored (and
+ * those cached synced), the folder list again when a folder came or went,
+ * OPEN synced when it changed.
+ */
+static enum backend_status
+imap_news_apply(struct imap *im, const struct imap_news *nw,
+    const char *open, char **err)
+{
+	enum backend_status status = BACKEND_OK;
+	struct store_folder f;
+	int changed = 0, sel = nw->selected;
+	size_t i;
+
+	if (nw->folders)
+		status = imap_sync_folders(im, err);
+	for (i = 0; i < nw->nstatus && status == BACKEND_OK; i++) {
+		const struct imapresp_status *st = &nw->status[i];
+
+		if (store_folder_get(im->st, st->mailbox, &f) != 0)
+			continue;
+		if (open != NULL && strcmp(f.name, open) == 0)
+			sel = 1;
+		else if (!f.noselect)
+			status = imap_folder_counts(im, &f, st->messages,
+			    st->unseen, st->uidnext, &changed, err);
+		store_folder_release(&f);
+	}
+	if (changed && im->hooks.folders_changed != NULL)
+		im->hooks.folders_changed(im->hooks.arg);
+	if (status == BACKEND_OK && sel && open != NULL)
+		status = imap_sync_folder(im, open, err);
+	if (status == BACKEND_OK && nw->lost)
+		status = imap_poll_folders(im, open, err);
+	return status;
+}
+
+/*
+ * NOTIFY SET on this connection (RFC 5465): news of the selected folder
+ * and of every other one of the user's, and their counts now (STATUS).
+ * A refusal leaves tern on IDLE and the timed poll.
+ */
+static enum backend_status
+imap_notify_set(struct imap *im, const char *open, char **err)
+{
+	struct imap_news nw;
+	enum backend_status status;
+	int ok;
+
+	im->notify_tried = 1;
+	memset(&nw, 0, sizeof nw);
+	status = imap_raw_run(im, "NOTIFY SET STATUS (selected (MessageNew "
+	    "MessageExpunge FlagChange)) (personal (MessageNew MessageExpunge "
+	    "MailboxName))", "NOTIFY", &nw, &ok, err);
+	if (status == BACKEND_OK) {
+		im->notify_on = ok;
+		if (!ok)
+			log_msg(LOG_INFO, "imap: NOTIFY refused; watching the "
+			    "other folders by STATUS");
+		/* The folder list is tern's already. */
+		nw.folders = 0;
+		status = imap_news_apply(im, &nw, open, err);
+	}
+	imap_news_release(&nw);
+	return status;
+}
+
+/*
+ * Idling with NOTIFY on and bytes waiting: read what is there (up to
+ * IMAP_IDLE_READ_MAX responses) into NW before DONE. 0, or -1 when the
+ * session cannot go on.
+ */
+static int
+imap_idle_read(struct imap *im, struct imap_news *nw)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ok, r, n = 0;
+
+	do
+		r = imap_raw_response(im, &sb) != 0 ? -1 :
+		    imap_news_take(nw, &sb, NULL, &ok);
+	while (r == 0 && ++n < IMAP_IDLE_READ_MAX && imap_raw_ready(im));
+	strbuf_release(&sb);
+	/* What is left goes to libetpan's parser with DONE's answer. */
+	if (n >= IMAP_IDLE_READ_MAX)
+		nw->lost = 1;
+	return r == 0 ? 0 : -1;
+}
+
 static enum backend_status
 imap_wait(void *b, const char *name, int seconds, char **err)
 {
 	struct imap *im = b;
+	struct imap_news nw;
 	mailstream *s;
 	enum backend_status status;
+	uint32_t exists;
 	int r, news = 0, waited = MAILSTREAM_IDLE_INTERRUPTED;
 
 	if (!im->idle)
 		return BACKEND_ERR_NOTFOUND;
+	if (im->notify && !im->notify_tried && im->session != NULL &&
+	    (status = imap_notify_set(im, name, err)) != BACKEND_OK)
+		return status;
 	if ((status = imap_select(im, name, err)) != BACKEND_OK)
 		return status;
 	pthread_mutex_lock(&im->lock);
@@ -2703,6 +3008,8 @@ imap_wait(void *b, const char *name, int seconds, char **err)
 	pthread_mutex_unlock(&im->lock);
 	if ((r = mailimap_idle(im->session)) != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "IDLE", err);
+	exists = im->session->imap_selection_info != NULL ?
+	    im->session->imap_selection_info->sel_exists : 0;
 	s = im->session->imap_stream;
 	/* Bytes may already wait in libetpan's buffer or inside TLS. */
 	if (s->read_buffer_len > 0 || tls_pending(s))
@@ -2727,12 +3034,34 @@ imap_wait(void *b, const char *name, int seconds, char **err)
 			return BACKEND_ERR_NET;
 		}
 	}
+	memset(&nw, 0, sizeof nw);
+	/* With NOTIFY, tern reads the news itself: STATUS of other folders
+	 * (libetpan would keep only the last). */
+	if (news && im->notify_on && imap_idle_read(im, &nw) != 0) {
+		imap_news_release(&nw);
+		*err = xstrdup(_("connection lost"));
+		imap_disconnect(im);
+		return BACKEND_ERR_NET;
+	}
 	/* DONE; the untagged news is read with the tagged answer. */
-	if ((r = mailimap_idle_done(im->session)) != MAILIMAP_NO_ERROR)
+	if ((r = mailimap_idle_done(im->session)) != MAILIMAP_NO_ERROR) {
+		imap_news_release(&nw);
 		return imap_fail(im, r, "IDLE", err);
+	}
 	if (!news)
 		return BACKEND_OK;
-	return imap_sync_folder(im, name, err);
+	if (!im->notify_on)
+		return imap_sync_folder(im, name, err);
+	/* What came between tern's reading and DONE went to libetpan. */
+	if (im->session->imap_selection_info != NULL &&
+	    im->session->imap_selection_info->sel_exists != exists)
+		nw.selected = 1;
+	if (im->session->imap_response_info != NULL &&
+	    im->session->imap_response_info->rsp_status != NULL)
+		nw.lost = 1;
+	status = imap_news_apply(im, &nw, name, err);
+	imap_news_release(&nw);
+	return status;
 }
 
 static void
@@ -2824,16 +3153,35 @@ imap_poll_folders(void *b, const char *open, char **err)
 {
 	struct imap *im = b;
 	struct store_folder *list = NULL;
+	struct imap_news nw;
 	enum backend_status status = BACKEND_OK;
-	size_t n = 0, i;
+	const struct imapresp_status *st;
+	size_t n = 0, i, j;
 	uint32_t uidnext;
-	int total, unseen, r, changed = 0;
+	int total, unseen, r, changed = 0, listed = 0, ok;
 
 	if (open != NULL && im->selected != NULL &&
 	    strcmp(im->selected, open) == 0 &&
 	    (status = imap_check_open(im, open, err)) != BACKEND_OK)
 		return status;
+	memset(&nw, 0, sizeof nw);
+	/* Every folder's counts in one command when the server can. */
+	if (im->list_status) {
+		status = imap_raw_run(im, "LIST \"\" \"*\" RETURN (STATUS "
+		    "(MESSAGES UNSEEN UIDNEXT))", "LIST", &nw, &ok, err);
+		if (status != BACKEND_OK) {
+			imap_news_release(&nw);
+			return status;
+		}
+		listed = ok;
+		if (!ok) {
+			im->list_status = 0;
+			log_msg(LOG_INFO, "imap: LIST-STATUS refused; STATUS "
+			    "for each folder");
+		}
+	}
 	if (store_folder_list(im->st, &list, &n) != 0) {
+		imap_news_release(&nw);
 		*err = xasprintf(_("cannot read the cache: %s"),
 		    store_errmsg(im->st));
 		return BACKEND_ERR_LOCAL;
@@ -2844,6 +3192,18 @@ imap_poll_folders(void *b, const char *open, char **err)
 		if (!f->subscribed || f->noselect ||
 		    (open != NULL && strcmp(f->name, open) == 0))
 			continue;
+		if (listed) {
+			for (j = 0, st = NULL; j < nw.nstatus && st == NULL;
+			    j++)
+				if (strcmp(nw.status[j].mailbox, f->name) == 0)
+					st = &nw.status[j];
+			/* Not listed with counts: none to take. */
+			if (st != NULL)
+				status = imap_folder_counts(im, f,
+				    st->messages, st->unseen, st->uidnext,
+				    &changed, err);
+			continue;
+		}
 		r = imap_status(im, f->name, &total, &unseen, &uidnext);
 		if (r != MAILIMAP_NO_ERROR) {
 			status = imap_fail(im, r, "STATUS", err);
@@ -2854,16 +3214,11 @@ imap_poll_folders(void *b, const char *open, char **err)
 			}
 			continue;
 		}
-		if (total == f->srv_total && unseen == f->srv_unseen &&
-		    uidnext == f->srv_uidnext)
-			continue;
-		store_folder_set_status(im->st, f->id, total, unseen, uidnext);
-		changed = 1;
-		/* A cached folder that changed is brought up to date. */
-		if (f->uidvalidity != 0 && f->srv_total >= 0)
-			status = imap_sync_folder(im, f->name, err);
+		status = imap_folder_counts(im, f, total, unseen, uidnext,
+		    &changed, err);
 	}
 	store_folder_list_free(list, n);
+	imap_news_release(&nw);
 	if (changed && im->hooks.folders_changed != NULL)
 		im->hooks.folders_changed(im->hooks.arg);
 	return status;

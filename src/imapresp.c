@@ -136,6 +136,8 @@ imapresp_kind(const char *r, size_t len, const char *tag, int *ok_r)
 		return IMAPRESP_STATUS;
 	if (cur_word(&c, "BYE"))
 		return IMAPRESP_BYE;
+	if (cur_word(&c, "LIST"))
+		return IMAPRESP_LIST;
 	if (cur_word(&c, "VANISHED"))
 		return IMAPRESP_NEWS;
 	if (cur_number(&c, UINT32_MAX, &n) == 0 && cur_char(&c, ' '))

@@ -31,6 +31,7 @@ enum imapresp_kind {
 	IMAPRESP_OTHER,		/* untagged data tern does not need here */
 	IMAPRESP_STATUS,	/* "* STATUS mailbox (...)" */
 	IMAPRESP_NEWS,		/* EXISTS, EXPUNGE, FETCH, VANISHED, RECENT */
+	IMAPRESP_LIST,		/* "* LIST": a folder made, renamed, deleted */
 	IMAPRESP_BYE,		/* "* BYE": the server is leaving */
 	IMAPRESP_CONTINUE,	/* "+ ...": a continuation request */
 	IMAPRESP_TAGGED,	/* the tagged answer TAG asked for */

@@ -51,7 +51,8 @@ static const struct {
 	{ "* BYE shutting down\r\n", NULL, IMAPRESP_BYE, 0 },
 	{ "+ idling\r\n", NULL, IMAPRESP_CONTINUE, 0 },
 	{ "* OK Still here\r\n", NULL, IMAPRESP_OTHER, 0 },
-	{ "* LIST () \"/\" INBOX\r\n", NULL, IMAPRESP_OTHER, 0 },
+	{ "* LIST () \"/\" INBOX\r\n", NULL, IMAPRESP_LIST, 0 },
+	{ "* LSUB () \"/\" INBOX\r\n", NULL, IMAPRESP_OTHER, 0 },
 	{ "* 4294967296 EXISTS\r\n", NULL, IMAPRESP_OTHER, 0 },
 	{ "* STATUSX\r\n", NULL, IMAPRESP_OTHER, 0 },
 	{ "12 OK done\r\n", "12", IMAPRESP_TAGGED, 1 },
@@ -156,12 +157,11 @@ END_TEST
 START_TEST(test_status_names)
 {
 	static const char nul[] = "* STATUS {3}\r\na\0b (MESSAGES 1)\r\n";
+	static char big[IMAPRESP_MAX_NAME + 64];
 	struct imapresp_status st;
-	char *big;
 	size_t n = IMAPRESP_MAX_NAME + 1;
 
 	ck_assert_int_eq(imapresp_status_parse(nul, sizeof nul - 1, &st), -1);
-	big = malloc(n + 64);
 	memcpy(big, "* STATUS ", 9);
 	memset(big + 9, 'a', n);
 	strcpy(big + 9 + n, " (MESSAGES 1)\r\n");
@@ -171,7 +171,6 @@ START_TEST(test_status_names)
 	ck_assert_int_eq(imapresp_status_parse(big, strlen(big), &st), 0);
 	ck_assert_uint_eq(strlen(st.mailbox), IMAPRESP_MAX_NAME);
 	imapresp_status_release(&st);
-	free(big);
 }
 END_TEST
 

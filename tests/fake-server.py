@@ -654,6 +654,11 @@ def imap_box(s, hooks=None):
                 if s.readline() is None:
                     return
             ok = "OK [CAPABILITY %s] logged in" % caps
+        elif cmd == "LIST" and "RETURN" in args.upper() and \
+                hooks.get("list_status"):
+            out, ok = hooks["list_status"]()
+        elif cmd == "NOTIFY" and hooks.get("notify"):
+            out, ok = hooks["notify"]()
         elif cmd in ("LIST", "LSUB"):
             for name in boxes:
                 if isinstance(name, bytes):
@@ -695,6 +700,8 @@ def imap_box(s, hooks=None):
             out = b"* ID NIL\r\n"
         elif cmd == "IDLE":
             s.send("+ idling\r\n")
+            if hooks.get("idle"):
+                hooks["idle"](s)
             if s.readline() is None:
                 return
         elif cmd == "LOGOUT":
@@ -970,6 +977,73 @@ def imap_set_comma(s):
     """UID sets that end in a comma (SEARCH and a COPYUID code)."""
     imap_box(s, {"search": "* SEARCH 1 2 3,\r\n",
                  "select_extra": "* OK [COPYUID 4242 1:3, 5,] odd\r\n"})
+
+
+IMAP_NOTIFY_CAPS = IMAP_BOX_CAPS + " NOTIFY LIST-STATUS"
+
+
+def imap_notify_refused(s):
+    """NOTIFY and LIST-STATUS offered, then refused: tern idles and polls
+    with STATUS."""
+    imap_box(s, {"caps": IMAP_NOTIFY_CAPS,
+                 "notify": lambda: (b"", "NO [NOTIFY] not today"),
+                 "list_status": lambda: (b"", "BAD no RETURN here")})
+
+
+# STATUS data no folder of tern's has, or that is not STATUS data at all:
+# ESC and OSC in a name, numbers too large, an attribute twice, a NUL in a
+# literal name, nesting, a name of 2,000 bytes.
+IMAP_HOSTILE_STATUS = (
+    b'* STATUS "\x1b]0;pwned\x07\x1b[2J" (MESSAGES 1)\r\n'
+    b'* STATUS "`touch tern-pwned-4`" (MESSAGES 2)\r\n'
+    b"* STATUS Archive (MESSAGES 99999999999)\r\n"
+    b"* STATUS Archive (MESSAGES 1 MESSAGES 2)\r\n"
+    b"* STATUS {9}\r\nnul\x00after (MESSAGES 3)\r\n"
+    b"* STATUS Archive (FOO ((((((((((((1)))))))))))) )\r\n"
+    b"* STATUS " + b"x" * 2000 + b" (MESSAGES 4)\r\n"
+    b"* STATUS Archive\r\n"
+    b"* XYZZY \x1b[31m odd\r\n")
+
+
+def imap_notify_hostile(s):
+    """NOTIFY accepted with hostile STATUS data around the true counts,
+    the same in LIST-STATUS's answer; in the first IDLE, news of Archive
+    (11 messages from then on) after 20,000 STATUS lines for folders tern
+    has not, more than it keeps from one answer."""
+    idles = [0]
+    archive = [7]
+
+    def idle(s):
+        idles[0] += 1
+        if idles[0] != 1:
+            return
+        time.sleep(0.5)
+        archive[0] = 11
+        s.send(IMAP_HOSTILE_STATUS + b"".join(
+            b"* STATUS Nothing%d (MESSAGES %d)\r\n" % (i, i)
+            for i in range(20000)) +
+            b"* STATUS Archive (MESSAGES 11 UNSEEN 1 UIDNEXT 12)\r\n")
+
+    imap_box(s, {"caps": IMAP_NOTIFY_CAPS, "idle": idle,
+                 "notify": lambda: (IMAP_HOSTILE_STATUS, "OK NOTIFY set"),
+                 "list_status": lambda: (
+                     IMAP_HOSTILE_STATUS + b'* LIST () "/" Archive\r\n'
+                     b"* STATUS Archive (MESSAGES %d UNSEEN 0 UIDNEXT %d)\r\n"
+                     % (archive[0], archive[0] + 1), "OK listed")})
+
+
+def imap_notify_literal_4g(s):
+    """NOTIFY accepted; in the first IDLE a STATUS whose name is a literal
+    of 4 GB: tern drops the connection and connects again."""
+    idles = [0]
+
+    def idle(s):
+        idles[0] += 1
+        if idles[0] == 1:
+            s.send(b"* STATUS {4294967296}\r\nArchive (MESSAGES 1)\r\n")
+
+    imap_box(s, {"caps": IMAP_NOTIFY_CAPS, "idle": idle,
+                 "notify": lambda: (b"", "OK NOTIFY set")})
 
 
 def imap_hostile_names(s):
@@ -1390,6 +1464,9 @@ SCENARIOS = {
     "imap-no-status": imap_no_status,
     "imap-set-comma": imap_set_comma,
     "imap-hostile-names": imap_hostile_names,
+    "imap-notify-refused": imap_notify_refused,
+    "imap-notify-hostile": imap_notify_hostile,
+    "imap-notify-literal-4g": imap_notify_literal_4g,
     "imap-exists-backwards": imap_exists_backwards,
     "imap-unasked-fetch": imap_unasked_fetch,
     "pop3-hostile-uidl": pop3_hostile_uidl,

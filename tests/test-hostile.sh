@@ -17,6 +17,9 @@
 #   hostile-names, pop3-hostile-uidl: mailbox names and UIDLs made to reach
 #       a shell or a file path, or the terminal: they never do;
 #   empty-status, no-status: STATUS answers without data (in the reader);
+#   notify-refused, notify-hostile, notify-literal-4g: NOTIFY and
+#     LIST-STATUS refused, wrapped in hostile STATUS data, a 4 GB literal
+#     in IDLE (in the reader);
 #   timeout: a server that stops answering: the status line says so and
 #       the reader keeps answering keys (tmux);
 #   sasl-endless, oauth-hostile-error: SASL challenges without end, OAuth
@@ -359,6 +362,80 @@ case_no_status()
 	reader_status "$1" imap-no-status
 }
 
+# NOTIFY and LIST-STATUS offered, then refused: tern goes on with IDLE
+# and polls each folder with STATUS.
+case_notify_refused()
+{
+	imap_plain imap-notify-refused --timeout 10
+	printf '%s\n' "status_interval = 1" >>"$XDG_CONFIG_HOME/tern/config"
+	tui_start 100 30 "$TERN"
+	tui_wait_for "Fake INBOX 5" 10
+	wait_until 10 grep -q '^[^ ]* NOTIFY SET' "$FAKE_LOG" ||
+	    fail "$1: no NOTIFY SET: $(cat "$FAKE_LOG")"
+	wait_until 10 sh -c "[ \$(grep -c '^[^ ]* STATUS Archive' '$FAKE_LOG') \
+	    -ge 2 ]" || fail "$1: no STATUS polls after the refusals: \
+	    $(tail -5 "$FAKE_LOG")"
+	assert_eq 1 "$(grep -c '^[^ ]* NOTIFY' "$FAKE_LOG")" \
+	    "$1: NOTIFY asked once"
+	assert_eq 1 "$(grep -c 'RETURN (STATUS' "$FAKE_LOG")" \
+	    "$1: LIST-STATUS asked once"
+	tui_quit
+	assert_eq 0 "$(tui_wait_exit 10)" "$1: exit status"
+	tui_stop
+}
+
+# NOTIFY's news and LIST-STATUS's answer wrapped in hostile STATUS data
+# (escapes and shell in names, numbers too large, a NUL, nesting, 20,000
+# folders tern has not): the true counts are taken, the rest left out,
+# nothing reaches the terminal or the file system.
+case_notify_hostile()
+{
+	imap_plain imap-notify-hostile --timeout 30
+	printf '%s\n' "status_interval = 3600" >>"$XDG_CONFIG_HOME/tern/config"
+	tui_start 100 30 "$TERN"
+	tui_wait_for "Fake INBOX 5" 10
+	wait_until 10 sh -c "[ \"\$(sqlite3 '$HARD_DB' \"SELECT srv_total
+	    FROM folder WHERE name = 'Archive'\")\" = 7 ]" ||
+	    fail "$1: Archive's count from LIST-STATUS: $(count "SELECT
+	    srv_total FROM folder WHERE name = 'Archive'")"
+	wait_until 20 sh -c "[ \"\$(sqlite3 '$HARD_DB' \"SELECT srv_total
+	    FROM folder WHERE name = 'Archive'\")\" = 11 ]" ||
+	    fail "$1: Archive's count after the news: $(count "SELECT
+	    srv_total FROM folder WHERE name = 'Archive'")"
+	assert_eq 2 "$(count "SELECT count(*) FROM folder")" \
+	    "$1: no folder made from STATUS data"
+	case $(tui_raw_output) in
+	*pwned*) fail "$1: a hostile name reached the terminal" ;;
+	esac
+	tui_keys '?'
+	tui_wait_for "next-message" 5
+	tui_keys q
+	tui_quit
+	assert_eq 0 "$(tui_wait_exit 10)" "$1: exit status"
+	assert_eq ok "$(count 'PRAGMA integrity_check')" "$1: cache integrity"
+	no_pwned "$1"
+	tui_stop
+}
+
+# A STATUS in IDLE whose name is a 4 GB literal: the connection is given
+# up (to be made again), and the reader goes on.
+case_notify_literal_4g()
+{
+	imap_plain imap-notify-literal-4g --timeout 10
+	tui_start 100 30 "$TERN"
+	tui_wait_for "Fake INBOX 5" 10
+	wait_until 10 grep -q 'client closed' "$FAKE_ERR" ||
+	    fail "$1: the connection was kept: $(tail -5 "$FAKE_ERR")"
+	tui_wait_for "retrying" 10
+	tui_keys '?'
+	tui_wait_for "next-message" 5
+	tui_keys q
+	tui_quit
+	assert_eq 0 "$(tui_wait_exit 10)" "$1: exit status"
+	assert_eq ok "$(count 'PRAGMA integrity_check')" "$1: cache integrity"
+	tui_stop
+}
+
 case_timeout()
 {
 	local i
@@ -425,7 +502,8 @@ untagged-before-starttls literal-4g long-line pop3-endless-retr trickle
 pop3-trickle
 deep-bodystructure nested-flags long-internaldate huge-size no-text set-comma
 exists-backwards unasked-fetch hostile-names pop3-hostile-uidl
-empty-status no-status timeout sasl-endless oauth-hostile-error"
+empty-status no-status notify-refused notify-hostile notify-literal-4g timeout
+sasl-endless oauth-hostile-error"
 for c in ${HARD_CASES:-$all}; do
 	hard_case_start
 	"case_${c//-/_}" "$c"
