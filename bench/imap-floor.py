@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The protocol floor for bench/imap: log in, SELECT, one
 UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE), log out,
-reading the bytes and storing nothing. Prints seconds and bytes."""
+reading the bytes and storing nothing. Prints seconds and bytes.
+With --references the FETCH also asks for
+BODY.PEEK[HEADER.FIELDS (References)], as tern's header sync does."""
 import socket
 import ssl
 import sys
@@ -9,7 +11,12 @@ import time
 
 
 def main():
-    port, ca, user, password = sys.argv[1:5]
+    args = sys.argv[1:]
+    refs = b""
+    if args and args[0] == "--references":
+        refs = b" BODY.PEEK[HEADER.FIELDS (References)]"
+        args = args[1:]
+    port, ca, user, password = args[0:4]
     t0 = time.monotonic()
     ctx = ssl.create_default_context(cafile=ca)
     sock = ctx.wrap_socket(socket.create_connection(("localhost", int(port))),
@@ -39,7 +46,7 @@ def main():
     sock.sendall(b"a2 SELECT INBOX\r\n")
     until(b"a2 ")
     sock.sendall(b"a3 UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE "
-                 b"ENVELOPE)\r\n")
+                 b"ENVELOPE" + refs + b")\r\n")
     until(b"a3 ")
     sock.sendall(b"a4 LOGOUT\r\n")
     until(b"a4 ")
