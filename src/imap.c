@@ -40,6 +40,8 @@
 /* Later batches: large enough for few round trips, small enough to keep
  * libetpan's result lists small (shared/docs/libetpan.md section 3). */
 #define IMAP_BATCH 2000
+/* Parsed headers are written in transactions of this many (imap_sink). */
+#define IMAP_STORE_CHUNK 1000
 
 struct imap {
 	const struct account_config *cfg;
@@ -959,46 +961,123 @@ imap_fetch_wanted(struct imap *im, const struct mailimap_msg_att *att,
 }
 
 /*
- * Store the messages of a FETCH result in FOLDER_ID, in one transaction:
- * those imap_fetch_wanted() takes with SEQ_LO, UIDS and N.
+ * A header FETCH as it is answered: libetpan's msg_att handler hands over
+ * each FETCH response as soon as it is parsed (and frees it right after),
+ * imap_sink_att() turns it into a store_msg and every IMAP_STORE_CHUNK of
+ * them are written in one short transaction. Parsing and storing thus
+ * overlap the transfer, memory does not grow with the size of the answer,
+ * and a write of the reader's own never waits long behind the worker's.
+ */
+struct imap_sink {
+	struct imap *im;
+	int64_t folder_id;
+	uint32_t seq_lo;	/* what imap_fetch_wanted() takes */
+	const uint32_t *uids;
+	size_t nuids;
+	struct store_msg *msgs;	/* parsed, not yet written */
+	size_t n;
+	size_t stored;		/* written so far */
+	int failed;		/* a write failed: nothing more is */
+};
+
+static void
+imap_sink_init(struct imap_sink *sk, struct imap *im, int64_t folder_id,
+    uint32_t seq_lo, const uint32_t *uids, size_t nuids)
+{
+	memset(sk, 0, sizeof *sk);
+	sk->im = im;
+	sk->folder_id = folder_id;
+	sk->seq_lo = seq_lo;
+	sk->uids = uids;
+	sk->nuids = nuids;
+	sk->msgs = xcalloc(IMAP_STORE_CHUNK, sizeof *sk->msgs);
+}
+
+/* Write the messages parsed so far (unless a write failed before). */
+static void
+imap_sink_flush(struct imap_sink *sk)
+{
+	size_t i;
+
+	if (!sk->failed && sk->n > 0) {
+		if (store_msg_put_batch(sk->im->st, sk->msgs, sk->n) == 0)
+			sk->stored += sk->n;
+		else
+			sk->failed = 1;
+	}
+	for (i = 0; i < sk->n; i++)
+		store_msg_release(&sk->msgs[i]);
+	sk->n = 0;
+}
+
+static void
+imap_sink_release(struct imap_sink *sk)
+{
+	imap_sink_flush(sk);
+	free(sk->msgs);
+	sk->msgs = NULL;
+}
+
+/* libetpan's msg_att handler: one FETCH response, freed once we return. */
+static void
+imap_sink_att(struct mailimap_msg_att *att, void *arg)
+{
+	struct imap_sink *sk = arg;
+	struct store_msg *m = &sk->msgs[sk->n];
+
+	if (sk->failed)
+		return;
+	m->folder_id = sk->folder_id;
+	if (imap_msg_from_att(att, m) != 0 || !imap_fetch_wanted(sk->im, att,
+	    m->uid, sk->seq_lo, sk->uids, sk->nuids)) {
+		store_msg_release(m);
+		return;
+	}
+	if (++sk->n == IMAP_STORE_CHUNK)
+		imap_sink_flush(sk);
+}
+
+/*
+ * libetpan consults the msg_att handler only while a progress callback is
+ * set too (shared/docs/libetpan.md section 3): this one does nothing.
+ */
+static void
+imap_sink_progress(size_t current, size_t maximum, void *arg)
+{
+}
+
+/*
+ * UID FETCH (UID nonzero) or FETCH of the headers of SET (freed here) into
+ * the store through SK; what was parsed is written even when the command
+ * fails. *STORED_R: how many messages were written.
  */
 static enum backend_status
-imap_store_headers(struct imap *im, int64_t folder_id, clist *result,
-    uint32_t seq_lo, const uint32_t *uids, size_t n, size_t *stored_r,
-    char **err)
+imap_fetch_sink(struct imap *im, int uid, struct mailimap_set *set,
+    struct imap_sink *sk, size_t *stored_r, char **err)
 {
-	clistiter *it;
-	size_t stored = 0;
+	clist *result = NULL;
+	int r;
 
-	if (store_begin(im->st) != 0)
-		goto fail;
-	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
-		struct store_msg m;
-
-		memset(&m, 0, sizeof m);
-		m.folder_id = folder_id;
-		if (imap_msg_from_att(clist_content(it), &m) == 0 &&
-		    imap_fetch_wanted(im, clist_content(it), m.uid, seq_lo,
-		    uids, n)) {
-			if (store_msg_put(im->st, &m, NULL) != 0) {
-				store_msg_release(&m);
-				store_rollback(im->st);
-				goto fail;
-			}
-			stored++;
-		}
-		store_msg_release(&m);
+	mailimap_set_msg_att_handler(im->session, imap_sink_att, sk);
+	mailimap_set_progress_callback(im->session, NULL, imap_sink_progress,
+	    sk);
+	r = imap_fetch_call(im, uid, set, imap_header_fetch_type(), &result);
+	mailimap_set_msg_att_handler(im->session, NULL, NULL);
+	mailimap_set_progress_callback(im->session, NULL, NULL, NULL);
+	/* Unasked responses (none are handed over with a handler set). */
+	if (result != NULL)
+		mailimap_fetch_list_free(result);
+	imap_sink_flush(sk);
+	*stored_r = sk->stored;
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, uid ? "UID FETCH" : "FETCH", err);
+	if (sk->failed) {
+		*err = xasprintf(_("cannot save messages: %s"),
+		    store_errmsg(im->st));
+		return BACKEND_ERR_LOCAL;
 	}
 	/* Counts are redone once the sync is through (imap_save_sync()). */
-	if (store_commit(im->st) != 0) {
-		store_rollback(im->st);
-		goto fail;
-	}
-	*stored_r = stored;
 	return BACKEND_OK;
-fail:
-	*err = xasprintf(_("cannot save messages: %s"), store_errmsg(im->st));
-	return BACKEND_ERR_LOCAL;
 }
 
 static int
@@ -1389,20 +1468,13 @@ static enum backend_status
 imap_fetch_headers(struct imap *im, int64_t folder_id, const uint32_t *uids,
     size_t lo, size_t hi, size_t *stored_r, char **err)
 {
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	clist *result = NULL;
+	struct imap_sink sk;
 	enum backend_status status;
-	int r;
 
-	ft = imap_header_fetch_type();
-	set = imap_uid_set(uids, lo, hi);
-	r = imap_fetch_call(im, 1, set, ft, &result);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, r, "UID FETCH", err);
-	status = imap_store_headers(im, folder_id, result, 1, uids + lo,
-	    hi - lo, stored_r, err);
-	mailimap_fetch_list_free(result);
+	imap_sink_init(&sk, im, folder_id, 1, uids + lo, hi - lo);
+	status = imap_fetch_sink(im, 1, imap_uid_set(uids, lo, hi), &sk,
+	    stored_r, err);
+	imap_sink_release(&sk);
 	return status;
 }
 
@@ -1411,20 +1483,13 @@ static enum backend_status
 imap_fetch_seq(struct imap *im, int64_t folder_id, uint32_t lo, uint32_t hi,
     size_t *stored_r, char **err)
 {
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	clist *result = NULL;
+	struct imap_sink sk;
 	enum backend_status status;
-	int r;
 
-	ft = imap_header_fetch_type();
-	set = mailimap_set_new_interval(lo, hi);
-	r = imap_fetch_call(im, 0, set, ft, &result);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, r, "FETCH", err);
-	status = imap_store_headers(im, folder_id, result, lo, NULL, 0,
+	imap_sink_init(&sk, im, folder_id, lo, NULL, 0);
+	status = imap_fetch_sink(im, 0, mailimap_set_new_interval(lo, hi), &sk,
 	    stored_r, err);
-	mailimap_fetch_list_free(result);
+	imap_sink_release(&sk);
 	return status;
 }
 

@@ -78,6 +78,28 @@ store_msg_put(struct store *st, const struct store_msg *m, int64_t *id_r)
 }
 
 int
+store_msg_put_batch(struct store *st, const struct store_msg *msgs, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (store_begin(st) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (store_msg_put(st, &msgs[i], NULL) != 0) {
+			store_rollback(st);
+			return -1;
+		}
+	}
+	if (store_commit(st) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_msg_set_flags(struct store *st, int64_t folder_id, uint32_t uid,
     unsigned int flags, const char *keywords)
 {
