@@ -8,7 +8,6 @@
  */
 #include "autoconfig.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -360,32 +359,57 @@ fp_flags(struct fetchparse *p, struct fp_in *in)
 	return 0;
 }
 
-/* "dd-Mon-yyyy hh:mm:ss +zzzz"; anything else is no date (all 0). */
+/* MIN to MAX digits at *S: 0 with the number in *V and *S past them. */
+static int
+fp_digits(const char **s, int min, int max, int *v)
+{
+	int n = 0, k = 0;
+
+	while (k < max && (*s)[k] >= '0' && (*s)[k] <= '9') {
+		n = n * 10 + ((*s)[k] - '0');
+		k++;
+	}
+	if (k < min)
+		return -1;
+	*s += k;
+	*v = n;
+	return 0;
+}
+
+/*
+ * "dd-Mon-yyyy hh:mm:ss +zzzz", read by hand (sscanf() took a few per
+ * cent of a whole sync); anything else is no date (all 0).
+ */
 static void
 fp_date(const char *s, struct fetchparse_date *d)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	struct fetchparse_date t;
-	char mon[4], sign;
-	int i, n = 0;
+	int i, sign;
 
 	memset(d, 0, sizeof *d);
 	memset(&t, 0, sizeof t);
 	while (*s == ' ')
 		s++;
-	if (sscanf(s, "%2d-%3c-%4d %2d:%2d:%2d %c%4d%n", &t.day, mon, &t.year,
-	    &t.hour, &t.min, &t.sec, &sign, &t.zone, &n) != 8 ||
-	    s[n] != '\0' || (sign != '+' && sign != '-'))
+	if (fp_digits(&s, 1, 2, &t.day) != 0 || *s++ != '-')
 		return;
-	mon[3] = '\0';
 	for (i = 0; i < 12; i++)
-		if (strncasecmp(months + i * 3, mon, 3) == 0)
+		if (strncasecmp(months + i * 3, s, 3) == 0)
 			break;
 	if (i == 12)
 		return;
 	t.month = i + 1;
-	if (sign == '-')
-		t.zone = -t.zone;
+	s += 3;
+	if (*s++ != '-' || fp_digits(&s, 1, 4, &t.year) != 0 ||
+	    *s++ != ' ' || fp_digits(&s, 1, 2, &t.hour) != 0 ||
+	    *s++ != ':' || fp_digits(&s, 1, 2, &t.min) != 0 ||
+	    *s++ != ':' || fp_digits(&s, 1, 2, &t.sec) != 0 ||
+	    *s++ != ' ' || (*s != '+' && *s != '-'))
+		return;
+	sign = *s++ == '-' ? -1 : 1;
+	if (fp_digits(&s, 4, 4, &t.zone) != 0 || *s != '\0')
+		return;
+	t.zone *= sign;
 	*d = t;
 }
 
