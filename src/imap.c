@@ -783,15 +783,24 @@ imap_address_add(struct strbuf *sb, const char *personal,
 		return;
 	if (personal != NULL)
 		name = mime_decode_header(personal, strlen(personal));
-	if (host != NULL)
-		addr = xasprintf("%s@%s", mailbox, host);
-	else
+	/* Without printf(): this runs for every address of a sync. */
+	if (host != NULL) {
+		size_t nm = strlen(mailbox), nh = strlen(host);
+
+		addr = xmalloc(nm + nh + 2);
+		memcpy(addr, mailbox, nm);
+		addr[nm] = '@';
+		memcpy(addr + nm + 1, host, nh + 1);
+	} else
 		addr = xstrdup(mailbox);
 	if (sb->len > 0)
 		strbuf_addstr(sb, ", ");
-	if (name != NULL && *name != '\0')
-		strbuf_addf(sb, "%s <%s>", name, addr);
-	else
+	if (name != NULL && *name != '\0') {
+		strbuf_addstr(sb, name);
+		strbuf_addstr(sb, " <");
+		strbuf_addstr(sb, addr);
+		strbuf_addch(sb, '>');
+	} else
 		strbuf_addstr(sb, addr);
 	if (first_addr_r != NULL && *first_addr_r == NULL) {
 		*first_addr_r = addr;
