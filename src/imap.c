@@ -1098,13 +1098,20 @@ imap_msg_from_fetch(const struct fetchparse *p, struct store_msg *m)
 		m->date = m->internaldate;
 }
 
-/* One FETCH response of the answer: kept when it was asked for. */
+/*
+ * One FETCH response of the answer: kept when it was asked for. One
+ * without an envelope is a server's flag news about a message (RFC 3501
+ * 7.4.2 lets it come at any time), not the headers asked for: stored, it
+ * would blank the message's row. Its change is not lost: the sync's marks
+ * are those from before this FETCH, so the next resync reads it again.
+ */
 static void
 imap_sink_fetch(struct imap_sink *sk, const struct fetchparse *p)
 {
 	struct store_msg *m = &sk->msgs[sk->n];
 
 	if (sk->failed || !(p->have & FETCHPARSE_HAVE_UID) ||
+	    !(p->have & FETCHPARSE_HAVE_ENVELOPE) ||
 	    !imap_fetch_wanted(sk->im, p->number, p->uid, sk->seq_lo,
 	    sk->uids, sk->nuids))
 		return;
