@@ -43,6 +43,7 @@
 int	fuzz_compose(const uint8_t *, size_t);
 int	fuzz_config(const uint8_t *, size_t);
 int	fuzz_format(const uint8_t *, size_t);
+int	fuzz_fetchparse(const uint8_t *, size_t);
 int	fuzz_header(const uint8_t *, size_t);
 int	fuzz_html(const uint8_t *, size_t);
 int	fuzz_imapresp(const uint8_t *, size_t);

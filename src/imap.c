@@ -23,6 +23,7 @@
 #include "backend.h"
 #include "config.h"
 #include "conn.h"
+#include "fetchparse.h"
 #include "i18n.h"
 #include "imap.h"
 #include "imapresp.h"
@@ -42,6 +43,8 @@
 /* Later batches: large enough for few round trips, small enough to keep
  * libetpan's result lists small (shared/docs/libetpan.md section 3). */
 #define IMAP_BATCH 2000
+/* Parsed headers are written in transactions of this many (imap_sink). */
+#define IMAP_STORE_CHUNK 1000
 
 struct imap {
 	const struct account_config *cfg;
@@ -773,6 +776,53 @@ out:
 	return flags;
 }
 
+/*
+ * Add the address PERSONAL <MAILBOX@HOST> (decoded) to SB, ", " between
+ * two; the first one added also goes to *FIRST_NAME_R and *FIRST_ADDR_R
+ * when FIRST_ADDR_R is not NULL. An address without a mailbox (a group's
+ * syntax) is left out.
+ */
+static void
+imap_address_add(struct strbuf *sb, const char *personal,
+    const char *mailbox, const char *host, char **first_name_r,
+    char **first_addr_r)
+{
+	char *name = NULL, *addr;
+
+	if (mailbox == NULL)
+		return;
+	if (personal != NULL)
+		name = mime_decode_header(personal, strlen(personal));
+	/* Without printf(): this runs for every address of a sync. */
+	if (host != NULL) {
+		size_t nm = strlen(mailbox), nh = strlen(host);
+
+		addr = xmalloc(nm + nh + 2);
+		memcpy(addr, mailbox, nm);
+		addr[nm] = '@';
+		memcpy(addr + nm + 1, host, nh + 1);
+	} else
+		addr = xstrdup(mailbox);
+	if (sb->len > 0)
+		strbuf_addstr(sb, ", ");
+	if (name != NULL && *name != '\0') {
+		strbuf_addstr(sb, name);
+		strbuf_addstr(sb, " <");
+		strbuf_addstr(sb, addr);
+		strbuf_addch(sb, '>');
+	} else
+		strbuf_addstr(sb, addr);
+	if (first_addr_r != NULL && *first_addr_r == NULL) {
+		*first_addr_r = addr;
+		*first_name_r = name != NULL && *name != '\0' ? name : NULL;
+		if (*first_name_r == NULL)
+			free(name);
+		return;
+	}
+	free(name);
+	free(addr);
+}
+
 /* "Name <mailbox@host>, ..." for an address list, decoded. */
 static char *
 imap_addresses(clist *list, char **first_name_r, char **first_addr_r)
@@ -784,34 +834,10 @@ imap_addresses(clist *list, char **first_name_r, char **first_addr_r)
 		return NULL;
 	for (it = clist_begin(list); it != NULL; it = clist_next(it)) {
 		struct mailimap_address *ad = clist_content(it);
-		char *name = NULL, *addr = NULL;
 
-		if (ad->ad_mailbox_name == NULL)
-			continue;	/* group syntax markers */
-		if (ad->ad_personal_name != NULL)
-			name = mime_decode_header(ad->ad_personal_name,
-			    strlen(ad->ad_personal_name));
-		if (ad->ad_host_name != NULL)
-			addr = xasprintf("%s@%s", ad->ad_mailbox_name,
-			    ad->ad_host_name);
-		else
-			addr = xstrdup(ad->ad_mailbox_name);
-		if (sb.len > 0)
-			strbuf_addstr(&sb, ", ");
-		if (name != NULL && *name != '\0')
-			strbuf_addf(&sb, "%s <%s>", name, addr);
-		else
-			strbuf_addstr(&sb, addr);
-		if (first_addr_r != NULL && *first_addr_r == NULL) {
-			*first_addr_r = addr;
-			*first_name_r = name != NULL && *name != '\0' ? name :
-			    NULL;
-			if (*first_name_r == NULL)
-				free(name);
-			continue;
-		}
-		free(name);
-		free(addr);
+		imap_address_add(&sb, ad->ad_personal_name,
+		    ad->ad_mailbox_name, ad->ad_host_name, first_name_r,
+		    first_addr_r);
 	}
 	if (sb.len == 0) {
 		strbuf_release(&sb);
@@ -894,32 +920,6 @@ imap_msg_from_att(struct mailimap_msg_att *att, struct store_msg *m)
 	return m->uid != 0 ? 0 : -1;
 }
 
-static struct mailimap_fetch_type *
-imap_header_fetch_type(void)
-{
-	struct mailimap_fetch_type *ft;
-	clist *hdrs;
-
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_flags());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_internaldate());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_rfc822_size());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_envelope());
-	hdrs = clist_new();
-	clist_append(hdrs, xstrdup("References"));
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_body_peek_section(
-	    mailimap_section_new_header_fields(
-	    mailimap_header_list_new(hdrs))));
-	return ft;
-}
-
 static int imap_cmp_uid(const void *, const void *);
 
 /*
@@ -947,68 +947,330 @@ imap_fetch_call(struct imap *im, int uid, struct mailimap_set *set,
 
 
 /*
- * Whether the FETCH response ATT (of message UID) answers what was asked:
- * its sequence number from SEQ_LO up to the folder's EXISTS and, when UIDS
+ * Whether the FETCH response of message SEQ (of UID) answers what was
+ * asked: its sequence number from SEQ_LO up to the folder's EXISTS and, when UIDS
  * is not NULL, its UID one of the N ascending UIDS. Servers send FETCH
  * responses nobody asked for (flag news); a hostile one could slip
  * messages in that way.
  */
 static int
-imap_fetch_wanted(struct imap *im, const struct mailimap_msg_att *att,
-    uint32_t uid, uint32_t seq_lo, const uint32_t *uids, size_t n)
+imap_fetch_wanted(struct imap *im, uint32_t seq, uint32_t uid,
+    uint32_t seq_lo, const uint32_t *uids, size_t n)
 {
 	const struct mailimap_selection_info *sel = NULL;
 
 	if (im->session != NULL)
 		sel = im->session->imap_selection_info;
-	if (uid == 0 || att->att_number < seq_lo ||
-	    (sel != NULL && att->att_number > sel->sel_exists))
+	if (uid == 0 || seq < seq_lo || (sel != NULL && seq > sel->sel_exists))
 		return 0;
 	return uids == NULL ||
 	    bsearch(&uid, uids, n, sizeof *uids, imap_cmp_uid) != NULL;
 }
 
 /*
- * Store the messages of a FETCH result in FOLDER_ID, in one transaction:
- * those imap_fetch_wanted() takes with SEQ_LO, UIDS and N.
+ * A header FETCH as it is answered, read by tern (fetchparse.h) rather
+ * than by libetpan, whose parser cost more than the rest of the sync: each
+ * FETCH response is turned into a store_msg as soon as its last byte is
+ * in, and every IMAP_STORE_CHUNK of them are written in one short
+ * transaction. Parsing and storing thus overlap the transfer, memory does
+ * not grow with the size of the answer, and a write of the reader's own
+ * never waits long behind the worker's. The answer is read from
+ * libetpan's stream a line (and a literal) at a time, so that nothing
+ * after it is taken from the session.
+ */
+struct imap_sink {
+	struct imap *im;
+	int64_t folder_id;
+	uint32_t seq_lo;	/* what imap_fetch_wanted() takes */
+	const uint32_t *uids;
+	size_t nuids;
+	struct store_msg *msgs;	/* parsed, not yet written */
+	size_t n;
+	size_t stored;		/* written so far */
+	int failed;		/* a write failed: nothing more is */
+};
+
+/* What a header FETCH asks for. */
+#define IMAP_HEADER_ITEMS "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE" \
+	" BODY.PEEK[HEADER.FIELDS (References)])"
+
+static void
+imap_sink_init(struct imap_sink *sk, struct imap *im, int64_t folder_id,
+    uint32_t seq_lo, const uint32_t *uids, size_t nuids)
+{
+	memset(sk, 0, sizeof *sk);
+	sk->im = im;
+	sk->folder_id = folder_id;
+	sk->seq_lo = seq_lo;
+	sk->uids = uids;
+	sk->nuids = nuids;
+	sk->msgs = xcalloc(IMAP_STORE_CHUNK, sizeof *sk->msgs);
+}
+
+/* Write the messages parsed so far (unless a write failed before). */
+static void
+imap_sink_flush(struct imap_sink *sk)
+{
+	size_t i;
+
+	if (!sk->failed && sk->n > 0) {
+		if (store_msg_put_batch(sk->im->st, sk->msgs, sk->n) == 0)
+			sk->stored += sk->n;
+		else
+			sk->failed = 1;
+	}
+	for (i = 0; i < sk->n; i++)
+		store_msg_release(&sk->msgs[i]);
+	sk->n = 0;
+}
+
+static void
+imap_sink_release(struct imap_sink *sk)
+{
+	imap_sink_flush(sk);
+	free(sk->msgs);
+	sk->msgs = NULL;
+}
+
+/* The addresses of list L of P in the form imap_addresses() gives. */
+static char *
+imap_fetch_addresses(const struct fetchparse *p,
+    const struct fetchparse_addrs *l, char **first_name_r,
+    char **first_addr_r)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct fetchparse_addr *ad = &p->addrs[l->first + i];
+
+		imap_address_add(&sb, ad->name, ad->mailbox, ad->host,
+		    first_name_r, first_addr_r);
+	}
+	if (sb.len == 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Fill M from the FETCH response P as imap_msg_from_att() does. */
+static void
+imap_msg_from_fetch(const struct fetchparse *p, struct store_msg *m)
+{
+	static const unsigned int bits[][2] = {
+		{ FETCHPARSE_SEEN, MSG_SEEN },
+		{ FETCHPARSE_ANSWERED, MSG_ANSWERED },
+		{ FETCHPARSE_FLAGGED, MSG_FLAGGED },
+		{ FETCHPARSE_DELETED, MSG_DELETED },
+		{ FETCHPARSE_DRAFT, MSG_DRAFT },
+	};
+	struct mailimap_date_time dt;
+	size_t i;
+
+	m->uid = p->uid;
+	if (p->have & FETCHPARSE_HAVE_FLAGS) {
+		for (i = 0; i < sizeof bits / sizeof bits[0]; i++)
+			if (p->flags & bits[i][0])
+				m->flags |= bits[i][1];
+		m->keywords = xstrdup(p->keywords);
+	}
+	m->size = (int64_t)p->size;
+	if (p->have & FETCHPARSE_HAVE_INTERNALDATE) {
+		dt.dt_day = p->internaldate.day;
+		dt.dt_month = p->internaldate.month;
+		dt.dt_year = p->internaldate.year;
+		dt.dt_hour = p->internaldate.hour;
+		dt.dt_min = p->internaldate.min;
+		dt.dt_sec = p->internaldate.sec;
+		dt.dt_zone = p->internaldate.zone;
+		m->internaldate = imap_date_time(&dt);
+	}
+	if (p->have & FETCHPARSE_HAVE_ENVELOPE) {
+		if (p->subject != NULL)
+			m->subject = mime_decode_header(p->subject,
+			    strlen(p->subject));
+		if (p->date != NULL)
+			m->date = mime_parse_date(p->date);
+		free(imap_fetch_addresses(p, &p->from, &m->from_name,
+		    &m->from_addr));
+		m->to_addrs = imap_fetch_addresses(p, &p->to, NULL, NULL);
+		m->cc_addrs = imap_fetch_addresses(p, &p->cc, NULL, NULL);
+		m->message_id = xstrdup(p->message_id);
+		m->in_reply_to = xstrdup(p->in_reply_to);
+	}
+	if (p->headers != NULL)
+		m->references = mime_header_value(p->headers,
+		    strlen(p->headers), "References");
+	/* A missing or absurd Date: header sorts by arrival instead. */
+	if (m->date <= 0 || (m->internaldate > 0 &&
+	    m->date > m->internaldate + 86400))
+		m->date = m->internaldate;
+}
+
+/*
+ * One FETCH response of the answer: kept when it was asked for. One
+ * without an envelope is a server's flag news about a message (RFC 3501
+ * 7.4.2 lets it come at any time), not the headers asked for: stored, it
+ * would blank the message's row. Its change is not lost: the sync's marks
+ * are those from before this FETCH, so the next resync reads it again.
+ */
+static void
+imap_sink_fetch(struct imap_sink *sk, const struct fetchparse *p)
+{
+	struct store_msg *m = &sk->msgs[sk->n];
+
+	if (sk->failed || !(p->have & FETCHPARSE_HAVE_UID) ||
+	    !(p->have & FETCHPARSE_HAVE_ENVELOPE) ||
+	    !imap_fetch_wanted(sk->im, p->number, p->uid, sk->seq_lo,
+	    sk->uids, sk->nuids))
+		return;
+	m->folder_id = sk->folder_id;
+	imap_msg_from_fetch(p, m);
+	if (++sk->n == IMAP_STORE_CHUNK)
+		imap_sink_flush(sk);
+}
+
+/*
+ * Read one complete response from STREAM into BUF (emptied first): its
+ * lines and literals, nothing after it. Returns 0, or -1 when the stream
+ * failed or closed.
+ */
+static int
+imap_read_response(mailstream *stream, MMAPString *buf)
+{
+	struct fetchparse_frame fr;
+	size_t old;
+	ssize_t got;
+
+	memset(&fr, 0, sizeof fr);
+	mmap_string_truncate(buf, 0);
+	for (;;) {
+		if (fr.literal > 0) {
+			old = buf->len;
+			got = fr.literal > 65536 ? 65536 : (size_t)fr.literal;
+			if (mmap_string_set_size(buf, old + (size_t)got) ==
+			    NULL)
+				return -1;
+			got = mailstream_read(stream, buf->str + old,
+			    (size_t)got);
+			mmap_string_truncate(buf, old + (got > 0 ? got : 0));
+			if (got <= 0)
+				return -1;
+		} else {
+			old = buf->len;
+			if (mailstream_read_line_append(stream, buf) == NULL ||
+			    buf->len == old || buf->str[buf->len - 1] != '\n')
+				return -1;
+		}
+		if (fetchparse_frame(&fr, buf->str, buf->len) != 0)
+			return 0;
+	}
+}
+
+/*
+ * Send COMMAND (UID FETCH or FETCH of the headers) and read its answer
+ * into the store through SK. Returns a libetpan code, as a mailimap call
+ * would.
+ */
+static int
+imap_fetch_stream(struct imap *im, const char *command, struct imap_sink *sk)
+{
+	mailimap *s = im->session;
+	mailstream *stream;
+	struct fetchparse p;
+	MMAPString *buf;
+	char *line;
+	char tag[24];
+	int r = MAILIMAP_ERROR_STREAM;
+
+	if (s == NULL || (stream = s->imap_stream) == NULL)
+		return MAILIMAP_ERROR_STREAM;
+	/* libetpan checks each tagged answer against its own counter. */
+	s->imap_tag++;
+	snprintf(tag, sizeof tag, "%d", s->imap_tag);
+	line = xasprintf("%s %s\r\n", tag, command);
+	if (mailstream_write(stream, line, strlen(line)) < 0 ||
+	    mailstream_flush(stream) < 0) {
+		free(line);
+		return MAILIMAP_ERROR_STREAM;
+	}
+	free(line);
+	s->imap_response = NULL;
+	if ((buf = mmap_string_new("")) == NULL)
+		return MAILIMAP_ERROR_MEMORY;
+	fetchparse_init(&p);
+	for (;;) {
+		if (imap_read_response(stream, buf) != 0) {
+			r = MAILIMAP_ERROR_STREAM;
+			break;
+		}
+		if (fetchparse_parse(&p, buf->str, buf->len) != 0 ||
+		    p.kind == FETCHPARSE_CONTINUE) {
+			r = MAILIMAP_ERROR_PARSE;
+			break;
+		}
+		if (p.kind == FETCHPARSE_FETCH) {
+			imap_sink_fetch(sk, &p);
+			continue;
+		}
+		if (p.kind == FETCHPARSE_EXISTS && s->imap_selection_info !=
+		    NULL) {
+			s->imap_selection_info->sel_exists = p.number;
+			continue;
+		}
+		if (p.kind == FETCHPARSE_EXPUNGE && s->imap_selection_info !=
+		    NULL) {
+			if (s->imap_selection_info->sel_exists > 0)
+				s->imap_selection_info->sel_exists--;
+			continue;
+		}
+		if (p.kind != FETCHPARSE_TAGGED)
+			continue;	/* BYE: the stream ends next */
+		if (strcmp(p.tag, tag) != 0) {
+			r = MAILIMAP_ERROR_PARSE;
+			break;
+		}
+		if (mmap_string_assign(s->imap_response_buffer, p.text) !=
+		    NULL)
+			s->imap_response = s->imap_response_buffer->str;
+		r = p.status == FETCHPARSE_OK ? MAILIMAP_NO_ERROR :
+		    p.status == FETCHPARSE_NO ? MAILIMAP_ERROR_FETCH :
+		    MAILIMAP_ERROR_PROTOCOL;
+		break;
+	}
+	fetchparse_release(&p);
+	mmap_string_free(buf);
+	return r;
+}
+
+/*
+ * UID FETCH (UID nonzero) or FETCH of the headers of SET (a sequence set
+ * in IMAP's syntax) into the store through SK; what was parsed is written
+ * even when the command fails. *STORED_R: how many messages were.
  */
 static enum backend_status
-imap_store_headers(struct imap *im, int64_t folder_id, clist *result,
-    uint32_t seq_lo, const uint32_t *uids, size_t n, size_t *stored_r,
-    char **err)
+imap_fetch_sink(struct imap *im, int uid, const char *set,
+    struct imap_sink *sk, size_t *stored_r, char **err)
 {
-	clistiter *it;
-	size_t stored = 0;
+	char *command;
+	int r;
 
-	if (store_begin(im->st) != 0)
-		goto fail;
-	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
-		struct store_msg m;
-
-		memset(&m, 0, sizeof m);
-		m.folder_id = folder_id;
-		if (imap_msg_from_att(clist_content(it), &m) == 0 &&
-		    imap_fetch_wanted(im, clist_content(it), m.uid, seq_lo,
-		    uids, n)) {
-			if (store_msg_put(im->st, &m, NULL) != 0) {
-				store_msg_release(&m);
-				store_rollback(im->st);
-				goto fail;
-			}
-			stored++;
-		}
-		store_msg_release(&m);
+	command = xasprintf("%s%s %s", uid ? "UID FETCH " : "FETCH ", set,
+	    IMAP_HEADER_ITEMS);
+	r = imap_fetch_stream(im, command, sk);
+	free(command);
+	imap_sink_flush(sk);
+	*stored_r = sk->stored;
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, uid ? "UID FETCH" : "FETCH", err);
+	if (sk->failed) {
+		*err = xasprintf(_("cannot save messages: %s"),
+		    store_errmsg(im->st));
+		return BACKEND_ERR_LOCAL;
 	}
 	/* Counts are redone once the sync is through (imap_save_sync()). */
-	if (store_commit(im->st) != 0) {
-		store_rollback(im->st);
-		goto fail;
-	}
-	*stored_r = stored;
 	return BACKEND_OK;
-fail:
-	*err = xasprintf(_("cannot save messages: %s"), store_errmsg(im->st));
-	return BACKEND_ERR_LOCAL;
 }
 
 static int
@@ -1062,7 +1324,8 @@ imap_fetch_all_flags(struct imap *im, struct imap_uidflags **list_r,
 
 		memset(&m, 0, sizeof m);
 		if (imap_msg_from_att(clist_content(it), &m) == 0 &&
-		    imap_fetch_wanted(im, clist_content(it), m.uid, 1, NULL,
+		    imap_fetch_wanted(im, ((struct mailimap_msg_att *)
+		    clist_content(it))->att_number, m.uid, 1, NULL,
 		    0)) {
 			list[n].uid = m.uid;
 			list[n].flags = m.flags;
@@ -1317,7 +1580,8 @@ imap_apply_changes(struct imap *im, int64_t folder_id, uint64_t modseq,
 
 		memset(&m, 0, sizeof m);
 		if (imap_msg_from_att(clist_content(it), &m) == 0 &&
-		    imap_fetch_wanted(im, clist_content(it), m.uid, 1, NULL,
+		    imap_fetch_wanted(im, ((struct mailimap_msg_att *)
+		    clist_content(it))->att_number, m.uid, 1, NULL,
 		    0)) {
 			r = store_msg_id(im->st, folder_id, m.uid, &id);
 			if (r == 0) {
@@ -1394,25 +1658,43 @@ out:
 	return status;
 }
 
+/* UIDS[lo..hi) (ascending) as an IMAP set of ranges. */
+static char *
+imap_uid_set_text(const uint32_t *uids, size_t lo, size_t hi)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i = lo;
+
+	while (i < hi) {
+		size_t j = i;
+
+		while (j + 1 < hi && uids[j + 1] == uids[j] + 1)
+			j++;
+		if (sb.len > 0)
+			strbuf_addch(&sb, ',');
+		if (j == i)
+			strbuf_addf(&sb, "%u", uids[i]);
+		else
+			strbuf_addf(&sb, "%u:%u", uids[i], uids[j]);
+		i = j + 1;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
 /* Fetch headers of UIDS[lo..hi) and store them. */
 static enum backend_status
 imap_fetch_headers(struct imap *im, int64_t folder_id, const uint32_t *uids,
     size_t lo, size_t hi, size_t *stored_r, char **err)
 {
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	clist *result = NULL;
+	struct imap_sink sk;
 	enum backend_status status;
-	int r;
+	char *set;
 
-	ft = imap_header_fetch_type();
-	set = imap_uid_set(uids, lo, hi);
-	r = imap_fetch_call(im, 1, set, ft, &result);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, r, "UID FETCH", err);
-	status = imap_store_headers(im, folder_id, result, 1, uids + lo,
-	    hi - lo, stored_r, err);
-	mailimap_fetch_list_free(result);
+	set = imap_uid_set_text(uids, lo, hi);
+	imap_sink_init(&sk, im, folder_id, 1, uids + lo, hi - lo);
+	status = imap_fetch_sink(im, 1, set, &sk, stored_r, err);
+	imap_sink_release(&sk);
+	free(set);
 	return status;
 }
 
@@ -1421,20 +1703,14 @@ static enum backend_status
 imap_fetch_seq(struct imap *im, int64_t folder_id, uint32_t lo, uint32_t hi,
     size_t *stored_r, char **err)
 {
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	clist *result = NULL;
+	struct imap_sink sk;
 	enum backend_status status;
-	int r;
+	char set[32];
 
-	ft = imap_header_fetch_type();
-	set = mailimap_set_new_interval(lo, hi);
-	r = imap_fetch_call(im, 0, set, ft, &result);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, r, "FETCH", err);
-	status = imap_store_headers(im, folder_id, result, lo, NULL, 0,
-	    stored_r, err);
-	mailimap_fetch_list_free(result);
+	snprintf(set, sizeof set, "%u:%u", lo, hi);
+	imap_sink_init(&sk, im, folder_id, lo, NULL, 0);
+	status = imap_fetch_sink(im, 0, set, &sk, stored_r, err);
+	imap_sink_release(&sk);
 	return status;
 }
 

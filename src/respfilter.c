@@ -303,21 +303,34 @@ rf_lit_step(struct respfilter *f, char c)
 static size_t
 rf_line(struct respfilter *f, const char *in, size_t n, struct strbuf *out)
 {
-	size_t i;
+	const char *nl, *brace;
+	size_t i, m;
 
-	for (i = 0; i < n; i++) {
-		if (in[i] == '\n') {
-			i++;
-			if (f->lit == LIT_CLOSED || f->lit == LIT_CR) {
-				f->remaining = f->litval;
-				f->state = f->remaining > 0 ? RF_LITERAL :
-				    RF_LINE;
-			} else
-				f->state = RF_START;
-			f->lit = LIT_NONE;
-			break;
+	nl = memchr(in, '\n', n);
+	m = nl != NULL ? (size_t)(nl - in) : n;
+	/*
+	 * Only the bytes from a '{' on can announce a literal: outside one
+	 * the bytes up to the next '{' are skipped (by far the most of a
+	 * FETCH answer, which passes here byte for byte).
+	 */
+	for (i = 0; i < m; i++) {
+		if (f->lit == LIT_NONE) {
+			brace = memchr(in + i, '{', m - i);
+			if (brace == NULL)
+				break;
+			i = (size_t)(brace - in);
 		}
 		rf_lit_step(f, in[i]);
+	}
+	i = m;
+	if (nl != NULL) {
+		i++;
+		if (f->lit == LIT_CLOSED || f->lit == LIT_CR) {
+			f->remaining = f->litval;
+			f->state = f->remaining > 0 ? RF_LITERAL : RF_LINE;
+		} else
+			f->state = RF_START;
+		f->lit = LIT_NONE;
 	}
 	if (!f->drop)
 		strbuf_add(out, in, i);

@@ -34,47 +34,90 @@ store_msg_release(struct store_msg *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* The upsert of one message, with or without the row id returned. */
+#define MSG_UPSERT \
+	"INSERT INTO message (folder_id, uid, modseq, flags, keywords, date," \
+	" internaldate, size, from_name, from_addr, to_addrs, cc_addrs," \
+	" subject, message_id, in_reply_to, refs, has_attachment)" \
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13," \
+	" ?14, ?15, ?16, ?17) ON CONFLICT (folder_id, uid) DO UPDATE SET" \
+	" modseq = ?3, flags = ?4, keywords = ?5, date = ?6," \
+	" internaldate = ?7, size = ?8, from_name = ?9, from_addr = ?10," \
+	" to_addrs = ?11, cc_addrs = ?12, subject = ?13, message_id = ?14," \
+	" in_reply_to = ?15, refs = ?16," \
+	" has_attachment = max(has_attachment, ?17)"
+
+/*
+ * Bind M to the parameters of MSG_UPSERT. The strings are not copied: M
+ * must outlive the statement's step.
+ */
+static void
+store_msg_bind(sqlite3_stmt *stmt, const struct store_msg *m)
+{
+	sqlite3_bind_int64(stmt, 1, m->folder_id);
+	sqlite3_bind_int64(stmt, 2, m->uid);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)m->modseq);
+	sqlite3_bind_int(stmt, 4, (int)m->flags);
+	store_bind_static(stmt, 5, m->keywords);
+	sqlite3_bind_int64(stmt, 6, m->date);
+	sqlite3_bind_int64(stmt, 7, m->internaldate);
+	sqlite3_bind_int64(stmt, 8, m->size);
+	store_bind_static(stmt, 9, m->from_name);
+	store_bind_static(stmt, 10, m->from_addr);
+	store_bind_static(stmt, 11, m->to_addrs);
+	store_bind_static(stmt, 12, m->cc_addrs);
+	store_bind_static(stmt, 13, m->subject);
+	store_bind_static(stmt, 14, m->message_id);
+	store_bind_static(stmt, 15, m->in_reply_to);
+	store_bind_static(stmt, 16, m->references);
+	sqlite3_bind_int(stmt, 17, m->has_attachment != 0);
+}
+
 int
 store_msg_put(struct store *st, const struct store_msg *m, int64_t *id_r)
 {
 	sqlite3_stmt *stmt;
 	int r;
 
-	stmt = store_prepare(st, "INSERT INTO message (folder_id, uid, modseq,"
-	    " flags, keywords, date, internaldate, size, from_name, from_addr,"
-	    " to_addrs, cc_addrs, subject, message_id, in_reply_to, refs,"
-	    " has_attachment)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " ?14, ?15, ?16, ?17) ON CONFLICT (folder_id, uid) DO UPDATE SET"
-	    " modseq = ?3, flags = ?4, keywords = ?5, date = ?6,"
-	    " internaldate = ?7, size = ?8, from_name = ?9, from_addr = ?10,"
-	    " to_addrs = ?11, cc_addrs = ?12, subject = ?13, message_id = ?14,"
-	    " in_reply_to = ?15, refs = ?16,"
-	    " has_attachment = max(has_attachment, ?17) RETURNING id");
+	stmt = store_prepare(st, MSG_UPSERT " RETURNING id");
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, m->folder_id);
-	sqlite3_bind_int64(stmt, 2, m->uid);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)m->modseq);
-	sqlite3_bind_int(stmt, 4, (int)m->flags);
-	store_bind_text(stmt, 5, m->keywords);
-	sqlite3_bind_int64(stmt, 6, m->date);
-	sqlite3_bind_int64(stmt, 7, m->internaldate);
-	sqlite3_bind_int64(stmt, 8, m->size);
-	store_bind_text(stmt, 9, m->from_name);
-	store_bind_text(stmt, 10, m->from_addr);
-	store_bind_text(stmt, 11, m->to_addrs);
-	store_bind_text(stmt, 12, m->cc_addrs);
-	store_bind_text(stmt, 13, m->subject);
-	store_bind_text(stmt, 14, m->message_id);
-	store_bind_text(stmt, 15, m->in_reply_to);
-	store_bind_text(stmt, 16, m->references);
-	sqlite3_bind_int(stmt, 17, m->has_attachment != 0);
+	store_msg_bind(stmt, m);
 	r = sqlite3_step(stmt);
 	if (r == SQLITE_ROW && id_r != NULL)
 		*id_r = sqlite3_column_int64(stmt, 0);
 	store_stmt_done(st, stmt);
 	return r == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_msg_put_batch(struct store *st, const struct store_msg *msgs, size_t n)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (store_begin(st) != 0)
+		return -1;
+	/* One statement for the batch, reset between the rows. */
+	if ((stmt = store_prepare(st, MSG_UPSERT)) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		store_msg_bind(stmt, &msgs[i]);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(stmt);
+	}
+	store_stmt_done(st, stmt);
+	stmt = NULL;
+	if (store_commit(st) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_stmt_done(st, stmt);
+	store_rollback(st);
+	return -1;
 }
 
 int

@@ -68,5 +68,10 @@ void store_stmt_done(struct store *, sqlite3_stmt *);
 char *store_column_dup(sqlite3_stmt *, int);
 /* Bind S (copied) to parameter COL, or NULL when S is NULL. */
 void store_bind_text(sqlite3_stmt *, int, const char *);
+/*
+ * Bind S (not copied: it must outlive the statement's next step, until
+ * store_stmt_done()) to parameter COL, or NULL when S is NULL.
+ */
+void store_bind_static(sqlite3_stmt *, int, const char *);
 
 #endif

@@ -257,6 +257,15 @@ store_bind_text(sqlite3_stmt *stmt, int col, const char *s)
 		sqlite3_bind_text(stmt, col, s, -1, SQLITE_TRANSIENT);
 }
 
+void
+store_bind_static(sqlite3_stmt *stmt, int col, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(stmt, col);
+	else
+		sqlite3_bind_text(stmt, col, s, -1, SQLITE_STATIC);
+}
+
 char *
 store_path(const char *account, char **err)
 {

@@ -178,6 +178,12 @@ int store_folder_recount(struct store *st, int64_t id);
 /* Messages. */
 /* Insert or update the message (FOLDER_ID, UID) from M; its id in *ID_R. */
 int store_msg_put(struct store *st, const struct store_msg *m, int64_t *id_r);
+/*
+ * Insert or update the N messages of MSGS as store_msg_put() does, in one
+ * transaction (or the caller's): all of them stored, 0, or none, -1.
+ */
+int store_msg_put_batch(struct store *st, const struct store_msg *msgs,
+    size_t n);
 /* Set the flags and keywords of (FOLDER_ID, UID); 1 if there is no such. */
 int store_msg_set_flags(struct store *st, int64_t folder_id, uint32_t uid,
     unsigned int flags, const char *keywords);

@@ -33,6 +33,7 @@ static const struct {
 	{ "compose", fuzz_compose, 1 },
 	{ "config", fuzz_config, 0 },
 	{ "format", fuzz_format, 0 },
+	{ "fetchparse", fuzz_fetchparse, 0 },
 	{ "header", fuzz_header, 1 },
 	{ "html", fuzz_html, 0 },
 	{ "imapresp", fuzz_imapresp, 0 },

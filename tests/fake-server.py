@@ -1078,6 +1078,14 @@ def imap_unasked_fetch(s):
 
     imap_box(s, {"fetch_extra": extra})
 
+
+def imap_flag_news(s):
+    """Flag news for a message (FLAGS alone) in the answer to its FETCH."""
+    def extra(cmd):
+        return "* 1 FETCH (UID 1 FLAGS (\\Flagged))\r\n"
+
+    imap_box(s, {"fetch_extra": extra})
+
 # --- POP3 hostile ------------------------------------------------------------
 
 class Pop3MemoryBox(Pop3Box):
@@ -1469,6 +1477,7 @@ SCENARIOS = {
     "imap-notify-literal-4g": imap_notify_literal_4g,
     "imap-exists-backwards": imap_exists_backwards,
     "imap-unasked-fetch": imap_unasked_fetch,
+    "imap-flag-news": imap_flag_news,
     "pop3-hostile-uidl": pop3_hostile_uidl,
     "pop3-endless-retr": pop3_endless_retr,
     "imap-trickle": imap_trickle,

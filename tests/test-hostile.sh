@@ -13,7 +13,8 @@
 #   trickle, pop3-trickle: an answer a byte at a time, without end: the
 #       answer's deadline ends the session;
 #   deep-bodystructure, long-internaldate, huge-size, no-text, set-comma,
-#       exists-backwards, unasked-fetch: malformed or unexpected answers;
+#       exists-backwards, unasked-fetch, flag-news: malformed or
+#       unexpected answers;
 #   hostile-names, pop3-hostile-uidl: mailbox names and UIDLs made to reach
 #       a shell or a file path, or the terminal: they never do;
 #   empty-status, no-status: STATUS answers without data (in the reader);
@@ -268,6 +269,20 @@ case_unasked_fetch()
 	assert_eq 10 "$(count "SELECT count(*) FROM message")" "$1: messages"
 }
 
+# Flag news (FLAGS alone) for a message in the answer to its header
+# FETCH does not blank the headers already read.
+case_flag_news()
+{
+	imap_plain imap-flag-news
+	hard_run sync t
+	hard_check "$1" ok
+	assert_eq "Fake INBOX 1" "$(count "SELECT m.subject FROM message m
+	    JOIN folder f ON f.id = m.folder_id WHERE f.name = 'INBOX' AND
+	    m.uid = 1")" "$1: the headers of message 1"
+	assert_eq 0 "$(count "SELECT count(*) FROM message WHERE subject IS
+	    NULL OR from_addr IS NULL")" "$1: blank rows"
+}
+
 case_hostile_names()
 {
 	imap_plain imap-hostile-names
@@ -501,7 +516,7 @@ all="preauth-starttls garbage-greeting pop3-garbage-greeting
 untagged-before-starttls literal-4g long-line pop3-endless-retr trickle
 pop3-trickle
 deep-bodystructure nested-flags long-internaldate huge-size no-text set-comma
-exists-backwards unasked-fetch hostile-names pop3-hostile-uidl
+exists-backwards unasked-fetch flag-news hostile-names pop3-hostile-uidl
 empty-status no-status notify-refused notify-hostile notify-literal-4g timeout
 sasl-endless oauth-hostile-error"
 for c in ${HARD_CASES:-$all}; do
