@@ -3263,6 +3263,7 @@ imap_wait(void *b, const char *name, int seconds, char **err)
 {
 	struct imap *im = b;
 	struct imap_news nw;
+	struct mailimap_response_info *ri;
 	mailstream *s;
 	enum backend_status status;
 	uint32_t exists;
@@ -3328,13 +3329,20 @@ imap_wait(void *b, const char *name, int seconds, char **err)
 		return BACKEND_OK;
 	if (!im->notify_on)
 		return imap_sync_folder(im, name, err);
-	/* What came between tern's reading and DONE went to libetpan. */
+	/* What came between tern's reading and DONE went to libetpan: news
+	 * of the open folder (a count, flags, an expunge) or a STATUS. */
 	if (im->session->imap_selection_info != NULL &&
 	    im->session->imap_selection_info->sel_exists != exists)
 		nw.selected = 1;
-	if (im->session->imap_response_info != NULL &&
-	    im->session->imap_response_info->rsp_status != NULL)
-		nw.lost = 1;
+	if ((ri = im->session->imap_response_info) != NULL) {
+		if ((ri->rsp_fetch_list != NULL &&
+		    !clist_isempty(ri->rsp_fetch_list)) ||
+		    (ri->rsp_expunged != NULL &&
+		    !clist_isempty(ri->rsp_expunged)))
+			nw.selected = 1;
+		if (ri->rsp_status != NULL)
+			nw.lost = 1;
+	}
 	status = imap_news_apply(im, &nw, name, err);
 	imap_news_release(&nw);
 	return status;

@@ -88,6 +88,9 @@ tui_stop
 "$TERN" sync test:Archive 2>/dev/null
 old_validity=$(sqlite3 "$db" "SELECT uidvalidity FROM folder WHERE name = 'Archive'")
 harness_doveadm mailbox delete -u "$HARNESS_USER" Archive
+# dovecot derives a new folder's UIDVALIDITY from the clock: recreated within
+# the same second, the folder could keep its old one.
+sleep 1.1
 harness_doveadm mailbox create -u "$HARNESS_USER" Archive
 harness_deliver -f Archive "Recreated archive" >/dev/null
 "$TERN" sync test:Archive 2>"$HARNESS_DIR/err" ||
