@@ -188,7 +188,7 @@ cur_mailbox(struct cur *c)
 		out[n] = '\0';
 		return out;
 	}
-	if (*c->p == '{') {
+	if (c->p < c->end && *c->p == '{') {
 		start = c->p;
 		while (c->p < c->end && *c->p != '\n')
 			c->p++;

@@ -174,6 +174,42 @@ START_TEST(test_status_names)
 }
 END_TEST
 
+/* Every prefix of a response, in a buffer of exactly its length (no NUL
+ * after it for the parser to lean on), is read without a byte beyond it:
+ * "* STATUS " cut after the space once was. */
+START_TEST(test_status_cut)
+{
+	static const char *const full[] = {
+		"* STATUS INBOX (MESSAGES 2 UNSEEN 1)\r\n",
+		"* STATUS \"a \\\"b\" (UIDNEXT 3)\r\n",
+		"* STATUS {5}\r\nInbox (MESSAGES 1)\r\n",
+	};
+	struct imapresp_status st;
+	size_t i, n, len;
+	char *buf;
+	int ok;
+
+	for (i = 0; i < sizeof full / sizeof full[0]; i++) {
+		len = strlen(full[i]);
+		for (n = 0; n <= len; n++) {
+			buf = malloc(n > 0 ? n : 1);
+			ck_assert_ptr_nonnull(buf);
+			memcpy(buf, full[i], n);
+			(void)imapresp_kind(buf, n, "7", &ok);
+			if (imapresp_status_parse(buf, n, &st) == 0) {
+				ck_assert_uint_ge(n, len - 3);
+				imapresp_status_release(&st);
+			} else {
+				ck_assert_ptr_null(st.mailbox);
+			}
+			free(buf);
+		}
+		ck_assert_int_eq(imapresp_status_parse(full[i], len, &st), 0);
+		imapresp_status_release(&st);
+	}
+}
+END_TEST
+
 static Suite *
 imapresp_suite(void)
 {
@@ -188,6 +224,7 @@ imapresp_suite(void)
 	tcase_add_loop_test(tc, test_status_rows, 0,
 	    sizeof status_rows / sizeof status_rows[0]);
 	tcase_add_test(tc, test_status_names);
+	tcase_add_test(tc, test_status_cut);
 	suite_add_tcase(s, tc);
 	return (s);
 }
