@@ -179,6 +179,9 @@ class Handler:
                     sys.stderr.write("doveadm save: %s\n" %
                                      r.stderr.decode("utf-8", "replace"))
                     return "451 4.3.0 delivery failed"
+        if self.args.data_delay > 0:
+            # The message is recorded; the reply to its final dot waits.
+            await asyncio.sleep(self.args.data_delay)
         return "250 2.0.0 Ok: queued as %d" % n
 
 
@@ -199,6 +202,7 @@ def main():
     ap.add_argument("--pipelining", action="store_true")
     ap.add_argument("--no-auth", action="store_true")
     ap.add_argument("--record")
+    ap.add_argument("--data-delay", type=float, default=0)
     ap.add_argument("--doveadm-conf")
     ap.add_argument("--doveadm", default="/usr/bin/doveadm")
     args = ap.parse_args()
