@@ -1650,6 +1650,7 @@ compose_start(enum compose_kind kind, const char *raw, size_t len,
 	struct compose_mboxes tos = { NULL, 0, 0 }, ccs = { NULL, 0, 0 };
 	struct compose_mboxes me = { NULL, 0, 0 }, mft = { NULL, 0, 0 };
 	struct compose_mboxes to = { NULL, 0, 0 }, cc = { NULL, 0, 0 };
+	struct compose_mboxes bccs = { NULL, 0, 0 };
 	struct strbuf body = STRBUF_INIT, bad = STRBUF_INIT;
 	struct strbuf ccbad = STRBUF_INIT, junk = STRBUF_INIT;
 	struct strbuf rtobad = STRBUF_INIT, none = STRBUF_INIT;
@@ -1658,7 +1659,8 @@ compose_start(enum compose_kind kind, const char *raw, size_t len,
 	size_t hstart, hend, bstart, i;
 	char *h_from = NULL, *h_reply_to = NULL, *h_to = NULL, *h_cc = NULL;
 	char *h_msgid = NULL, *h_refs = NULL, *h_irt = NULL, *h_mft = NULL;
-	char *h_list = NULL, *subject = NULL, *date = NULL, *s, *text;
+	char *h_list = NULL, *h_bcc = NULL, *subject = NULL, *date = NULL;
+	char *s, *text;
 	const char *hdr;
 	int ret = -1, parsed = 0, self;
 
@@ -1692,6 +1694,8 @@ compose_start(enum compose_kind kind, const char *raw, size_t len,
 	h_irt = mime_header_value(hdr, hend - hstart, "In-Reply-To");
 	h_mft = mime_header_value(hdr, hend - hstart, "Mail-Followup-To");
 	h_list = mime_header_value(hdr, hend - hstart, "List-Post");
+	if (kind == COMPOSE_DRAFT)
+		h_bcc = mime_header_value(hdr, hend - hstart, "Bcc");
 	subject = compose_clean(msg.subject);
 	date = compose_clean(msg.date);
 
@@ -1817,17 +1821,29 @@ compose_start(enum compose_kind kind, const char *raw, size_t len,
 		strbuf_addch(&body, '\n');
 		break;
 	case COMPOSE_RESEND:
+	case COMPOSE_DRAFT:
 		d->to = compose_value(&tos, &none);
 		d->cc = compose_value(&ccs, &none);
 		d->subject = xstrdup(subject);
 		if (h_reply_to != NULL && d->reply_to == NULL)
 			d->reply_to = compose_value(&rto, &none);
 		strbuf_addstr(&body, text);
+		if (kind != COMPOSE_DRAFT)
+			break;
+		/* A draft keeps its sender, its Bcc and what it answers. */
+		if (from.n == 1) {
+			free(d->from);
+			d->from = compose_value(&from, &none);
+		}
+		compose_orig_mboxes(h_bcc, &bccs, &junk);
+		d->bcc = bccs.n > 0 ? compose_value(&bccs, &none) : NULL;
+		d->in_reply_to = compose_clean(h_irt);
+		d->references = compose_clean(h_refs);
 		break;
 	default:
 		break;
 	}
-	if (kind != COMPOSE_RESEND)
+	if (kind != COMPOSE_RESEND && kind != COMPOSE_DRAFT)
 		compose_signature(&body, o->signature);
 	d->body = strbuf_detach(&body, NULL);
 	ret = 0;
@@ -1845,6 +1861,7 @@ out:
 	compose_mboxes_free(&mft);
 	compose_mboxes_free(&to);
 	compose_mboxes_free(&cc);
+	compose_mboxes_free(&bccs);
 	strbuf_release(&body);
 	strbuf_release(&bad);
 	strbuf_release(&ccbad);
@@ -1859,6 +1876,7 @@ out:
 	free(h_irt);
 	free(h_mft);
 	free(h_list);
+	free(h_bcc);
 	free(subject);
 	free(date);
 	return (ret);
@@ -2566,7 +2584,7 @@ compose_build(const struct draft *d, const struct compose_opts *o,
 	for (i = 0; i < rto.n; i++)
 		if (compose_utf8_addr(rto.v[i].addr))
 			out->utf8_addrs = 1;
-	if (out->nrcpt == 0) {
+	if (out->nrcpt == 0 && !o->draft) {
 		*err = xstrdup(_("no recipient: To, Cc and Bcc are empty"));
 		goto out;
 	}

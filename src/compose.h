@@ -60,6 +60,7 @@ struct compose_opts {
 	const char *signature;	/* the signature's text, or NULL */
 	int text_flowed;	/* format=flowed */
 	time_t now;		/* the Date a built message gets; 0: now */
+	int draft;		/* a draft to postpone: no recipient needed */
 };
 
 /* What a draft answers. */
@@ -71,6 +72,7 @@ enum compose_kind {
 	COMPOSE_FORWARD,	/* f: the text quoted inline */
 	COMPOSE_FORWARD_ATTACH,	/* f with forward = attach */
 	COMPOSE_RESEND,		/* Esc-e: the message again as a new one */
+	COMPOSE_DRAFT,		/* R: a postponed draft, its headers kept */
 };
 
 /*

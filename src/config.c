@@ -1034,6 +1034,7 @@ config_bind_line(struct config_parse *p, const char *value, int line)
 		{ "help", CONFIG_MODE_HELP },
 		{ "attach", CONFIG_MODE_ATTACH },
 		{ "preview", CONFIG_MODE_PREVIEW },
+		{ "compose", CONFIG_MODE_COMPOSE },
 		{ "all", CONFIG_PANE_ALL },
 		/* mutt's names for the same menus. */
 		{ "browser", CONFIG_PANE_FOLDERS },

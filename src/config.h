@@ -140,7 +140,8 @@ struct ui_config {
 #define CONFIG_MODE_HELP	0x08u
 #define CONFIG_MODE_ATTACH	0x10u
 #define CONFIG_MODE_PREVIEW	0x20u
-#define CONFIG_PANE_ALL		0x3fu
+#define CONFIG_MODE_COMPOSE	0x40u
+#define CONFIG_PANE_ALL		0x7fu
 
 /*
  * A "bind = PANES KEY ACTION" line of [keys]. The key and the action are

@@ -2737,8 +2737,8 @@ imap_append_copy(struct imap *im, const struct store_outbox *e,
 
 	if ((mb = utf7_encode(folder)) == NULL)
 		return MAILIMAP_ERROR_APPEND;
-	/* The Sent copy keeps the Bcc that the recipients never saw. */
-	if (e->bcc != NULL && e->state != OUTBOX_DRAFT)
+	/* The Sent copy and a draft keep the Bcc the recipients never see. */
+	if (e->bcc != NULL)
 		strbuf_addf(&sb, "Bcc: %s\r\n", e->bcc);
 	strbuf_add(&sb, e->data, e->len);
 	flags = mailimap_flag_list_new_empty();

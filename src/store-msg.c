@@ -10,6 +10,7 @@
 
 #include "store-private.h"
 #include "strbuf.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Messages. */
@@ -586,5 +587,92 @@ store_thread_rows(struct store *st, int64_t folder_id, int refs,
 	free(off);
 	out->rows = rows;
 	out->n = n;
+	return 0;
+}
+
+/* Append "Name <addr>" to SB, the name quoted when RFC 5322 needs it. */
+static void
+store_address_format(struct strbuf *sb, const char *name, const char *addr)
+{
+	const char *p;
+	int quote = 0;
+
+	if (name == NULL || *name == '\0' || strcmp(name, addr) == 0) {
+		strbuf_addstr(sb, addr);
+		return;
+	}
+	for (p = name; *p != '\0'; p++)
+		if (strchr("()<>[]:;@\\,.\"", *p) != NULL)
+			quote = 1;
+	if (!quote) {
+		strbuf_addf(sb, "%s <%s>", name, addr);
+		return;
+	}
+	strbuf_addch(sb, '"');
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			strbuf_addch(sb, '\\');
+		strbuf_addch(sb, *p);
+	}
+	strbuf_addf(sb, "\" <%s>", addr);
+}
+
+int
+store_address_complete(struct store *st, const char *prefix, size_t max,
+    char ***list_r, size_t *n_r)
+{
+	struct strbuf like = STRBUF_INIT, word = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	sqlite3_stmt *stmt;
+	const char *p, *name, *addr;
+	char **list = NULL;
+	size_t n = 0;
+	int r;
+
+	*list_r = NULL;
+	*n_r = 0;
+	/* PREFIX as a LIKE pattern: its own % and _ taken literally. */
+	for (p = prefix; *p != '\0'; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			strbuf_addch(&like, '\\');
+		strbuf_addch(&like, *p);
+	}
+	strbuf_addf(&word, "%% %s%%", like.buf != NULL ? like.buf : "");
+	strbuf_addch(&like, '%');
+	/* Those who write most first: the senders of the cache. */
+	stmt = store_prepare(st, "SELECT from_name, from_addr FROM message"
+	    " WHERE from_addr LIKE ?1 ESCAPE '\\'"
+	    "  OR from_name LIKE ?1 ESCAPE '\\'"
+	    "  OR from_name LIKE ?2 ESCAPE '\\'"
+	    " GROUP BY lower(from_addr)"
+	    " ORDER BY count(*) DESC, max(date) DESC LIMIT ?3");
+	if (stmt == NULL) {
+		strbuf_release(&like);
+		strbuf_release(&word);
+		return -1;
+	}
+	sqlite3_bind_text(stmt, 1, like.buf, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, word.buf, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(stmt, 0);
+		addr = (const char *)sqlite3_column_text(stmt, 1);
+		if (addr == NULL || *addr == '\0' || strchr(addr, '@') == NULL)
+			continue;
+		strbuf_reset(&sb);
+		store_address_format(&sb, name, addr);
+		list = xreallocarray(list, n + 1, sizeof *list);
+		list[n++] = xstrdup(sb.buf);
+	}
+	store_stmt_done(st, stmt);
+	strbuf_release(&sb);
+	strbuf_release(&like);
+	strbuf_release(&word);
+	if (r != SQLITE_DONE) {
+		util_strv_free(list, n);
+		return -1;
+	}
+	*list_r = list;
+	*n_r = n;
 	return 0;
 }

@@ -284,6 +284,26 @@ store_outbox_count(struct store *st, enum outbox_state state, int *n_r)
 	return r == SQLITE_ROW ? 0 : -1;
 }
 
+/*
+ * Message MSG_ID, a draft the user recalled, is done with: deleted and
+ * expunged, in the cache at once and queued for the server. Gone
+ * already: nothing to do. Inside the caller's transaction.
+ */
+int
+store_outbox_drop_draft(struct store *st, int64_t msg_id)
+{
+	struct store_msg m;
+	int n, r;
+
+	if (store_msg_get(st, msg_id, &m) != 0)
+		return 0;
+	r = store_pending_flags(st, msg_id, MSG_DELETED, 0);
+	if (r == 0)
+		r = store_pending_expunge(st, m.folder_id, &n);
+	store_msg_release(&m);
+	return r;
+}
+
 int
 store_outbox_sent(struct store *st, int64_t id, int keep_copy)
 {
@@ -310,6 +330,12 @@ store_outbox_sent(struct store *st, int64_t id, int keep_copy)
 			}
 			store_msg_release(&m);
 		}
+	}
+	/* A recalled draft is sent: it leaves the Drafts folder. */
+	if (e.draft_msg_id != 0 && store_outbox_drop_draft(st,
+	    e.draft_msg_id) != 0) {
+		store_outbox_release(&e);
+		goto out;
 	}
 	store_outbox_release(&e);
 	if (keep_copy)

@@ -211,6 +211,13 @@ int store_msg_uid_flags(struct store *st, int64_t folder_id,
  */
 int store_msg_ids(struct store *st, int64_t folder_id, int sort, int reverse,
     int64_t **ids_r, size_t *n_r);
+/*
+ * Up to MAX addresses of the cache ("Name <addr>", UTF-8, not sanitised)
+ * whose address or a word of whose name starts with PREFIX, those seen
+ * most first, into *LIST_R (free with util_strv_free()). 0, or -1.
+ */
+int store_address_complete(struct store *st, const char *prefix, size_t max,
+    char ***list_r, size_t *n_r);
 /* The message with row id ID: 0 found, 1 gone, -1 error. */
 int store_msg_get(struct store *st, int64_t id, struct store_msg *m_r);
 void store_msg_release(struct store_msg *m);
@@ -517,6 +524,12 @@ int store_outbox_count(struct store *st, enum outbox_state state, int *n_r);
  * set on the original with their pending change.
  */
 int store_outbox_sent(struct store *st, int64_t id, int keep_copy);
+/*
+ * A recalled draft, message MSG_ID, is sent or postponed again: it is
+ * deleted and its folder expunged, in the cache and queued for the
+ * server (nothing when it is gone already). 0, or -1.
+ */
+int store_outbox_drop_draft(struct store *st, int64_t msg_id);
 /*
  * After a crash: every SENDING entry becomes UNKNOWN (it may have been
  * sent). The number of them in *N_R.

@@ -40,7 +40,7 @@ run()
 	"$TERN" sync test 2>/dev/null
 	tui_start 100 30 "$TERN" --offline test
 	tui_wait_for "$(subject 20)" 10
-	tui_keys g s
+	tui_keys Home s
 	tui_wait_for "Move" 5
 	tui_keys -l Archive
 	tui_keys Enter

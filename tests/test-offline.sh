@@ -96,7 +96,7 @@ tui_keys Enter
 tui_keys '\;'
 tui_keys N
 # Copy the two newest to Sent, move the third to Archive.
-tui_keys g C
+tui_keys Home C
 tui_wait_for "Copy" 5
 tui_keys -l Sent
 tui_keys Enter j C

@@ -139,7 +139,7 @@ tui_wait_gone "focus: folder pane" 5
 harness_deliver "Fresh arrival" >/dev/null
 tui_keys '$'
 tui_wait_for "Fresh arrival" 20
-tui_keys g
+tui_keys Home
 tui_wait_for "Fresh arrival" 5
 tui_keys d '$'
 tui_wait_for "Expunge 1 deleted message?" 10

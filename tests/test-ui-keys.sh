@@ -196,27 +196,27 @@ keys_at()
 	tui_wait_for "Sort by (d)ate, (t)hreads"
 	tui_keys s
 	tui_wait_for "sorted by subject"
-	tui_keys g
+	tui_keys Home
 	wait_row_n 2 "A long message" "$cols: by subject"
 	# O reverses it; o d gives date order, o t the threads again.
 	tui_keys O
 	tui_wait_for "sorted by subject, reversed"
-	tui_keys g
+	tui_keys Home
 	wait_row_n 2 "Picnic plans" "$cols: by subject, reversed"
 	tui_keys o d
 	tui_wait_for "sorted by date, reversed"
 	tui_keys O
 	tui_wait_for "sorted by date"
-	tui_keys g
+	tui_keys Home
 	wait_row_n 2 "Dan Second" "$cols: by date"
 	assert_not_contains "$(tui_screen)" "├─>" "$cols: no tree by date"
 	tui_keys o t
 	tui_wait_for "sorted by threads"
-	tui_keys g
+	tui_keys Home
 	wait_row "Bob Reply" "├─>"
 
 	# J and K from the pager; x is J rebound from the config.
-	tui_keys g Enter
+	tui_keys Home Enter
 	tui_wait_for "Thread message 0."
 	tui_keys J
 	tui_wait_for "Thread message 1."
@@ -231,7 +231,7 @@ keys_at()
 	# q leaves the pager for the index in either layout.
 	tui_keys q
 	tui_wait_for "Ann Root"
-	tui_keys g j j j j Enter
+	tui_keys Home j j j j Enter
 	tui_wait_for "Line 001 of the long message."
 	if [ "$cols" -lt 120 ]; then
 		top=2
@@ -263,7 +263,7 @@ keys_at()
 	    grep -F "quoted line 040")" "38;5;28" "$cols: quote 1 colour"
 
 	# Search: /, n, Esc-/ (wrapping round; N is mutt's toggle-new).
-	tui_keys g /
+	tui_keys Home /
 	tui_wait_for "Search the message:"
 	tui_keys -l "needle"
 	tui_keys Enter
@@ -279,7 +279,7 @@ keys_at()
 	tui_keys G
 	tui_wait_for "The Sender"
 	tui_wait_for "Line 200 of the long message."
-	tui_keys g
+	tui_keys Home
 	wait_line "$top" "From: Long Writer" "$cols: g"
 	tui_keys H
 	tui_wait_for "Message-ID: <long@x>"
@@ -325,7 +325,7 @@ hostile_at()
 	tui_wait_for "Hostile S1^[[2JS2"
 	assert_eq 7 "$(line_of "Hostile S1^[[2JS2")" "$cols: hostile row"
 	assert_contains "$(screen_line 7)" "Evil S1^[[2JS2" "$cols: sender"
-	tui_keys g j j j j j Enter
+	tui_keys Home j j j j j Enter
 	tui_wait_for "Subject: Hostile S1^[[2JS2"
 	screen=$(tui_screen)
 	assert_contains "$screen" "S1^[[2JS2" "$cols: CSI inert"
@@ -378,7 +378,7 @@ hostile_at 200 50
 # Resizes while a long message is drawn and scrolled leave a clean screen.
 start_tern 80 24 "$TERN"
 tui_wait_for "Ann Root" 30
-tui_keys g j j j j Enter
+tui_keys Home j j j j Enter
 tui_wait_for "Line 001 of the long message."
 for size in "200 50" "40 10" "120 30" "20 6" "81 25" "200 50" "80 24"; do
 	set -- $size
@@ -386,7 +386,7 @@ for size in "200 50" "40 10" "120 30" "20 6" "81 25" "200 50" "80 24"; do
 	tui_keys C-d G C-u
 done
 sleep 0.5
-tui_keys g
+tui_keys Home
 tui_wait_for "From: Long Writer"
 assert_contains "$(screen_line 1)" "q:Back" "after resizes: hints"
 assert_contains "$(screen_line 24)" "test:INBOX" "after resizes: status"
@@ -401,7 +401,7 @@ tui_stop
 # NO_COLOR: attributes only, no colour sequence at all.
 start_tern 80 24 env NO_COLOR=1 "$TERN"
 tui_wait_for "Ann Root" 30
-tui_keys g j j j j Enter
+tui_keys Home j j j j Enter
 tui_wait_for "Line 001 of the long message."
 tui_keys /
 tui_keys -l "quoted line 040"

@@ -38,7 +38,7 @@ mutt_at()
 	    cut -c1-30)" "D " "$cols: Esc-d deleted nothing"
 
 	# Space opens; j, k step; d marks, says so, goes on.
-	tui_keys g Space
+	tui_keys Home Space
 	tui_wait_for "Body of message 12."
 	tui_keys j
 	tui_wait_for "Body of message 11."
@@ -58,7 +58,7 @@ mutt_at()
 	    "$cols: the index has the focus"
 
 	# Tab: 12, 11 and 10 are read, 9 is the next unread (row 4).
-	tui_keys g Tab
+	tui_keys Home Tab
 	tui_wait_for "[4/12 msgs"
 	tui_keys '*'
 	tui_wait_for "[12/12 msgs"
@@ -108,7 +108,7 @@ mutt_at()
 	tui_wait_gone "keys, as bound now"
 
 	# | pipes the whole message, its header fields included.
-	tui_keys g '|'
+	tui_keys Home '|'
 	tui_wait_for "Pipe to command:"
 	tui_keys -l "cat >'$piped'"
 	tui_keys Enter

@@ -289,7 +289,7 @@ mutt2_at()
 	# Point 8: threads; the collapsed thread with unread replies shows N.
 	tui_keys o t
 	tui_wait_for "sorted by threads"
-	tui_keys g
+	tui_keys Home
 	tui_wait_for "Ann Trip"
 	wait_flag "Ann Trip" '!N'
 	tui_keys M-v
@@ -311,7 +311,7 @@ mutt2_at()
 	tui_wait_for "Bob Trip"
 	tui_wait_gone "shown, "
 	# C-n, C-p: from thread to thread (the trip thread is first).
-	tui_keys g
+	tui_keys Home
 	tui_wait_for "[1/15 msgs"
 	tui_keys C-n
 	tui_wait_for "[4/15 msgs"
@@ -348,7 +348,7 @@ mutt2_at()
 	tui_wait_for "  8 tagged" 15
 	tui_keys '\;' t
 	tui_wait_for "no message is tagged now"
-	tui_keys g w
+	tui_keys Home w
 	tui_wait_for "Set flag:"
 	tui_keys '!'
 	tui_wait_for "flag set on 1 message"

@@ -204,7 +204,7 @@ assert_not_contains "$(tui_screen)" "Expunge" "\$ with nothing deleted"
 srv_uid 119 || fail "uid 119 was expunged after u"
 
 # s moves the first message to Archive, the name completed with Tab.
-tui_keys g s
+tui_keys Home s
 tui_wait_for "Move to folder:"
 tui_keys -l Arc
 tui_keys Tab
@@ -220,7 +220,7 @@ server "uid 119 gone from INBOX" srv_no_uid 119
 server "119 in Archive" srv_subject Archive "$(subj 119)"
 
 # C copies 118 to Junk; it stays in INBOX.
-tui_keys g C
+tui_keys Home C
 tui_wait_for "Copy to folder:"
 tui_keys -l Junk
 tui_keys Enter
@@ -234,7 +234,7 @@ on_screen "F on 118" row_flag "$(subj 118)" F
 server "\\Flagged on 118" srv_flag 118 '\Flagged'
 
 # t, t tags 118 and 117; ; d deletes both; $ y expunges them.
-tui_keys g t t
+tui_keys Home t t
 on_screen "118 tagged" row_flag "$(subj 118)" '*'
 on_screen "117 tagged" row_flag "$(subj 117)" '*'
 tui_wait_for "2 tagged"
@@ -270,7 +270,7 @@ tui_wait_for "no message is tagged now"
 on_screen "105 untagged" row_no_flag "$(subj 105)" '*'
 
 # Leaving a folder with a deleted message asks first.
-tui_keys g d
+tui_keys Home d
 server "\\Deleted on 116" srv_flag 116 '\Deleted'
 tui_keys c
 tui_wait_for "Open folder:"
@@ -337,7 +337,7 @@ tui_keys y
 server "Plans deleted" srv_no_folder Plans
 on_screen "Plans gone from the pane" folders_lack " Plans"
 # The Inbox is not for deleting.
-tui_keys g d
+tui_keys Home d
 tui_wait_for "\"INBOX\" cannot be renamed or deleted"
 # q in the folder pane goes back to the index (mutt's browser exit).
 tui_keys q
@@ -351,7 +351,7 @@ start_tern
 tui_wait_for "$(subj 115)" 30
 tui_wait_for "online" 30
 # The newest message is the one delivered above; 115 is the second.
-tui_keys g j
+tui_keys Home j
 tui_wait_for "2/"
 tui_keys d
 tui_wait_for "1 message moved to \"Trash\""
@@ -385,7 +385,7 @@ harness_config imaps >/dev/null
 start_tern --offline
 tui_wait_for "$(subj 114)" 30
 tui_wait_for "offline" 10
-tui_keys g
+tui_keys Home
 tui_wait_for "Bell ringer"
 tui_keys j j F
 on_screen "F on 114 offline" row_flag "$(subj 114)" F

@@ -129,7 +129,7 @@ assert_contains "$screen" "$newest" "rows after the hostile subject"
 assert_contains "$(screen_line 2)" "Hostile" "the hostile message is newest"
 # It arrived while tern was painting, and the selection stays on the
 # message it was on: go to the first row before opening.
-tui_keys g
+tui_keys Home
 tui_keys Enter
 tui_wait_for "tern-body-title" 20
 assert_contains "$(tui_screen)" "Body ^[]0;tern-body-title^G with ^[[2J" \
@@ -158,7 +158,7 @@ tui_stop
 harness_config imaps "[ui]" "headers = From Subject Message-ID" >/dev/null
 start_tern 100 30
 tui_wait_for "$newest" 30
-tui_keys g Enter
+tui_keys Home Enter
 tui_wait_for "Message-ID: <" 20
 assert_not_contains "$(tui_screen)" "To: alice@example.org" \
     "headers = ... leaves To: out"

@@ -82,8 +82,9 @@ const struct cmd_action cmd_table[] = {
 	    { CMD_IN_PAGER | CMD_IN_HELP | CMD_IN_INDEX, "-" },
 	    { CMD_IN_MENUS | CMD_IN_HELP, "Z Left" } }, NULL,
 	  N_("move one page up"), cmd_page_up },
-	{ "first", { { CMD_IN_ALL, "Home g" }, { CMD_IN_MENUS | CMD_IN_HELP,
-	    "=" }, { CMD_IN_PAGER, "^" } }, NULL,
+	{ "first", { { CMD_IN_ALL, "Home" }, { CMD_IN_ALL & ~(CMD_IN_INDEX |
+	    CMD_IN_PAGER), "g" }, { CMD_IN_MENUS | CMD_IN_HELP, "=" },
+	    { CMD_IN_PAGER, "^" } }, NULL,
 	  N_("go to the first line"), cmd_first },
 	{ "last", { { CMD_IN_ALL, "End G" }, { CMD_IN_MENUS | CMD_IN_HELP,
 	    "*" } }, NULL,
@@ -258,6 +259,44 @@ const struct cmd_action cmd_table[] = {
 	  attach_open_part },
 	{ "pipe-attachment", { { CMD_IN_ATTACH, "|" } }, N_("Pipe"),
 	  N_("pipe the selected part to a command"), attach_pipe },
+
+	/* Writing mail (cmd-compose.c). */
+	{ "compose-new", { { CMD_IN_PANES, "m" } }, N_("Mail"),
+	  N_("write a new message"), composeop_new },
+	{ "reply", { { CMD_IN_INDEX | CMD_IN_PAGER, "r" } }, N_("Reply"),
+	  N_("reply to the sender (Reply-To when set)"), composeop_reply },
+	{ "group-reply", { { CMD_IN_INDEX | CMD_IN_PAGER, "g" } }, NULL,
+	  N_("reply to the sender and every recipient"),
+	  composeop_group_reply },
+	{ "list-reply", { { CMD_IN_INDEX | CMD_IN_PAGER, "L" } }, NULL,
+	  N_("reply to the mailing list (List-Post)"), composeop_list_reply },
+	{ "forward-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "f" } }, NULL,
+	  N_("forward the message (inline, or attached: forward = attach)"),
+	  composeop_forward },
+	{ "resend-message", { { CMD_IN_INDEX | CMD_IN_PAGER, "Esc-e" } },
+	  NULL, N_("edit the message as a new one"), composeop_resend },
+	{ "recall-message", { { CMD_IN_PANES, "R" } }, NULL,
+	  N_("recall a postponed message"), composeop_recall },
+	{ "compose-send", { { CMD_IN_COMPOSE, "y" } }, N_("Send"),
+	  N_("send the message"), composeop_send },
+	{ "compose-edit", { { CMD_IN_COMPOSE, "e" } }, N_("Edit"),
+	  N_("edit the message again"), composeop_edit },
+	{ "compose-attach", { { CMD_IN_COMPOSE, "a" } }, N_("Attach"),
+	  N_("attach a file (Tab completes its path)"), composeop_attach },
+	{ "compose-detach", { { CMD_IN_COMPOSE, "D" } }, N_("Detach"),
+	  N_("take the selected attachment out"), composeop_detach },
+	{ "compose-to", { { CMD_IN_COMPOSE, "t" } }, N_("To"),
+	  N_("edit the To addresses (Tab completes)"), composeop_edit_to },
+	{ "compose-cc", { { CMD_IN_COMPOSE, "c" } }, N_("Cc"),
+	  N_("edit the Cc addresses"), composeop_edit_cc },
+	{ "compose-bcc", { { CMD_IN_COMPOSE, "b" } }, N_("Bcc"),
+	  N_("edit the Bcc addresses"), composeop_edit_bcc },
+	{ "compose-subject", { { CMD_IN_COMPOSE, "s" } }, N_("Subject"),
+	  N_("edit the subject"), composeop_edit_subject },
+	{ "compose-postpone", { { CMD_IN_COMPOSE, "P" } }, N_("Postpone"),
+	  N_("keep the message as a draft (Drafts)"), composeop_postpone },
+	{ "compose-abort", { { CMD_IN_COMPOSE, "q" } }, N_("Abort"),
+	  N_("drop the message (asks)"), composeop_abort },
 };
 const size_t cmd_count = sizeof cmd_table / sizeof cmd_table[0];
 
@@ -309,6 +348,17 @@ static const struct {
 	{ "change-dir", "change-folder" },
 	{ "sidebar-toggle-visible", "toggle-folders" },
 	{ "refresh", "redraw" },
+	{ "mail", "compose-new" },
+	{ "recall-postponed", "recall-message" },
+	{ "send-message", "compose-send" },
+	{ "edit-message", "compose-edit" },
+	{ "attach-file", "compose-attach" },
+	{ "detach-file", "compose-detach" },
+	{ "edit-to", "compose-to" },
+	{ "edit-cc", "compose-cc" },
+	{ "edit-bcc", "compose-bcc" },
+	{ "edit-subject", "compose-subject" },
+	{ "postpone-message", "compose-postpone" },
 };
 
 /* The keymap of one mode: key to index in cmd_table. */
@@ -562,6 +612,7 @@ cmd_config_modes(unsigned int c)
 		{ CONFIG_MODE_HELP, CMD_IN_HELP },
 		{ CONFIG_MODE_ATTACH, CMD_IN_ATTACH },
 		{ CONFIG_MODE_PREVIEW, CMD_IN_PREVIEW },
+		{ CONFIG_MODE_COMPOSE, CMD_IN_COMPOSE },
 	};
 	unsigned int modes = 0;
 	size_t i;
@@ -866,7 +917,7 @@ cmd_dispatch(struct ui *ui, int key)
 }
 
 /* The message the focused pane is about: its account and row id. */
-static int64_t
+int64_t
 cmd_current_msg(struct ui *ui, size_t *acct_r)
 {
 	if (ui->focus == PANE_PAGER && ui->pg.msg_id >= 0) {

@@ -41,6 +41,7 @@ enum cmd_mode {
 	CMD_MODE_HELP,
 	CMD_MODE_ATTACH,
 	CMD_MODE_PREVIEW,
+	CMD_MODE_COMPOSE,
 	CMD_MODE_COUNT
 };
 
@@ -52,10 +53,11 @@ enum cmd_mode {
 #define CMD_IN_HELP		0x08u
 #define CMD_IN_ATTACH		0x10u
 #define CMD_IN_PREVIEW		0x20u
+#define CMD_IN_COMPOSE		0x40u
 #define CMD_IN_PANES		0x07u
 #define CMD_IN_MENUS		(CMD_IN_FOLDERS | CMD_IN_INDEX | \
 				 CMD_IN_ATTACH | CMD_IN_PREVIEW)
-#define CMD_IN_ALL		0x3fu
+#define CMD_IN_ALL		0x7fu
 
 /* Default keys of an action: KEYS (space-separated names) in MODES. */
 struct cmd_keys {

@@ -56,6 +56,8 @@ const struct ui_mode ui_modes[CMD_MODE_COUNT] = {
 	    attach_close, attach_move, attach_jump, attach_page, 0 },
 	[CMD_MODE_PREVIEW] = { "preview", N_("POP3 preview"), preview_draw,
 	    preview_close, preview_move, preview_jump, preview_page, 0 },
+	[CMD_MODE_COMPOSE] = { "compose", N_("Compose screen"), compose_draw,
+	    compose_close, compose_move, compose_jump, compose_page, 0 },
 };
 
 enum cmd_mode

@@ -68,8 +68,6 @@ static int attach_write(struct ui *, const char *, const char *, size_t,
 static void attach_save_done(struct ui *, const char *);
 static void attach_overwrite_done(struct ui *, int, void *);
 static int attach_name_cmp(const void *, const void *);
-static void attach_complete_path(struct ui *, const char *, char ***,
-    size_t *);
 static void attach_suspend(void);
 static void attach_resume(struct ui *);
 static void attach_wait_enter(void);
@@ -421,7 +419,7 @@ attach_name_cmp(const void *a, const void *b)
  * last part of PREFIX does (a folder with its '/'), in PREFIX's folder;
  * "~/" stands for $HOME. Hidden files only when the part starts with '.'.
  */
-static void
+void
 attach_complete_path(struct ui *ui, const char *prefix, char ***list_r,
     size_t *n_r)
 {

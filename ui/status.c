@@ -354,6 +354,13 @@ prompt_free_matches(struct ui_prompt *pr)
 }
 
 void
+prompt_fill(struct ui *ui, const char *text)
+{
+	prompt_set(ui, text, strlen(text));
+	ui->dirty |= DIRTY_STATUS;
+}
+
+void
 prompt_start(struct ui *ui, const char *label,
     void (*done)(struct ui *, const char *),
     void (*complete)(struct ui *, const char *, char ***, size_t *))

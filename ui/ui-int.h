@@ -279,6 +279,27 @@ struct pane_preview {
 	int listing;		/* waiting for the server's list */
 };
 
+/* The message being written (cmd-compose.c). */
+struct ui_compose {
+	int active;		/* a draft is on the compose screen */
+	size_t acct;		/* the account it is sent from */
+	int kind;		/* enum compose_kind */
+	int64_t orig_id;	/* the message answered or forwarded; 0 */
+	int64_t draft_id;	/* the draft it was recalled from; 0 */
+	struct draft *d;
+	char *path;		/* the editor's file */
+	int lock;		/* the lock held on it (fd), -1 */
+	char *tmpdir;		/* --ephemeral: its folder, removed after */
+	char *partdir;		/* a recalled draft's attachments, or NULL */
+	size_t sel;		/* the selected attachment */
+	char *problem;		/* why the file does not read back, or NULL */
+	/* A draft waiting for its original's body (EV_BODY). */
+	int waiting;
+	int wait_kind;
+	size_t wait_acct;
+	int64_t wait_id;
+};
+
 struct ui {
 	const struct config *cfg;
 	struct ui_account *accts;
@@ -329,6 +350,7 @@ struct ui {
 	/* The open folder's counts, read from its messages; CNT_OK: read. */
 	struct store_counts cnt;
 	int cnt_ok;
+	struct ui_compose cmp;
 };
 
 /* mode.c */
@@ -457,6 +479,8 @@ void status_draw(struct ui *ui);
 void prompt_start(struct ui *ui, const char *label,
     void (*done)(struct ui *, const char *),
     void (*complete)(struct ui *, const char *, char ***, size_t *));
+/* Put TEXT (UTF-8) into the prompt just started, the cursor at its end. */
+void prompt_fill(struct ui *ui, const char *text);
 /* Feed KEY to the active prompt. */
 void prompt_key(struct ui *ui, int key);
 void prompt_free(struct ui *ui);
@@ -485,6 +509,9 @@ void attach_open_part(struct ui *ui);
 void attach_pipe(struct ui *ui);
 /* Close the list, if open. */
 void attach_free(struct ui *ui);
+/* Complete PREFIX to the paths of files (a prompt's completion). */
+void attach_complete_path(struct ui *ui, const char *prefix, char ***list_r,
+    size_t *n_r);
 /* Fill OPTS for reading, with the mailcap's text/html renderer. */
 void attach_mime_options(struct ui *ui, struct mime_options *opts);
 /* Free the mailcap read for the reader. */
@@ -544,6 +571,40 @@ void ask_free(struct ui *ui);
 /* cmd.c */
 /* In the pager: go on to the next undeleted message (mutt's $resolve). */
 void cmd_pager_resolve(struct ui *ui);
+/* The message the focused pane is about: its row id and *ACCT_R, or -1. */
+int64_t cmd_current_msg(struct ui *ui, size_t *acct_r);
+
+/* cmd-compose.c */
+/* Actions: m, r, g, L, f, Esc-e and R start writing a message. */
+void composeop_new(struct ui *ui);
+void composeop_reply(struct ui *ui);
+void composeop_group_reply(struct ui *ui);
+void composeop_list_reply(struct ui *ui);
+void composeop_forward(struct ui *ui);
+void composeop_resend(struct ui *ui);
+void composeop_recall(struct ui *ui);
+/* The compose screen's actions. */
+void composeop_send(struct ui *ui);
+void composeop_edit(struct ui *ui);
+void composeop_attach(struct ui *ui);
+void composeop_detach(struct ui *ui);
+void composeop_edit_to(struct ui *ui);
+void composeop_edit_cc(struct ui *ui);
+void composeop_edit_bcc(struct ui *ui);
+void composeop_edit_subject(struct ui *ui);
+void composeop_postpone(struct ui *ui);
+void composeop_abort(struct ui *ui);
+/* The compose screen as a mode: draw, move over attachments, leave. */
+void compose_draw(struct ui *ui);
+void compose_move(struct ui *ui, long n);
+void compose_jump(struct ui *ui, int end);
+long compose_page(struct ui *ui);
+void compose_close(struct ui *ui);
+/* EV_BODY: a reply or a recalled draft may wait for this body. */
+void composeop_body_arrived(struct ui *ui, size_t acct, int64_t id);
+/* At start: offer the draft's file a reader left behind. */
+void composeop_recover(struct ui *ui);
+void composeop_free(struct ui *ui);
 
 /* cmd-message.c */
 /* Whether message ID of the open folder waits to be moved (s). */

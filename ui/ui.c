@@ -535,6 +535,7 @@ ui_event(struct ui *ui, struct account_event *ev)
 		break;
 	case EV_BODY:
 		pager_body_arrived(ui, i, ev->u.body.msg_id);
+		composeop_body_arrived(ui, i, ev->u.body.msg_id);
 		break;
 	case EV_ERROR:
 		if (ui->naccts > 1)
@@ -696,6 +697,7 @@ ui_free(struct ui *ui)
 	ask_free(ui);
 	attach_free(ui);
 	attach_mailcap_free();
+	composeop_free(ui);
 	prompt_free(ui);
 	msgop_free(ui);
 	searchop_free(ui);
@@ -739,6 +741,7 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	ui.pg.msg_id = -1;
 	ui.pg.requested = -1;
 	ui.cursor_x = -1;
+	ui.cmp.lock = -1;
 	ui.utf8 = strcasecmp(nl_langinfo(CODESET), "UTF-8") == 0 ||
 	    strcasecmp(nl_langinfo(CODESET), "utf8") == 0;
 	/*
@@ -805,6 +808,8 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	ui_resolve_open(&ui);
 	index_load(&ui);
 	folders_rebuild(&ui);
+	/* A draft a reader left behind when it died. */
+	composeop_recover(&ui);
 
 	while (!ui.quit) {
 		ui_draw(&ui);
