@@ -3034,6 +3034,94 @@ out:
 	return (ret);
 }
 
+/*
+ * Bounce: the message RAW again, unchanged below Resent-From, Resent-To,
+ * Resent-Date and Resent-Message-ID fields (RFC 5322 3.6.6), to TO.
+ */
+int
+compose_bounce(const char *raw, size_t len, const char *to,
+    const struct compose_opts *o, struct compose_out *out, char **err)
+{
+	struct compose_mboxes from = { NULL, 0, 0 }, tol = { NULL, 0, 0 };
+	struct strbuf in = STRBUF_INIT, sb = STRBUF_INIT;
+	size_t hstart, hend, bstart;
+	char *id = NULL, *v;
+	int ret = -1;
+
+	memset(out, 0, sizeof *out);
+	if (raw == NULL || len == 0) {
+		*err = xstrdup(_("the message is empty"));
+		goto out;
+	}
+	if (memchr(raw, '\0', len) != NULL) {
+		*err = xstrdup(_("the message holds a NUL byte"));
+		goto out;
+	}
+	if (len >= 5 && memcmp(raw, "From ", 5) == 0) {
+		const char *nl = memchr(raw, '\n', len);
+		size_t k = nl != NULL ? (size_t)(nl - raw) + 1 : len;
+
+		raw += k;
+		len -= k;
+	}
+	compose_crlf(&in, raw, len);
+	if (compose_header_block(in.buf, in.len, &hstart, &hend,
+	    &bstart) != 0) {
+		*err = xstrdup(_("the message has no header"));
+		goto out;
+	}
+	if (o == NULL || o->from == NULL || *o->from == '\0') {
+		*err = xstrdup(_("no From: the message needs a sender"));
+		goto out;
+	}
+	if (compose_header_list("From", o->from, &from, err) != 0)
+		goto out;
+	if (from.n != 1) {
+		*err = xstrdup(_("From must be one address"));
+		goto out;
+	}
+	if (compose_header_list("Resent-To", to, &tol, err) != 0)
+		goto out;
+	compose_add_rcpts(out, &tol);
+	if (out->nrcpt == 0) {
+		*err = xstrdup(_("no recipient to bounce the message to"));
+		goto out;
+	}
+	out->env_from = xstrdup(from.v[0].addr);
+	if (compose_utf8_addr(out->env_from))
+		out->utf8_addrs = 1;
+	if ((id = compose_message_id(out->env_from, err)) == NULL)
+		goto out;
+	compose_field_mboxes(&sb, "Resent-From", &from);
+	compose_field_mboxes(&sb, "Resent-To", &tol);
+	strbuf_addstr(&sb, "Resent-Date: ");
+	compose_date(&sb, o->now != 0 ? o->now : time(NULL));
+	strbuf_addf(&sb, "\r\nResent-Message-ID: %s\r\n", id);
+	strbuf_add(&sb, in.buf, in.len);
+	if (sb.len < 2 || memcmp(sb.buf + sb.len - 2, "\r\n", 2) != 0)
+		strbuf_addstr(&sb, "\r\n");
+	out->eightbit = compose_has8(sb.buf, sb.len);
+	out->data = strbuf_detach(&sb, &out->len);
+	out->message_id = id;
+	id = NULL;
+	if ((v = mime_header_value(in.buf + hstart, hend - hstart,
+	    "Subject")) != NULL) {
+		out->subject = mime_decode_header(v, strlen(v));
+		free(v);
+	}
+	out->to = compose_clean(to);
+	ret = 0;
+out:
+	compose_mboxes_free(&from);
+	compose_mboxes_free(&tol);
+	strbuf_release(&in);
+	strbuf_release(&sb);
+	free(id);
+	if (ret != 0)
+		compose_out_release(out);
+	return (ret);
+}
+
 /* -- signatures and the attachment warning -------------------------------- */
 
 /* Read a signature file. */

@@ -171,4 +171,12 @@ int compose_build(const struct draft *d, const struct compose_opts *o,
 int compose_prepare_raw(const char *raw, size_t len,
     const struct compose_opts *o, struct compose_out *out, char **err);
 
+/*
+ * Bounce (mutt's b): the message RAW (LEN bytes) unchanged to the
+ * addresses of the list TO, from O's From, under Resent-From, Resent-To,
+ * Resent-Date and Resent-Message-ID. Returns 0, or -1 with *ERR.
+ */
+int compose_bounce(const char *raw, size_t len, const char *to,
+    const struct compose_opts *o, struct compose_out *out, char **err);
+
 #endif

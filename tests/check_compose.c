@@ -1509,6 +1509,96 @@ START_TEST(test_raw_misc)
 }
 END_TEST
 
+/* A bounce: Resent- fields over the message as it was, LF made CRLF. */
+START_TEST(test_bounce)
+{
+	static const char raw[] = "From: Ann <ann@x.example>\nTo: me@example."
+	    "org\nSubject: =?UTF-8?Q?caf=C3=A9?=\nMessage-ID: <a1@x.example>"
+	    "\n\nthe text\n";
+	static const char head[] = "Resent-From: Me Myself <me@example.org>"
+	    "\r\nResent-To: Bo <bo@y.example>, cy@z.example\r\n"
+	    "Resent-Date: ";
+	struct compose_opts o;
+	struct compose_out out;
+	char *err = NULL, *hdr;
+
+	opts_init(&o);
+	ck_assert_int_eq(compose_bounce(raw, LEN(raw), "Bo <bo@y.example>, "
+	    "cy@z.example", &o, &out, &err), 0);
+	ck_assert_str_eq(out.env_from, "me@example.org");
+	ck_assert_str_eq(joined(out.rcpts, out.nrcpt),
+	    "bo@y.example cy@z.example");
+	ck_assert_str_eq(out.subject, "caf\xc3\xa9");
+	ck_assert(strncmp(out.data, head, LEN(head)) == 0);
+	hdr = strstr(out.data, "Resent-Message-ID: ");
+	ck_assert(hdr != NULL);
+	ck_assert(strncmp(hdr + 19, out.message_id, strlen(out.message_id))
+	    == 0);
+	/* The original follows, unchanged but for its line ends. */
+	ck_assert(strstr(out.data, "\r\nFrom: Ann <ann@x.example>\r\nTo: "
+	    "me@example.org\r\n") != NULL);
+	ck_assert(strstr(out.data, "Message-ID: <a1@x.example>\r\n\r\n"
+	    "the text\r\n") != NULL);
+	ck_assert_int_eq(out.data[out.len - 1], '\n');
+	compose_out_release(&out);
+	/* No one to bounce to, an address that is wrong, no header. */
+	ck_assert_int_eq(compose_bounce(raw, LEN(raw), "", &o, &out, &err),
+	    -1);
+	free(err);
+	ck_assert_int_eq(compose_bounce(raw, LEN(raw), "a@b@c", &o, &out,
+	    &err), -1);
+	free(err);
+	ck_assert_int_eq(compose_bounce("just text", 9, "a@b.example", &o,
+	    &out, &err), -1);
+	free(err);
+	ck_assert_int_eq(compose_bounce("To: a@b\n\nx\0y", 13,
+	    "a@b.example", &o, &out, &err), -1);
+	ck_assert(strstr(err, "NUL") != NULL);
+	free(err);
+}
+END_TEST
+
+/* R: a draft keeps its From, Bcc and what it answers; no signature. */
+START_TEST(test_start_draft)
+{
+	static const char raw[] = "From: Other Me <me2@example.org>\nTo: "
+	    "Ann <ann@x.example>\nBcc: =?UTF-8?Q?B=C3=A9a?= <bea@y.example>"
+	    "\nSubject: Re: plans\nIn-Reply-To: <p1@x.example>\n"
+	    "References: <p0@x.example> <p1@x.example>\n\nDraft text.\n";
+	struct compose_opts o;
+	struct draft d;
+	char *err = NULL;
+
+	opts_init(&o);
+	o.signature = "sig";
+	ck_assert_int_eq(compose_start(COMPOSE_DRAFT, raw, LEN(raw), &o, &d,
+	    &err), 0);
+	ck_assert_str_eq(d.from, "Other Me <me2@example.org>");
+	ck_assert_str_eq(d.to, "Ann <ann@x.example>");
+	ck_assert_str_eq(d.bcc, "B\xc3\xa9" "a <bea@y.example>");
+	ck_assert_str_eq(d.subject, "Re: plans");
+	ck_assert_str_eq(d.in_reply_to, "<p1@x.example>");
+	ck_assert_str_eq(d.references, "<p0@x.example> <p1@x.example>");
+	ck_assert_str_eq(d.body, "Draft text.\n");
+	draft_release(&d);
+	/* A draft with no recipient may be built to postpone it. */
+	draft_init(&d);
+	d.subject = xstrdup("later");
+	d.body = xstrdup("x\n");
+	{
+		struct compose_out out;
+
+		ck_assert_int_eq(compose_build(&d, &o, &out, &err), -1);
+		free(err);
+		o.draft = 1;
+		ck_assert_int_eq(compose_build(&d, &o, &out, &err), 0);
+		ck_assert_int_eq(out.nrcpt, 0);
+		compose_out_release(&out);
+	}
+	draft_release(&d);
+}
+END_TEST
+
 /* -- signatures, the attachment warning ----------------------------------- */
 
 START_TEST(test_signature)
@@ -1629,6 +1719,8 @@ compose_suite(void)
 	tc = tcase_create("raw");
 	tcase_add_loop_test(tc, test_raw_rows, 0, TU_NROWS(raw_rows));
 	tcase_add_test(tc, test_raw_misc);
+	tcase_add_test(tc, test_bounce);
+	tcase_add_test(tc, test_start_draft);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("misc");

@@ -16,6 +16,7 @@
 #     are the file's; a file mentioned and not attached is warned about;
 #   - P postpones (Drafts in dovecot, \Draft), R recalls it with its
 #     attachment, y sends it and the draft leaves Drafts;
+#   - b bounces the message unchanged under Resent- fields;
 #   - q asks, and y drops the message: nothing is sent; an unchanged
 #     file drops it too;
 #   - offline the message waits in the outbox ("waiting to be sent") and
@@ -122,6 +123,7 @@ start()
 
 # --- m: a new message ---------------------------------------------------------
 sent0=$(n_in Sent)
+sent=0
 start
 {
 	set_header To "Bob Builder <bob@localhost>"
@@ -138,7 +140,8 @@ screen=$(tui_screen)
 assert_contains "$screen" "Hello from compose" "the subject shown"
 assert_contains "$screen" "y:Send" "the compose keys shown"
 tui_keys y
-wait_count 1
+sent=$((sent + 1))
+wait_count $sent
 eml=$(last_eml)
 assert_contains "$eml" "Subject: Hello from compose" "m: the subject sent"
 assert_contains "$eml" "The new message body." "m: the body sent"
@@ -160,7 +163,8 @@ assert_contains "$given" "Subject: Re: " "r: subject"
 assert_contains "$given" "wrote:" "r: attribution"
 assert_contains "$given" "> " "r: quoted"
 tui_keys y
-wait_count 2
+sent=$((sent + 1))
+wait_count $sent
 eml=$(last_eml)
 assert_contains "$eml" "In-Reply-To: <seed-3@example.org>" "r: In-Reply-To"
 assert_contains "$eml" "References: " "r: References"
@@ -196,7 +200,8 @@ assert_contains "$given" "tern-users@lists.example.org" "g: Cc has the list"
 assert_not_contains "$(grep '^Cc:' "$HARNESS_DIR/given")" "$u@localhost" \
     "g: not to me"
 tui_keys y
-wait_count 3
+sent=$((sent + 1))
+wait_count $sent
 env=$(last_env)
 for r in carol@example.org dan@example.org tern-users@lists.example.org; do
 	assert_contains "$env" "$r" "g: envelope has $r"
@@ -207,14 +212,16 @@ tui_wait_for "Compose (test): reply to the list"
 assert_contains "$(cat "$HARNESS_DIR/given")" \
     "To: tern-users@lists.example.org" "L: To is List-Post"
 tui_keys y
-wait_count 4
+sent=$((sent + 1))
+wait_count $sent
 assert_not_contains "$(last_env)" "carol@example.org" "L: only the list"
 
 set_header To "erin@example.org" >"$act"
 tui_keys f
 tui_wait_for "Compose (test): forward"
 tui_keys y
-wait_count 5
+sent=$((sent + 1))
+wait_count $sent
 eml=$(last_eml)
 assert_contains "$eml" "Subject: Fwd: Zz list thread" "f: subject"
 assert_contains "$eml" "The list's words." "f: the original's text"
@@ -263,7 +270,8 @@ tui_keys -l "$files/none.bin"
 tui_keys Enter
 tui_wait_for "cannot attach"
 tui_keys y
-wait_count 6
+sent=$((sent + 1))
+wait_count $sent
 eml=$(last_eml)
 env=$(last_env)
 assert_contains "$eml" "Subject: Fields and files" "s: subject"
@@ -303,7 +311,7 @@ tui_keys P
 tui_wait_for "message postponed"
 wait_until 15 n_in_is Drafts $((drafts0 + 1)) ||
     fail "P: not in Drafts"
-assert_eq 6 "$(count)" "P: nothing sent"
+assert_eq "$sent" "$(count)" "P: nothing sent"
 [ -n "$(harness_doveadm search -u "$u" mailbox Drafts draft)" ] ||
     fail "P: no \\Draft flag"
 tui_keys c
@@ -322,12 +330,58 @@ screen=$(tui_screen)
 assert_contains "$screen" "henry@example.org" "R: To"
 assert_contains "$screen" "two.txt" "R: the attachment"
 tui_keys y
-wait_count 7
+sent=$((sent + 1))
+wait_count $sent
 eml=$(last_eml)
 assert_contains "$eml" "Subject: A draft for later" "R: sent"
 assert_contains "$eml" "two.txt" "R: with its attachment"
 wait_until 15 n_in_is Drafts "$drafts0" ||
     fail "R: the draft stays in Drafts ($(n_in Drafts))"
+
+# --- an attachment deleted before sending: not sent, nothing lost -----------------
+{
+	set_header To "mona@example.org"
+	set_header Subject "Gone file"
+} >"$act"
+printf 'temporary\n' >"$files/gone.txt"
+tui_keys m
+tui_wait_for "Compose (test): new message"
+tui_keys a
+tui_keys -l "$files/gone.txt"
+tui_keys Enter
+tui_wait_for "gone.txt"
+rm "$files/gone.txt"
+tui_keys C-l
+tui_wait_for "missing"
+tui_keys y
+tui_wait_for "not sent:"
+assert_contains "$(tui_screen)" "Compose (test)" "the draft stays on screen"
+tui_keys D
+tui_wait_gone "gone.txt"
+tui_keys y
+sent=$((sent + 1))
+wait_count $sent
+assert_contains "$(last_eml)" "Subject: Gone file" "sent once detached"
+
+# --- b: bounce --------------------------------------------------------------------
+tui_keys Home
+tui_wait_for "Zz list thread"
+tui_keys b
+tui_wait_for "Bounce message to:"
+tui_keys -l "lara@example.org"
+tui_keys Enter
+tui_wait_for "Bounce the message to lara@example.org?"
+tui_keys y
+sent=$((sent + 1))
+wait_count $sent
+eml=$(last_eml)
+assert_contains "$eml" "Resent-To: lara@example.org" "b: Resent-To"
+assert_contains "$eml" "Resent-From: Alice Tester" "b: Resent-From"
+assert_contains "$eml" "Subject: Zz list thread" "b: the subject unchanged"
+assert_contains "$eml" "From: Carol Lister <carol@example.org>" \
+    "b: the From unchanged"
+assert_contains "$(last_env)" "lara@example.org" "b: the envelope"
+assert_not_contains "$(last_env)" "carol@example.org" "b: only Resent-To"
 
 # --- q, and an unchanged file -------------------------------------------------------
 set_header To "ivan@example.org" >"$act"
@@ -341,7 +395,7 @@ tui_wait_for "message dropped"
 tui_keys m
 tui_wait_for "not changed"
 sleep 1
-assert_eq 7 "$(count)" "q and an unchanged file send nothing"
+assert_eq "$sent" "$(count)" "q and an unchanged file send nothing"
 tui_quit
 tui_wait_exit 10 >/dev/null
 
@@ -357,11 +411,12 @@ tui_keys y
 tui_wait_for "waiting to be sent"
 tui_quit
 tui_wait_exit 10 >/dev/null
-assert_eq 7 "$(count)" "offline: nothing sent"
+assert_eq "$sent" "$(count)" "offline: nothing sent"
 assert_contains "$("$TERN" send --outbox test 2>&1)" "Written offline" \
     "offline: in the outbox"
 "$TERN" sync test >/dev/null 2>&1 || fail "tern sync failed"
-wait_count 8
+sent=$((sent + 1))
+wait_count $sent
 assert_contains "$(last_eml)" "Subject: Written offline" "offline: sent"
 
 # --- killed while the editor runs: the file is offered again ---------------------
@@ -384,11 +439,12 @@ tui_wait_for "not sent when tern stopped" 15
 tui_keys y
 tui_wait_for "Survived a crash"
 tui_keys y
-wait_count 9
+sent=$((sent + 1))
+wait_count $sent
 assert_contains "$(last_eml)" "Subject: Survived a crash" "recovered: sent"
 tui_quit
 tui_wait_exit 10 >/dev/null
 [ -z "$(ls "$XDG_CACHE_HOME/tern/drafts/")" ] ||
     fail "draft files left: $(ls "$XDG_CACHE_HOME/tern/drafts/")"
-assert_eq 9 "$(count)" "each message sent once"
+assert_eq "$sent" "$(count)" "each message sent once"
 echo "ok"

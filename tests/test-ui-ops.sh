@@ -296,7 +296,7 @@ esac
 # The folder pane: create, a child indented, unsubscribe, subscribe,
 # rename, delete. b shows it, ` moves the focus there (h is mutt's
 # display-toggle-weed now); unsubscribing asks, as deleting does.
-tui_keys b '`'
+tui_keys B '`'
 tui_wait_for "focus: folder pane"
 tui_keys C
 tui_wait_for "Create folder:"

@@ -47,6 +47,8 @@
 static void composeop_edit_file(struct ui *, int);
 static void composeop_rmtree(const char *);
 static void composeop_recall_parts(struct ui *, const char *, size_t);
+static void composeop_complete_addr(struct ui *, const char *, char ***,
+    size_t *);
 
 /* A name made of ACCOUNT that is safe as a file name's start. */
 static char *
@@ -354,9 +356,9 @@ composeop_opts(struct ui *ui, size_t acct, struct compose_opts *o,
 	o->signature = *sig_r;
 }
 
-/* Whether account ACCT can write mail; if not, say why. */
+/* Whether account ACCT can send mail; if not, say why. */
 static int
-composeop_can_write(struct ui *ui, size_t acct)
+composeop_can_send(struct ui *ui, size_t acct)
 {
 	const struct account_config *ac;
 
@@ -374,6 +376,15 @@ composeop_can_write(struct ui *ui, size_t acct)
 		    "mail"), ui_account_name(ui, acct));
 		return 0;
 	}
+	return 1;
+}
+
+/* Whether account ACCT can write mail now; if not, say why. */
+static int
+composeop_can_write(struct ui *ui, size_t acct)
+{
+	if (!composeop_can_send(ui, acct))
+		return 0;
 	if (ui->cmp.active) {
 		ui_error(ui, _("a message is being written already"));
 		return 0;
@@ -740,6 +751,138 @@ composeop_recall_parts(struct ui *ui, const char *raw, size_t len)
 		ui_error(ui, ngettext("%d attachment of the draft could not "
 		    "be recalled", "%d attachments of the draft could not be "
 		    "recalled", skipped), skipped);
+}
+
+/* The bounce: the message asked about, and where it goes. */
+static struct {
+	size_t acct;
+	int64_t id;
+	char *to;
+} composeop_bouncing;
+
+static void
+composeop_bounce_go(struct ui *ui, int key, void *arg)
+{
+	struct store *st = ui_store(ui, composeop_bouncing.acct);
+	struct account *a = ui_account(ui, composeop_bouncing.acct);
+	struct compose_out out;
+	struct compose_opts o;
+	const char *me[1];
+	char *raw = NULL, *sig, *err = NULL, *shown;
+	size_t len;
+	int64_t id;
+	int r;
+
+	(void)arg;
+	if (key != 'y' || st == NULL || composeop_bouncing.to == NULL)
+		goto out;
+	if (store_body_get(st, composeop_bouncing.id, &raw, &len) != 0) {
+		ui_error(ui, "%s", _("the message is not cached: open it "
+		    "first"));
+		goto out;
+	}
+	composeop_opts(ui, composeop_bouncing.acct, &o, &sig, me);
+	free(sig);
+	r = compose_bounce(raw, len, composeop_bouncing.to, &o, &out, &err);
+	if (r == 0) {
+		r = outbox_queue(st, &out, 0, 0, 0, 0, &id, &err);
+		compose_out_release(&out);
+	}
+	if (r != 0) {
+		shown = text_sanitize_dup(err != NULL ? err : "", 0);
+		ui_error(ui, _("not bounced: %s"), shown);
+		free(shown);
+		free(err);
+		goto out;
+	}
+	if (a != NULL) {
+		account_send_now(a);
+		ui_message(ui, "%s", _("bouncing the message..."));
+	} else {
+		ui->as[composeop_bouncing.acct].out_waiting++;
+		ui_message(ui, "%s", _("offline: the message is queued and "
+		    "sent when tern is online"));
+	}
+out:
+	free(raw);
+	free(composeop_bouncing.to);
+	composeop_bouncing.to = NULL;
+}
+
+static void
+composeop_bounce_done(struct ui *ui, const char *text)
+{
+	char **addrs = NULL, *err = NULL, *shown;
+	size_t n = 0;
+
+	if (*text == '\0')
+		return;
+	if (compose_addresses(text, &addrs, &n, &err) != 0) {
+		shown = text_sanitize_dup(err, 0);
+		ui_error(ui, "%s", shown);
+		free(shown);
+		free(err);
+		return;
+	}
+	util_strv_free(addrs, n);
+	free(composeop_bouncing.to);
+	composeop_bouncing.to = xstrdup(text);
+	shown = text_sanitize_dup(text, 0);
+	ask_start(ui, "yn", composeop_bounce_go, NULL,
+	    _("Bounce the message to %s? (y/n)"), shown);
+	free(shown);
+}
+
+/* Completion for the bounce prompt: the account asked about. */
+static void
+composeop_bounce_complete(struct ui *ui, const char *prefix, char ***list_r,
+    size_t *n_r)
+{
+	size_t keep = ui->cmp.acct;
+
+	if (!ui->cmp.active)
+		ui->cmp.acct = composeop_bouncing.acct;
+	composeop_complete_addr(ui, prefix, list_r, n_r);
+	if (!ui->cmp.active)
+		ui->cmp.acct = keep;
+}
+
+void
+composeop_bounce(struct ui *ui)
+{
+	struct store *st;
+	struct account *a;
+	size_t acct;
+	int64_t id;
+	char *raw;
+	size_t len;
+	int r;
+
+	if ((id = cmd_current_msg(ui, &acct)) < 0) {
+		ui_message(ui, "%s", _("no message selected"));
+		return;
+	}
+	if (!composeop_can_send(ui, acct))
+		return;
+	st = ui_store(ui, acct);
+	if ((r = store_body_get(st, id, &raw, &len)) < 0) {
+		ui_error(ui, _("cannot read the message: %s"),
+		    store_errmsg(st));
+		return;
+	}
+	free(raw);
+	if (r == 1) {
+		if ((a = ui_account(ui, acct)) != NULL)
+			account_fetch_body(a, id);
+		ui_message(ui, "%s", a != NULL ? _("the message is not cached "
+		    "yet: fetching it, press b again") : _("the message is "
+		    "not cached (offline)"));
+		return;
+	}
+	composeop_bouncing.acct = acct;
+	composeop_bouncing.id = id;
+	prompt_start(ui, _("Bounce message to: "), composeop_bounce_done,
+	    composeop_bounce_complete);
 }
 
 /* The Drafts folder of account ACCT in the store, or NULL. */

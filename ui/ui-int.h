@@ -583,6 +583,8 @@ void composeop_list_reply(struct ui *ui);
 void composeop_forward(struct ui *ui);
 void composeop_resend(struct ui *ui);
 void composeop_recall(struct ui *ui);
+/* b: bounce the message, unchanged, to addresses asked for. */
+void composeop_bounce(struct ui *ui);
 /* The compose screen's actions. */
 void composeop_send(struct ui *ui);
 void composeop_edit(struct ui *ui);
