@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "store.h"
 #include "strbuf.h"
 #include "text.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* The largest message tern send reads. */
@@ -365,5 +367,83 @@ out:
 	free(err);
 	free(folder);
 	config_free(cfg);
+	return rc;
+}
+
+void
+cli_compose_add(struct cli_compose_args *ca, char **field, const char *v)
+{
+	char *s;
+
+	(void)ca;
+	if (*field == NULL) {
+		*field = xstrdup(v);
+		return;
+	}
+	s = xasprintf("%s, %s", *field, v);
+	free(*field);
+	*field = s;
+}
+
+/* Whether the address list LIST (NULL: none) parses; if not, say why. */
+static int
+cli_compose_addresses(const char *what, const char *list)
+{
+	char **addrs = NULL, *err = NULL, *text;
+	size_t n = 0;
+
+	if (list == NULL)
+		return 0;
+	if (compose_addresses(list, &addrs, &n, &err) != 0) {
+		text = xasprintf("%s: %s", what, err);
+		cli_error(text);
+		free(text);
+		free(err);
+		return -1;
+	}
+	util_strv_free(addrs, n);
+	return 0;
+}
+
+int
+cli_compose(const struct cli_options *opt, const char *target,
+    const struct cli_compose_args *ca)
+{
+	struct cli_options o = *opt;
+	struct draft d;
+	struct stat sb;
+	char *err;
+	size_t i;
+	int rc = EXIT_USAGE;
+
+	draft_init(&d);
+	if (cli_compose_addresses("--to", ca->to) != 0 ||
+	    cli_compose_addresses("--cc", ca->cc) != 0 ||
+	    cli_compose_addresses("--bcc", ca->bcc) != 0)
+		goto out;
+	for (i = 0; i < ca->nattach; i++) {
+		err = NULL;
+		if (stat(ca->attach[i], &sb) != 0 ||
+		    (S_ISREG(sb.st_mode) && access(ca->attach[i], R_OK) != 0))
+			err = xasprintf(_("cannot attach \"%s\": %s"),
+			    ca->attach[i], strerror(errno));
+		else if (!S_ISREG(sb.st_mode))
+			err = xasprintf(_("cannot attach \"%s\": not a file"),
+			    ca->attach[i]);
+		if (err != NULL) {
+			cli_error(err);
+			free(err);
+			goto out;
+		}
+		draft_attach(&d, ca->attach[i], NULL);
+	}
+	d.to = ca->to != NULL ? xstrdup(ca->to) : NULL;
+	d.cc = ca->cc != NULL ? xstrdup(ca->cc) : NULL;
+	d.bcc = ca->bcc != NULL ? xstrdup(ca->bcc) : NULL;
+	d.subject = ca->subject != NULL ? xstrdup(ca->subject) : NULL;
+	o.compose = &d;
+	rc = cli_reader(&o, target);
+out:
+	draft_release(&d);
 	return rc;
 }

@@ -18,6 +18,7 @@
 
 #include "account.h"
 #include "cli.h"
+#include "compose.h"
 #include "config.h"
 #include "format.h"
 #include "i18n.h"
@@ -544,17 +545,43 @@ cli_reader(const struct cli_options *opt, const char *target)
 	struct account_config *first;
 	struct ui_account *accts = NULL;
 	struct evqueue *q = NULL;
+	struct cli_options mopt;
+	struct draft mailto;
 	char *folder = NULL, *path = NULL, *pw = NULL, *err = NULL;
 	size_t i, n = 0;
-	int rc;
+	int rc, waiting;
 
-	if ((rc = cli_load(opt, target, &cfg, &first, &folder)) != 0)
+	/* A mailto: URL (a browser's handler): write that message. */
+	draft_init(&mailto);
+	if (target != NULL && strncasecmp(target, "mailto:", 7) == 0) {
+		if (compose_mailto(target, &mailto, &err) != 0) {
+			cli_error(err);
+			free(err);
+			draft_release(&mailto);
+			return EXIT_USAGE;
+		}
+		mopt = *opt;
+		mopt.compose = &mailto;
+		opt = &mopt;
+		target = NULL;
+	}
+	if ((rc = cli_load(opt, target, &cfg, &first, &folder)) != 0) {
+		draft_release(&mailto);
 		return rc;
+	}
 	rc = EXIT_RUNTIME;
 	if (cli_open_log(opt) != 0)
 		goto out;
 	if (first == NULL)
 		first = cfg->accounts[0];
+	if (opt->compose != NULL && (first->smtp_host == NULL ||
+	    first->from == NULL)) {
+		cli_error(first->smtp_host == NULL ? _("the account has no "
+		    "smtp server: set smtp = smtps://HOST or smtp://HOST") :
+		    _("the account has no from: set from = NAME <ADDRESS>"));
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if ((q = evqueue_new()) == NULL) {
 		cli_error(strerror(errno));
 		goto out;
@@ -598,7 +625,15 @@ cli_reader(const struct cli_options *opt, const char *target)
 		xfree_secret(pw);
 		pw = NULL;
 	}
-	rc = ui_run(cfg, accts, n, q, folder);
+	rc = ui_run(cfg, accts, n, q, folder, opt->compose);
+	/* tern compose: what became of the message, on the terminal. */
+	if (opt->compose != NULL && n > 0 &&
+	    store_outbox_count(accts[0].store, OUTBOX_QUEUED, &waiting) == 0 &&
+	    waiting > 0)
+		fprintf(stderr, ngettext("tern: %s: %d message waits in the "
+		    "outbox: the next tern sync or tern sends it\n", "tern: %s: "
+		    "%d messages wait in the outbox: the next tern sync or tern "
+		    "sends them\n", waiting), accts[0].cfg->name, waiting);
 out:
 	for (i = 0; i < n; i++)
 		account_stop(accts[i].account);
@@ -613,6 +648,7 @@ out:
 	free(err);
 	free(folder);
 	config_free(cfg);
+	draft_release(&mailto);
 	return rc;
 }
 

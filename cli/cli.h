@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+struct draft;
+
 struct cli_options {
 	const char *config_path;	/* -c FILE, or NULL for the default */
 	const char *log_path;		/* --log FILE, or NULL */
@@ -29,6 +31,8 @@ struct cli_options {
 	 * signing in with PASSWORD when it is set. */
 	int push_only;
 	const char *password;
+	/* tern compose, or a mailto: URL: the message to write. */
+	struct draft *compose;
 };
 
 /* Exit statuses (DESIGN.md): 0 ok, 1 runtime error, 2 usage error. */
@@ -37,6 +41,25 @@ struct cli_options {
 
 struct account_config;
 struct config;
+
+/* tern compose's options: each NULL or as given (lists joined). */
+struct cli_compose_args {
+	char *to, *cc, *bcc;
+	const char *subject;
+	const char **attach;
+	size_t nattach;
+	int any;		/* one of them was given */
+};
+
+/* Add the address list V to the list *FIELD (", " between). */
+void cli_compose_add(struct cli_compose_args *ca, char **field,
+    const char *v);
+/*
+ * tern compose [ACCOUNT]: the reader writes one message (the editor, the
+ * compose screen) and ends once it is sent or queued (cli-send.c).
+ */
+int cli_compose(const struct cli_options *opt, const char *target,
+    const struct cli_compose_args *ca);
 
 /* tern oauth2 ACCOUNT: sign in with the device grant (cli-oauth.c). */
 int cli_oauth2(const struct cli_options *opt, const char *target);

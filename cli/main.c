@@ -34,6 +34,9 @@ usage(FILE *f)
 	    "(--maildir DIR | --mbox FILE)\n"
 	    "       tern send [--offline] ACCOUNT [FILE]\n"
 	    "       tern send (--outbox | --retry ID | --discard ID) ACCOUNT\n"
+	    "       tern compose [--to ADDR] [--cc ADDR] [--bcc ADDR] "
+	    "[--subject TEXT] [--attach FILE]... [ACCOUNT]\n"
+	    "       tern [OPTION]... mailto:ADDR[?subject=...&body=...]\n"
 	    "       tern oauth2 ACCOUNT\n"
 	    "       tern --version | --help\n"
 	    "\n"
@@ -71,11 +74,17 @@ main(int argc, char **argv)
 		{ "outbox", no_argument, NULL, 'O' },
 		{ "retry", required_argument, NULL, 'R' },
 		{ "discard", required_argument, NULL, 'd' },
+		{ "to", required_argument, NULL, 't' },
+		{ "cc", required_argument, NULL, 'C' },
+		{ "bcc", required_argument, NULL, 'b' },
+		{ "subject", required_argument, NULL, 's' },
+		{ "attach", required_argument, NULL, 'a' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_options opt;
+	struct cli_compose_args ca;
 	const char *command = NULL, *target = NULL, *file = NULL;
 #ifdef ENABLE_NLS
 	const char *localedir;
@@ -99,6 +108,7 @@ main(int argc, char **argv)
 	oauth_global_init();
 
 	memset(&opt, 0, sizeof opt);
+	memset(&ca, 0, sizeof ca);
 	/* Options may come before and after the command word. */
 options:
 	for (;;) {
@@ -109,6 +119,7 @@ options:
 			    strcmp(argv[optind], "search") == 0 ||
 			    strcmp(argv[optind], "export") == 0 ||
 			    strcmp(argv[optind], "send") == 0 ||
+			    strcmp(argv[optind], "compose") == 0 ||
 			    strcmp(argv[optind], "oauth2") == 0)) {
 				command = argv[optind++];
 				continue;
@@ -158,6 +169,23 @@ options:
 			break;
 		case 'd':
 			opt.discard = optarg;
+			break;
+		case 't':
+		case 'C':
+		case 'b':
+			cli_compose_add(&ca, c == 't' ? &ca.to : c == 'C' ?
+			    &ca.cc : &ca.bcc, optarg);
+			ca.any = 1;
+			break;
+		case 's':
+			ca.subject = optarg;
+			ca.any = 1;
+			break;
+		case 'a':
+			ca.attach = xreallocarray(ca.attach, ca.nattach + 1,
+			    sizeof *ca.attach);
+			ca.attach[ca.nattach++] = optarg;
+			ca.any = 1;
 			break;
 		case 'V':
 			printf("tern %s\n", PACKAGE_VERSION);
@@ -225,7 +253,15 @@ options:
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (command != NULL && strcmp(command, "export") == 0)
+	if (ca.any && (command == NULL || strcmp(command, "compose") != 0)) {
+		fprintf(stderr, "%s", _("tern: --to, --cc, --bcc, --subject "
+		    "and --attach go with \"tern compose\"\n"));
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (command != NULL && strcmp(command, "compose") == 0)
+		rc = cli_compose(&opt, target, &ca);
+	else if (command != NULL && strcmp(command, "export") == 0)
 		rc = cli_export(&opt, target);
 	else if (command != NULL && strcmp(command, "oauth2") == 0)
 		rc = cli_oauth2(&opt, target);
@@ -238,5 +274,9 @@ options:
 out:
 	free(opt.fetch);
 	free(opt.del);
+	free(ca.to);
+	free(ca.cc);
+	free(ca.bcc);
+	free(ca.attach);
 	return rc;
 }

@@ -3034,6 +3034,152 @@ out:
 	return (ret);
 }
 
+/* -- mailto: URLs ----------------------------------------------------------- */
+
+/* Undo the %-escapes of S (LEN bytes) into *OUT_R: 0, or -1 with *ERR. */
+static int
+compose_mailto_decode(const char *s, size_t len, int multiline,
+    char **out_r, char **err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '%') {
+			if (i + 2 >= len)
+				goto bad;
+			if ((hi = util_hex_digit(s[i + 1])) < 0 ||
+			    (lo = util_hex_digit(s[i + 2])) < 0)
+				goto bad;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (c == '\0') {
+			*err = xstrdup(_("the mailto: URL holds a NUL"));
+			goto fail;
+		}
+		if (c == '\r')
+			continue;
+		if (c == '\n' && !multiline)
+			c = ' ';
+		strbuf_addch(&sb, (char)c);
+	}
+	for (i = 0; i < sb.len; i += (size_t)hi) {
+		if ((hi = compose_utf8_len((const unsigned char *)sb.buf + i,
+		    sb.len - i)) < 0) {
+			*err = xstrdup(_("the mailto: URL is not UTF-8"));
+			goto fail;
+		}
+	}
+	*out_r = sb.buf != NULL ? strbuf_detach(&sb, NULL) : xstrdup("");
+	return 0;
+bad:
+	*err = xstrdup(_("the mailto: URL has a percent sign that is not an "
+	    "escape"));
+fail:
+	strbuf_release(&sb);
+	return -1;
+}
+
+/* Append the list V to the address field *FIELD (", " between). */
+static void
+compose_mailto_add(char **field, const char *v)
+{
+	char *s;
+
+	if (*v == '\0')
+		return;
+	if (*field == NULL) {
+		*field = xstrdup(v);
+		return;
+	}
+	s = xasprintf("%s, %s", *field, v);
+	free(*field);
+	*field = s;
+}
+
+/* Whether the address list LIST (NULL: none) parses: 0, or -1 with *ERR. */
+static int
+compose_mailto_check(const char *list, char **err)
+{
+	char **addrs = NULL;
+	size_t n = 0;
+
+	if (list == NULL)
+		return 0;
+	if (compose_addresses(list, &addrs, &n, err) != 0)
+		return -1;
+	util_strv_free(addrs, n);
+	return 0;
+}
+
+int
+compose_mailto(const char *url, struct draft *d, char **err)
+{
+	const char *p, *q, *amp, *eq;
+	char *name = NULL, *v = NULL;
+	int ret = -1;
+
+	if (strncasecmp(url, "mailto:", 7) != 0) {
+		*err = xstrdup(_("not a mailto: URL"));
+		return -1;
+	}
+	p = url + 7;
+	q = strchr(p, '?');
+	if (compose_mailto_decode(p, q != NULL ? (size_t)(q - p) :
+	    strlen(p), 0, &v, err) != 0)
+		goto out;
+	compose_mailto_add(&d->to, v);
+	free(v);
+	v = NULL;
+	for (p = q != NULL ? q + 1 : NULL; p != NULL && *p != '\0';
+	    p = amp != NULL ? amp + 1 : NULL) {
+		amp = strchr(p, '&');
+		eq = memchr(p, '=', amp != NULL ? (size_t)(amp - p) :
+		    strlen(p));
+		if (eq == NULL)
+			continue;
+		if (compose_mailto_decode(p, (size_t)(eq - p), 0, &name,
+		    err) != 0 || compose_mailto_decode(eq + 1, amp != NULL ?
+		    (size_t)(amp - eq - 1) : strlen(eq + 1),
+		    strcasecmp(name, "body") == 0, &v, err) != 0)
+			goto out;
+		if (strcasecmp(name, "to") == 0)
+			compose_mailto_add(&d->to, v);
+		else if (strcasecmp(name, "cc") == 0)
+			compose_mailto_add(&d->cc, v);
+		else if (strcasecmp(name, "bcc") == 0)
+			compose_mailto_add(&d->bcc, v);
+		else if (strcasecmp(name, "subject") == 0) {
+			free(d->subject);
+			d->subject = compose_clean(v);
+		} else if (strcasecmp(name, "body") == 0) {
+			free(d->body);
+			d->body = v;
+			v = NULL;
+		} else if (strcasecmp(name, "in-reply-to") == 0) {
+			free(d->in_reply_to);
+			d->in_reply_to = compose_first_id(v);
+		}
+		free(name);
+		free(v);
+		name = v = NULL;
+	}
+	/* Every address must be one. */
+	if (compose_mailto_check(d->to, err) != 0 ||
+	    compose_mailto_check(d->cc, err) != 0 ||
+	    compose_mailto_check(d->bcc, err) != 0)
+		goto out;
+	ret = 0;
+out:
+	free(name);
+	free(v);
+	return ret;
+}
+
 /*
  * Bounce: the message RAW again, unchanged below Resent-From, Resent-To,
  * Resent-Date and Resent-Message-ID fields (RFC 5322 3.6.6), to TO.

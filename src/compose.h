@@ -172,6 +172,15 @@ int compose_prepare_raw(const char *raw, size_t len,
     const struct compose_opts *o, struct compose_out *out, char **err);
 
 /*
+ * A mailto: URL (RFC 6068) into the draft *D (draft_init()ed): its
+ * addresses and to= in To, cc=, bcc=, subject=, body= and in-reply-to=
+ * (other fields are left out, as the RFC advises), %-escapes undone.
+ * Returns 0, or -1 with *ERR (not a mailto: URL, an escape that is not
+ * one, a NUL, bytes that are not UTF-8, an address that is wrong).
+ */
+int compose_mailto(const char *url, struct draft *d, char **err);
+
+/*
  * Bounce (mutt's b): the message RAW (LEN bytes) unchanged to the
  * addresses of the list TO, from O's From, under Resent-From, Resent-To,
  * Resent-Date and Resent-Message-ID. Returns 0, or -1 with *ERR.

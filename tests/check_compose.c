@@ -1558,6 +1558,53 @@ START_TEST(test_bounce)
 }
 END_TEST
 
+/* mailto: URLs (RFC 6068). */
+START_TEST(test_mailto)
+{
+	struct draft d;
+	char *err = NULL;
+
+	draft_init(&d);
+	ck_assert_int_eq(compose_mailto("mailto:a@x.example,b@y.example"
+	    "?cc=c@z.example&Subject=Caf%C3%A9%20talk&body=line%201%0D%0Aline"
+	    "%202&to=d@w.example&X-Evil=1&bcc=e@v.example&in-reply-to=%3Cm1@"
+	    "x.example%3E", &d, &err), 0);
+	ck_assert_str_eq(d.to, "a@x.example,b@y.example, d@w.example");
+	ck_assert_str_eq(d.cc, "c@z.example");
+	ck_assert_str_eq(d.bcc, "e@v.example");
+	ck_assert_str_eq(d.subject, "Caf\xc3\xa9 talk");
+	ck_assert_str_eq(d.body, "line 1\nline 2");
+	ck_assert_str_eq(d.in_reply_to, "<m1@x.example>");
+	draft_release(&d);
+	/* A subject cannot carry a line break into the header. */
+	draft_init(&d);
+	ck_assert_int_eq(compose_mailto("MAILTO:?subject=a%0D%0ABcc:%20x@y",
+	    &d, &err), 0);
+	ck_assert_ptr_null(d.to);
+	ck_assert_str_eq(d.subject, "a Bcc: x@y");
+	draft_release(&d);
+	/* What is refused. */
+	draft_init(&d);
+	ck_assert_int_eq(compose_mailto("http://x", &d, &err), -1);
+	free(err);
+	ck_assert_int_eq(compose_mailto("mailto:a@x?subject=%4", &d, &err),
+	    -1);
+	free(err);
+	ck_assert_int_eq(compose_mailto("mailto:a@x?subject=%zz", &d, &err),
+	    -1);
+	free(err);
+	ck_assert_int_eq(compose_mailto("mailto:a%00@x", &d, &err), -1);
+	ck_assert(strstr(err, "NUL") != NULL);
+	free(err);
+	ck_assert_int_eq(compose_mailto("mailto:?body=%ff", &d, &err), -1);
+	free(err);
+	ck_assert_int_eq(compose_mailto("mailto:not%20an%20address", &d,
+	    &err), -1);
+	free(err);
+	draft_release(&d);
+}
+END_TEST
+
 /* R: a draft keeps its From, Bcc and what it answers; no signature. */
 START_TEST(test_start_draft)
 {
@@ -1721,6 +1768,7 @@ compose_suite(void)
 	tcase_add_test(tc, test_raw_misc);
 	tcase_add_test(tc, test_bounce);
 	tcase_add_test(tc, test_start_draft);
+	tcase_add_test(tc, test_mailto);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("misc");

@@ -21,6 +21,8 @@
 #     file drops it too;
 #   - offline the message waits in the outbox ("waiting to be sent") and
 #     tern sync sends it;
+#   - tern compose (--to, --cc, --subject, --attach) and a mailto: URL
+#     write one message and end once it is sent; bad arguments exit 2;
 #   - a reader killed while the editor runs leaves the draft's file,
 #     offered at the next start and sent from there.
 set -eu
@@ -418,6 +420,54 @@ assert_contains "$("$TERN" send --outbox test 2>&1)" "Written offline" \
 sent=$((sent + 1))
 wait_count $sent
 assert_contains "$(last_eml)" "Subject: Written offline" "offline: sent"
+
+# --- tern compose and a mailto: URL ---------------------------------------------
+printf 'printf "%%s\\n" "Written from the command line." >>"$1"\n' >"$act"
+printf 'cli attachment\n' >"$files/cli.txt"
+tui_start 100 30 "$TERN" compose --to nina@example.org --cc oscar@example.org \
+    --subject "From the command line" --attach "$files/cli.txt" test
+tui_wait_for "Compose (test): new message" 15
+screen=$(tui_screen)
+assert_contains "$screen" "From the command line" "compose: the subject"
+assert_contains "$screen" "cli.txt" "compose: the attachment"
+tui_keys y
+sent=$((sent + 1))
+wait_count $sent
+assert_eq 0 "$(tui_wait_exit 20)" "compose: ends once sent"
+eml=$(last_eml)
+assert_contains "$eml" "Subject: From the command line" "compose: sent"
+assert_contains "$eml" "Cc: oscar@example.org" "compose: --cc"
+assert_contains "$eml" "cli.txt" "compose: --attach"
+assert_contains "$eml" "Written from the command line." "compose: the text"
+tui_start 100 30 "$TERN" \
+    "mailto:pia@example.org?subject=Via%20mailto&body=Hello%20there%0A&X-Evil=1"
+tui_wait_for "Compose (test): new message" 15
+tui_keys y
+sent=$((sent + 1))
+wait_count $sent
+assert_eq 0 "$(tui_wait_exit 20)" "mailto: ends once sent"
+eml=$(last_eml)
+assert_contains "$eml" "Subject: Via mailto" "mailto: the subject"
+assert_contains "$eml" "Hello there" "mailto: the body"
+assert_not_contains "$eml" "X-Evil" "mailto: other fields left out"
+assert_contains "$(last_env)" "pia@example.org" "mailto: the envelope"
+# Usage errors, before any screen.
+st=0
+"$TERN" compose --to "not an address" test >"$HARNESS_DIR/out" 2>&1 ||
+    st=$?
+assert_eq 2 "$st" "compose: a bad --to is a usage error"
+st=0
+"$TERN" compose --attach "$files/none" test >"$HARNESS_DIR/out" 2>&1 ||
+    st=$?
+assert_eq 2 "$st" "compose: a missing --attach is a usage error"
+assert_contains "$(cat "$HARNESS_DIR/out")" "cannot attach" "compose: why"
+st=0
+"$TERN" --to a@example.org test >"$HARNESS_DIR/out" 2>&1 || st=$?
+assert_eq 2 "$st" "--to without compose"
+st=0
+"$TERN" "mailto:a@example.org?subject=%zz" >"$HARNESS_DIR/out" 2>&1 ||
+    st=$?
+assert_eq 2 "$st" "a bad mailto: URL"
 
 # --- killed while the editor runs: the file is offered again ---------------------
 {

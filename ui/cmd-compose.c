@@ -46,6 +46,8 @@
 
 static void composeop_edit_file(struct ui *, int);
 static void composeop_rmtree(const char *);
+static void composeop_begin(struct ui *, int, size_t, int64_t, const char *,
+    size_t, int64_t, const struct draft *);
 static void composeop_recall_parts(struct ui *, const char *, size_t);
 static void composeop_complete_addr(struct ui *, const char *, char ***,
     size_t *);
@@ -399,6 +401,97 @@ composeop_show(struct ui *ui)
 	ui_mode_push(ui, CMD_MODE_COMPOSE);
 }
 
+/* Take into D the fields SEED gives (tern compose, a mailto: URL). */
+static void
+composeop_seed(struct draft *d, const struct draft *seed)
+{
+	char *body;
+	size_t i;
+
+#define COMPOSEOP_TAKE(f) do {					\
+	if (seed->f != NULL) {					\
+		free(d->f);					\
+		d->f = xstrdup(seed->f);			\
+	}							\
+} while (0)
+	COMPOSEOP_TAKE(to);
+	COMPOSEOP_TAKE(cc);
+	COMPOSEOP_TAKE(bcc);
+	COMPOSEOP_TAKE(subject);
+	COMPOSEOP_TAKE(in_reply_to);
+#undef COMPOSEOP_TAKE
+	/* The text given, then the signature the draft starts with. */
+	if (seed->body != NULL) {
+		body = xasprintf("%s%s%s", seed->body, *seed->body != '\0' &&
+		    seed->body[strlen(seed->body) - 1] != '\n' ? "\n" : "",
+		    d->body != NULL ? d->body : "");
+		free(d->body);
+		d->body = body;
+	}
+	for (i = 0; i < seed->nattach; i++)
+		draft_attach(d, seed->attach[i].path, seed->attach[i].type);
+}
+
+/*
+ * The message of tern compose is done with: QUEUED_ID (0: none) waits in
+ * the outbox of account ACCT. The reader ends now, or once the sender
+ * has had its go.
+ */
+static void
+composeop_ended(struct ui *ui, int64_t queued_id)
+{
+	if (!ui->compose_only)
+		return;
+	if (queued_id != 0 && ui_account(ui, ui->cmp.acct) != NULL) {
+		ui->compose_wait = queued_id;
+		ui->compose_acct = ui->cmp.acct;
+		ui->compose_deadline = util_now_ms() + 60000;
+		return;
+	}
+	ui->quit = 1;
+}
+
+void
+composeop_outbox_changed(struct ui *ui, size_t acct)
+{
+	struct store *st = ui_store(ui, acct);
+	struct store_outbox e;
+	int r;
+
+	if (ui->compose_wait == 0 || acct != ui->compose_acct || st == NULL)
+		return;
+	/* Sent (gone, or its copy to save), refused, or tried and queued. */
+	r = store_outbox_get(st, ui->compose_wait, &e);
+	if (r != 0) {
+		ui->quit = 1;
+		return;
+	}
+	if (e.state != OUTBOX_QUEUED && e.state != OUTBOX_SENDING)
+		ui->quit = 1;
+	else if (e.state == OUTBOX_QUEUED && e.attempts > 0)
+		ui->quit = 1;
+	store_outbox_release(&e);
+}
+
+void
+composeop_tick(struct ui *ui)
+{
+	if (ui->compose_wait != 0 && util_now_ms() >= ui->compose_deadline)
+		ui->quit = 1;
+}
+
+void
+composeop_start_seed(struct ui *ui, const struct draft *seed)
+{
+	ui->compose_only = 1;
+	if (composeop_can_write(ui, 0))
+		composeop_begin(ui, COMPOSE_NEW, 0, 0, NULL, 0, 0, seed);
+	else
+		ui->quit = 1;
+	if (ui->quit && !ui->cmp.active)
+		ui->quit_status = 1;
+}
+
 /*
  * Start writing: a draft of KIND from RAW (LEN bytes; NULL for a new
  * message) of message ORIG (0: none) of account ACCT, then the editor.
@@ -407,7 +500,7 @@ composeop_show(struct ui *ui)
  */
 static void
 composeop_begin(struct ui *ui, int kind, size_t acct, int64_t orig,
-    const char *raw, size_t len, int64_t outbox_id)
+    const char *raw, size_t len, int64_t outbox_id, const struct draft *seed)
 {
 	struct ui_compose *c = &ui->cmp;
 	struct store *st = ui_store(ui, acct);
@@ -424,6 +517,8 @@ composeop_begin(struct ui *ui, int kind, size_t acct, int64_t orig,
 		goto fail;
 	}
 	free(sig);
+	if (seed != NULL)
+		composeop_seed(c->d, seed);
 	c->acct = acct;
 	c->kind = kind;
 	if (kind == COMPOSE_DRAFT)
@@ -454,6 +549,7 @@ fail:
 	free(shown);
 	free(err);
 	composeop_clear(c);
+	composeop_ended(ui, 0);
 }
 
 /*
@@ -544,6 +640,7 @@ composeop_edit_file(struct ui *ui, int first)
 	    c->kind != COMPOSE_DRAFT && c->kind != COMPOSE_RESEND) {
 		free(before);
 		free(text);
+		composeop_ended(ui, 0);
 		composeop_remove_files(c);
 		composeop_clear(c);
 		ui_mode_pop(ui, CMD_MODE_COMPOSE);
@@ -626,7 +723,7 @@ composeop_from_original(struct ui *ui, int kind)
 		free(raw);
 		return;
 	}
-	composeop_begin(ui, kind, acct, id, raw, len, 0);
+	composeop_begin(ui, kind, acct, id, raw, len, 0, NULL);
 	free(raw);
 }
 
@@ -648,7 +745,7 @@ composeop_body_arrived(struct ui *ui, size_t acct, int64_t id)
 		return;
 	}
 	if (composeop_can_write(ui, acct))
-		composeop_begin(ui, c->wait_kind, acct, id, raw, len, 0);
+		composeop_begin(ui, c->wait_kind, acct, id, raw, len, 0, NULL);
 	free(raw);
 }
 
@@ -656,7 +753,7 @@ void
 composeop_new(struct ui *ui)
 {
 	if (composeop_can_write(ui, ui->cur))
-		composeop_begin(ui, COMPOSE_NEW, ui->cur, 0, NULL, 0, 0);
+		composeop_begin(ui, COMPOSE_NEW, ui->cur, 0, NULL, 0, 0, NULL);
 }
 
 void
@@ -917,7 +1014,7 @@ composeop_recall_msg(struct ui *ui, size_t acct, int64_t id)
 		return;
 	}
 	if (r == 0) {
-		composeop_begin(ui, COMPOSE_DRAFT, acct, id, raw, len, 0);
+		composeop_begin(ui, COMPOSE_DRAFT, acct, id, raw, len, 0, NULL);
 		free(raw);
 		return;
 	}
@@ -957,7 +1054,7 @@ composeop_recall_outbox(struct ui *ui, size_t acct)
 		strbuf_addf(&raw, "Bcc: %s\r\n", e.bcc);
 	strbuf_add(&raw, e.data, e.len);
 	store_outbox_release(&e);
-	composeop_begin(ui, COMPOSE_DRAFT, acct, 0, raw.buf, raw.len, id);
+	composeop_begin(ui, COMPOSE_DRAFT, acct, 0, raw.buf, raw.len, id, NULL);
 	strbuf_release(&raw);
 	return 1;
 }
@@ -1003,8 +1100,9 @@ composeop_recall(struct ui *ui)
 
 /* The draft is queued or dropped: its files and the screen go. */
 static void
-composeop_done(struct ui *ui)
+composeop_done(struct ui *ui, int64_t queued_id)
 {
+	composeop_ended(ui, queued_id);
 	composeop_remove_files(&ui->cmp);
 	composeop_clear(&ui->cmp);
 	ui_mode_pop(ui, CMD_MODE_COMPOSE);
@@ -1067,7 +1165,7 @@ composeop_queue(struct ui *ui, int draft)
 	}
 	if (c->orig_id != 0 || c->draft_id != 0)
 		folders_reload(ui, c->acct);
-	composeop_done(ui);
+	composeop_done(ui, draft ? 0 : id);
 	ui->dirty |= DIRTY_ALL;
 }
 
@@ -1150,7 +1248,7 @@ composeop_abort_done(struct ui *ui, int key, void *arg)
 	(void)arg;
 	if (key != 'y' || !ui->cmp.active)
 		return;
-	composeop_done(ui);
+	composeop_done(ui, 0);
 	ui_message(ui, "%s", _("message dropped"));
 }
 

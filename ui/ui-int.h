@@ -351,6 +351,11 @@ struct ui {
 	struct store_counts cnt;
 	int cnt_ok;
 	struct ui_compose cmp;
+	/* tern compose: the reader ends with the message (ui_run()). */
+	int compose_only;
+	int64_t compose_wait;	/* the outbox entry it waits for, 0 */
+	size_t compose_acct;
+	int64_t compose_deadline;	/* util_now_ms() */
 };
 
 /* mode.c */
@@ -606,6 +611,11 @@ void compose_close(struct ui *ui);
 void composeop_body_arrived(struct ui *ui, size_t acct, int64_t id);
 /* At start: offer the draft's file a reader left behind. */
 void composeop_recover(struct ui *ui);
+/* tern compose: write the message SEED (its fields) from account 0. */
+void composeop_start_seed(struct ui *ui, const struct draft *seed);
+/* EV_OUTBOX of ACCT, and the clock: tern compose may end now. */
+void composeop_outbox_changed(struct ui *ui, size_t acct);
+void composeop_tick(struct ui *ui);
 void composeop_free(struct ui *ui);
 
 /* cmd-message.c */

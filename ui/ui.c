@@ -562,6 +562,7 @@ ui_event(struct ui *ui, struct account_event *ev)
 		as->out_failed = ev->u.outbox.failed;
 		as->out_unknown = ev->u.outbox.unknown;
 		ui->dirty |= DIRTY_STATUS;
+		composeop_outbox_changed(ui, i);
 		break;
 	case EV_DONE:
 		break;
@@ -714,7 +715,7 @@ ui_free(struct ui *ui)
 
 int
 ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
-    struct evqueue *q, const char *folder)
+    struct evqueue *q, const char *folder, const struct draft *compose)
 {
 	struct ui ui;
 	struct pollfd pfd[3];
@@ -808,8 +809,11 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 	ui_resolve_open(&ui);
 	index_load(&ui);
 	folders_rebuild(&ui);
-	/* A draft a reader left behind when it died. */
-	composeop_recover(&ui);
+	/* A draft a reader left behind when it died; or tern compose. */
+	if (compose != NULL)
+		composeop_start_seed(&ui, compose);
+	else
+		composeop_recover(&ui);
 
 	while (!ui.quit) {
 		ui_draw(&ui);
@@ -826,6 +830,9 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 		/* A long message is still being wrapped: only peek. */
 		if (ui.pg.text != NULL)
 			timeout = 0;
+		/* tern compose waits for the sender, not for ever. */
+		if (ui.compose_wait != 0 && (timeout < 0 || timeout > 500))
+			timeout = 500;
 		nfd = 0;
 		memset(pfd, 0, sizeof pfd);
 		pfd[nfd].fd = STDIN_FILENO;
@@ -857,6 +864,7 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 		}
 		ui_events(&ui);
 		ui_keys(&ui);
+		composeop_tick(&ui);
 		/* Idle: wrap some more of a long message, keys first. */
 		if (ui.pg.text != NULL && !(pfd[0].revents & POLLIN))
 			pager_work(&ui, UI_WORK_MS);

@@ -20,12 +20,17 @@ struct ui_account {
 	struct store *store;		/* the UI's own read handle */
 };
 
+struct draft;
+
 /*
  * Run the reader until the user quits. ACCTS holds N accounts; the first
- * one's FOLDER (NULL: INBOX) is opened first. Events arrive on Q. Returns
- * the exit status (0 on a normal quit).
+ * one's FOLDER (NULL: INBOX) is opened first. Events arrive on Q. With
+ * COMPOSE (tern compose, a mailto: URL) the reader writes that message
+ * from the first account (its To, Cc, Bcc, Subject, text, attachments
+ * and In-Reply-To taken) and ends once it is sent, queued or dropped.
+ * Returns the exit status (0 on a normal quit).
  */
 int ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
-    struct evqueue *q, const char *folder);
+    struct evqueue *q, const char *folder, const struct draft *compose);
 
 #endif
