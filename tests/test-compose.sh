@@ -21,6 +21,8 @@
 #     file drops it too;
 #   - offline the message waits in the outbox ("waiting to be sent") and
 #     tern sync sends it;
+#   - with --ephemeral the draft lives in memory-backed storage and is
+#     gone once sent; an attached file's odd name is only a name;
 #   - tern compose (--to, --cc, --subject, --attach) and a mailto: URL
 #     write one message and end once it is sent; bad arguments exit 2;
 #   - a reader killed while the editor runs leaves the draft's file,
@@ -420,6 +422,42 @@ assert_contains "$("$TERN" send --outbox test 2>&1)" "Written offline" \
 sent=$((sent + 1))
 wait_count $sent
 assert_contains "$(last_eml)" "Subject: Written offline" "offline: sent"
+
+# --- --ephemeral: the draft in memory-backed storage, gone afterwards ------------
+{
+	set_header To "quinn@example.org"
+	set_header Subject "Ephemeral draft"
+	printf 'printf "%%s\\n" "$1" >"$HARNESS_DIR/draft-path"\n'
+} >"$act"
+weird='we ird $(touch pwned);`id`.txt'
+printf 'odd name\n' >"$files/$weird"
+tui_start 100 30 "$TERN" --ephemeral test
+tui_wait_for "Message 00003" 20
+tui_keys m
+tui_wait_for "Compose (test): new message"
+dpath=$(cat "$HARNESS_DIR/draft-path")
+case $dpath in
+"${XDG_RUNTIME_DIR:-/dev/shm}"/tern-* | /dev/shm/tern-*) ;;
+*) fail "--ephemeral: the draft is at $dpath" ;;
+esac
+[ -z "$(ls "$XDG_CACHE_HOME/tern/drafts/" 2>/dev/null)" ] ||
+    fail "--ephemeral: a draft in the cache folder"
+# A file name with spaces and shell characters is only a name.
+tui_keys a
+tui_keys -l "$files/$weird"
+tui_keys Enter
+tui_wait_for "we ird"
+tui_keys y
+sent=$((sent + 1))
+wait_count $sent
+assert_contains "$(last_eml)" "Subject: Ephemeral draft" "--ephemeral: sent"
+assert_contains "$(last_eml)" "touch pwned" "the odd file name kept"
+[ ! -e pwned ] && [ ! -e "$files/pwned" ] && [ ! -e "$HOME/pwned" ] ||
+    fail "a file name ran as a command"
+[ ! -e "$(dirname "$dpath")" ] ||
+    fail "--ephemeral: $(dirname "$dpath") is left"
+tui_quit
+tui_wait_exit 10 >/dev/null
 
 # --- tern compose and a mailto: URL ---------------------------------------------
 printf 'printf "%%s\\n" "Written from the command line." >>"$1"\n' >"$act"
