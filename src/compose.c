@@ -2808,6 +2808,35 @@ struct compose_rawfield {
 	size_t name_len;
 };
 
+/*
+ * A whole message given to send (RAW, LEN bytes) into *IN with CRLF line
+ * ends, an mbox "From " line left out: 0, or -1 with *ERR (empty, a NUL).
+ */
+static int
+compose_raw_in(const char *raw, size_t len, struct strbuf *in, char **err)
+{
+	const char *nl;
+	size_t k;
+
+	if (raw == NULL || len == 0) {
+		*err = xstrdup(_("the message is empty"));
+		return (-1);
+	}
+	if (memchr(raw, '\0', len) != NULL) {
+		*err = xstrdup(_("the message holds a NUL byte"));
+		return (-1);
+	}
+	/* An mbox "From " line is not part of the message. */
+	if (len >= 5 && memcmp(raw, "From ", 5) == 0) {
+		nl = memchr(raw, '\n', len);
+		k = nl != NULL ? (size_t)(nl - raw) + 1 : len;
+		raw += k;
+		len -= k;
+	}
+	compose_crlf(in, raw, len);
+	return (0);
+}
+
 /* Prepare a message written by someone else for sending. */
 int
 compose_prepare_raw(const char *raw, size_t len,
@@ -2825,23 +2854,8 @@ compose_prepare_raw(const char *raw, size_t len,
 	const char *name;
 
 	memset(out, 0, sizeof *out);
-	if (raw == NULL || len == 0) {
-		*err = xstrdup(_("the message is empty"));
+	if (compose_raw_in(raw, len, &in, err) != 0)
 		goto out;
-	}
-	if (memchr(raw, '\0', len) != NULL) {
-		*err = xstrdup(_("the message holds a NUL byte"));
-		goto out;
-	}
-	/* An mbox "From " line is not part of the message. */
-	if (len >= 5 && memcmp(raw, "From ", 5) == 0) {
-		const char *nl = memchr(raw, '\n', len);
-
-		k = nl != NULL ? (size_t)(nl - raw) + 1 : len;
-		raw += k;
-		len -= k;
-	}
-	compose_crlf(&in, raw, len);
 
 	/* The header block: fields and their continuations, then CRLF. */
 	body = in.len;
@@ -3195,22 +3209,8 @@ compose_bounce(const char *raw, size_t len, const char *to,
 	int ret = -1;
 
 	memset(out, 0, sizeof *out);
-	if (raw == NULL || len == 0) {
-		*err = xstrdup(_("the message is empty"));
+	if (compose_raw_in(raw, len, &in, err) != 0)
 		goto out;
-	}
-	if (memchr(raw, '\0', len) != NULL) {
-		*err = xstrdup(_("the message holds a NUL byte"));
-		goto out;
-	}
-	if (len >= 5 && memcmp(raw, "From ", 5) == 0) {
-		const char *nl = memchr(raw, '\n', len);
-		size_t k = nl != NULL ? (size_t)(nl - raw) + 1 : len;
-
-		raw += k;
-		len -= k;
-	}
-	compose_crlf(&in, raw, len);
 	if (compose_header_block(in.buf, in.len, &hstart, &hend,
 	    &bstart) != 0) {
 		*err = xstrdup(_("the message has no header"));

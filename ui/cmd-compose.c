@@ -52,6 +52,35 @@ static void composeop_recall_parts(struct ui *, const char *, size_t);
 static void composeop_complete_addr(struct ui *, const char *, char ***,
     size_t *);
 
+/* Show the error ERR (free()d here), sanitised. */
+static void
+composeop_fail(struct ui *ui, char *err)
+{
+	char *shown = text_sanitize_dup(err != NULL ? err : "", 0);
+
+	ui_error(ui, "%s", shown);
+	free(shown);
+	free(err);
+}
+
+/*
+ * Whether TEXT is a list of addresses that can be sent to; if not, say
+ * which is wrong.
+ */
+static int
+composeop_addresses_ok(struct ui *ui, const char *text)
+{
+	char **addrs = NULL, *err = NULL;
+	size_t n = 0;
+
+	if (compose_addresses(text, &addrs, &n, &err) != 0) {
+		composeop_fail(ui, err);
+		return 0;
+	}
+	util_strv_free(addrs, n);
+	return 1;
+}
+
 /* A name made of ACCOUNT that is safe as a file name's start. */
 static char *
 composeop_safe_name(const char *account)
@@ -506,7 +535,7 @@ composeop_begin(struct ui *ui, int kind, size_t acct, int64_t orig,
 	struct store *st = ui_store(ui, acct);
 	struct compose_opts o;
 	const char *me[1];
-	char *sig, *err = NULL, *text = NULL, *shown;
+	char *sig, *err = NULL, *text = NULL;
 
 	composeop_clear(c);
 	c->d = xcalloc(1, sizeof *c->d);
@@ -544,10 +573,7 @@ composeop_begin(struct ui *ui, int kind, size_t acct, int64_t orig,
 	return;
 fail:
 	free(text);
-	shown = text_sanitize_dup(err != NULL ? err : "", 0);
-	ui_error(ui, "%s", shown);
-	free(shown);
-	free(err);
+	composeop_fail(ui, err);
 	composeop_clear(c);
 	composeop_ended(ui, 0);
 }
@@ -909,19 +935,10 @@ out:
 static void
 composeop_bounce_done(struct ui *ui, const char *text)
 {
-	char **addrs = NULL, *err = NULL, *shown;
-	size_t n = 0;
+	char *shown;
 
-	if (*text == '\0')
+	if (*text == '\0' || !composeop_addresses_ok(ui, text))
 		return;
-	if (compose_addresses(text, &addrs, &n, &err) != 0) {
-		shown = text_sanitize_dup(err, 0);
-		ui_error(ui, "%s", shown);
-		free(shown);
-		free(err);
-		return;
-	}
-	util_strv_free(addrs, n);
 	free(composeop_bouncing.to);
 	composeop_bouncing.to = xstrdup(text);
 	shown = text_sanitize_dup(text, 0);
@@ -1229,14 +1246,11 @@ static void
 composeop_save_file(struct ui *ui)
 {
 	struct ui_compose *c = &ui->cmp;
-	char *text, *err = NULL, *shown;
+	char *text, *err = NULL;
 
 	text = compose_file_write(c->d);
 	if (composeop_write(c->path, text, strlen(text), &err) != 0) {
-		shown = text_sanitize_dup(err, 0);
-		ui_error(ui, "%s", shown);
-		free(shown);
-		free(err);
+		composeop_fail(ui, err);
 	}
 	free(text);
 	ui->dirty |= DIRTY_ALL;
@@ -1263,13 +1277,13 @@ composeop_abort(struct ui *ui)
 /* Which field a prompt edits. */
 enum { FIELD_TO, FIELD_CC, FIELD_BCC, FIELD_SUBJECT };
 
-/* The prompt of field FIELD was answered with TEXT. */
+/* The prompt of the field asked for was answered with TEXT. */
 static void
-composeop_field_done(struct ui *ui, const char *text, int field)
+composeop_field_done(struct ui *ui, const char *text)
 {
 	struct ui_compose *c = &ui->cmp;
-	char **slot, **addrs = NULL, *err = NULL, *shown;
-	size_t n = 0;
+	int field = c->field;
+	char **slot;
 
 	if (!c->active)
 		return;
@@ -1287,43 +1301,12 @@ composeop_field_done(struct ui *ui, const char *text, int field)
 		slot = &c->d->subject;
 		break;
 	}
-	if (field != FIELD_SUBJECT && *text != '\0') {
-		if (compose_addresses(text, &addrs, &n, &err) != 0) {
-			shown = text_sanitize_dup(err, 0);
-			ui_error(ui, "%s", shown);
-			free(shown);
-			free(err);
-			return;
-		}
-		util_strv_free(addrs, n);
-	}
+	if (field != FIELD_SUBJECT && *text != '\0' &&
+	    !composeop_addresses_ok(ui, text))
+		return;
 	free(*slot);
 	*slot = *text != '\0' ? xstrdup(text) : NULL;
 	composeop_save_file(ui);
-}
-
-static void
-composeop_to_done(struct ui *ui, const char *text)
-{
-	composeop_field_done(ui, text, FIELD_TO);
-}
-
-static void
-composeop_cc_done(struct ui *ui, const char *text)
-{
-	composeop_field_done(ui, text, FIELD_CC);
-}
-
-static void
-composeop_bcc_done(struct ui *ui, const char *text)
-{
-	composeop_field_done(ui, text, FIELD_BCC);
-}
-
-static void
-composeop_subject_done(struct ui *ui, const char *text)
-{
-	composeop_field_done(ui, text, FIELD_SUBJECT);
 }
 
 /*
@@ -1370,10 +1353,6 @@ composeop_field(struct ui *ui, int field)
 	static const char *const labels[] = {
 		N_("To: "), N_("Cc: "), N_("Bcc: "), N_("Subject: ")
 	};
-	void (*done[])(struct ui *, const char *) = {
-		composeop_to_done, composeop_cc_done, composeop_bcc_done,
-		composeop_subject_done
-	};
 	struct ui_compose *c = &ui->cmp;
 	const char *v;
 
@@ -1381,7 +1360,8 @@ composeop_field(struct ui *ui, int field)
 		return;
 	v = field == FIELD_TO ? c->d->to : field == FIELD_CC ? c->d->cc :
 	    field == FIELD_BCC ? c->d->bcc : c->d->subject;
-	prompt_start(ui, _(labels[field]), done[field],
+	c->field = field;
+	prompt_start(ui, _(labels[field]), composeop_field_done,
 	    field == FIELD_SUBJECT ? NULL : composeop_complete_addr);
 	if (v != NULL)
 		prompt_fill(ui, v);
@@ -1673,7 +1653,7 @@ static void
 composeop_recover_done(struct ui *ui, int key, void *arg)
 {
 	struct ui_compose *c = &ui->cmp;
-	char *text = NULL, *err = NULL, *shown, *pd;
+	char *text = NULL, *err = NULL, *pd;
 	const char *path = arg;
 	struct stat sb;
 	size_t len, i, slen;
@@ -1697,11 +1677,8 @@ composeop_recover_done(struct ui *ui, int key, void *arg)
 	composeop_clear(c);
 	if ((c->lock = composeop_lock(path)) < 0 ||
 	    composeop_read(path, &text, &len, &err) != 0) {
-		shown = text_sanitize_dup(err != NULL ? err :
-		    _("the draft is in use"), 0);
-		ui_error(ui, "%s", shown);
-		free(shown);
-		free(err);
+		composeop_fail(ui, err != NULL ? err :
+		    xstrdup(_("the draft is in use")));
 		composeop_clear(c);
 		return;
 	}

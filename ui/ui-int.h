@@ -292,6 +292,7 @@ struct ui_compose {
 	char *tmpdir;		/* --ephemeral: its folder, removed after */
 	char *partdir;		/* a recalled draft's attachments, or NULL */
 	size_t sel;		/* the selected attachment */
+	int field;		/* the field a prompt edits (t, c, b, s) */
 	char *problem;		/* why the file does not read back, or NULL */
 	/* A draft waiting for its original's body (EV_BODY). */
 	int waiting;
