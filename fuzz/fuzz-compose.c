@@ -212,7 +212,37 @@ FUZZ_TARGET(compose)
 		err = NULL;
 	}
 
-	for (kind = COMPOSE_NEW; kind <= COMPOSE_RESEND; kind++) {
+	if (compose_bounce(raw, size, "Bo <bo@example.net>", &o, &out,
+	    &err) == 0) {
+		fuzz_check_out(&out, 0);
+		compose_out_release(&out);
+	} else {
+		if (err == NULL)
+			fuzz_fail("bounce: -1 without an error");
+		free(err);
+		err = NULL;
+	}
+	/* The input as a mailto: URL's text (NUL-terminated). */
+	{
+		char *url = xmalloc(size + 8);
+
+		memcpy(url, "mailto:", 7);
+		memcpy(url + 7, data, size);
+		url[size + 7] = '\0';
+		draft_init(&d);
+		if (compose_mailto(url, &d, &err) == 0)
+			fuzz_check_draft(&d);
+		else {
+			if (err == NULL)
+				fuzz_fail("mailto: -1 without an error");
+			free(err);
+			err = NULL;
+		}
+		draft_release(&d);
+		free(url);
+	}
+
+	for (kind = COMPOSE_NEW; kind <= COMPOSE_DRAFT; kind++) {
 		if (compose_start((enum compose_kind)kind, raw, size, &o, &d,
 		    &err) != 0) {
 			if (err == NULL)

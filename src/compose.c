@@ -1600,8 +1600,12 @@ compose_value(const struct compose_mboxes *l, const struct strbuf *bad)
 {
 	char *s = compose_mboxes_text(l), *t, *c;
 
-	if (bad->len == 0)
-		return (s);
+	/* A name decoded from RFC 2047 may hold control characters. */
+	if (bad->len == 0) {
+		c = compose_clean(s);
+		free(s);
+		return (c);
+	}
 	if (s == NULL)
 		t = xstrdup(bad->buf);
 	else
@@ -1837,8 +1841,9 @@ compose_start(enum compose_kind kind, const char *raw, size_t len,
 		}
 		compose_orig_mboxes(h_bcc, &bccs, &junk);
 		d->bcc = bccs.n > 0 ? compose_value(&bccs, &none) : NULL;
-		d->in_reply_to = compose_clean(h_irt);
-		d->references = compose_clean(h_refs);
+		d->in_reply_to = compose_first_id(h_irt);
+		d->references = h_refs != NULL ?
+		    compose_references(h_refs, NULL, NULL) : NULL;
 		break;
 	default:
 		break;
@@ -3077,7 +3082,9 @@ compose_mailto_decode(const char *s, size_t len, int multiline,
 		}
 		if (c == '\r')
 			continue;
-		if (c == '\n' && !multiline)
+		/* One line but in the body: control characters as spaces. */
+		if ((c < ' ' || c == 0x7f) && !(multiline && (c == '\n' ||
+		    c == '\t')))
 			c = ' ';
 		strbuf_addch(&sb, (char)c);
 	}
@@ -3102,15 +3109,18 @@ fail:
 static void
 compose_mailto_add(char **field, const char *v)
 {
-	char *s;
+	char *s, *c = compose_clean(v);
 
-	if (*v == '\0')
-		return;
-	if (*field == NULL) {
-		*field = xstrdup(v);
+	if (*c == '\0') {
+		free(c);
 		return;
 	}
-	s = xasprintf("%s, %s", *field, v);
+	if (*field == NULL) {
+		*field = c;
+		return;
+	}
+	s = xasprintf("%s, %s", *field, c);
+	free(c);
 	free(*field);
 	*field = s;
 }
@@ -3204,9 +3214,9 @@ compose_bounce(const char *raw, size_t len, const char *to,
 {
 	struct compose_mboxes from = { NULL, 0, 0 }, tol = { NULL, 0, 0 };
 	struct strbuf in = STRBUF_INIT, sb = STRBUF_INIT;
-	size_t hstart, hend, bstart;
+	size_t hstart, hend, bstart, pos, eol;
 	char *id = NULL, *v;
-	int ret = -1;
+	int ret = -1, skip;
 
 	memset(out, 0, sizeof *out);
 	if (compose_raw_in(raw, len, &in, err) != 0)
@@ -3243,7 +3253,24 @@ compose_bounce(const char *raw, size_t len, const char *to,
 	strbuf_addstr(&sb, "Resent-Date: ");
 	compose_date(&sb, o->now != 0 ? o->now : time(NULL));
 	strbuf_addf(&sb, "\r\nResent-Message-ID: %s\r\n", id);
-	strbuf_add(&sb, in.buf, in.len);
+	/* The header but its Bcc fields (a Sent copy keeps one), the body. */
+	for (pos = hstart, skip = 0; pos < bstart; pos = eol) {
+		const char *nl = memmem(in.buf + pos, bstart - pos, "\r\n", 2);
+
+		eol = nl != NULL ? (size_t)(nl - in.buf) + 2 : bstart;
+		if (in.buf[pos] != ' ' && in.buf[pos] != '\t')
+			skip = eol - pos >= 4 &&
+			    strncasecmp(in.buf + pos, "Bcc:", 4) == 0;
+		if (!skip)
+			strbuf_add(&sb, in.buf + pos, eol - pos);
+	}
+	/* A header that ends without its empty line gets one. */
+	if (sb.len < 4 || memcmp(sb.buf + sb.len - 4, "\r\n\r\n", 4) != 0) {
+		if (sb.len < 2 || memcmp(sb.buf + sb.len - 2, "\r\n", 2) != 0)
+			strbuf_addstr(&sb, "\r\n");
+		strbuf_addstr(&sb, "\r\n");
+	}
+	strbuf_add(&sb, in.buf + bstart, in.len - bstart);
 	if (sb.len < 2 || memcmp(sb.buf + sb.len - 2, "\r\n", 2) != 0)
 		strbuf_addstr(&sb, "\r\n");
 	out->eightbit = compose_has8(sb.buf, sb.len);

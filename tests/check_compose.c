@@ -1541,6 +1541,15 @@ START_TEST(test_bounce)
 	    "the text\r\n") != NULL);
 	ck_assert_int_eq(out.data[out.len - 1], '\n');
 	compose_out_release(&out);
+	/* A Bcc field (a Sent copy has one) is not bounced. */
+	ck_assert_int_eq(compose_bounce("To: a@x.example\nBcc: Hid <h@y."
+	    "example>,\n  k@y.example\nSubject: s\n\nbody\n", 71,
+	    "bo@y.example", &o, &out, &err), 0);
+	ck_assert(strstr(out.data, "h@y.example") == NULL);
+	ck_assert(strstr(out.data, "k@y.example") == NULL);
+	ck_assert(strstr(out.data, "\r\nTo: a@x.example\r\nSubject: s\r\n"
+	    "\r\nbody\r\n") != NULL);
+	compose_out_release(&out);
 	/* No one to bounce to, an address that is wrong, no header. */
 	ck_assert_int_eq(compose_bounce(raw, LEN(raw), "", &o, &out, &err),
 	    -1);
