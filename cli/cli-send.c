@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,13 @@ static int
 cli_send_read(int fd, struct strbuf *sb)
 {
 	char buf[65536];
+	struct stat st;
 	ssize_t n;
 
+	/* A file's size known: room for it at once, not doubled. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= CLI_SEND_MAX)
+		strbuf_grow(sb, (size_t)st.st_size);
 	for (;;) {
 		n = read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
@@ -326,6 +332,8 @@ cli_send(const struct cli_options *opt, const char *target, const char *file)
 			cli_error(err);
 			goto out;
 		}
+		/* The outbox has it: no second copy while it is sent. */
+		compose_out_release(&out);
 		if (opt->offline) {
 			fprintf(stderr, _("tern: %s: message queued: the next "
 			    "tern sync or tern sends it\n"), acc->name);

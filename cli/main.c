@@ -6,6 +6,9 @@
 
 #include <getopt.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +94,14 @@ main(int argc, char **argv)
 #endif
 	int c, rc = 0;
 
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+	/*
+	 * A large block (a message, a body) is given back to the system
+	 * when it is freed: glibc's threshold would otherwise grow with the
+	 * first one freed and keep the next ones in the heap for good.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 	setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
 	/* TERN_LOCALEDIR: catalogues not yet installed (the tests' own). */

@@ -2411,17 +2411,20 @@ compose_leaf(const char *type, const char *const *params, int mech,
 static void
 compose_crlf(struct strbuf *sb, const char *s, size_t len)
 {
-	size_t i;
+	size_t i = 0, k;
 
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\r') {
-			strbuf_addstr(sb, "\r\n");
-			if (i + 1 < len && s[i + 1] == '\n')
-				i++;
-		} else if (s[i] == '\n')
-			strbuf_addstr(sb, "\r\n");
-		else
-			strbuf_addch(sb, s[i]);
+	/* Room for a message with CRLF already, and a few bare LFs. */
+	strbuf_grow(sb, len + len / 64 + 2);
+	while (i < len) {
+		for (k = i; k < len && s[k] != '\r' && s[k] != '\n'; k++)
+			continue;
+		strbuf_add(sb, s + i, k - i);
+		if (k == len)
+			break;
+		strbuf_addstr(sb, "\r\n");
+		if (s[k] == '\r' && k + 1 < len && s[k + 1] == '\n')
+			k++;
+		i = k + 1;
 	}
 }
 
@@ -2852,7 +2855,7 @@ compose_prepare_raw(const char *raw, size_t len,
 	struct strbuf in = STRBUF_INIT, sb = STRBUF_INIT, v = STRBUF_INIT;
 	struct strbuf bcc = STRBUF_INIT;
 	struct compose_rawfield *f = NULL;
-	size_t nf = 0, pos = 0, eol, k, i, body, line = 0;
+	size_t nf = 0, pos = 0, eol, k, i, body, line = 0, blen;
 	int ret = -1, has_from = 0, has_date = 0, has_id = 0, has_mv = 0;
 	int has_ct = 0, has_cte = 0;
 	char *from_hdr = NULL, *to_hdr = NULL, *subj_hdr = NULL, *id = NULL;
@@ -3014,13 +3017,21 @@ compose_prepare_raw(const char *raw, size_t len,
 			    "8bit\r\n");
 	}
 	strbuf_addstr(&sb, "\r\n");
-	strbuf_add(&sb, in.buf + body, in.len - body);
-	if (in.len > body && (sb.len < 2 ||
-	    memcmp(sb.buf + sb.len - 2, "\r\n", 2) != 0))
-		strbuf_addstr(&sb, "\r\n");
+	/*
+	 * The new header block in place of the old one, in IN's own buffer:
+	 * a large message is not held twice.
+	 */
+	blen = in.len - body;
+	if (sb.len > body)
+		strbuf_grow(&in, sb.len - body + 2);
+	memmove(in.buf + sb.len, in.buf + body, blen);
+	memcpy(in.buf, sb.buf, sb.len);
+	strbuf_setlen(&in, sb.len + blen);
+	if (blen > 0 && memcmp(in.buf + in.len - 2, "\r\n", 2) != 0)
+		strbuf_addstr(&in, "\r\n");
 
-	out->eightbit = compose_has8(sb.buf, sb.len);
-	out->data = strbuf_detach(&sb, &out->len);
+	out->eightbit = compose_has8(in.buf, in.len);
+	out->data = strbuf_detach(&in, &out->len);
 	out->message_id = id;
 	id = NULL;
 	out->bcc = bcc.len > 0 ? strbuf_detach(&bcc, NULL) : NULL;

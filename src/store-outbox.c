@@ -70,16 +70,22 @@ store_outbox_add(struct store *st, const struct store_outbox *e,
 {
 	sqlite3_stmt *stmt;
 	char *rcpts;
+	int64_t id;
 	int r;
 
 	if (store_outbox_full(st) != 0)
 		return -1;
+	if (store_begin(st) != 0) {
+		store_outbox_normal(st);
+		return -1;
+	}
 	stmt = store_prepare(st, "INSERT INTO outbox (state, created,"
 	    " message_id, env_from, rcpts, bcc, subject, to_addrs,"
 	    " orig_msg_id, orig_flags, draft_msg_id, next_try, data)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13)");
+	    " x'')");
 	if (stmt == NULL) {
+		store_rollback(st);
 		store_outbox_normal(st);
 		return -1;
 	}
@@ -96,14 +102,32 @@ store_outbox_add(struct store *st, const struct store_outbox *e,
 	sqlite3_bind_int(stmt, 10, (int)e->orig_flags);
 	sqlite3_bind_int64(stmt, 11, e->draft_msg_id);
 	sqlite3_bind_int64(stmt, 12, e->next_try);
-	sqlite3_bind_blob64(stmt, 13, e->data, e->len, SQLITE_STATIC);
 	r = sqlite3_step(stmt);
 	store_stmt_done(st, stmt);
 	free(rcpts);
-	if (r == SQLITE_DONE && id_r != NULL)
-		*id_r = sqlite3_last_insert_rowid(st->db);
+	id = sqlite3_last_insert_rowid(st->db);
+	/* The bytes apart (5 -> 6), in the same transaction. */
+	if (r == SQLITE_DONE) {
+		stmt = store_prepare(st, "INSERT INTO outbox_data (id, data)"
+		    " VALUES (?1, ?2)");
+		r = SQLITE_ERROR;
+		if (stmt != NULL) {
+			sqlite3_bind_int64(stmt, 1, id);
+			sqlite3_bind_blob64(stmt, 2, e->data, e->len,
+			    SQLITE_STATIC);
+			r = sqlite3_step(stmt);
+			store_stmt_done(st, stmt);
+		}
+	}
+	if (r != SQLITE_DONE || store_commit(st) != 0) {
+		store_rollback(st);
+		store_outbox_normal(st);
+		return -1;
+	}
+	if (id_r != NULL)
+		*id_r = id;
 	store_outbox_normal(st);
-	return r == SQLITE_DONE ? 0 : -1;
+	return 0;
 }
 
 #define OUTBOX_COLUMNS "id, state, created, message_id, env_from, rcpts," \
@@ -197,27 +221,44 @@ int
 store_outbox_get(struct store *st, int64_t id, struct store_outbox *e_r)
 {
 	sqlite3_stmt *stmt;
-	const void *data;
-	int r;
+	sqlite3_blob *blob = NULL;
+	int r, len = 0;
 
 	memset(e_r, 0, sizeof *e_r);
-	stmt = store_prepare(st, "SELECT " OUTBOX_COLUMNS ", data FROM outbox"
-	    " WHERE id = ?1");
+	stmt = store_prepare(st, "SELECT " OUTBOX_COLUMNS ", (SELECT"
+	    " length(d.data) FROM outbox_data AS d WHERE d.id = outbox.id)"
+	    " FROM outbox WHERE id = ?1");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	r = sqlite3_step(stmt);
 	if (r == SQLITE_ROW) {
 		store_outbox_row(stmt, e_r);
-		e_r->len = (size_t)sqlite3_column_bytes(stmt, 16);
-		data = sqlite3_column_blob(stmt, 16);
-		e_r->data = xmalloc(e_r->len + 1);
-		if (e_r->len > 0)
-			memcpy(e_r->data, data, e_r->len);
-		e_r->data[e_r->len] = '\0';
+		len = sqlite3_column_int(stmt, 16);
 	}
 	store_stmt_done(st, stmt);
-	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+	if (r != SQLITE_ROW)
+		return r == SQLITE_DONE ? 1 : -1;
+	/*
+	 * The message read straight into its buffer (incremental blob
+	 * I/O): a SELECT of it would hold a second copy while it is read.
+	 */
+	e_r->len = len > 0 ? (size_t)len : 0;
+	e_r->data = xmalloc(e_r->len + 1);
+	e_r->data[e_r->len] = '\0';
+	if (e_r->len == 0)
+		return 0;
+	r = sqlite3_blob_open(st->db, "main", "outbox_data", "data", id, 0,
+	    &blob);
+	if (r == SQLITE_OK)
+		r = sqlite3_blob_read(blob, e_r->data, len, 0);
+	if (blob != NULL)
+		sqlite3_blob_close(blob);
+	if (r != SQLITE_OK) {
+		store_outbox_release(e_r);
+		return -1;
+	}
+	return 0;
 }
 
 int

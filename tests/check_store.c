@@ -478,6 +478,55 @@ START_TEST(test_ephemeral)
 }
 END_TEST
 
+/* 5 -> 6: a queued message of a version-5 cache keeps its bytes. */
+START_TEST(test_outbox_migrate)
+{
+	static const char data[] = "To: b@example.org\r\n\r\nold body\r\n";
+	char *rcpts[] = { (char *)"b@example.org" };
+	struct store *st = open_store("outbox5");
+	struct store_outbox e;
+	char *path, *err = NULL, *cmd;
+	int64_t id;
+
+	memset(&e, 0, sizeof e);
+	e.state = OUTBOX_QUEUED;
+	e.message_id = (char *)"<m5@example.org>";
+	e.env_from = (char *)"a@example.org";
+	e.rcpts = rcpts;
+	e.nrcpt = 1;
+	e.data = (char *)data;
+	e.len = sizeof data - 1;
+	ck_assert_int_eq(store_outbox_add(st, &e, &id), 0);
+	store_close(st);
+	/* Back to how version 5 kept it: the bytes in outbox.data. */
+	path = store_path("outbox5", &err);
+	cmd = xasprintf("sqlite3 '%s' 'UPDATE outbox SET data = (SELECT data"
+	    " FROM outbox_data WHERE outbox_data.id = outbox.id); DROP TABLE"
+	    " outbox_data; PRAGMA user_version = 5;' 2>/dev/null", path);
+	if (system(cmd) != 0) {
+		free(cmd);
+		free(path);
+		return;		/* no sqlite3 CLI here */
+	}
+	free(cmd);
+	ck_assert_int_eq(store_open(path, "outbox5", &st, &err), 0);
+	ck_assert_int_eq(store_outbox_get(st, id, &e), 0);
+	ck_assert_uint_eq(e.len, sizeof data - 1);
+	ck_assert_mem_eq(e.data, data, e.len);
+	store_outbox_release(&e);
+	/* A state change leaves the bytes alone; removing takes them. */
+	ck_assert_int_eq(store_outbox_set_state(st, id, OUTBOX_SENDING, NULL,
+	    0, 0), 0);
+	ck_assert_int_eq(store_outbox_get(st, id, &e), 0);
+	ck_assert_mem_eq(e.data, data, e.len);
+	store_outbox_release(&e);
+	ck_assert_int_eq(store_outbox_remove(st, id), 0);
+	ck_assert_int_eq(store_outbox_get(st, id, &e), 1);
+	store_close(st);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_future_version)
 {
 	struct store *st = open_store("future");
@@ -526,6 +575,7 @@ store_suite(void)
 	tcase_add_test(tc, test_thread_rows);
 	tcase_add_test(tc, test_ephemeral);
 	tcase_add_test(tc, test_future_version);
+	tcase_add_test(tc, test_outbox_migrate);
 	suite_add_tcase(s, tc);
 	return s;
 }
