@@ -62,6 +62,30 @@ expect_refused "implicit TLS, system store only" "untrusted issuer"
 write_conf "$imaps" "tls_ca_file = $HARNESS_OTHER_CA"
 expect_refused "implicit TLS, unrelated CA" "untrusted issuer"
 
+# The system store as a folder of hashed names (Debian's /etc/ssl/certs),
+# read one issuer at a time: the harness CA there is trusted, the other
+# CA alone is not; SSL_CERT_FILE, when set, is the store instead.
+if command -v openssl >/dev/null 2>&1; then
+	for which in ca other; do
+		mkdir -p "$HARNESS_DIR/store-$which"
+		cp "$([ $which = ca ] && echo "$HARNESS_CA" ||
+		    echo "$HARNESS_OTHER_CA")" "$HARNESS_DIR/store-$which/c.pem"
+		openssl rehash "$HARNESS_DIR/store-$which" 2>/dev/null ||
+		    c_rehash "$HARNESS_DIR/store-$which" >/dev/null
+	done
+	write_conf "$imaps"
+	(
+		unset SSL_CERT_FILE
+		export SSL_CERT_DIR=$HARNESS_DIR/store-ca
+		expect_ok "a hashed system store holding the CA"
+		export SSL_CERT_DIR=$HARNESS_DIR/store-other
+		expect_refused "a hashed system store without it" \
+		    "untrusted issuer"
+		export SSL_CERT_FILE=$HARNESS_CA
+		expect_ok "SSL_CERT_FILE over the folder"
+	)
+fi
+
 write_conf "imaps://127.0.0.1:$HARNESS_IMAPS_PORT" "tls_ca_file = $HARNESS_CA"
 expect_refused "implicit TLS, wrong host name" "name mismatch"
 
