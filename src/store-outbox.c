@@ -217,14 +217,19 @@ store_outbox_list(struct store *st, struct store_outbox **list_r,
 	return 0;
 }
 
-int
-store_outbox_get(struct store *st, int64_t id, struct store_outbox *e_r)
+/*
+ * Entry ID without its data into *E_R, the data's length in *LEN_R:
+ * 0 found, 1 none, -1 error.
+ */
+static int
+store_outbox_entry(struct store *st, int64_t id, struct store_outbox *e_r,
+    int64_t *len_r)
 {
 	sqlite3_stmt *stmt;
-	sqlite3_blob *blob = NULL;
-	int r, len = 0;
+	int r;
 
 	memset(e_r, 0, sizeof *e_r);
+	*len_r = 0;
 	stmt = store_prepare(st, "SELECT " OUTBOX_COLUMNS ", (SELECT"
 	    " length(d.data) FROM outbox_data AS d WHERE d.id = outbox.id)"
 	    " FROM outbox WHERE id = ?1");
@@ -234,11 +239,21 @@ store_outbox_get(struct store *st, int64_t id, struct store_outbox *e_r)
 	r = sqlite3_step(stmt);
 	if (r == SQLITE_ROW) {
 		store_outbox_row(stmt, e_r);
-		len = sqlite3_column_int(stmt, 16);
+		*len_r = sqlite3_column_int64(stmt, 16);
 	}
 	store_stmt_done(st, stmt);
-	if (r != SQLITE_ROW)
-		return r == SQLITE_DONE ? 1 : -1;
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_outbox_get(struct store *st, int64_t id, struct store_outbox *e_r)
+{
+	sqlite3_blob *blob = NULL;
+	int64_t len;
+	int r;
+
+	if ((r = store_outbox_entry(st, id, e_r, &len)) != 0)
+		return r;
 	/*
 	 * The message read straight into its buffer (incremental blob
 	 * I/O): a SELECT of it would hold a second copy while it is read.
@@ -251,7 +266,7 @@ store_outbox_get(struct store *st, int64_t id, struct store_outbox *e_r)
 	r = sqlite3_blob_open(st->db, "main", "outbox_data", "data", id, 0,
 	    &blob);
 	if (r == SQLITE_OK)
-		r = sqlite3_blob_read(blob, e_r->data, len, 0);
+		r = sqlite3_blob_read(blob, e_r->data, (int)e_r->len, 0);
 	if (blob != NULL)
 		sqlite3_blob_close(blob);
 	if (r != SQLITE_OK) {
@@ -349,13 +364,15 @@ int
 store_outbox_sent(struct store *st, int64_t id, int keep_copy)
 {
 	struct store_outbox e;
+	int64_t len;
 	int rc = -1, r;
 
 	if (store_outbox_full(st) != 0)
 		return -1;
 	if (store_begin(st) != 0)
 		goto out;
-	if (store_outbox_get(st, id, &e) != 0)
+	/* What it answers and recalls; its bytes are not needed here. */
+	if (store_outbox_entry(st, id, &e, &len) != 0)
 		goto out;
 	/* The original may have left the cache meanwhile: no matter. */
 	if (e.orig_msg_id != 0 && e.orig_flags != 0) {

@@ -80,6 +80,8 @@
 #                                 --key and --user)
 #   smtp_stop                     kill it by PID and remove SMTP_REC
 #                                 (idempotent)
+#   smtp_count                    print how many messages it recorded
+#   smtp_last_eml                 print the path of the last one
 #   self_signed_cert DIR          DIR/self.pem and DIR/self.key: a
 #                                 self-signed certificate for localhost that
 #                                 no CA of the harness vouches for
@@ -414,6 +416,20 @@ smtp_stop()
 		rm -rf "$_smtp_dir"
 		_smtp_dir=
 	fi
+}
+
+smtp_count()
+{
+	if [ -f "$SMTP_REC/envelopes.jsonl" ]; then
+		wc -l <"$SMTP_REC/envelopes.jsonl"
+	else
+		echo 0
+	fi
+}
+
+smtp_last_eml()
+{
+	ls "$SMTP_REC"/*.eml | sort -t/ -k1 -V | tail -n 1
 }
 
 # --- TUI through tmux ------------------------------------------------------

@@ -71,16 +71,12 @@ set_header()
 # count: the messages the SMTP server got
 count()
 {
-	if [ -f "$SMTP_REC/envelopes.jsonl" ]; then
-		wc -l <"$SMTP_REC/envelopes.jsonl"
-	else
-		echo 0
-	fi
+	smtp_count
 }
 
 last_eml()
 {
-	cat "$(ls "$SMTP_REC"/*.eml | sort -V | tail -n 1)"
+	cat "$(smtp_last_eml)"
 }
 
 last_env()

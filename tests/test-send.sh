@@ -47,17 +47,13 @@ send()
 # count: the number of messages the SMTP server recorded
 count()
 {
-	if [ -f "$SMTP_REC/envelopes.jsonl" ]; then
-		wc -l <"$SMTP_REC/envelopes.jsonl"
-	else
-		echo 0
-	fi
+	smtp_count
 }
 
 # last_eml: the path of the last recorded message
 last_eml()
 {
-	ls "$SMTP_REC"/*.eml | sort -t/ -k1 -V | tail -n 1
+	smtp_last_eml
 }
 
 # sent_count: the messages in dovecot's Sent beyond those the harness

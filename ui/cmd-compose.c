@@ -49,8 +49,8 @@ static void composeop_rmtree(const char *);
 static void composeop_begin(struct ui *, int, size_t, int64_t, const char *,
     size_t, int64_t, const struct draft *);
 static void composeop_recall_parts(struct ui *, const char *, size_t);
-static void composeop_complete_addr(struct ui *, const char *, char ***,
-    size_t *);
+static void composeop_complete_in(struct ui *, size_t, const char *,
+    char ***, size_t *);
 
 /* Show the error ERR (free()d here), sanitised. */
 static void
@@ -124,6 +124,21 @@ composeop_mkdir(const char *dir, char **err)
 	return 0;
 }
 
+/* <cache>/drafts, beside account ACCT's cache (free() it); NULL, *ERR. */
+static char *
+composeop_drafts_dir(struct ui *ui, size_t acct, char **err)
+{
+	char *path, *slash, *dir;
+
+	if ((path = store_path(ui_account_name(ui, acct), err)) == NULL)
+		return NULL;
+	if ((slash = strrchr(path, '/')) != NULL)
+		*slash = '\0';
+	dir = xasprintf("%s/drafts", path);
+	free(path);
+	return dir;
+}
+
 /*
  * The folder of the editor's files of account ACCT: <cache>/drafts, or a
  * new folder in memory-backed storage for an ephemeral cache (*TMP_R
@@ -135,7 +150,7 @@ composeop_dir(struct ui *ui, size_t acct, int *tmp_r, char **err)
 	struct store *st = ui_store(ui, acct);
 	const char *base;
 	struct stat sb;
-	char *path, *slash, *dir;
+	char *dir;
 
 	*tmp_r = 0;
 	if (st != NULL && !store_pop3_durable(st)) {
@@ -158,12 +173,8 @@ composeop_dir(struct ui *ui, size_t acct, int *tmp_r, char **err)
 		*tmp_r = 1;
 		return dir;
 	}
-	if ((path = store_path(ui_account_name(ui, acct), err)) == NULL)
+	if ((dir = composeop_drafts_dir(ui, acct, err)) == NULL)
 		return NULL;
-	if ((slash = strrchr(path, '/')) != NULL)
-		*slash = '\0';
-	dir = xasprintf("%s/drafts", path);
-	free(path);
 	if (composeop_mkdir(dir, err) != 0) {
 		free(dir);
 		return NULL;
@@ -952,13 +963,8 @@ static void
 composeop_bounce_complete(struct ui *ui, const char *prefix, char ***list_r,
     size_t *n_r)
 {
-	size_t keep = ui->cmp.acct;
-
-	if (!ui->cmp.active)
-		ui->cmp.acct = composeop_bouncing.acct;
-	composeop_complete_addr(ui, prefix, list_r, n_r);
-	if (!ui->cmp.active)
-		ui->cmp.acct = keep;
+	composeop_complete_in(ui, composeop_bouncing.acct, prefix, list_r,
+	    n_r);
 }
 
 void
@@ -1314,10 +1320,10 @@ composeop_field_done(struct ui *ui, const char *text)
  * the cache, those most written first.
  */
 static void
-composeop_complete_addr(struct ui *ui, const char *prefix, char ***list_r,
-    size_t *n_r)
+composeop_complete_in(struct ui *ui, size_t acct, const char *prefix,
+    char ***list_r, size_t *n_r)
 {
-	struct store *st = ui_store(ui, ui->cmp.acct);
+	struct store *st = ui_store(ui, acct);
 	const char *last, *p;
 	char **found = NULL;
 	size_t n = 0, i, head;
@@ -1344,6 +1350,14 @@ composeop_complete_addr(struct ui *ui, const char *prefix, char ***list_r,
 	}
 	*n_r = n;
 	util_strv_free(found, n);
+}
+
+/* Completion for the compose screen's address fields. */
+static void
+composeop_complete_addr(struct ui *ui, const char *prefix, char ***list_r,
+    size_t *n_r)
+{
+	composeop_complete_in(ui, ui->cmp.acct, prefix, list_r, n_r);
 }
 
 /* Ask for field FIELD, starting from its value. */
@@ -1648,27 +1662,39 @@ out:
 		status_draw(ui);
 }
 
+/* Make the draft file PATH (and its attachments' folder, if any) C's. */
+static void
+composeop_adopt(struct ui_compose *c, const char *path)
+{
+	struct stat sb;
+	char *pd = xasprintf("%s.d", path);
+
+	c->path = xstrdup(path);
+	if (stat(pd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		c->partdir = pd;
+	else
+		free(pd);
+}
+
 /* Answer to the offer of a leftover draft's file. */
 static void
 composeop_recover_done(struct ui *ui, int key, void *arg)
 {
 	struct ui_compose *c = &ui->cmp;
-	char *text = NULL, *err = NULL, *pd;
+	char *text = NULL, *err = NULL;
 	const char *path = arg;
-	struct stat sb;
 	size_t len, i, slen;
 	const char *base;
 
 	if (key == 'd') {
-		c->path = xstrdup(path);
-		pd = xasprintf("%s.d", path);
-		if (stat(pd, &sb) == 0)
-			c->partdir = pd;
-		else
-			free(pd);
-		c->lock = -1;
-		composeop_remove_files(c);
-		composeop_clear(c);
+		struct ui_compose gone;
+
+		/* Its own state: a draft being written stays as it is. */
+		memset(&gone, 0, sizeof gone);
+		gone.lock = -1;
+		composeop_adopt(&gone, path);
+		composeop_remove_files(&gone);
+		composeop_clear(&gone);
 		ui_message(ui, "%s", _("the draft is discarded"));
 		return;
 	}
@@ -1697,12 +1723,7 @@ composeop_recover_done(struct ui *ui, int key, void *arg)
 	}
 	c->d = xcalloc(1, sizeof *c->d);
 	draft_init(c->d);
-	c->path = xstrdup(path);
-	pd = xasprintf("%s.d", path);
-	if (stat(pd, &sb) == 0)
-		c->partdir = pd;
-	else
-		free(pd);
+	composeop_adopt(c, path);
 	c->kind = COMPOSE_NEW;
 	c->active = 1;
 	if (compose_file_read(text, len, c->d, &err) != 0) {
@@ -1718,7 +1739,7 @@ composeop_recover(struct ui *ui)
 {
 	struct store *st;
 	struct dirent *de;
-	char *path, *dir = NULL, *err = NULL, *slash, *found = NULL;
+	char *path, *dir = NULL, *err = NULL, *found = NULL;
 	size_t n = 0, len;
 	struct stat sb;
 	DIR *d;
@@ -1727,14 +1748,10 @@ composeop_recover(struct ui *ui)
 	if (ui->naccts == 0 || (st = ui_store(ui, 0)) == NULL ||
 	    !store_pop3_durable(st))
 		return;
-	if ((path = store_path(ui_account_name(ui, 0), &err)) == NULL) {
+	if ((dir = composeop_drafts_dir(ui, 0, &err)) == NULL) {
 		free(err);
 		return;
 	}
-	if ((slash = strrchr(path, '/')) != NULL)
-		*slash = '\0';
-	dir = xasprintf("%s/drafts", path);
-	free(path);
 	if ((d = opendir(dir)) == NULL) {
 		free(dir);
 		return;
