@@ -39,6 +39,9 @@ struct store {
 	int err_code;		/* the last error, for store_errmsg() */
 	char *err_msg;
 	int tx_depth;		/* store_begin() calls not yet ended */
+	char *path;		/* the cache file; NULL when ephemeral */
+	int read_only;		/* opened without writing (immutable) */
+	int damaged;		/* SQLite said the file is damaged */
 };
 
 /* Run SQL (one or more statements, no results): 0, or -1. */

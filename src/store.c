@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "log.h"
 #include "store-private.h"
 #include "strbuf.h"
 #include "util.h"
@@ -164,7 +165,8 @@ static const char *store_migrations[] = {
 #define NMIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])
 
 static int store_migrate(struct store *, char **);
-static void store_close_db(struct store *);
+static int store_close_db(struct store *);
+static int store_damage_code(int);
 
 const char *
 store_errmsg(struct store *st)
@@ -223,6 +225,8 @@ store_keep_error(struct store *st)
 
 	if (code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE)
 		return;
+	if (store_damage_code(code))
+		st->damaged = 1;
 	free(st->err_msg);
 	st->err_code = code;
 	st->err_msg = xstrdup(sqlite3_errmsg(st->db));
@@ -391,7 +395,8 @@ fail:
  * aside as FILE.corrupt-STAMP or FILE.newer-STAMP with its -wal and -shm,
  * starts a new cache, which the next sync fills from the server, and
  * leaves a notice (store_take_notice()). A file system that cannot be
- * written (read-only) still lets the cache be read.
+ * written (read-only) still lets the cache be read. A file closed cleanly
+ * and untouched since is not checked again (store_stamp_take()).
  */
 #define STORE_CHECK_MS 250
 
@@ -478,6 +483,106 @@ store_check(struct store *st, char **why_r)
 	return bad;
 }
 
+/*
+ * A cache closed cleanly is not checked again when it is opened next: the
+ * check costs tens of milliseconds at 100,000 messages, and nothing has
+ * touched the file since it was last found sound. The close that leaves
+ * no -wal behind (the last handle on the file, once SQLite checkpointed
+ * it) writes FILE.clean with what stat() says of the file: device, inode,
+ * size, mtime and ctime (ctime cannot be set back). store_open() removes
+ * that stamp before anything can write and trusts the file unchecked only
+ * if the stamp it removed matches the file and no -wal or -journal holds
+ * anything: a crash, a kill or a write by anything else (which moves
+ * ctime) leaves the next open to check.
+ */
+#define STORE_STAMP_SUFFIX ".clean"
+#define STORE_STAMP_MAX 160
+
+/* The stamp of the file SB describes, into BUF. */
+static void
+store_stamp_format(const struct stat *sb, char *buf, size_t len)
+{
+	snprintf(buf, len, "tern clean 1 %ju %ju %jd %jd.%09ld %jd.%09ld\n",
+	    (uintmax_t)sb->st_dev, (uintmax_t)sb->st_ino,
+	    (intmax_t)sb->st_size, (intmax_t)sb->st_mtim.tv_sec,
+	    (long)sb->st_mtim.tv_nsec, (intmax_t)sb->st_ctim.tv_sec,
+	    (long)sb->st_ctim.tv_nsec);
+}
+
+/* Whether the file PATH followed by SUFFIX is absent or empty. */
+static int
+store_empty_file(const char *path, const char *suffix)
+{
+	struct stat sb;
+	char *name = xasprintf("%s%s", path, suffix);
+	int empty;
+
+	if (stat(name, &sb) == 0)
+		empty = sb.st_size == 0;
+	else
+		empty = errno == ENOENT;
+	free(name);
+	return empty;
+}
+
+/*
+ * Remove PATH's stamp, if any: 1 if it said that the file is as its last
+ * clean close left it, 0 otherwise (no stamp, another file, a -wal).
+ */
+static int
+store_stamp_take(const char *path)
+{
+	char *name, got[STORE_STAMP_MAX], want[STORE_STAMP_MAX];
+	struct stat sb;
+	ssize_t len = -1;
+	int fd, ok = 0;
+
+	name = xasprintf("%s" STORE_STAMP_SUFFIX, path);
+	if ((fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		goto out;
+	len = read(fd, got, sizeof got - 1);
+	close(fd);
+	/* A stamp that stays might outlive a write: then it says nothing. */
+	if (unlink(name) != 0 || len <= 0)
+		goto out;
+	got[len] = '\0';
+	if (stat(path, &sb) != 0)
+		goto out;
+	store_stamp_format(&sb, want, sizeof want);
+	ok = strcmp(got, want) == 0 && store_empty_file(path, "-wal") &&
+	    store_empty_file(path, "-journal");
+out:
+	free(name);
+	return ok;
+}
+
+/*
+ * After the handle on PATH is closed: if nothing is left to replay (no
+ * -wal, no -journal), write PATH's stamp. Failing is harmless: the next
+ * open checks.
+ */
+static void
+store_stamp_write(const char *path)
+{
+	char *name, buf[STORE_STAMP_MAX];
+	struct stat sb;
+	int fd, bad;
+
+	if (!store_empty_file(path, "-wal") ||
+	    !store_empty_file(path, "-journal") || stat(path, &sb) != 0)
+		return;
+	store_stamp_format(&sb, buf, sizeof buf);
+	name = xasprintf("%s" STORE_STAMP_SUFFIX, path);
+	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd != -1) {
+		bad = util_write_all(fd, buf, strlen(buf)) != 0;
+		if (close(fd) != 0 || bad)
+			unlink(name);
+	}
+	free(name);
+}
+
 /* The schema version of the file open in ST into *V_R; 0 or -1. */
 static int
 store_version(struct store *st, int *v_r)
@@ -516,14 +621,16 @@ store_unwritable(const char *path)
 
 /*
  * Open the cache file PATH into ST (READ_ONLY: without writing anything,
- * which also needs no -shm file) and see whether it can be trusted.
+ * which also needs no -shm file) and see whether it can be trusted
+ * (TRUSTED: its stamp says so, see store_stamp_take()).
  */
 static enum store_open_result
 store_open_file(struct store *st, const char *path, int read_only,
-    char **err)
+    int trusted, char **err)
 {
 	char *uri = NULL;
 	int flags, r, version = 0;
+	int64_t t0;
 	enum store_open_result res = STORE_FAILED;
 
 	if (read_only) {
@@ -558,9 +665,17 @@ store_open_file(struct store *st, const char *path, int read_only,
 			    path, store_errmsg(st));
 		goto out;
 	}
-	if (!store_was_checked(path, 0) && store_check(st, err)) {
-		res = STORE_DAMAGED;
-		goto out;
+	if (trusted)
+		log_msg(LOG_INFO, "store: %s: closed cleanly, not checked",
+		    path);
+	else if (!store_was_checked(path, 0)) {
+		t0 = util_now_ms();
+		if (store_check(st, err)) {
+			res = STORE_DAMAGED;
+			goto out;
+		}
+		log_msg(LOG_INFO, "store: %s: checked in %lld ms", path,
+		    (long long)(util_now_ms() - t0));
 	}
 	if (store_version(st, &version) != 0) {
 		if (store_damage_code(sqlite3_errcode(st->db))) {
@@ -635,7 +750,7 @@ store_open(const char *path, const char *account, struct store **st_r,
 	struct store *st;
 	enum store_open_result res;
 	char *why = NULL, *to = NULL;
-	int rc = -1, attempt;
+	int rc = -1, attempt, trusted;
 	mode_t old;
 
 	st = xcalloc(1, sizeof *st);
@@ -673,16 +788,20 @@ store_open(const char *path, const char *account, struct store **st_r,
 	 * -wal and -shm files) private.
 	 */
 	old = umask(077);
+	trusted = store_stamp_take(path);
 	for (attempt = 0; attempt < 2; attempt++) {
-		res = store_open_file(st, path, 0, &why);
+		res = store_open_file(st, path, 0, trusted, &why);
 		if (res == STORE_READ_ONLY) {
 			store_close_db(st);
-			res = store_open_file(st, path, 1, &why);
+			st->read_only = 1;
+			res = store_open_file(st, path, 1, trusted, &why);
 		}
 		if (res == STORE_OPENED) {
+			st->path = xstrdup(path);
 			rc = 0;
 			break;
 		}
+		trusted = 0;
 		if (res == STORE_FAILED || attempt > 0)
 			break;
 		/* Damaged or newer: set it aside, then start afresh. */
@@ -732,27 +851,34 @@ store_take_notice(struct store *st)
 	return notice;
 }
 
-/* Close ST's database handle and its statements, keeping ST. */
-static void
+/* Close ST's database handle and its statements, keeping ST: 0 or -1. */
+static int
 store_close_db(struct store *st)
 {
 	size_t i;
+	int r;
 
 	for (i = 0; i < st->ncache; i++) {
 		sqlite3_finalize(st->cache[i].stmt);
 		free(st->cache[i].sql);
 	}
 	st->ncache = 0;
-	sqlite3_close(st->db);
+	r = sqlite3_close(st->db);
 	st->db = NULL;
+	return r == SQLITE_OK ? 0 : -1;
 }
 
 void
 store_close(struct store *st)
 {
+	int clean;
+
 	if (st == NULL)
 		return;
-	store_close_db(st);
+	clean = st->tx_depth == 0 && !st->damaged && !st->read_only;
+	if (store_close_db(st) == 0 && clean && st->path != NULL)
+		store_stamp_write(st->path);
+	free(st->path);
 	free(st->notice);
 	free(st->err_msg);
 	free(st);

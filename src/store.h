@@ -116,7 +116,10 @@ int store_open(const char *path, const char *account, struct store **st_r,
  * returns NULL.
  */
 char *store_take_notice(struct store *st);
-/* Close the handle; NULL is a no-op. */
+/*
+ * Close the handle; NULL is a no-op. The close that leaves the file
+ * checkpointed stamps it, sparing the next open its check (see store.c).
+ */
 void store_close(struct store *st);
 /* The last SQLite error of this handle, for messages. */
 const char *store_errmsg(struct store *st);

@@ -1,18 +1,21 @@
 /*
  * Unit tests of the store: schema set-up, folders, messages, bodies,
  * pending operations, the rows the index threads with, file modes, the
- * shared in-memory (ephemeral) mode and the refusal of a cache written by
- * a newer tern.
+ * shared in-memory (ephemeral) mode, the refusal of a cache written by
+ * a newer tern and the stamp of a clean close, which spares the next open
+ * its check.
  */
 #include "autoconfig.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "store.h"
 #include "testutil.h"
 #include "xmalloc.h"
@@ -31,6 +34,18 @@ teardown(void)
 {
 	tu_scratch_free(tmpdir);
 	tmpdir = NULL;
+}
+
+/* How many times the store logged that it trusted a cleanly closed file. */
+static int trusted_lines;
+
+static void
+count_sink(enum log_level level, const char *line, void *arg)
+{
+	(void)level;
+	(void)arg;
+	if (strstr(line, "closed cleanly, not checked") != NULL)
+		trusted_lines++;
 }
 
 static struct store *
@@ -560,6 +575,101 @@ START_TEST(test_future_version)
 }
 END_TEST
 
+/* Whether the file PATH followed by SUFFIX exists. */
+static int
+file_exists(const char *path, const char *suffix)
+{
+	char *name = xasprintf("%s%s", path, suffix);
+	int r = access(name, F_OK) == 0;
+
+	free(name);
+	return r;
+}
+
+/* Open ACCOUNT's cache and close it at once: whether it was trusted. */
+static int
+open_trusted(const char *account)
+{
+	int before = trusted_lines;
+
+	store_close(open_store(account));
+	return trusted_lines - before;
+}
+
+START_TEST(test_clean_stamp)
+{
+	struct store *a, *b;
+	struct timespec times[2];
+	struct stat sb;
+	char *path, *err = NULL, *stamp;
+	int fd;
+
+	log_set_sink(count_sink, NULL, LOG_INFO);
+	path = store_path("stamp", &err);
+	ck_assert_ptr_nonnull(path);
+	stamp = xasprintf("%s.clean", path);
+	a = open_store("stamp");
+	add_folder_msgs(a, "INBOX", 20);
+	b = open_store("stamp");
+	/* The first close leaves a -wal the other handle holds: no stamp. */
+	store_close(a);
+	ck_assert(!file_exists(path, ".clean"));
+	store_close(b);
+	ck_assert(file_exists(path, ".clean"));
+	ck_assert(!file_exists(path, "-wal"));
+	ck_assert_int_eq(stat(stamp, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+
+	/* Open, the stamp is gone until the next clean close. */
+	a = open_store("stamp");
+	ck_assert_int_eq(trusted_lines, 1);
+	ck_assert(!file_exists(path, ".clean"));
+	store_close(a);
+	ck_assert(file_exists(path, ".clean"));
+	ck_assert_int_eq(open_trusted("stamp"), 1);
+
+	/* A write behind tern's back moves the mtime: not trusted. */
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_ne(fd = open(path, O_WRONLY), -1);
+	ck_assert_int_eq(pwrite(fd, "x", 1, sb.st_size / 2), 1);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(open_trusted("stamp"), 0);
+
+	/* So does one whose mtime was put back (its ctime moved). */
+	ck_assert_int_eq(stat(path, &sb), 0);
+	times[0] = sb.st_atim;
+	times[1] = sb.st_mtim;
+	ck_assert_int_ne(fd = open(path, O_WRONLY), -1);
+	ck_assert_int_eq(pwrite(fd, "y", 1, sb.st_size / 2), 1);
+	ck_assert_int_eq(futimens(fd, times), 0);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(open_trusted("stamp"), 0);
+
+	/* A stamp that does not parse says nothing either. */
+	ck_assert(file_exists(path, ".clean"));
+	ck_assert_int_ne(fd = open(stamp, O_WRONLY | O_TRUNC), -1);
+	ck_assert_int_eq(write(fd, "tern clean 1\n", 13), 13);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(open_trusted("stamp"), 0);
+
+	/* As a crash would leave it: the stamp gone, the -wal with data. */
+	a = open_store("stamp");
+	ck_assert_int_eq(trusted_lines, 3);
+	add_folder_msgs(a, "Other", 2);
+	ck_assert(!file_exists(path, ".clean"));
+	ck_assert(file_exists(path, "-wal"));
+	b = open_store("stamp");
+	ck_assert_int_eq(trusted_lines, 3);
+	store_close(b);
+	store_close(a);
+	ck_assert_int_eq(open_trusted("stamp"), 1);
+
+	log_set_sink(NULL, NULL, LOG_ERROR);
+	free(stamp);
+	free(path);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -576,6 +686,7 @@ store_suite(void)
 	tcase_add_test(tc, test_ephemeral);
 	tcase_add_test(tc, test_future_version);
 	tcase_add_test(tc, test_outbox_migrate);
+	tcase_add_test(tc, test_clean_stamp);
 	suite_add_tcase(s, tc);
 	return s;
 }

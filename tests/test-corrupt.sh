@@ -7,6 +7,12 @@
 # future one), and leaves a cache that passes integrity_check and matches
 # the server; tern search --offline and the reader --offline on a damaged
 # cache start afresh the same way.
+#
+# A clean close leaves test.db.clean (the file's stat), which spares the
+# next open its check: every damage above comes after one, so the stamp
+# must not hide it; nor may it when the damage puts the mtime back. A
+# cache opened again after a clean close is not checked; after a reader
+# killed with SIGKILL, it is.
 set -eu
 . "${TERN_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/harness.sh"
 
@@ -16,13 +22,26 @@ harness_config imaps >/dev/null
 HARD_DB=$XDG_CACHE_HOME/tern/test.db
 HARD_NOTICE="is damaged\|newer tern"
 
-# fill: a fresh, complete cache of INBOX.
+# fill: a fresh, complete cache of INBOX, closed cleanly.
 fill()
 {
 	rm -rf "$XDG_CACHE_HOME/tern"
 	hard_run sync test:INBOX
 	hard_check fill ok
 	assert_cache_matches "$HARD_DB" INBOX "fill"
+	[ -f "$HARD_DB.clean" ] || fail "fill: no stamp of a clean close"
+}
+
+# checked NAME YES: whether the last hard_run checked the cache (logged in
+# $LOG) is YES (1) or not (0).
+LOG=$HARNESS_DIR/tern.log
+checked()
+{
+	assert_eq "$2" "$(grep -c 'test.db: checked in' "$LOG")" \
+	    "$1: checked"
+	assert_eq "$((1 - $2))" "$(grep -c 'test.db: closed cleanly' "$LOG")" \
+	    "$1: trusted"
+	rm -f "$LOG"
 }
 
 # set_aside NAME KIND: tern sync said so, the old file is kept as KIND,
@@ -71,6 +90,37 @@ truncate -s $(($(stat -c %s "$HARD_DB") / 2)) "$HARD_DB"
 hard_run sync test:INBOX
 set_aside truncated corrupt
 hard_case truncated
+
+hard_case_start
+fill
+stamp=$(stat -c %.9Y "$HARD_DB")
+garble "$HARD_DB" $(($(size_kb "$HARD_DB") / 2)) 8
+touch -m -d "@$stamp" "$HARD_DB"
+assert_eq "$stamp" "$(stat -c %.9Y "$HARD_DB")" "mtime put back"
+hard_run sync test:INBOX
+set_aside mtime-put-back corrupt
+hard_case mtime-put-back
+
+hard_case_start
+fill
+rm -f "$LOG"
+hard_run --log "$LOG" sync test:INBOX
+hard_check "clean, again" ok
+checked "clean, again" 0
+hard_run --log "$LOG" search --offline test:INBOX all
+hard_check "clean, search" ok
+checked "clean, search" 0
+tui_start 100 30 "$TERN" --offline
+tui_wait_for "Message 00300" 10
+[ ! -e "$HARD_DB.clean" ] || fail "killed: the stamp outlived the open"
+kill -KILL "$(tui_pid)"
+tui_stop
+[ ! -e "$HARD_DB.clean" ] || fail "killed: a stamp after SIGKILL"
+hard_run --log "$LOG" sync test:INBOX
+hard_check killed ok
+checked killed 1
+assert_cache_matches "$HARD_DB" INBOX killed
+hard_case clean-and-killed
 
 hard_case_start
 fill
