@@ -517,7 +517,8 @@ START_TEST(test_outbox_migrate)
 	path = store_path("outbox5", &err);
 	cmd = xasprintf("sqlite3 '%s' 'UPDATE outbox SET data = (SELECT data"
 	    " FROM outbox_data WHERE outbox_data.id = outbox.id); DROP TABLE"
-	    " outbox_data; PRAGMA user_version = 5;' 2>/dev/null", path);
+	    " outbox_data; DROP INDEX message_by_flags;"
+	    " PRAGMA user_version = 5;' 2>/dev/null", path);
 	if (system(cmd) != 0) {
 		free(cmd);
 		free(path);
