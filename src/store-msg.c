@@ -5,6 +5,7 @@
  */
 #include "autoconfig.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,8 @@ store_msg_release(struct store_msg *m)
 	free(m->references);
 	memset(m, 0, sizeof *m);
 }
+
+static void store_read_end(struct store *);
 
 /* The upsert of one message, with or without the row id returned. */
 #define MSG_UPSERT \
@@ -84,17 +87,32 @@ store_msg_put(struct store *st, const struct store_msg *m, int64_t *id_r)
 	if (stmt == NULL)
 		return -1;
 	store_msg_bind(stmt, m);
+	/* 0 until an insert sets it: an update leaves it alone. */
+	sqlite3_set_last_insert_rowid(st->db, 0);
 	r = sqlite3_step(stmt);
 	if (r == SQLITE_ROW && id_r != NULL)
 		*id_r = sqlite3_column_int64(stmt, 0);
 	store_stmt_done(st, stmt);
-	return r == SQLITE_ROW ? 0 : -1;
+	if (r != SQLITE_ROW)
+		return -1;
+	/* A new row (an update's changes move the generation by trigger). */
+	if (sqlite3_last_insert_rowid(st->db) != 0)
+		return store_thread_touch(st, m->folder_id);
+	return 0;
+}
+
+int
+store_thread_touch(struct store *st, int64_t folder_id)
+{
+	return store_exec_id(st, "UPDATE folder SET thread_gen ="
+	    " thread_gen + 1 WHERE id = ?1", folder_id);
 }
 
 int
 store_msg_put_batch(struct store *st, const struct store_msg *msgs, size_t n)
 {
 	sqlite3_stmt *stmt = NULL;
+	sqlite3_int64 touched = -1;
 	size_t i;
 
 	if (n == 0)
@@ -106,9 +124,20 @@ store_msg_put_batch(struct store *st, const struct store_msg *msgs, size_t n)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		store_msg_bind(stmt, &msgs[i]);
+		sqlite3_set_last_insert_rowid(st->db, 0);
 		if (sqlite3_step(stmt) != SQLITE_DONE)
 			goto fail;
 		sqlite3_reset(stmt);
+		/*
+		 * A new row: its folder's generation moves once for the run
+		 * of the batch in that folder (a batch is one folder, mostly).
+		 */
+		if (sqlite3_last_insert_rowid(st->db) != 0 &&
+		    msgs[i].folder_id != touched) {
+			if (store_thread_touch(st, msgs[i].folder_id) != 0)
+				goto fail;
+			touched = msgs[i].folder_id;
+		}
 	}
 	store_stmt_done(st, stmt);
 	stmt = NULL;
@@ -532,6 +561,13 @@ store_thread_rows(struct store *st, int64_t folder_id, int refs,
 	int r, c;
 
 	memset(out, 0, sizeof *out);
+	/* One snapshot for the rows and the generation they are. */
+	if (st->tx_depth == 0 && store_exec(st, "BEGIN") != 0)
+		return -1;
+	if (store_thread_gen(st, folder_id, &out->gen) != 0) {
+		store_read_end(st);
+		return -1;
+	}
 	stmt = store_prepare(st, refs ?
 	    "SELECT id, date, size, message_id, in_reply_to, refs, subject,"
 	    " coalesce(nullif(from_name, ''), from_addr)"
@@ -539,8 +575,10 @@ store_thread_rows(struct store *st, int64_t folder_id, int refs,
 	    "SELECT id, date, size, NULL, NULL, NULL, subject,"
 	    " coalesce(nullif(from_name, ''), from_addr)"
 	    " FROM message WHERE folder_id = ?1 ORDER BY date, uid");
-	if (stmt == NULL)
+	if (stmt == NULL) {
+		store_read_end(st);
 		return -1;
+	}
 	sqlite3_bind_int64(stmt, 1, folder_id);
 	/* Strings go in one block; OFF holds offsets + 1 (0: NULL) until
 	 * the block stops moving. */
@@ -567,6 +605,7 @@ store_thread_rows(struct store *st, int64_t folder_id, int refs,
 		n++;
 	}
 	store_stmt_done(st, stmt);
+	store_read_end(st);
 	if (r != SQLITE_DONE) {
 		free(rows);
 		free(off);
@@ -588,6 +627,91 @@ store_thread_rows(struct store *st, int64_t folder_id, int refs,
 	out->rows = rows;
 	out->n = n;
 	return 0;
+}
+
+/* End the read snapshot store_thread_rows() began, if it began one. */
+static void
+store_read_end(struct store *st)
+{
+	if (st->tx_depth == 0 && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+}
+
+int
+store_thread_gen(struct store *st, int64_t folder_id, int64_t *gen_r)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*gen_r = 0;
+	stmt = store_prepare(st, "SELECT thread_gen FROM folder WHERE id = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*gen_r = sqlite3_column_int64(stmt, 0);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_thread_cache_get(struct store *st, int64_t folder_id, int kind,
+    void **data_r, size_t *len_r)
+{
+	sqlite3_stmt *stmt;
+	const void *blob;
+	int r, len;
+
+	*data_r = NULL;
+	*len_r = 0;
+	stmt = store_prepare(st, "SELECT c.data FROM thread_cache c"
+	    " JOIN folder f ON f.id = c.folder_id WHERE c.folder_id = ?1"
+	    " AND c.kind = ?2 AND c.gen = f.thread_gen");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int(stmt, 2, kind);
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW) {
+		blob = sqlite3_column_blob(stmt, 0);
+		len = sqlite3_column_bytes(stmt, 0);
+		if (blob != NULL && len > 0) {
+			*data_r = xmalloc((size_t)len);
+			memcpy(*data_r, blob, (size_t)len);
+			*len_r = (size_t)len;
+		}
+	}
+	store_stmt_done(st, stmt);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return -1;
+	return *data_r != NULL;
+}
+
+int
+store_thread_cache_put(struct store *st, int64_t folder_id, int kind,
+    int64_t gen, const void *data, size_t len)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if (len > INT_MAX)
+		return -1;
+	/* Only while the folder is still what was threaded. */
+	stmt = store_prepare(st, "INSERT INTO thread_cache"
+	    " (folder_id, kind, gen, data) SELECT id, ?2, ?3, ?4 FROM folder"
+	    " WHERE id = ?1 AND thread_gen = ?3 ON CONFLICT (folder_id)"
+	    " DO UPDATE SET kind = excluded.kind, gen = excluded.gen,"
+	    " data = excluded.data");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, folder_id);
+	sqlite3_bind_int(stmt, 2, kind);
+	sqlite3_bind_int64(stmt, 3, gen);
+	sqlite3_bind_blob(stmt, 4, data, (int)len, SQLITE_STATIC);
+	r = sqlite3_step(stmt);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_DONE ? 0 : -1;
 }
 
 /* Append "Name <addr>" to SB, the name quoted when RFC 5322 needs it. */

@@ -131,6 +131,8 @@ store_pop3_put_batch(struct store *st, int64_t folder_id,
 		if (sqlite3_step(pv) != SQLITE_DONE)
 			goto out;
 	}
+	if (n > 0 && store_thread_touch(st, folder_id) != 0)
+		goto out;
 	{
 		sqlite3_stmt *next;
 

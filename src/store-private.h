@@ -48,6 +48,8 @@ struct store {
 int store_exec(struct store *, const char *);
 /* Run SQL with ?1 bound to ID: 0, or -1. */
 int store_exec_id(struct store *, const char *, int64_t);
+/* A message came into FOLDER_ID: its kept threads are out of date. */
+int store_thread_touch(struct store *st, int64_t folder_id);
 /* Run SQL with ?1 and ?2 bound to A and B: 0, or -1. */
 int store_exec_pair(struct store *, const char *, int64_t a, int64_t b);
 /*

@@ -26,7 +26,7 @@
 #include "xmalloc.h"
 
 /* The schema version this code writes; older files are migrated. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Each step brings the schema from version N to N + 1. */
 static const char *store_migrations[] = {
@@ -166,6 +166,37 @@ static const char *store_migrations[] = {
 	 * folder: at 100,000 messages that was most of a warm start.
 	 */
 	"CREATE INDEX message_by_flags ON message (folder_id, gone, flags);",
+	/*
+	 * 7 -> 8: the threads of a large folder kept from the last build
+	 * (thread_save()), valid while the folder's thread_gen is the one it
+	 * was built at. The triggers move thread_gen on every change of a
+	 * row that threading or its order reads and on every delete, whoever
+	 * writes them; the inserts move it once per batch themselves
+	 * (store_thread_touch()): a trigger there cost 2 us a row, 30% of the
+	 * store's time in a full sync.
+	 */
+	"ALTER TABLE folder ADD COLUMN thread_gen INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE thread_cache ("
+	" folder_id INTEGER PRIMARY KEY REFERENCES folder(id)"
+	"  ON DELETE CASCADE,"
+	" kind INTEGER NOT NULL,"
+	" gen INTEGER NOT NULL,"
+	" data BLOB NOT NULL);"
+	"CREATE TRIGGER message_thread_del AFTER DELETE ON message BEGIN"
+	" UPDATE folder SET thread_gen = thread_gen + 1"
+	"  WHERE id = OLD.folder_id; END;"
+	"CREATE TRIGGER message_thread_upd AFTER UPDATE OF folder_id, uid,"
+	" date, size, from_name, from_addr, subject, message_id, in_reply_to,"
+	" refs ON message WHEN OLD.folder_id IS NOT NEW.folder_id"
+	"  OR OLD.uid IS NOT NEW.uid OR OLD.date IS NOT NEW.date"
+	"  OR OLD.size IS NOT NEW.size OR OLD.from_name IS NOT NEW.from_name"
+	"  OR OLD.from_addr IS NOT NEW.from_addr"
+	"  OR OLD.subject IS NOT NEW.subject"
+	"  OR OLD.message_id IS NOT NEW.message_id"
+	"  OR OLD.in_reply_to IS NOT NEW.in_reply_to"
+	"  OR OLD.refs IS NOT NEW.refs BEGIN"
+	" UPDATE folder SET thread_gen = thread_gen + 1"
+	"  WHERE id IN (OLD.folder_id, NEW.folder_id); END;",
 };
 
 #define NMIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])

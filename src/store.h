@@ -413,6 +413,7 @@ struct store_thread_rows {
 	struct store_thread_row *rows;
 	size_t n;
 	char *strings;		/* every string of the rows */
+	int64_t gen;		/* the folder's thread_gen they were read at */
 };
 
 /*
@@ -423,6 +424,26 @@ struct store_thread_rows {
 int store_thread_rows(struct store *st, int64_t folder_id, int refs,
     struct store_thread_rows *out);
 void store_thread_rows_release(struct store_thread_rows *rows);
+
+/*
+ * A folder's thread generation: it moves whenever a message of the folder
+ * comes, goes, or changes what threading reads (date, size, sender,
+ * subject, Message-ID, In-Reply-To, References).
+ */
+int store_thread_gen(struct store *st, int64_t folder_id, int64_t *gen_r);
+/*
+ * The threads kept for FOLDER_ID (thread_save()'s bytes), if they were
+ * built as KIND at the folder's present generation: 1 with *DATA_R set
+ * (free() it), 0 if there are none such, -1 on error.
+ */
+int store_thread_cache_get(struct store *st, int64_t folder_id, int kind,
+    void **data_r, size_t *len_r);
+/*
+ * Keep LEN bytes of DATA as FOLDER_ID's threads of KIND, built at
+ * generation GEN; nothing is kept if the folder has moved on since.
+ */
+int store_thread_cache_put(struct store *st, int64_t folder_id, int kind,
+    int64_t gen, const void *data, size_t len);
 
 /*
  * Search (search.h) over the cache, and the body cache's gaps. Ids come in

@@ -43,14 +43,17 @@ struct thread_node {
 	uint8_t collapsed;	/* roots only */
 };
 
+/* No row: the message is folded (row_of holds 32 bits, as node links). */
+#define ROW_NONE	UINT32_MAX
+
 struct thread {
 	size_t n;
 	struct thread_node *node;
 	int32_t *roots;		/* thread roots in display order */
 	size_t nroots;
-	size_t *rows;		/* display rows: message indexes */
+	uint32_t *rows;		/* display rows: message indexes */
 	size_t nrows;
-	size_t *row_of;		/* message to row; THREAD_NONE: folded */
+	uint32_t *row_of;	/* message to row; ROW_NONE: folded */
 };
 
 /* A container of the build: a message, or an id someone referenced. */
@@ -737,12 +740,12 @@ thread_flatten(struct thread *t)
 	int32_t r, x;
 
 	for (i = 0; i < t->n; i++)
-		t->row_of[i] = THREAD_NONE;
+		t->row_of[i] = ROW_NONE;
 	t->nrows = 0;
 	for (i = 0; i < t->nroots; i++) {
 		r = t->roots[i];
-		t->row_of[r] = t->nrows;
-		t->rows[t->nrows++] = (size_t)r;
+		t->row_of[r] = (uint32_t)t->nrows;
+		t->rows[t->nrows++] = (uint32_t)r;
 		if (t->node[r].collapsed)
 			continue;
 		x = r;
@@ -756,8 +759,8 @@ thread_flatten(struct thread *t)
 					break;
 				x = t->node[x].next;
 			}
-			t->row_of[x] = t->nrows;
-			t->rows[t->nrows++] = (size_t)x;
+			t->row_of[x] = (uint32_t)t->nrows;
+			t->rows[t->nrows++] = (uint32_t)x;
 		}
 	}
 }
@@ -779,7 +782,7 @@ thread_row_of(const struct thread *t, size_t msg)
 {
 	if (msg >= t->n)
 		return THREAD_NONE;
-	if (t->row_of[msg] != THREAD_NONE)
+	if (t->row_of[msg] != ROW_NONE)
 		return t->row_of[msg];
 	return t->row_of[t->node[msg].root];
 }
@@ -921,4 +924,125 @@ thread_set_collapsed(struct thread *t, const size_t *msgs, size_t n,
 		t->node[r].collapsed = collapse && t->node[r].size > 1;
 	}
 	thread_flatten(t);
+}
+
+/*
+ * The saved form: a magic number in the host's byte order (a cache is
+ * this machine's; another byte order reads as no save), the count, then
+ * per message its id, depth and marks. A depth never more than one past
+ * the previous message's is all a forest needs, so a load cannot build a
+ * cycle whatever the bytes say.
+ */
+#define THREAD_SAVE_MAGIC	0x74746331u	/* "ttc1" */
+#define THREAD_SAVE_REC		(8 + 4 + 1)
+
+void
+thread_save(const struct thread *t, const int64_t *ids, struct strbuf *out)
+{
+	unsigned char rec[THREAD_SAVE_REC];
+	uint32_t u;
+	size_t i;
+	int32_t r, x;
+
+	u = THREAD_SAVE_MAGIC;
+	strbuf_add(out, &u, sizeof u);
+	u = (uint32_t)t->n;
+	strbuf_add(out, &u, sizeof u);
+	for (i = 0; i < t->nroots; i++) {
+		r = x = t->roots[i];
+		for (;;) {
+			memcpy(rec, &ids[x], 8);
+			memcpy(rec + 8, &t->node[x].depth, 4);
+			rec[12] = t->node[x].marks;
+			strbuf_add(out, rec, sizeof rec);
+			if (t->node[x].child >= 0)
+				x = t->node[x].child;
+			else {
+				while (x != r && t->node[x].next < 0)
+					x = t->node[x].parent;
+				if (x == r)
+					break;
+				x = t->node[x].next;
+			}
+		}
+	}
+}
+
+struct thread *
+thread_load(const void *data, size_t len, int64_t **ids_r, size_t *n_r)
+{
+	const unsigned char *p = data;
+	struct thread *t;
+	struct thread_node *nd;
+	int32_t *last, *up;
+	int64_t *ids;
+	uint32_t magic, n32, depth, prev = 0;
+	size_t n, i;
+	const uint8_t known = THREAD_MARK_FAKE | THREAD_MARK_DUP |
+	    THREAD_MARK_SAME_SUBJECT;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (data == NULL || len < 8)
+		return NULL;
+	memcpy(&magic, p, 4);
+	memcpy(&n32, p + 4, 4);
+	n = n32;
+	if (magic != THREAD_SAVE_MAGIC || n > INT32_MAX ||
+	    (len - 8) / THREAD_SAVE_REC != n || (len - 8) % THREAD_SAVE_REC)
+		return NULL;
+	p += 8;
+	t = xcalloc(1, sizeof *t);
+	t->n = n;
+	t->node = xreallocarray(NULL, n > 0 ? n : 1, sizeof *t->node);
+	t->roots = xreallocarray(NULL, n > 0 ? n : 1, sizeof *t->roots);
+	t->rows = xreallocarray(NULL, n > 0 ? n : 1, sizeof *t->rows);
+	t->row_of = xreallocarray(NULL, n > 0 ? n : 1, sizeof *t->row_of);
+	ids = xreallocarray(NULL, n > 0 ? n : 1, sizeof *ids);
+	/* UP[d]: the message at depth d on the current path; LAST[x]: x's
+	 * last child so far. */
+	up = xreallocarray(NULL, n > 0 ? n : 1, sizeof *up);
+	last = xreallocarray(NULL, n > 0 ? n : 1, sizeof *last);
+	for (i = 0; i < n; i++, p += THREAD_SAVE_REC) {
+		memcpy(&ids[i], p, 8);
+		memcpy(&depth, p + 8, 4);
+		if ((i == 0 && depth != 0) || (i > 0 && depth > prev + 1) ||
+		    (p[12] & ~known) != 0)
+			goto bad;
+		prev = depth;
+		nd = &t->node[i];
+		nd->child = nd->next = -1;
+		nd->depth = depth;
+		nd->size = 1;
+		nd->marks = p[12];
+		nd->collapsed = 0;
+		last[i] = -1;
+		up[depth] = (int32_t)i;
+		if (depth == 0) {
+			nd->parent = -1;
+			nd->root = (int32_t)i;
+			t->roots[t->nroots++] = (int32_t)i;
+			continue;
+		}
+		nd->parent = up[depth - 1];
+		nd->root = up[0];
+		t->node[nd->root].size++;
+		if (last[nd->parent] < 0)
+			t->node[nd->parent].child = (int32_t)i;
+		else
+			t->node[last[nd->parent]].next = (int32_t)i;
+		last[nd->parent] = (int32_t)i;
+	}
+	free(up);
+	free(last);
+	thread_flatten(t);
+	*ids_r = ids;
+	*n_r = n;
+	return t;
+bad:
+	free(up);
+	free(last);
+	free(ids);
+	thread_free(t);
+	return NULL;
 }

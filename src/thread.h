@@ -105,6 +105,22 @@ void thread_set_collapsed(struct thread *t, const size_t *msgs, size_t n,
     int collapse);
 
 /*
+ * Keep a build for later: append to OUT the threads of T as they stand
+ * fully expanded, each message as IDS[its index] (an id of the caller's)
+ * with its depth and marks, in display order. thread_load() reads it.
+ */
+void thread_save(const struct thread *t, const int64_t *ids,
+    struct strbuf *out);
+/*
+ * The threads thread_save() wrote in the LEN bytes of DATA, every thread
+ * expanded; message I of the result is the I-th one saved, and *IDS_R
+ * (free() it) holds their ids, *N_R of them. NULL, with nothing
+ * allocated, when DATA is not such a save: the caller builds anew.
+ */
+struct thread *thread_load(const void *data, size_t len, int64_t **ids_r,
+    size_t *n_r);
+
+/*
  * The subject without reply and forward prefixes ("Re: ", "Fwd: ",
  * "AW: ", "Re[2]: " ...) and leading blanks: a pointer into S.
  * *REPLY_R (may be NULL) says whether a prefix was removed.

@@ -518,6 +518,9 @@ START_TEST(test_outbox_migrate)
 	cmd = xasprintf("sqlite3 '%s' 'UPDATE outbox SET data = (SELECT data"
 	    " FROM outbox_data WHERE outbox_data.id = outbox.id); DROP TABLE"
 	    " outbox_data; DROP INDEX message_by_flags;"
+	    " DROP TRIGGER message_thread_ins; DROP TRIGGER message_thread_del;"
+	    " DROP TRIGGER message_thread_upd; DROP TABLE thread_cache;"
+	    " ALTER TABLE folder DROP COLUMN thread_gen;"
 	    " PRAGMA user_version = 5;' 2>/dev/null", path);
 	if (system(cmd) != 0) {
 		free(cmd);
@@ -540,6 +543,136 @@ START_TEST(test_outbox_migrate)
 	ck_assert_int_eq(store_outbox_get(st, id, &e), 1);
 	store_close(st);
 	free(path);
+}
+END_TEST
+
+/*
+ * The kept threads: valid while the folder is as it was built; whatever
+ * moves the rows threading reads (a new message, a changed subject or
+ * References, a deleted one) moves the generation, a flag does not.
+ */
+START_TEST(test_thread_cache)
+{
+	struct store *st = open_store("tcache");
+	struct store_thread_rows rows;
+	struct store_folder f;
+	struct store_msg m;
+	int64_t gen, gen2;
+	void *data;
+	size_t len;
+
+	(void)add_folder_msgs(st, "INBOX", 5);
+	ck_assert_int_eq(store_folder_get(st, "INBOX", &f), 0);
+	ck_assert_int_eq(store_thread_rows(st, f.id, 1, &rows), 0);
+	ck_assert_uint_eq(rows.n, 5);
+	gen = rows.gen;
+	store_thread_rows_release(&rows);
+	ck_assert_int_eq(store_thread_gen(st, f.id, &gen2), 0);
+	ck_assert_int_eq(gen2, gen);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data, &len), 0);
+
+	/* Kept and read back at the same generation, as the same kind. */
+	ck_assert_int_eq(store_thread_cache_put(st, f.id, 3, gen, "abc", 3),
+	    0);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data, &len), 1);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_mem_eq(data, "abc", 3);
+	free(data);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 7, &data, &len), 0);
+
+	/* A flag changes nothing threading reads. */
+	ck_assert_int_eq(store_msg_set_flags(st, f.id, 2, MSG_FLAGGED, NULL),
+	    0);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data, &len), 1);
+	free(data);
+
+	/* The same header again changes nothing either. */
+	ck_assert_int_eq(store_thread_rows(st, f.id, 1, &rows), 0);
+	memset(&m, 0, sizeof m);
+	m.folder_id = f.id;
+	m.uid = 2;
+	m.date = rows.rows[0].date;
+	m.subject = (char *)"Subject 1";
+	m.from_name = (char *)"Sender";
+	m.flags = MSG_SEEN;
+	store_thread_rows_release(&rows);
+	ck_assert_int_eq(store_msg_put(st, &m, NULL), 0);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data, &len), 1);
+	free(data);
+
+	/* A changed subject does. */
+	m.subject = (char *)"Another";
+	ck_assert_int_eq(store_msg_put(st, &m, NULL), 0);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data, &len), 0);
+	ck_assert_int_eq(store_thread_gen(st, f.id, &gen2), 0);
+	ck_assert_int_gt(gen2, gen);
+
+	/* A save of an older generation is not kept. */
+	ck_assert_int_eq(store_thread_cache_put(st, f.id, 3, gen, "old", 3),
+	    0);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data, &len), 0);
+	gen = gen2;
+	ck_assert_int_eq(store_thread_cache_put(st, f.id, 3, gen, "new", 3),
+	    0);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data, &len), 1);
+	free(data);
+
+	/* New References, a new message, a deleted one: each moves it. */
+	m.references = (char *)"<a@example.org>";
+	ck_assert_int_eq(store_msg_put(st, &m, NULL), 0);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data, &len), 0);
+	ck_assert_int_eq(store_thread_gen(st, f.id, &gen), 0);
+	ck_assert_int_eq(store_thread_cache_put(st, f.id, 3, gen, "x", 1), 0);
+	m.uid = 100;
+	ck_assert_int_eq(store_msg_put(st, &m, NULL), 0);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data, &len), 0);
+	ck_assert_int_eq(store_thread_gen(st, f.id, &gen), 0);
+	ck_assert_int_eq(store_thread_cache_put(st, f.id, 3, gen, "y", 1), 0);
+	ck_assert_int_eq(store_msg_delete(st, f.id, 100), 0);
+	ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data, &len), 0);
+	/* A batch as a sync writes it: updates alone keep it, a new row
+	 * moves it. */
+	{
+		struct store_msg b[2];
+
+		ck_assert_int_eq(store_thread_gen(st, f.id, &gen), 0);
+		ck_assert_int_eq(store_thread_cache_put(st, f.id, 3, gen,
+		    "z", 1), 0);
+		/* (b[0] takes the row id the deleted one had.) */
+		b[0] = m;
+		b[1] = m;
+		b[1].uid = 4;
+		b[1].subject = (char *)"Subject 2";
+		b[1].references = NULL;
+		b[1].date = 1002;
+		b[1].flags = 0;
+		ck_assert_int_eq(store_msg_put_batch(st, b + 1, 1), 0);
+		ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data,
+		    &len), 1);
+		free(data);
+		ck_assert_int_eq(store_msg_put_batch(st, b, 2), 0);
+		ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data,
+		    &len), 0);
+		ck_assert_int_eq(store_msg_delete(st, f.id, 100), 0);
+		ck_assert_int_eq(store_thread_gen(st, f.id, &gen), 0);
+		ck_assert_int_eq(store_thread_cache_put(st, f.id, 3, gen,
+		    "z", 1), 0);
+		b[1].uid = 200;
+		ck_assert_int_eq(store_msg_put_batch(st, b, 2), 0);
+		ck_assert_int_eq(store_thread_cache_get(st, f.id, 3, &data,
+		    &len), 0);
+		ck_assert_int_eq(store_msg_delete(st, f.id, 200), 0);
+		ck_assert_int_eq(store_msg_delete(st, f.id, 100), 0);
+	}
+
+	/* Rows read inside a write transaction see it, and keep it open. */
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_thread_rows(st, f.id, 0, &rows), 0);
+	ck_assert_uint_eq(rows.n, 5);
+	store_thread_rows_release(&rows);
+	ck_assert_int_eq(store_commit(st), 0);
+	store_folder_release(&f);
+	store_close(st);
 }
 END_TEST
 
@@ -694,6 +827,7 @@ store_suite(void)
 	tcase_add_test(tc, test_future_version);
 	tcase_add_test(tc, test_outbox_migrate);
 	tcase_add_test(tc, test_clean_stamp);
+	tcase_add_test(tc, test_thread_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }

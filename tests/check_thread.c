@@ -291,6 +291,52 @@ static const struct tree_row tree_rows[] = {
 	  }, "A\n|->B\n| |->C\n| | `->D\n| `->E\n`->F\n" },
 };
 
+/*
+ * Save T (built from the N messages M, drawn as WANT), load it back and
+ * check that it draws the same, with the same marks and sizes, collapses
+ * the same, and that each message kept its id.
+ */
+static void
+check_saved(const struct thread *t, const struct tmsg *m, size_t n,
+    const char *want, const char *what)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct tmsg perm[MAXMSG];
+	struct thread *u;
+	int64_t ids[MAXMSG], *got;
+	size_t i, ng, r;
+	char *drawn;
+
+	memset(perm, 0, sizeof perm);
+	for (i = 0; i < n; i++)
+		ids[i] = 1000 + (int64_t)i;
+	thread_save(t, ids, &sb);
+	u = thread_load(sb.buf, sb.len, &got, &ng);
+	ck_assert_msg(u != NULL, "%s: the save does not load", what);
+	ck_assert_uint_eq(ng, n);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(got[i] >= 1000 && got[i] < 1000 + (int64_t)n,
+		    "%s: id %lld", what, (long long)got[i]);
+		perm[i] = m[got[i] - 1000];
+	}
+	check_invariants(u, n, what);
+	drawn = draw(u, perm);
+	ck_assert_msg(strcmp(drawn, want) == 0, "%s: loaded, got\n%swant\n%s",
+	    what, drawn, want);
+	free(drawn);
+	for (r = 0; r < n; r++) {
+		ck_assert_uint_eq(thread_marks(u, r), thread_marks(t, r));
+		ck_assert_uint_eq(thread_size(u, r), thread_size(t, r));
+	}
+	/* Collapsing works on it as on a build. */
+	thread_collapse_all(u, 1);
+	for (r = 0; r < thread_rows(u); r++)
+		ck_assert_uint_eq(thread_depth(u, r), 0);
+	thread_free(u);
+	free(got);
+	strbuf_release(&sb);
+}
+
 START_TEST(test_tree_rows)
 {
 	const struct tree_row *row = &tree_rows[_i];
@@ -306,8 +352,82 @@ START_TEST(test_tree_rows)
 	got = draw(t, row->msgs);
 	ck_assert_msg(strcmp(got, row->want) == 0,
 	    "row %d (%s): got\n%swant\n%s", _i, row->name, got, row->want);
+	check_saved(t, row->msgs, n, got, row->name);
 	free(got);
 	thread_free(t);
+}
+END_TEST
+
+/* The saves thread_load() refuses, cut from a good one: none builds. */
+START_TEST(test_load_refused)
+{
+	const struct tree_row *row = &tree_rows[0];
+	struct thread_msg msgs[MAXMSG];
+	struct strbuf sb = STRBUF_INIT;
+	struct thread *t;
+	int64_t ids[MAXMSG], *got;
+	size_t n = tmsg_count(row->msgs), i, ng;
+	uint32_t depth;
+	char *bad;
+
+	tmsg_convert(row->msgs, n, msgs);
+	for (i = 0; i < n; i++)
+		ids[i] = (int64_t)i;
+	t = thread_build(msgs, n, row->key, row->flags);
+	thread_save(t, ids, &sb);
+	thread_free(t);
+	ck_assert_uint_eq(sb.len, 8 + 13 * n);
+	/* The good one loads. */
+	t = thread_load(sb.buf, sb.len, &got, &ng);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(ng, n);
+	thread_free(t);
+	free(got);
+	/* Short, long, truncated mid-record, nothing. */
+	ck_assert_ptr_null(thread_load(sb.buf, 7, &got, &ng));
+	ck_assert_ptr_null(thread_load(sb.buf, sb.len - 1, &got, &ng));
+	ck_assert_ptr_null(thread_load(sb.buf, sb.len - 13, &got, &ng));
+	ck_assert_ptr_null(thread_load(NULL, 0, &got, &ng));
+	ck_assert_ptr_null(got);
+	ck_assert_uint_eq(ng, 0);
+	bad = xmalloc(sb.len);
+	/* Another magic (another byte order reads so too). */
+	memcpy(bad, sb.buf, sb.len);
+	bad[0] ^= 0x55;
+	ck_assert_ptr_null(thread_load(bad, sb.len, &got, &ng));
+	/* The first message deeper than 0. */
+	memcpy(bad, sb.buf, sb.len);
+	depth = 1;
+	memcpy(bad + 8 + 8, &depth, 4);
+	ck_assert_ptr_null(thread_load(bad, sb.len, &got, &ng));
+	/* A message two levels below the one before. */
+	memcpy(bad, sb.buf, sb.len);
+	depth = 2;
+	memcpy(bad + 8 + 13 + 8, &depth, 4);
+	ck_assert_ptr_null(thread_load(bad, sb.len, &got, &ng));
+	/* A depth of 2^32 - 1. */
+	depth = UINT32_MAX;
+	memcpy(bad + 8 + 13 + 8, &depth, 4);
+	ck_assert_ptr_null(thread_load(bad, sb.len, &got, &ng));
+	/* A mark no build sets. */
+	memcpy(bad, sb.buf, sb.len);
+	bad[8 + 12] = (char)0x80;
+	ck_assert_ptr_null(thread_load(bad, sb.len, &got, &ng));
+	ck_assert_ptr_null(got);
+	free(bad);
+	strbuf_release(&sb);
+
+	/* An empty folder saves and loads as one. */
+	t = thread_build(msgs, 0, THREAD_KEY_DATE, THREAD_GROUP);
+	thread_save(t, ids, &sb);
+	thread_free(t);
+	t = thread_load(sb.buf, sb.len, &got, &ng);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(ng, 0);
+	ck_assert_uint_eq(thread_rows(t), 0);
+	thread_free(t);
+	free(got);
+	strbuf_release(&sb);
 }
 END_TEST
 
@@ -645,6 +765,7 @@ thread_suite(void)
 	tcase_add_loop_test(tc, test_tree_rows, 0,
 	    sizeof tree_rows / sizeof tree_rows[0]);
 	tcase_add_test(tc, test_tree_utf8_marks);
+	tcase_add_test(tc, test_load_refused);
 	tcase_add_test(tc, test_collapse);
 	tcase_add_loop_test(tc, test_subject_base, 0,
 	    sizeof base_rows / sizeof base_rows[0]);

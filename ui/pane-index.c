@@ -18,6 +18,7 @@
 #include "config.h"
 #include "format.h"
 #include "i18n.h"
+#include "log.h"
 #include "search.h"
 #include "store.h"
 #include "strbuf.h"
@@ -40,6 +41,14 @@
 /* ... as does a first load of a folder this large. */
 #define INDEX_BUSY_MSGS		20000
 
+/*
+ * Threads of a folder this large are kept in the cache when it is left,
+ * and read back from there while nothing in it changed: at 100,000
+ * messages reading the rows and threading them is ~130 ms, reading the
+ * kept threads ~5.
+ */
+#define INDEX_SAVE_MSGS		2000
+
 /* Below this width the index shows the flags and the subject only. */
 #define INDEX_NARROW_COLS	40
 #define INDEX_NARROW_FORMAT	"%Z %M%s"
@@ -52,6 +61,8 @@ struct index_pos {
 
 static void index_clamp(struct ui *);
 static void index_rebuild_ids(struct ui *);
+static int index_load_kept(struct ui *, struct store *, int);
+static void index_carry_folds(struct ui *, int64_t *, size_t);
 
 int64_t
 index_selected(struct ui *ui)
@@ -61,11 +72,37 @@ index_selected(struct ui *ui)
 	return ui->ix.ids[ui->ix.sel];
 }
 
+/*
+ * Keep the threads built for the folder that was open, if they are worth
+ * it and still what the folder holds (the store checks the generation).
+ * Failing is not an error: the next open builds them again.
+ */
+static void
+index_save(struct ui *ui)
+{
+	struct pane_index *ix = &ui->ix;
+	struct strbuf sb = STRBUF_INIT;
+	struct store *st;
+
+	if (!ix->save || ix->th == NULL)
+		return;
+	ix->save = 0;
+	if ((st = ui_store(ui, ix->save_acct)) == NULL)
+		return;
+	thread_save(ix->th, ix->msg_ids, &sb);
+	if (store_thread_cache_put(st, ix->save_folder, ix->save_kind,
+	    ix->save_gen, sb.buf, sb.len) == 0)
+		log_msg(LOG_INFO, "index: the threads of %zu messages kept",
+		    ix->nmsg);
+	strbuf_release(&sb);
+}
+
 void
 index_free(struct ui *ui)
 {
 	struct pane_index *ix = &ui->ix;
 
+	index_save(ui);
 	free(ix->ids);
 	ix->ids = NULL;
 	ix->n = ix->sel = ix->top = 0;
@@ -164,11 +201,10 @@ index_build(struct ui *ui, struct store *st, int sort, int reverse)
 	struct pane_index *ix = &ui->ix;
 	struct store_thread_rows rows;
 	struct thread_msg *msgs;
-	struct index_pos *pos;
 	int64_t *ids, *fold;
-	size_t i, k, n, nfold, *fmsg, nf;
+	size_t i, k, n, nfold;
 	enum thread_key key = THREAD_KEY_DATE;
-	int flags = 0;
+	int flags = 0, kind, keep;
 
 	switch (sort) {
 	case SORT_THREADS:
@@ -188,9 +224,23 @@ index_build(struct ui *ui, struct store *st, int sort, int reverse)
 	}
 	if (reverse)
 		flags |= THREAD_REVERSE;
+	/*
+	 * Threads, unlimited: those kept from the last build if the folder
+	 * is as it was then. (A limit keeps some ids, and the kept threads
+	 * hold all of them.)
+	 */
+	kind = flags | (int)key << 4;
+	keep = sort == SORT_THREADS && !ui->srch.limited;
+	fold = index_fold_state(ui, &nfold);
+	if (keep && index_load_kept(ui, st, kind)) {
+		index_carry_folds(ui, fold, nfold);
+		return 0;
+	}
 	if (store_thread_rows(st, ui->folder_id, flags & THREAD_GROUP,
-	    &rows) != 0)
+	    &rows) != 0) {
+		free(fold);
 		return -1;
+	}
 
 	/* The limit (l) keeps some ids, in order. */
 	ids = xreallocarray(NULL, rows.n > 0 ? rows.n : 1, sizeof *ids);
@@ -214,14 +264,62 @@ index_build(struct ui *ui, struct store *st, int sort, int reverse)
 		k++;
 	}
 
-	fold = index_fold_state(ui, &nfold);
 	thread_free(ix->th);
 	ix->th = thread_build(msgs, n, key, flags);
 	free(ix->msg_ids);
 	ix->msg_ids = ids;
 	ix->nmsg = n;
 	free(msgs);
+	ix->save = keep && n >= INDEX_SAVE_MSGS;
+	ix->save_acct = ui->cur;
+	ix->save_folder = ui->folder_id;
+	ix->save_kind = kind;
+	ix->save_gen = rows.gen;
 	store_thread_rows_release(&rows);
+	index_carry_folds(ui, fold, nfold);
+	return 0;
+}
+
+/*
+ * Take the threads kept for the open folder as KIND, if the store has
+ * them for its present state, in place of ix->th. 1 if it did.
+ */
+static int
+index_load_kept(struct ui *ui, struct store *st, int kind)
+{
+	struct pane_index *ix = &ui->ix;
+	struct thread *th;
+	int64_t *ids;
+	void *data;
+	size_t len, n;
+
+	if (store_thread_cache_get(st, ui->folder_id, kind, &data, &len) != 1)
+		return 0;
+	th = thread_load(data, len, &ids, &n);
+	free(data);
+	if (th == NULL)
+		return 0;
+	thread_free(ix->th);
+	ix->th = th;
+	free(ix->msg_ids);
+	ix->msg_ids = ids;
+	ix->nmsg = n;
+	ix->save = 0;
+	log_msg(LOG_INFO, "index: the threads of %zu messages read as kept",
+	    n);
+	return 1;
+}
+
+/*
+ * A new ix->th takes over the NFOLD collapsed (with fold_all: expanded)
+ * threads FOLD of the one before, by their messages' ids; frees FOLD.
+ */
+static void
+index_carry_folds(struct ui *ui, int64_t *fold, size_t nfold)
+{
+	struct pane_index *ix = &ui->ix;
+	struct index_pos *pos;
+	size_t i, k, *fmsg, nf;
 
 	/* Carry the collapsed threads over. */
 	if (ix->fold_all)
@@ -240,7 +338,6 @@ index_build(struct ui *ui, struct store *st, int sort, int reverse)
 	}
 	free(fold);
 	index_rebuild_ids(ui);
-	return 0;
 }
 
 void

@@ -142,6 +142,15 @@ struct pane_index {
 	int64_t *msg_ids;
 	size_t nmsg;
 	int fold_all;		/* every thread was collapsed (Z) */
+	/*
+	 * A build worth keeping (index_save()): the account, folder, kind and
+	 * generation it was made for; SAVE 0 when it was loaded or is small.
+	 */
+	int save;
+	size_t save_acct;
+	int64_t save_folder;
+	int save_kind;
+	int64_t save_gen;
 	/* Per row: the unread messages folded under it; FOLD_OK: counted. */
 	size_t *fold_unread;
 	int fold_ok;
