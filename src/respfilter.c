@@ -56,6 +56,7 @@ struct respfilter {
 	uint64_t remaining;		/* literal bytes still to come */
 	uint64_t dropped;
 	struct strbuf hold;		/* RF_HOLD: the line so far */
+	int tagged;			/* ... of a tagged or "+" response */
 	char noted[RF_NOTES][RF_NOTE_LEN];
 	size_t nnoted;
 	respfilter_note_fn *note;
@@ -172,33 +173,113 @@ rf_held_word(const char *word, size_t len)
 }
 
 /*
- * Is the held line LINE (LEN bytes) one to drop? A flag list, in FLAGS or
- * in a [PERMANENTFLAGS ...] code, never nests, and libetpan's parser
- * crashed on one that did. The part checked: a FLAGS line whole, and of
- * a status line its [CODE], when it has one.
+ * Is C a byte of an atom (RFC 3501's ATOM-CHAR: not a CTL, a space or one
+ * of ( ) { % * " \ ])? Bytes of 8 bits are let through: no parser crash
+ * was seen on them, and a server may well send UTF-8 keywords.
+ */
+static int
+rf_atom_char(unsigned char c)
+{
+	if (c >= 0x80)
+		return 1;
+	if (c <= 0x20 || c == 0x7f)
+		return 0;
+	return strchr("(){%*\"\\]", c) == NULL;
+}
+
+/*
+ * Is the flag list at S (LEN bytes, from its '(' on) not one? It holds
+ * flags ("\" atom, "\*" or an atom) apart by spaces and no list inside.
+ * libetpan's parser crashed (a NULL list freed) when the first flag of a
+ * [PERMANENTFLAGS ...] code was not a flag ("(\)", "(\ \Seen)", "(%)",
+ * "(*)", a control byte after the "\") and when the list nested.
+ */
+static int
+rf_flags_bad(const char *s, size_t len, int check_flags)
+{
+	size_t i, start;
+	int depth = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '(' && ++depth > 1)
+			return 1;
+		if (s[i] == ')' && depth > 0)
+			depth--;
+	}
+	if (!check_flags || len == 0 || s[0] != '(')
+		return 0;
+	/* Up to its ')'. */
+	for (i = 1; i < len && s[i] != ')'; i++)
+		;
+	len = i;
+	for (i = 1; i < len; ) {
+		if (s[i] == ' ') {
+			i++;
+			continue;
+		}
+		start = i;
+		if (s[i] == '\\') {
+			i++;
+			if (i < len && s[i] == '*') {
+				i++;
+				if (i < len && s[i] != ' ')
+					return 1;	/* "\*x" */
+				continue;
+			}
+		}
+		while (i < len && rf_atom_char((unsigned char)s[i]))
+			i++;
+		/* Nothing of an atom, or something else after it. */
+		if (i == start + (s[start] == '\\') || (i < len && s[i] != ' '))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Is the resp-text-code at S (LEN bytes, from its '[' on) one that
+ * libetpan's parser must not see? *END_R: the length of the code with its
+ * ']' (all of LEN if it has none).
+ */
+static int
+rf_code_bad(const char *s, size_t len, size_t *end_r)
+{
+	size_t end, w;
+
+	for (end = 1; end < len && s[end] != ']'; end++)
+		;
+	*end_r = end < len ? end + 1 : len;
+	for (w = 1; w < end && s[w] != ' '; w++)
+		;
+	if (w == 1 + 14 && strncasecmp(s + 1, "PERMANENTFLAGS", 14) == 0) {
+		while (w < end && s[w] == ' ')
+			w++;
+		return rf_flags_bad(s + w, end - w, 1);
+	}
+	return rf_flags_bad(s + 1, end - 1, 0);
+}
+
+/*
+ * Is the held untagged line LINE (LEN bytes) one to drop? Its flag list
+ * (a FLAGS line) or, of a status line, its [CODE] when it has one: a code
+ * never nests lists, and a [PERMANENTFLAGS (...)] holds only flags.
  */
 static int
 rf_hold_bad(const char *line, size_t len)
 {
-	size_t i = 2, end = len;
-	int depth = 0;
+	size_t i = 2, end;
 
 	while (i < len && line[i] != ' ')
 		i++;
-	if (strncasecmp(line + 2, "FLAGS", 5) != 0) {
-		/* "* OK [CODE ...] text": only the code. */
-		if (i + 1 >= len || line[i + 1] != '[')
-			return 0;
-		for (end = i + 1; end < len && line[end] != ']'; end++)
-			;
+	if (strncasecmp(line + 2, "FLAGS", 5) == 0) {
+		while (i < len && line[i] == ' ')
+			i++;
+		return rf_flags_bad(line + i, len - i, 1);
 	}
-	for (; i < end; i++) {
-		if (line[i] == '(' && ++depth > 1)
-			return 1;
-		if (line[i] == ')' && depth > 0)
-			depth--;
-	}
-	return 0;
+	/* "* OK [CODE ...] text": only the code. */
+	if (i + 1 >= len || line[i + 1] != '[')
+		return 0;
+	return rf_code_bad(line + i + 1, len - i - 1, &end);
 }
 
 /* What to do with the untagged response whose first N bytes are HEAD. */
@@ -338,6 +419,44 @@ rf_line(struct respfilter *f, const char *in, size_t n, struct strbuf *out)
 }
 
 /*
+ * LINE is a whole tagged ("TAG OK [CODE] text") or continuation ("+
+ * [CODE] text") line: if its code is one the parser must not see, take
+ * the code out (and the space after it). 1 if it did.
+ */
+static int
+rf_tagged_fix(struct strbuf *line)
+{
+	size_t i = 0, words = line->buf[0] == '+' ? 1 : 2, w, end;
+
+	if (line->len == 0 || line->buf[line->len - 1] != '\n')
+		return 0;
+	for (w = 0; w < words; w++) {
+		while (i < line->len && line->buf[i] != ' ' &&
+		    line->buf[i] != '\r' && line->buf[i] != '\n')
+			i++;
+		if (i >= line->len || line->buf[i] != ' ')
+			return 0;
+		i++;
+	}
+	if (i >= line->len || line->buf[i] != '[' ||
+	    !rf_code_bad(line->buf + i, line->len - i, &end))
+		return 0;
+	end += i;
+	if (end < line->len && line->buf[end] == ' ')
+		end++;
+	/* The line end stays, so that the line still is one. */
+	if (end >= line->len) {
+		for (end = i; end < line->len && line->buf[end] != '\r' &&
+		    line->buf[end] != '\n'; end++)
+			;
+	}
+	memmove(line->buf + i, line->buf + end, line->len - end);
+	line->len -= end - i;
+	line->buf[line->len] = '\0';
+	return 1;
+}
+
+/*
  * The held line is whole, or RF_HOLD_MAX long without an end: drop it
  * (the second always), or let it go through as a line (literals and all)
  * like any other.
@@ -354,6 +473,23 @@ rf_hold_end(struct respfilter *f, struct strbuf *out)
 	k = line.len < RF_HEAD_MAX ? line.len : RF_HEAD_MAX;
 	f->state = RF_LINE;
 	f->lit = LIT_NONE;
+	if (f->tagged) {
+		/*
+		 * A tagged answer cannot go (its command would wait for
+		 * ever): a code it must not carry is taken out of it.
+		 */
+		f->tagged = 0;
+		f->drop = 0;
+		if (rf_tagged_fix(&line)) {
+			memcpy(f->head, line.buf, k < line.len ? k : line.len);
+			f->nhead = k < line.len ? k : line.len;
+			rf_note(f);
+			f->nhead = 0;
+		}
+		respfilter_feed(f, line.buf, line.len, out);
+		strbuf_release(&line);
+		return;
+	}
 	/* Longer than any honest FLAGS or status line: taken as hostile. */
 	if (line.buf[line.len - 1] != '\n' ||
 	    rf_hold_bad(line.buf, line.len)) {
@@ -381,11 +517,15 @@ respfilter_feed(struct respfilter *f, const char *in, size_t n,
 		case RF_START:
 			f->lit = LIT_NONE;
 			f->drop = 0;
-			if (in[i] == '*') {
+			f->tagged = in[i] != '*';
+			if (!f->tagged) {
 				f->state = RF_HEAD;
 				f->nhead = 0;
-			} else
-				f->state = RF_LINE;
+			} else {
+				/* Its [CODE] is checked at the line's end. */
+				strbuf_reset(&f->hold);
+				f->state = RF_HOLD;
+			}
 			break;
 		case RF_HEAD:
 			f->head[f->nhead++] = in[i++];

@@ -72,6 +72,46 @@ static const struct {
 	    "* OK [PERMANENTFLAGS (\\Seen \\*)] Limited (really)\r\n", 0 },
 	{ "* OK text ((with)) parens\r\n", "* OK text ((with)) parens\r\n",
 	    0 },
+	/*
+	 * A first "flag" that is none: a NULL list freed in libetpan's
+	 * parser (protofuzz seed 42747: ESC [2J inserted after the "\").
+	 */
+	{ "* OK [PERMANENTFLAGS (\\\x1b[2JAnswered \\Seen \\*)] Flags.\r\n"
+	    "* 3 EXISTS\r\n", "* 3 EXISTS\r\n", 1 },
+	{ "* OK [PERMANENTFLAGS (\\)] x\r\n", "", 1 },
+	{ "* OK [PERMANENTFLAGS (\\ \\Seen)] x\r\n", "", 1 },
+	{ "* OK [PERMANENTFLAGS (%)] x\r\n", "", 1 },
+	{ "* OK [PERMANENTFLAGS (*)] x\r\n", "", 1 },
+	{ "* OK [PERMANENTFLAGS (\\*x)] x\r\n", "", 1 },
+	{ "* NO [PERMANENTFLAGS (\\\x01)] x\r\n", "", 1 },
+	{ "* FLAGS (\\)\r\n* FLAGS (\\Seen\\Deleted)\r\n", "", 2 },
+	/* Flags as servers send them pass. */
+	{ "* OK [PERMANENTFLAGS ()] None.\r\n",
+	    "* OK [PERMANENTFLAGS ()] None.\r\n", 0 },
+	{ "* OK [PERMANENTFLAGS (\\Answered $Forwarded Junk NonJunk "
+	    "$MDNSent \\*)] Flags permitted.\r\n",
+	    "* OK [PERMANENTFLAGS (\\Answered $Forwarded Junk NonJunk "
+	    "$MDNSent \\*)] Flags permitted.\r\n", 0 },
+	{ "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft "
+	    "$Label1 caf\xc3\xa9)\r\n",
+	    "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft "
+	    "$Label1 caf\xc3\xa9)\r\n", 0 },
+	{ "* OK [BADCHARSET (UTF-8 US-ASCII)] x\r\n",
+	    "* OK [BADCHARSET (UTF-8 US-ASCII)] x\r\n", 0 },
+	/*
+	 * A tagged answer (or a "+") with such a code cannot go: the code
+	 * is taken out, the answer stays.
+	 */
+	{ "8 OK [PERMANENTFLAGS (\\)] Select completed.\r\n",
+	    "8 OK Select completed.\r\n", 1 },
+	{ "+ [PERMANENTFLAGS (%)] go on\r\n", "+ go on\r\n", 1 },
+	{ "a1 NO [PERMANENTFLAGS (\\Seen ((x)))]\r\n", "a1 NO \r\n", 1 },
+	{ "8 OK [READ-WRITE] Select completed.\r\n+ idling\r\n"
+	    "a2 OK [PERMANENTFLAGS (\\Seen \\*)] done\r\n",
+	    "8 OK [READ-WRITE] Select completed.\r\n+ idling\r\n"
+	    "a2 OK [PERMANENTFLAGS (\\Seen \\*)] done\r\n", 0 },
+	{ "a3 OK {5}\r\nhello\r\n* 1 EXISTS\r\n",
+	    "a3 OK {5}\r\nhello\r\n* 1 EXISTS\r\n", 0 },
 	{ "* OK [ALERT] {5}\r\nhello\r\n* BYE\r\n",
 	    "* OK [ALERT] {5}\r\nhello\r\n* BYE\r\n", 0 },
 	/* Bare LF ends a line too. */
