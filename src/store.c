@@ -879,6 +879,27 @@ out:
 	return rc;
 }
 
+int
+store_open_reader(const struct store *of, struct store **st_r)
+{
+	struct store *st;
+
+	*st_r = NULL;
+	/* A cache in memory (--ephemeral) or on a read-only file: none. */
+	if (of->path == NULL || of->read_only)
+		return -1;
+	st = xcalloc(1, sizeof *st);
+	st->read_only = 1;
+	if (sqlite3_open_v2(of->path, &st->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		store_close(st);
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	*st_r = st;
+	return 0;
+}
+
 char *
 store_take_notice(struct store *st)
 {

@@ -110,6 +110,13 @@ char *store_path(const char *account, char **err);
 int store_open(const char *path, const char *account, struct store **st_r,
     char **err);
 /*
+ * A second connection to OF's file that only reads, for one other thread
+ * (a reader built in the background): no check, no migration, no stamp;
+ * store_close() it. -1 where there is none to be had (a cache in memory,
+ * a read-only file): the caller does the work on OF.
+ */
+int store_open_reader(const struct store *of, struct store **st_r);
+/*
  * The notice store_open() left when it found the cache file damaged,
  * truncated or written by a newer tern, moved it aside and started a new
  * one (see store.c); NULL if none. The caller frees it; a second call

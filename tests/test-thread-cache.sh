@@ -10,7 +10,9 @@
 #     sync would write them) is not hidden by the kept threads: the index
 #     shows it where a build puts it, and what is kept is the new build;
 #   - kept bytes that do not read (cut short) are ignored and rebuilt;
-#   - collapsing (Esc-V) works on kept threads as on built ones.
+#   - collapsing (Esc-V) works on kept threads as on built ones;
+#   - a folder of 6,000 is threaded in the background: keys work while it
+#     runs, and the threads it shows are those kept and read back next.
 set -eu
 . "${TERN_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
@@ -121,4 +123,52 @@ assert_contains "$(cat "$log")" "the threads of 2500 messages kept" \
     "quit after cut bytes"
 sqlite3 "$db" "PRAGMA integrity_check" | grep -qx ok ||
     fail "the cache fails integrity_check"
+
+# --- A folder large enough to be threaded in the background (5,000 and
+# more): the index answers keys meanwhile, and shows the threads once they
+# are built, as a kept build of them does.
+rm -f "$db" "$db"-* "$db".*
+"$build/bench/ui-seed" "$db" 6000 >/dev/null || fail "ui-seed failed"
+: >"$log"
+tui_start 120 40 "$TERN" --log "$log" --offline bench
+tui_wait_for "Topic" 20
+# Keys go through while it threads: End then Home, and back.
+tui_keys End
+tui_keys Home
+# The threads come: tree lines on the screen, nothing said of threading.
+tui_wait_for "─>" 30
+tui_wait_gone "threading" 30
+tui_screen | head -n 38 >"$dir/screen.async"
+assert_not_contains "$(cat "$log")" "read as kept" "async start's log"
+assert_contains "$(cat "$log")" "6000 messages built in the background" \
+    "async start's log"
+quit
+assert_contains "$(cat "$log")" "the threads of 6000 messages kept" \
+    "the quit after a background build"
+run6000()
+{
+	: >"$log"
+	tui_start 120 40 "$TERN" --log "$log" --offline bench
+	tui_wait_for "─>" 20
+	tui_screen | head -n 38 >"$dir/screen.kept6000"
+}
+run6000
+assert_contains "$(cat "$log")" "the threads of 6000 messages read as kept" \
+    "the start after a background build"
+cmp -s "$dir/screen.async" "$dir/screen.kept6000" || {
+	diff "$dir/screen.async" "$dir/screen.kept6000" >&2 || true
+	fail "the threads built in the background differ from the kept ones"
+}
+# Another order and back: from (built in the background too), threads.
+tui_keys o
+tui_wait_for "Sort by" 5
+tui_keys f
+tui_wait_for "sorted by" 10
+tui_wait_gone "sorting" 30
+tui_keys o
+tui_wait_for "Sort by" 5
+tui_keys t
+tui_wait_for "─>" 30
+tui_wait_gone "threading" 30
+quit
 exit 0

@@ -10,10 +10,14 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "format.h"
@@ -49,6 +53,45 @@
  */
 #define INDEX_SAVE_MSGS		2000
 
+/*
+ * Threading (or sorting by sender or subject) a folder this large is done
+ * by a helper thread on its own connection to the cache, so that no key
+ * waits for it (~200 ms at 100,000 messages); the index shows what it
+ * had, or the messages by date, meanwhile.
+ */
+#define INDEX_ASYNC_MSGS	5000
+
+/* What a build makes of the sort order. */
+struct index_spec {
+	int sort;		/* enum sort_kind */
+	int reverse;
+	enum thread_key key;
+	int flags;		/* THREAD_* */
+	int kind;		/* for the kept threads: flags and key */
+};
+
+/*
+ * A build in the background. The UI thread fills in the request and
+ * starts the helper; the helper owns ST and the results until it writes
+ * a byte to FD[1]; the UI thread then joins it and takes or drops them.
+ */
+struct index_job {
+	pthread_t tid;
+	int fd[2];
+	struct store *st;	/* the helper's own connection */
+	size_t acct;
+	int64_t folder_id;
+	struct index_spec spec;
+	int64_t started;	/* util_now_ms() */
+	char *what;		/* for the status line */
+	/* Results. */
+	int ok;
+	struct thread *th;
+	int64_t *ids;
+	size_t n;
+	int64_t gen;
+};
+
 /* Below this width the index shows the flags and the subject only. */
 #define INDEX_NARROW_COLS	40
 #define INDEX_NARROW_FORMAT	"%Z %M%s"
@@ -61,7 +104,9 @@ struct index_pos {
 
 static void index_clamp(struct ui *);
 static void index_rebuild_ids(struct ui *);
-static int index_load_kept(struct ui *, struct store *, int);
+struct index_spec;
+static int index_load_kept(struct ui *, struct store *,
+    const struct index_spec *);
 static void index_carry_folds(struct ui *, int64_t *, size_t);
 
 int64_t
@@ -191,66 +236,50 @@ index_fold_state(struct ui *ui, size_t *n_r)
 	return ids;
 }
 
-/*
- * Thread or sort the rows of the open folder (those the limit shows) into
- * a new ix->th; SORT is an enum sort_kind. Returns 0 or -1.
- */
-static int
-index_build(struct ui *ui, struct store *st, int sort, int reverse)
+/* The build SORT and REVERSE ask for, into *SP. */
+static void
+index_spec(struct ui *ui, int sort, int reverse, struct index_spec *sp)
 {
-	struct pane_index *ix = &ui->ix;
-	struct store_thread_rows rows;
-	struct thread_msg *msgs;
-	int64_t *ids, *fold;
-	size_t i, k, n, nfold;
-	enum thread_key key = THREAD_KEY_DATE;
-	int flags = 0, kind, keep;
-
+	memset(sp, 0, sizeof *sp);
+	sp->sort = sort;
+	sp->reverse = reverse;
+	sp->key = THREAD_KEY_DATE;
 	switch (sort) {
 	case SORT_THREADS:
-		flags = THREAD_GROUP;
+		sp->flags = THREAD_GROUP;
 		if (ui->cfg == NULL || ui->cfg->ui.thread_subject)
-			flags |= THREAD_SUBJECT;
+			sp->flags |= THREAD_SUBJECT;
 		break;
 	case SORT_FROM:
-		key = THREAD_KEY_FROM;
+		sp->key = THREAD_KEY_FROM;
 		break;
 	case SORT_SUBJECT:
-		key = THREAD_KEY_SUBJECT;
+		sp->key = THREAD_KEY_SUBJECT;
 		break;
 	case SORT_SIZE:
-		key = THREAD_KEY_SIZE;
+		sp->key = THREAD_KEY_SIZE;
 		break;
 	}
 	if (reverse)
-		flags |= THREAD_REVERSE;
-	/*
-	 * Threads, unlimited: those kept from the last build if the folder
-	 * is as it was then. (A limit keeps some ids, and the kept threads
-	 * hold all of them.)
-	 */
-	kind = flags | (int)key << 4;
-	keep = sort == SORT_THREADS && !ui->srch.limited;
-	fold = index_fold_state(ui, &nfold);
-	if (keep && index_load_kept(ui, st, kind)) {
-		index_carry_folds(ui, fold, nfold);
-		return 0;
-	}
-	if (store_thread_rows(st, ui->folder_id, flags & THREAD_GROUP,
-	    &rows) != 0) {
-		free(fold);
-		return -1;
-	}
+		sp->flags |= THREAD_REVERSE;
+	sp->kind = sp->flags | (int)sp->key << 4;
+}
 
-	/* The limit (l) keeps some ids, in order. */
-	ids = xreallocarray(NULL, rows.n > 0 ? rows.n : 1, sizeof *ids);
-	for (i = 0; i < rows.n; i++)
-		ids[i] = rows.rows[i].id;
-	n = rows.n;
-	searchop_filter(ui, ids, &n);
+/*
+ * Thread or sort the messages of ROWS whose ids are the N of IDS (all of
+ * them, or those a limit keeps, in the rows' order) as SP says.
+ */
+static struct thread *
+index_thread_rows(const struct store_thread_rows *rows, const int64_t *ids,
+    size_t n, const struct index_spec *sp)
+{
+	struct thread_msg *msgs;
+	struct thread *th;
+	size_t i, k;
+
 	msgs = xcalloc(n > 0 ? n : 1, sizeof *msgs);
-	for (i = k = 0; i < rows.n && k < n; i++) {
-		const struct store_thread_row *r = &rows.rows[i];
+	for (i = k = 0; i < rows->n && k < n; i++) {
+		const struct store_thread_row *r = &rows->rows[i];
 
 		if (r->id != ids[k])
 			continue;
@@ -263,20 +292,230 @@ index_build(struct ui *ui, struct store *st, int sort, int reverse)
 		msgs[k].from = r->from;
 		k++;
 	}
+	th = thread_build(msgs, n, sp->key, sp->flags);
+	free(msgs);
+	return th;
+}
 
+/* The ids of ROWS, in their order: a new array. */
+static int64_t *
+index_row_ids(const struct store_thread_rows *rows)
+{
+	int64_t *ids = xreallocarray(NULL, rows->n > 0 ? rows->n : 1,
+	    sizeof *ids);
+	size_t i;
+
+	for (i = 0; i < rows->n; i++)
+		ids[i] = rows->rows[i].id;
+	return ids;
+}
+
+/*
+ * A new build TH of the N messages IDS (taken over) replaces ix->th,
+ * keeping the collapsed threads; SP is what it was built as, GEN the
+ * folder's generation then (for keeping it), KEEP whether it may be kept.
+ */
+static void
+index_take(struct ui *ui, struct thread *th, int64_t *ids, size_t n,
+    const struct index_spec *sp, int64_t gen, int keep)
+{
+	struct pane_index *ix = &ui->ix;
+	int64_t *fold;
+	size_t nfold;
+
+	fold = index_fold_state(ui, &nfold);
 	thread_free(ix->th);
-	ix->th = thread_build(msgs, n, key, flags);
+	ix->th = th;
 	free(ix->msg_ids);
 	ix->msg_ids = ids;
 	ix->nmsg = n;
-	free(msgs);
 	ix->save = keep && n >= INDEX_SAVE_MSGS;
 	ix->save_acct = ui->cur;
 	ix->save_folder = ui->folder_id;
-	ix->save_kind = kind;
-	ix->save_gen = rows.gen;
-	store_thread_rows_release(&rows);
+	ix->save_kind = sp->kind;
+	ix->save_gen = gen;
 	index_carry_folds(ui, fold, nfold);
+}
+
+/* The helper thread of a job: read, build, say so. */
+static void *
+index_job_run(void *arg)
+{
+	struct index_job *j = arg;
+	struct store_thread_rows rows;
+
+	if (store_thread_rows(j->st, j->folder_id,
+	    j->spec.flags & THREAD_GROUP, &rows) == 0) {
+		j->ids = index_row_ids(&rows);
+		j->n = rows.n;
+		j->th = index_thread_rows(&rows, j->ids, j->n, &j->spec);
+		j->gen = rows.gen;
+		j->ok = 1;
+		store_thread_rows_release(&rows);
+	}
+	/* The UI thread takes over once this byte is there. */
+	while (write(j->fd[1], "x", 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void
+index_job_free(struct index_job *j)
+{
+	store_close(j->st);
+	close(j->fd[0]);
+	close(j->fd[1]);
+	thread_free(j->th);
+	free(j->ids);
+	free(j->what);
+	free(j);
+}
+
+/*
+ * Build SP for the open folder (TOTAL messages) in the background: 0 if
+ * a job is under way for it (started now, or one was running and this
+ * one follows it), -1 if it cannot be (the caller builds it here).
+ */
+static int
+index_job_start(struct ui *ui, struct store *st, const struct index_spec *sp,
+    size_t total)
+{
+	struct pane_index *ix = &ui->ix;
+	struct index_job *j;
+	int i;
+
+	if (ix->job != NULL) {
+		ix->job_again = 1;
+		return 0;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->fd[0] = j->fd[1] = -1;
+	if (store_open_reader(st, &j->st) != 0 || pipe(j->fd) != 0) {
+		index_job_free(j);
+		return -1;
+	}
+	for (i = 0; i < 2; i++)
+		(void)fcntl(j->fd[i], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(j->fd[0], F_SETFL, O_NONBLOCK);
+	j->acct = ui->cur;
+	j->folder_id = ui->folder_id;
+	j->spec = *sp;
+	j->started = util_now_ms();
+	j->what = xasprintf(sp->sort == SORT_THREADS ?
+	    _("threading %zu messages") : _("sorting %zu messages"), total);
+	if (pthread_create(&j->tid, NULL, index_job_run, j) != 0) {
+		index_job_free(j);
+		return -1;
+	}
+	ix->job = j;
+	ix->job_again = 0;
+	return 0;
+}
+
+int
+index_job_fd(const struct ui *ui)
+{
+	return ui->ix.job != NULL ? ui->ix.job->fd[0] : -1;
+}
+
+const char *
+index_job_what(const struct ui *ui)
+{
+	return ui->ix.job != NULL ? ui->ix.job->what : NULL;
+}
+
+void
+index_job_finish(struct ui *ui, int wait)
+{
+	struct pane_index *ix = &ui->ix;
+	struct index_job *j = ix->job;
+	int64_t old_id;
+	char c;
+
+	if (j == NULL)
+		return;
+	if (!wait && read(j->fd[0], &c, 1) != 1)
+		return;			/* not done yet */
+	pthread_join(j->tid, NULL);
+	ix->job = NULL;
+	ui->dirty |= DIRTY_STATUS;
+	if (wait) {
+		index_job_free(j);
+		return;
+	}
+	ix->loaded_at = util_now_ms();
+	ix->load_cost = ix->loaded_at - j->started;
+	log_msg(LOG_INFO, "index: %zu messages built in the background in "
+	    "%lld ms", j->n, (long long)ix->load_cost);
+	/*
+	 * Still what the index wants (the same folder and order, no limit):
+	 * taken, even if the folder changed since it started (the changes
+	 * asked for another build, which follows).
+	 */
+	if (j->acct == ui->cur && j->folder_id == ui->folder_id &&
+	    j->spec.sort == ui->sort && j->spec.reverse == ui->sort_reverse &&
+	    !ui->srch.limited) {
+		if (!j->ok)
+			ui_error(ui, _("cannot read the messages: %s"),
+			    store_errmsg(j->st));
+		else {
+			old_id = index_selected(ui);
+			index_take(ui, j->th, j->ids, j->n, &j->spec, j->gen,
+			    j->spec.sort == SORT_THREADS);
+			j->th = NULL;
+			j->ids = NULL;
+			if (old_id >= 0)
+				index_select_id(ui, old_id);
+			index_clamp(ui);
+		}
+	} else
+		ix->job_again = 1;
+	if (ix->job_again)
+		ix->reload = 1;
+	ix->job_again = 0;
+	index_job_free(j);
+}
+
+/*
+ * Thread or sort the rows of the open folder (TOTAL messages; those the
+ * limit shows) into a new ix->th; SORT is an enum sort_kind. Returns 0,
+ * 1 if a helper builds it (index_job_finish() takes it), or -1.
+ */
+static int
+index_build(struct ui *ui, struct store *st, int sort, int reverse,
+    size_t total)
+{
+	struct store_thread_rows rows;
+	struct index_spec sp;
+	int64_t *ids;
+	size_t n;
+	int keep;
+
+	index_spec(ui, sort, reverse, &sp);
+	/*
+	 * Threads, unlimited: those kept from the last build if the folder
+	 * is as it was then. (A limit keeps some ids, and the kept threads
+	 * hold all of them.)
+	 */
+	keep = sort == SORT_THREADS && !ui->srch.limited;
+	if (keep && index_load_kept(ui, st, &sp)) {
+		ui->dirty |= DIRTY_INDEX | DIRTY_STATUS;
+		return 0;
+	}
+	/* A large one, unlimited, in the background. */
+	if (!ui->srch.limited && total >= INDEX_ASYNC_MSGS &&
+	    index_job_start(ui, st, &sp, total) == 0)
+		return 1;
+	if (store_thread_rows(st, ui->folder_id, sp.flags & THREAD_GROUP,
+	    &rows) != 0)
+		return -1;
+	/* The limit (l) keeps some ids, in order. */
+	ids = index_row_ids(&rows);
+	n = rows.n;
+	searchop_filter(ui, ids, &n);
+	index_take(ui, index_thread_rows(&rows, ids, n, &sp), ids, n, &sp,
+	    rows.gen, keep);
+	store_thread_rows_release(&rows);
 	return 0;
 }
 
@@ -285,26 +524,22 @@ index_build(struct ui *ui, struct store *st, int sort, int reverse)
  * them for its present state, in place of ix->th. 1 if it did.
  */
 static int
-index_load_kept(struct ui *ui, struct store *st, int kind)
+index_load_kept(struct ui *ui, struct store *st,
+    const struct index_spec *sp)
 {
-	struct pane_index *ix = &ui->ix;
 	struct thread *th;
 	int64_t *ids;
 	void *data;
 	size_t len, n;
 
-	if (store_thread_cache_get(st, ui->folder_id, kind, &data, &len) != 1)
+	if (store_thread_cache_get(st, ui->folder_id, sp->kind, &data,
+	    &len) != 1)
 		return 0;
 	th = thread_load(data, len, &ids, &n);
 	free(data);
 	if (th == NULL)
 		return 0;
-	thread_free(ix->th);
-	ix->th = th;
-	free(ix->msg_ids);
-	ix->msg_ids = ids;
-	ix->nmsg = n;
-	ix->save = 0;
+	index_take(ui, th, ids, n, sp, 0, 0);
 	log_msg(LOG_INFO, "index: the threads of %zu messages read as kept",
 	    n);
 	return 1;
@@ -364,7 +599,24 @@ index_load(struct ui *ui)
 	start = util_now_ms();
 	if (sort == SORT_THREADS || sort == SORT_FROM ||
 	    sort == SORT_SUBJECT) {
-		r = index_build(ui, st, sort, reverse);
+		r = index_build(ui, st, sort, reverse, total);
+		if (r == 1) {
+			/*
+			 * Built in the background: what the index shows stays
+			 * until then, or, with nothing to show, the messages
+			 * by date.
+			 */
+			ui_busy(ui, NULL);
+			if (ix->th == NULL && ix->n == 0 &&
+			    store_msg_ids(st, ui->folder_id, SORT_DATE, reverse,
+			    &ids, &n) == 0) {
+				free(ix->ids);
+				ix->ids = ids;
+				ix->n = n;
+				ix->sel = ix->top = 0;
+			}
+			return;
+		}
 	} else {
 		r = store_msg_ids(st, ui->folder_id, sort, reverse, &ids, &n);
 		if (r == 0) {

@@ -100,6 +100,8 @@ status_draw(struct ui *ui)
 	strbuf_addch(&sb, ' ');
 	if (ui->busy != NULL)
 		strbuf_addf(&sb, "%s…  | ", ui->busy);
+	else if (index_job_what(ui) != NULL)
+		strbuf_addf(&sb, "%s…  | ", index_job_what(ui));
 	else if (ui->transient != NULL)
 		strbuf_addf(&sb, "%s  | ", ui->transient);
 	if (f != NULL)

@@ -125,6 +125,8 @@ struct pane_folders {
 	int64_t sel_id;		/* -1: the account's title */
 };
 
+struct index_job;
+
 struct pane_index {
 	int64_t *ids;		/* row ids in display order */
 	size_t n;
@@ -147,6 +149,8 @@ struct pane_index {
 	 * generation it was made for; SAVE 0 when it was loaded or is small.
 	 */
 	int save;
+	struct index_job *job;	/* a build in the background, or NULL */
+	int job_again;		/* asked for again while it ran */
 	size_t save_acct;
 	int64_t save_folder;
 	int save_kind;
@@ -454,6 +458,15 @@ void index_fold(struct ui *ui, int all);
 /* Sort the index by SORT (enum sort_kind), REVERSE, keeping the selection. */
 void index_sort(struct ui *ui, int sort, int reverse);
 void index_free(struct ui *ui);
+/*
+ * The background build (threads or a sort of a large folder): the
+ * descriptor to poll for its end (-1: none runs), what the status line
+ * says of it (NULL: none), and taking its result once the descriptor is
+ * readable (WAIT: wait for it and drop the result, as on quitting).
+ */
+int index_job_fd(const struct ui *ui);
+const char *index_job_what(const struct ui *ui);
+void index_job_finish(struct ui *ui, int wait);
 
 /* pane-pager.c */
 /* Show message ID of account ACCT (-1: nothing); rendered when drawn. */

@@ -692,6 +692,7 @@ ui_free(struct ui *ui)
 	size_t i;
 
 	free(ui->busy);
+	index_job_finish(ui, 1);
 	index_free(ui);
 	pager_free(ui);
 	preview_free(ui);
@@ -718,7 +719,7 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
     struct evqueue *q, const char *folder, const struct draft *compose)
 {
 	struct ui ui;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	SCREEN *scr;
 	char buf[64], *err = NULL;
 	time_t now;
@@ -843,6 +844,9 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 			pfd[nfd].fd = evqueue_fd(q);
 			pfd[nfd++].events = POLLIN;
 		}
+		/* A build of the index in the background. */
+		if ((pfd[nfd].fd = index_job_fd(&ui)) >= 0)
+			pfd[nfd++].events = POLLIN;
 		if (poll(pfd, nfd, timeout) < 0 && errno != EINTR) {
 			ui.quit = 1;
 			ui.quit_status = 1;
@@ -862,6 +866,7 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 			ui.quit_status = 1;
 			break;
 		}
+		index_job_finish(&ui, 0);
 		ui_events(&ui);
 		ui_keys(&ui);
 		composeop_tick(&ui);
