@@ -94,6 +94,7 @@ static int thread_next_id(const char **, const char **, size_t *);
 static void thread_read_refs(struct thread_build *, const struct thread_msg *);
 static void thread_break_cycles(struct thread_build *);
 static void thread_flatten(struct thread *);
+static int32_t thread_walk(const struct thread *, int32_t, int32_t);
 
 /* FNV-1a over LEN bytes, optionally folding ASCII case. */
 static uint32_t
@@ -689,17 +690,8 @@ thread_build(const struct thread_msg *msgs, size_t n, enum thread_key key,
 		r = (int32_t)i;
 		t->roots[t->nroots++] = r;
 		newest[r] = msgs[r].date;
-		x = r;
-		for (;;) {
-			if (t->node[x].child >= 0)
-				x = t->node[x].child;
-			else {
-				while (x != r && t->node[x].next < 0)
-					x = t->node[x].parent;
-				if (x == r)
-					break;
-				x = t->node[x].next;
-			}
+		for (x = thread_walk(t, r, r); x >= 0;
+		    x = thread_walk(t, r, x)) {
 			nd = &t->node[x];
 			nd->root = r;
 			nd->depth = t->node[nd->parent].depth + 1;
@@ -732,6 +724,21 @@ thread_free(struct thread *t)
 	free(t);
 }
 
+/*
+ * The message after X in the pre-order of the tree whose first message is
+ * R (its first reply, else the next reply on the way back up), or -1
+ * when X is the tree's last.
+ */
+static int32_t
+thread_walk(const struct thread *t, int32_t r, int32_t x)
+{
+	if (t->node[x].child >= 0)
+		return t->node[x].child;
+	while (x != r && t->node[x].next < 0)
+		x = t->node[x].parent;
+	return x == r ? -1 : t->node[x].next;
+}
+
 /* Lay out the display rows from the roots and the collapsed states. */
 static void
 thread_flatten(struct thread *t)
@@ -748,17 +755,8 @@ thread_flatten(struct thread *t)
 		t->rows[t->nrows++] = (uint32_t)r;
 		if (t->node[r].collapsed)
 			continue;
-		x = r;
-		for (;;) {
-			if (t->node[x].child >= 0)
-				x = t->node[x].child;
-			else {
-				while (x != r && t->node[x].next < 0)
-					x = t->node[x].parent;
-				if (x == r)
-					break;
-				x = t->node[x].next;
-			}
+		for (x = thread_walk(t, r, r); x >= 0;
+		    x = thread_walk(t, r, x)) {
 			t->row_of[x] = (uint32_t)t->nrows;
 			t->rows[t->nrows++] = (uint32_t)x;
 		}
@@ -949,21 +947,12 @@ thread_save(const struct thread *t, const int64_t *ids, struct strbuf *out)
 	u = (uint32_t)t->n;
 	strbuf_add(out, &u, sizeof u);
 	for (i = 0; i < t->nroots; i++) {
-		r = x = t->roots[i];
-		for (;;) {
+		r = t->roots[i];
+		for (x = r; x >= 0; x = thread_walk(t, r, x)) {
 			memcpy(rec, &ids[x], 8);
 			memcpy(rec + 8, &t->node[x].depth, 4);
 			rec[12] = t->node[x].marks;
 			strbuf_add(out, rec, sizeof rec);
-			if (t->node[x].child >= 0)
-				x = t->node[x].child;
-			else {
-				while (x != r && t->node[x].next < 0)
-					x = t->node[x].parent;
-				if (x == r)
-					break;
-				x = t->node[x].next;
-			}
 		}
 	}
 }
