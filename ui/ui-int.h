@@ -467,6 +467,8 @@ void index_free(struct ui *ui);
 int index_job_fd(const struct ui *ui);
 const char *index_job_what(const struct ui *ui);
 void index_job_finish(struct ui *ui, int wait);
+/* Start the helper of a build asked for (after the screen is drawn). */
+void index_job_kick(struct ui *ui);
 
 /* pane-pager.c */
 /* Show message ID of account ACCT (-1: nothing); rendered when drawn. */

@@ -818,6 +818,8 @@ ui_run(const struct config *cfg, struct ui_account *accts, size_t n,
 
 	while (!ui.quit) {
 		ui_draw(&ui);
+		/* A build of the index asked for: once the screen shows. */
+		index_job_kick(&ui);
 
 		timeout = -1;
 		if (ui.transient != NULL) {
