@@ -272,10 +272,12 @@ index_spec(struct ui *ui, int sort, int reverse, struct index_spec *sp)
 
 /*
  * Thread or sort the messages of ROWS whose ids are the N of IDS (all of
- * them, or those a limit keeps, in the rows' order) as SP says.
+ * them, or those a limit keeps, in the rows' order) as SP says. The rows
+ * themselves are freed once read (their strings stay until ROWS is
+ * released): at 100,000 messages that is 5 MB less at the build's peak.
  */
 static struct thread *
-index_thread_rows(const struct store_thread_rows *rows, const int64_t *ids,
+index_thread_rows(struct store_thread_rows *rows, const int64_t *ids,
     size_t n, const struct index_spec *sp)
 {
 	struct thread_msg *msgs;
@@ -297,6 +299,9 @@ index_thread_rows(const struct store_thread_rows *rows, const int64_t *ids,
 		msgs[k].from = r->from;
 		k++;
 	}
+	free(rows->rows);
+	rows->rows = NULL;
+	rows->n = 0;
 	th = thread_build(msgs, n, sp->key, sp->flags);
 	free(msgs);
 	return th;
@@ -353,8 +358,8 @@ index_job_run(void *arg)
 	    j->spec.flags & THREAD_GROUP, &rows) == 0) {
 		j->ids = index_row_ids(&rows);
 		j->n = rows.n;
-		j->th = index_thread_rows(&rows, j->ids, j->n, &j->spec);
 		j->gen = rows.gen;
+		j->th = index_thread_rows(&rows, j->ids, j->n, &j->spec);
 		j->ok = 1;
 		store_thread_rows_release(&rows);
 	}
