@@ -2606,6 +2606,13 @@ imap_flags_one(struct imap *im, const struct store_pending *p)
 	r = imap_store_flags(im, p->uid, p->add, 1);
 	if (r == MAILIMAP_NO_ERROR)
 		r = imap_store_flags(im, p->uid, p->remove, 0);
+	/* A keyword ($Forwarded) is only ever set. */
+	if (r == MAILIMAP_NO_ERROR && p->keyword != NULL) {
+		struct mailimap_set *set = mailimap_set_new_single(p->uid);
+
+		r = imap_store_flags_set(im, set, 0, p->keyword, 1);
+		mailimap_set_free(set);
+	}
 	return r;
 }
 

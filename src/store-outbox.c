@@ -377,11 +377,15 @@ store_outbox_sent(struct store *st, int64_t id, int keep_copy)
 	/* The original may have left the cache meanwhile: no matter. */
 	if (e.orig_msg_id != 0 && e.orig_flags != 0) {
 		struct store_msg m;
+		unsigned int flags = e.orig_flags & ~OUTBOX_ORIG_FORWARDED;
 
 		if (store_msg_get(st, e.orig_msg_id, &m) == 0) {
-			if ((m.flags & e.orig_flags) != e.orig_flags &&
-			    store_pending_flags(st, e.orig_msg_id,
-			    e.orig_flags, 0) != 0) {
+			if (((m.flags & flags) != flags &&
+			    store_pending_flags(st, e.orig_msg_id, flags,
+			    0) != 0) ||
+			    ((e.orig_flags & OUTBOX_ORIG_FORWARDED) &&
+			    store_pending_keyword(st, e.orig_msg_id,
+			    "$Forwarded") != 0)) {
 				store_msg_release(&m);
 				store_outbox_release(&e);
 				goto out;

@@ -56,6 +56,48 @@ fail:
 }
 
 int
+store_pending_keyword(struct store *st, int64_t msg_id, const char *keyword)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if (store_begin(st) != 0)
+		return -1;
+	/* Keywords are space-separated, compared without case (RFC 3501). */
+	stmt = store_prepare(st, "UPDATE message SET keywords ="
+	    " CASE WHEN coalesce(keywords, '') = '' THEN ?2"
+	    " ELSE keywords || ' ' || ?2 END WHERE id = ?1"
+	    " AND instr(' ' || lower(coalesce(keywords, '')) || ' ',"
+	    " ' ' || lower(?2) || ' ') = 0");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, msg_id);
+	sqlite3_bind_text(stmt, 2, keyword, -1, SQLITE_STATIC);
+	r = sqlite3_step(stmt);
+	store_stmt_done(st, stmt);
+	if (r != SQLITE_DONE)
+		goto fail;
+	if (sqlite3_changes(st->db) == 0)
+		return store_commit(st);	/* has it, or is gone */
+	stmt = store_prepare(st, "INSERT INTO pending (kind, folder_id, uid,"
+	    " add_flags, remove_flags, keyword) SELECT ?2, folder_id, uid,"
+	    " 0, 0, ?3 FROM message WHERE id = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, msg_id);
+	sqlite3_bind_int(stmt, 2, PENDING_FLAGS);
+	sqlite3_bind_text(stmt, 3, keyword, -1, SQLITE_STATIC);
+	r = sqlite3_step(stmt);
+	store_stmt_done(st, stmt);
+	if (r != SQLITE_DONE)
+		goto fail;
+	return store_commit(st);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
 store_pending_first(struct store *st, struct store_pending *p_r)
 {
 	sqlite3_stmt *stmt;

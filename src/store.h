@@ -250,6 +250,12 @@ int store_body_get(struct store *st, int64_t msg_id, char **raw_r,
 int store_pending_flags(struct store *st, int64_t msg_id, unsigned int add,
     unsigned int remove);
 /*
+ * Give message MSG_ID the keyword KEYWORD ("$Forwarded") locally, if it
+ * has not got it, and queue setting it on the server, in one transaction.
+ */
+int store_pending_keyword(struct store *st, int64_t msg_id,
+    const char *keyword);
+/*
  * Queue moving message MSG_ID to folder DEST (server name); the message
  * leaves its folder in the cache at once.
  */
@@ -513,7 +519,8 @@ struct store_outbox {
 	char *subject;		/* for lists, or NULL */
 	char *to;		/* for lists, or NULL */
 	int64_t orig_msg_id;	/* the message answered or forwarded; 0 */
-	unsigned int orig_flags;	/* MSG_* set on it once sent */
+	unsigned int orig_flags;	/* MSG_* set on it once sent, and */
+#define OUTBOX_ORIG_FORWARDED 0x100u	/* ... its $Forwarded keyword */
 	int64_t draft_msg_id;	/* a recalled draft to delete once sent; 0 */
 	int attempts;		/* tries that failed for a while */
 	int64_t next_try;	/* seconds since the epoch */

@@ -676,6 +676,50 @@ START_TEST(test_thread_cache)
 }
 END_TEST
 
+/* A keyword ($Forwarded) set locally once and queued once. */
+START_TEST(test_pending_keyword)
+{
+	struct store *st = open_store("kw");
+	struct store_pending p;
+	struct store_folder f;
+	struct store_msg m;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int count;
+
+	(void)add_folder_msgs(st, "INBOX", 2);
+	ck_assert_int_eq(store_folder_get(st, "INBOX", &f), 0);
+	ck_assert_int_eq(store_msg_ids(st, f.id, 0, 0, &ids, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(store_msg_set_flags(st, f.id, 2, 0, "Junk"), 0);
+	ck_assert_int_eq(store_pending_keyword(st, ids[1], "$Forwarded"), 0);
+	ck_assert_int_eq(store_msg_get(st, ids[1], &m), 0);
+	ck_assert_str_eq(m.keywords, "Junk $Forwarded");
+	store_msg_release(&m);
+	/* Again, in another case: it has it, nothing more is queued. */
+	ck_assert_int_eq(store_pending_keyword(st, ids[1], "$forwarded"), 0);
+	ck_assert_int_eq(store_pending_count(st, &count), 0);
+	ck_assert_int_eq(count, 1);
+	ck_assert_int_eq(store_pending_first(st, &p), 0);
+	ck_assert_int_eq(p.kind, PENDING_FLAGS);
+	ck_assert_uint_eq(p.uid, 2);
+	ck_assert_uint_eq(p.add, 0);
+	ck_assert_uint_eq(p.remove, 0);
+	ck_assert_str_eq(p.keyword, "$Forwarded");
+	store_pending_release(&p);
+	/* A message without keywords gets just the one. */
+	ck_assert_int_eq(store_pending_keyword(st, ids[0], "$Forwarded"), 0);
+	ck_assert_int_eq(store_msg_get(st, ids[0], &m), 0);
+	ck_assert_str_eq(m.keywords, "$Forwarded");
+	store_msg_release(&m);
+	ck_assert_int_eq(store_pending_count(st, &count), 0);
+	ck_assert_int_eq(count, 2);
+	free(ids);
+	store_folder_release(&f);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(test_future_version)
 {
 	struct store *st = open_store("future");
@@ -828,6 +872,7 @@ store_suite(void)
 	tcase_add_test(tc, test_outbox_migrate);
 	tcase_add_test(tc, test_clean_stamp);
 	tcase_add_test(tc, test_thread_cache);
+	tcase_add_test(tc, test_pending_keyword);
 	suite_add_tcase(s, tc);
 	return s;
 }

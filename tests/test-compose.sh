@@ -225,6 +225,9 @@ wait_count $sent
 eml=$(last_eml)
 assert_contains "$eml" "Subject: Fwd: Zz list thread" "f: subject"
 assert_contains "$eml" "The list's words." "f: the original's text"
+wait_until 15 has_search mailbox INBOX keyword '$Forwarded' header \
+    message-id list-1@example.org ||
+    fail "f: no \$Forwarded on the original"
 
 # --- t, c, b, s on the compose screen; completion; a and D -----------------------
 printf 'printf "%%s\\n" "See the attached file." >>"$1"\n' >"$act"

@@ -1155,6 +1155,9 @@ composeop_queue(struct ui *ui, int draft)
 		    c->kind == COMPOSE_REPLY_ALL ||
 		    c->kind == COMPOSE_REPLY_LIST))
 			flags = MSG_ANSWERED;
+		if (!draft && (c->kind == COMPOSE_FORWARD ||
+		    c->kind == COMPOSE_FORWARD_ATTACH))
+			flags = OUTBOX_ORIG_FORWARDED;
 		r = outbox_queue(st, &out, draft ? 0 : c->orig_id, flags,
 		    draft ? 0 : c->draft_id, draft, &id, &err);
 		compose_out_release(&out);
