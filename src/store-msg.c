@@ -550,21 +550,22 @@ store_thread_rows_release(struct store_thread_rows *rows)
 }
 
 int
-store_thread_rows(struct store *st, int64_t folder_id, int refs,
-    struct store_thread_rows *out)
+store_thread_each(struct store *st, int64_t folder_id, int refs,
+    store_thread_fn *fn, void *arg, int64_t *gen_r)
 {
-	struct store_thread_row *rows = NULL;
-	struct strbuf sb = STRBUF_INIT;
+	struct store_thread_row row;
 	sqlite3_stmt *stmt;
-	size_t n = 0, alloc = 0, *off = NULL, i, k;
-	const unsigned char *s;
+	const char **f[5] = {
+		&row.message_id, &row.in_reply_to, &row.references,
+		&row.subject, &row.from
+	};
 	int r, c;
 
-	memset(out, 0, sizeof *out);
+	*gen_r = 0;
 	/* One snapshot for the rows and the generation they are. */
 	if (st->tx_depth == 0 && store_exec(st, "BEGIN") != 0)
 		return -1;
-	if (store_thread_gen(st, folder_id, &out->gen) != 0) {
+	if (store_thread_gen(st, folder_id, gen_r) != 0) {
 		store_read_end(st);
 		return -1;
 	}
@@ -580,52 +581,90 @@ store_thread_rows(struct store *st, int64_t folder_id, int refs,
 		return -1;
 	}
 	sqlite3_bind_int64(stmt, 1, folder_id);
-	/* Strings go in one block; OFF holds offsets + 1 (0: NULL) until
-	 * the block stops moving. */
 	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc == 0 ? 1024 : alloc * 2;
-			rows = xreallocarray(rows, alloc, sizeof *rows);
-			off = xreallocarray(off, alloc, 5 * sizeof *off);
-		}
-		rows[n].id = sqlite3_column_int64(stmt, 0);
-		rows[n].date = sqlite3_column_int64(stmt, 1);
-		rows[n].size = sqlite3_column_int64(stmt, 2);
-		for (c = 0; c < 5; c++) {
-			s = sqlite3_column_text(stmt, 3 + c);
-			if (s == NULL) {
-				off[5 * n + (size_t)c] = 0;
-				continue;
-			}
-			off[5 * n + (size_t)c] = sb.len + 1;
-			strbuf_add(&sb, s, (size_t)sqlite3_column_bytes(stmt,
-			    3 + c));
-			strbuf_addch(&sb, '\0');
-		}
-		n++;
+		row.id = sqlite3_column_int64(stmt, 0);
+		row.date = sqlite3_column_int64(stmt, 1);
+		row.size = sqlite3_column_int64(stmt, 2);
+		for (c = 0; c < 5; c++)
+			*f[c] = (const char *)sqlite3_column_text(stmt, 3 + c);
+		if (fn(arg, &row) != 0)
+			break;
 	}
 	store_stmt_done(st, stmt);
 	store_read_end(st);
-	if (r != SQLITE_DONE) {
-		free(rows);
-		free(off);
-		strbuf_release(&sb);
+	return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : -1;
+}
+
+/* Collecting rows for store_thread_rows(): offsets until the block stops
+ * moving. */
+struct store_rows_acc {
+	struct store_thread_row *rows;
+	size_t n, alloc, *off;
+	struct strbuf sb;
+};
+
+static int
+store_rows_take(void *arg, const struct store_thread_row *row)
+{
+	struct store_rows_acc *a = arg;
+	const char *f[5] = {
+		row->message_id, row->in_reply_to, row->references,
+		row->subject, row->from
+	};
+	size_t c;
+
+	if (a->n == a->alloc) {
+		a->alloc = a->alloc == 0 ? 1024 : a->alloc * 2;
+		a->rows = xreallocarray(a->rows, a->alloc, sizeof *a->rows);
+		a->off = xreallocarray(a->off, a->alloc, 5 * sizeof *a->off);
+	}
+	a->rows[a->n] = *row;
+	/* OFF holds offsets + 1 (0: NULL). */
+	for (c = 0; c < 5; c++) {
+		if (f[c] == NULL) {
+			a->off[5 * a->n + c] = 0;
+			continue;
+		}
+		a->off[5 * a->n + c] = a->sb.len + 1;
+		strbuf_addstr(&a->sb, f[c]);
+		strbuf_addch(&a->sb, '\0');
+	}
+	a->n++;
+	return 0;
+}
+
+int
+store_thread_rows(struct store *st, int64_t folder_id, int refs,
+    struct store_thread_rows *out)
+{
+	struct store_rows_acc a;
+	size_t i, k;
+
+	memset(out, 0, sizeof *out);
+	memset(&a, 0, sizeof a);
+	strbuf_init(&a.sb, 0);
+	if (store_thread_each(st, folder_id, refs, store_rows_take, &a,
+	    &out->gen) != 0) {
+		free(a.rows);
+		free(a.off);
+		strbuf_release(&a.sb);
 		return -1;
 	}
-	out->strings = strbuf_detach(&sb, NULL);
-	for (i = 0; i < n; i++) {
+	out->strings = strbuf_detach(&a.sb, NULL);
+	for (i = 0; i < a.n; i++) {
 		const char **f[5] = {
-			&rows[i].message_id, &rows[i].in_reply_to,
-			&rows[i].references, &rows[i].subject, &rows[i].from
+			&a.rows[i].message_id, &a.rows[i].in_reply_to,
+			&a.rows[i].references, &a.rows[i].subject,
+			&a.rows[i].from
 		};
 
 		for (k = 0; k < 5; k++)
-			*f[k] = off[5 * i + k] == 0 ? NULL :
-			    out->strings + off[5 * i + k] - 1;
+			*f[k] = a.off[5 * i + k] == 0 ? NULL :
+			    out->strings + a.off[5 * i + k] - 1;
 	}
-	free(off);
-	out->rows = rows;
-	out->n = n;
+	free(a.off);
+	out->rows = a.rows;
+	out->n = a.n;
 	return 0;
 }
 

@@ -437,6 +437,14 @@ struct store_thread_rows {
 int store_thread_rows(struct store *st, int64_t folder_id, int refs,
     struct store_thread_rows *out);
 void store_thread_rows_release(struct store_thread_rows *rows);
+/*
+ * The same rows one at a time, without keeping them: FN(ARG, ROW) for
+ * each (its strings valid during the call only; a nonzero return stops),
+ * with the folder's thread_gen they were read at in *GEN_R.
+ */
+typedef int store_thread_fn(void *arg, const struct store_thread_row *row);
+int store_thread_each(struct store *st, int64_t folder_id, int refs,
+    store_thread_fn *fn, void *arg, int64_t *gen_r);
 
 /*
  * A folder's thread generation: it moves whenever a message of the folder

@@ -56,19 +56,41 @@ struct thread {
 	uint32_t *row_of;	/* message to row; ROW_NONE: folded */
 };
 
+/*
+ * A message as the build keeps it: its ids hashed (64 bits: two ids of a
+ * folder that hash alike are as likely as never), its strings gone but
+ * for the one a sort by sender or subject needs.
+ */
+struct thread_in_msg {
+	int64_t date;
+	int64_t size;
+	uint64_t id;		/* its Message-ID, 0: none */
+	uint64_t base;		/* its subject without prefixes, any case */
+	uint32_t refs;		/* its References chain (oldest first, */
+	uint32_t nrefs;		/* In-Reply-To added): in->refs[refs...] */
+	uint32_t str;		/* its sort string: offset + 1, 0: none */
+	uint8_t reply;		/* its subject had a reply prefix */
+};
+
+struct thread_input {
+	enum thread_key key;
+	int flags;
+	struct thread_in_msg *msgs;
+	size_t n, alloc;
+	uint64_t *refs;
+	size_t nrefs, arefs;
+	struct strbuf strings;	/* the sort strings, each terminated */
+};
+
 /* A container of the build: a message, or an id someone referenced. */
 struct thread_box {
-	const char *key;	/* the id (not terminated), NULL if none */
-	uint32_t keylen;
-	uint32_t hash;
+	uint64_t key;		/* the id's hash, 0 if none */
 	int32_t msg;		/* message index, -1: an empty container */
 	int32_t parent;
 	uint8_t marks;
 };
 
 struct thread_build {
-	const struct thread_msg *msgs;
-	size_t n;
 	struct thread_box *box;
 	size_t nbox, abox;
 	int32_t *table;		/* open addressing over box, -1 empty */
@@ -86,21 +108,22 @@ struct thread_sortrec {
 	int32_t msg;
 };
 
-static uint32_t thread_hash(const char *, size_t, int);
-static int32_t thread_box_new(struct thread_build *, const char *, size_t,
-    uint32_t, int32_t);
-static int32_t thread_lookup(struct thread_build *, const char *, size_t);
+static uint64_t thread_hash(const char *, size_t, int);
+static int32_t thread_box_new(struct thread_build *, uint64_t, int32_t);
+static int32_t thread_lookup(struct thread_build *, uint64_t);
 static int thread_next_id(const char **, const char **, size_t *);
-static void thread_read_refs(struct thread_build *, const struct thread_msg *);
 static void thread_break_cycles(struct thread_build *);
 static void thread_flatten(struct thread *);
 static int32_t thread_walk(const struct thread *, int32_t, int32_t);
 
-/* FNV-1a over LEN bytes, optionally folding ASCII case. */
-static uint32_t
+/*
+ * FNV-1a (64 bits) over LEN bytes, optionally folding ASCII case; never
+ * 0, which stands for "none".
+ */
+static uint64_t
 thread_hash(const char *s, size_t len, int fold)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = 14695981039346656037ull;
 	size_t i;
 	unsigned char c;
 
@@ -109,14 +132,20 @@ thread_hash(const char *s, size_t len, int fold)
 		if (fold && c >= 'A' && c <= 'Z')
 			c += 'a' - 'A';
 		h ^= c;
-		h *= 16777619u;
+		h *= 1099511628211ull;
 	}
-	return h;
+	return h != 0 ? h : 1;
+}
+
+/* Where KEY starts looking in a table of CAP slots. */
+static size_t
+thread_slot(uint64_t key, size_t cap)
+{
+	return (size_t)(key ^ (key >> 32)) & (cap - 1);
 }
 
 static int32_t
-thread_box_new(struct thread_build *b, const char *key, size_t len,
-    uint32_t hash, int32_t msg)
+thread_box_new(struct thread_build *b, uint64_t key, int32_t msg)
 {
 	struct thread_box *x;
 
@@ -126,8 +155,6 @@ thread_box_new(struct thread_build *b, const char *key, size_t len,
 	}
 	x = &b->box[b->nbox];
 	x->key = key;
-	x->keylen = (uint32_t)len;
-	x->hash = hash;
 	x->msg = msg;
 	x->parent = -1;
 	x->marks = 0;
@@ -146,7 +173,7 @@ thread_grow(struct thread_build *b)
 	for (i = 0; i < b->cap; i++) {
 		if (b->table[i] < 0)
 			continue;
-		j = b->box[b->table[i]].hash & (cap - 1);
+		j = thread_slot(b->box[b->table[i]].key, cap);
 		while (t[j] >= 0)
 			j = (j + 1) & (cap - 1);
 		t[j] = b->table[i];
@@ -156,25 +183,21 @@ thread_grow(struct thread_build *b)
 	b->cap = cap;
 }
 
-/* The container of the id KEY (LEN bytes), made empty if new. */
+/* The container of the id hashed as KEY, made empty if new. */
 static int32_t
-thread_lookup(struct thread_build *b, const char *key, size_t len)
+thread_lookup(struct thread_build *b, uint64_t key)
 {
-	uint32_t h = thread_hash(key, len, 0);
-	const struct thread_box *x;
 	size_t i;
 	int32_t id;
 
 	if ((b->used + 1) * 2 > b->cap)
 		thread_grow(b);
-	for (i = h & (b->cap - 1); b->table[i] >= 0; i = (i + 1) &
+	for (i = thread_slot(key, b->cap); b->table[i] >= 0; i = (i + 1) &
 	    (b->cap - 1)) {
-		x = &b->box[b->table[i]];
-		if (x->hash == h && x->keylen == len &&
-		    memcmp(x->key, key, len) == 0)
+		if (b->box[b->table[i]].key == key)
 			return b->table[i];
 	}
-	id = thread_box_new(b, key, len, h, -1);
+	id = thread_box_new(b, key, -1);
 	b->table[i] = id;
 	b->used++;
 	return id;
@@ -252,35 +275,125 @@ thread_refs_add(struct thread_build *b, int32_t box)
 	b->refs[b->nrefs++] = box;
 }
 
-/* Read M's References (else In-Reply-To) into b->refs, oldest first. */
+/* Add the id hashed as H to IN's chain of the message being added. */
 static void
-thread_read_refs(struct thread_build *b, const struct thread_msg *m)
+thread_in_ref(struct thread_input *in, size_t first, uint64_t h)
 {
-	const char *p, *key, *irt_key = NULL;
-	size_t len, irt_len = 0, i;
-	int32_t irt;
+	if (in->nrefs > first && in->refs[in->nrefs - 1] == h)
+		return;
+	if (in->nrefs == in->arefs) {
+		in->arefs = in->arefs == 0 ? 1024 : in->arefs * 2;
+		in->refs = xreallocarray(in->refs, in->arefs,
+		    sizeof *in->refs);
+	}
+	in->refs[in->nrefs++] = h;
+}
 
-	b->nrefs = 0;
+/*
+ * M's References (else its one bare id), oldest first, then In-Reply-To
+ * when References forgot it: into IN's chain pool, hashed.
+ */
+static void
+thread_in_refs(struct thread_input *in, struct thread_in_msg *x,
+    const struct thread_msg *m)
+{
+	const char *p, *key;
+	size_t len, first = in->nrefs, i;
+	uint64_t irt;
+
 	p = m->references;
 	while (thread_next_id(&p, &key, &len))
-		thread_refs_add(b, thread_lookup(b, key, len));
-	if (b->nrefs == 0 && thread_bare_id(m->references, &key, &len))
-		thread_refs_add(b, thread_lookup(b, key, len));
+		thread_in_ref(in, first, thread_hash(key, len, 0));
+	if (in->nrefs == first && thread_bare_id(m->references, &key, &len))
+		thread_in_ref(in, first, thread_hash(key, len, 0));
 	p = m->in_reply_to;
 	if (thread_next_id(&p, &key, &len) ||
 	    thread_bare_id(m->in_reply_to, &key, &len)) {
-		irt_key = key;
-		irt_len = len;
+		irt = thread_hash(key, len, 0);
+		for (i = first; i < in->nrefs && in->refs[i] != irt; i++)
+			;
+		if (i == in->nrefs)
+			thread_in_ref(in, first, irt);
 	}
-	if (irt_key == NULL)
+	x->refs = (uint32_t)first;
+	x->nrefs = (uint32_t)(in->nrefs - first);
+}
+
+struct thread_input *
+thread_input_new(enum thread_key key, int flags)
+{
+	struct thread_input *in = xcalloc(1, sizeof *in);
+
+	in->key = key;
+	in->flags = flags;
+	strbuf_init(&in->strings, 0);
+	return in;
+}
+
+void
+thread_input_add(struct thread_input *in, const struct thread_msg *m)
+{
+	struct thread_in_msg *x;
+	const char *p, *key, *base, *str = NULL;
+	size_t len;
+	int reply;
+
+	if (in->n == in->alloc) {
+		in->alloc = in->alloc == 0 ? 1024 : in->alloc * 2;
+		in->msgs = xreallocarray(in->msgs, in->alloc,
+		    sizeof *in->msgs);
+	}
+	x = &in->msgs[in->n++];
+	memset(x, 0, sizeof *x);
+	x->date = m->date;
+	x->size = m->size;
+	base = in->flags & THREAD_GROUP || in->key == THREAD_KEY_SUBJECT ?
+	    thread_subject_base(m->subject, &reply) : "";
+	if (in->flags & THREAD_GROUP) {
+		x->reply = (uint8_t)reply;
+		x->base = *base != '\0' ? thread_hash(base, strlen(base), 1) :
+		    0;
+		p = m->message_id;
+		if (thread_next_id(&p, &key, &len) ||
+		    thread_bare_id(m->message_id, &key, &len))
+			x->id = thread_hash(key, len, 0);
+		thread_in_refs(in, x, m);
+	}
+	if (in->key == THREAD_KEY_FROM)
+		str = m->from != NULL ? m->from : "";
+	else if (in->key == THREAD_KEY_SUBJECT)
+		str = base;
+	if (str != NULL) {
+		x->str = (uint32_t)in->strings.len + 1;
+		strbuf_addstr(&in->strings, str);
+		strbuf_addch(&in->strings, '\0');
+	}
+}
+
+size_t
+thread_input_count(const struct thread_input *in)
+{
+	return in->n;
+}
+
+void
+thread_input_free(struct thread_input *in)
+{
+	if (in == NULL)
 		return;
-	/* In-Reply-To names the parent when References forgot it. */
-	irt = thread_lookup(b, irt_key, irt_len);
-	for (i = 0; i < b->nrefs; i++) {
-		if (b->refs[i] == irt)
-			return;
-	}
-	thread_refs_add(b, irt);
+	free(in->msgs);
+	free(in->refs);
+	strbuf_release(&in->strings);
+	free(in);
+}
+
+/* The sort string of message I of IN. */
+static const char *
+thread_in_str(const struct thread_input *in, size_t i)
+{
+	uint32_t off = in->msgs[i].str;
+
+	return off != 0 ? in->strings.buf + off - 1 : "";
 }
 
 /*
@@ -386,7 +499,7 @@ thread_cmp_str(const void *a, const void *b)
 
 /* Sort the roots of T by KEY, in the direction FLAGS ask for. */
 static void
-thread_sort_roots(struct thread *t, const struct thread_msg *msgs,
+thread_sort_roots(struct thread *t, const struct thread_input *in,
     const int64_t *newest, enum thread_key key, int flags)
 {
 	struct thread_sortrec *rec;
@@ -398,7 +511,7 @@ thread_sort_roots(struct thread *t, const struct thread_msg *msgs,
 	for (i = 0; i < t->nroots; i++) {
 		r = t->roots[i];
 		rec[i].msg = r;
-		rec[i].date = msgs[r].date;
+		rec[i].date = in->msgs[r].date;
 		rec[i].s = "";
 		rec[i].v = 0;
 		switch (key) {
@@ -406,13 +519,11 @@ thread_sort_roots(struct thread *t, const struct thread_msg *msgs,
 			rec[i].v = newest[r];
 			break;
 		case THREAD_KEY_FROM:
-			rec[i].s = msgs[r].from != NULL ? msgs[r].from : "";
-			break;
 		case THREAD_KEY_SUBJECT:
-			rec[i].s = thread_subject_base(msgs[r].subject, NULL);
+			rec[i].s = thread_in_str(in, (size_t)r);
 			break;
 		case THREAD_KEY_SIZE:
-			rec[i].v = msgs[r].size;
+			rec[i].v = in->msgs[r].size;
 			break;
 		}
 	}
@@ -435,7 +546,7 @@ thread_sort_roots(struct thread *t, const struct thread_msg *msgs,
 
 /* Sort the N message indexes of IDX by date, oldest first. */
 static void
-thread_sort_by_date(const struct thread_msg *msgs, int32_t *idx, size_t n)
+thread_sort_by_date(const struct thread_in_msg *msgs, int32_t *idx, size_t n)
 {
 	struct thread_sortrec *rec;
 	size_t i;
@@ -460,40 +571,39 @@ thread_sort_by_date(const struct thread_msg *msgs, int32_t *idx, size_t n)
  * its marks in MARKS.
  */
 static void
-thread_link(const struct thread_msg *msgs, size_t n, int32_t *parent,
-    uint8_t *marks)
+thread_link(const struct thread_input *in, int32_t *parent, uint8_t *marks)
 {
+	const struct thread_in_msg *msgs = in->msgs;
 	struct thread_build b;
-	const char *p, *key;
-	size_t i, len;
+	size_t i, len, n = in->n;
+	uint32_t k;
 	int32_t *box_of, *res, *best, x, y, v, top, stack_top;
 	int32_t *stack;
 
 	memset(&b, 0, sizeof b);
-	b.msgs = msgs;
-	b.n = n;
 	box_of = xreallocarray(NULL, n > 0 ? n : 1, sizeof *box_of);
 
 	/* 1. A container for each message. */
 	for (i = 0; i < n; i++) {
-		p = msgs[i].message_id;
-		if (thread_next_id(&p, &key, &len) ||
-		    thread_bare_id(msgs[i].message_id, &key, &len)) {
-			x = thread_lookup(&b, key, len);
+		if (msgs[i].id != 0) {
+			x = thread_lookup(&b, msgs[i].id);
 			if (b.box[x].msg >= 0) {
 				/* Taken: this one is a duplicate. */
-				x = thread_box_new(&b, NULL, 0, 0, (int32_t)i);
+				x = thread_box_new(&b, 0, (int32_t)i);
 				b.box[x].marks |= THREAD_MARK_DUP;
 			} else
 				b.box[x].msg = (int32_t)i;
 		} else
-			x = thread_box_new(&b, NULL, 0, 0, (int32_t)i);
+			x = thread_box_new(&b, 0, (int32_t)i);
 		box_of[i] = x;
 	}
 
 	/* 2. Links from References and In-Reply-To. */
 	for (i = 0; i < n; i++) {
-		thread_read_refs(&b, &msgs[i]);
+		b.nrefs = 0;
+		for (k = 0; k < msgs[i].nrefs; k++)
+			thread_refs_add(&b, thread_lookup(&b,
+			    in->refs[msgs[i].refs + k]));
 		x = box_of[i];
 		for (len = 0; len + 1 < b.nrefs; len++) {
 			y = b.refs[len + 1];
@@ -577,13 +687,13 @@ thread_link(const struct thread_msg *msgs, size_t n, int32_t *parent,
 
 /* Step 5: a reply that heads a thread joins the oldest same subject. */
 static void
-thread_join_subjects(const struct thread_msg *msgs, size_t n,
-    const char **base, const uint8_t *reply, int32_t *parent, uint8_t *marks)
+thread_join_subjects(const struct thread_input *in, int32_t *parent,
+    uint8_t *marks)
 {
+	const struct thread_in_msg *msgs = in->msgs;
 	int32_t *order, *table, r, a;
-	size_t nroots = 0, cap, i, j, len;
-	const char *s;
-	uint32_t h;
+	size_t nroots = 0, cap, i, j, n = in->n;
+	uint64_t h;
 
 	order = xreallocarray(NULL, n > 0 ? n : 1, sizeof *order);
 	for (i = 0; i < n; i++) {
@@ -598,19 +708,16 @@ thread_join_subjects(const struct thread_msg *msgs, size_t n,
 		table[i] = -1;
 	for (i = 0; i < nroots; i++) {
 		r = order[i];
-		s = base[r];
-		len = strlen(s);
-		if (len == 0)
-			continue;
-		h = thread_hash(s, len, 1);
-		for (j = h & (cap - 1); (a = table[j]) >= 0;
+		if ((h = msgs[r].base) == 0)
+			continue;	/* no subject */
+		for (j = thread_slot(h, cap); (a = table[j]) >= 0;
 		    j = (j + 1) & (cap - 1)) {
-			if (strcasecmp(base[a], s) == 0)
+			if (msgs[a].base == h)
 				break;
 		}
 		if (a < 0)
 			table[j] = r;
-		else if (reply[r]) {
+		else if (msgs[r].reply) {
 			parent[r] = a;
 			marks[r] |= THREAD_MARK_FAKE;
 		}
@@ -623,14 +730,28 @@ struct thread *
 thread_build(const struct thread_msg *msgs, size_t n, enum thread_key key,
     int flags)
 {
+	struct thread_input *in = thread_input_new(key, flags);
+	struct thread *t;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		thread_input_add(in, &msgs[i]);
+	t = thread_input_build(in);
+	thread_input_free(in);
+	return t;
+}
+
+struct thread *
+thread_input_build(const struct thread_input *in)
+{
+	const struct thread_in_msg *msgs = in->msgs;
 	struct thread *t = xcalloc(1, sizeof *t);
 	struct thread_node *nd;
 	int32_t *parent, *order, p, x, r;
-	uint8_t *marks, *reply = NULL;
-	const char **base = NULL;
+	uint8_t *marks;
 	int64_t *newest;
-	size_t i, k;
-	int rep;
+	size_t i, k, n = in->n;
+	int flags = in->flags;
 
 	t->n = n;
 	t->node = xreallocarray(NULL, n > 0 ? n : 1, sizeof *t->node);
@@ -642,16 +763,9 @@ thread_build(const struct thread_msg *msgs, size_t n, enum thread_key key,
 	newest = xreallocarray(NULL, n > 0 ? n : 1, sizeof *newest);
 
 	if (flags & THREAD_GROUP) {
-		base = xreallocarray(NULL, n > 0 ? n : 1, sizeof *base);
-		reply = xcalloc(n > 0 ? n : 1, 1);
-		for (i = 0; i < n; i++) {
-			base[i] = thread_subject_base(msgs[i].subject, &rep);
-			reply[i] = (uint8_t)rep;
-		}
-		thread_link(msgs, n, parent, marks);
+		thread_link(in, parent, marks);
 		if (flags & THREAD_SUBJECT)
-			thread_join_subjects(msgs, n, base, reply, parent,
-			    marks);
+			thread_join_subjects(in, parent, marks);
 	} else {
 		for (i = 0; i < n; i++)
 			parent[i] = -1;
@@ -698,14 +812,12 @@ thread_build(const struct thread_msg *msgs, size_t n, enum thread_key key,
 			t->node[r].size++;
 			if (msgs[x].date > newest[r])
 				newest[r] = msgs[x].date;
-			if (strcasecmp(base[x], base[nd->parent]) == 0)
+			if (msgs[x].base == msgs[nd->parent].base)
 				nd->marks |= THREAD_MARK_SAME_SUBJECT;
 		}
 	}
-	thread_sort_roots(t, msgs, newest, key, flags);
+	thread_sort_roots(t, in, newest, in->key, flags);
 	thread_flatten(t);
-	free(base);
-	free(reply);
 	free(newest);
 	free(marks);
 	free(parent);

@@ -62,6 +62,20 @@ struct thread *thread_build(const struct thread_msg *msgs, size_t n,
 /* Free T; NULL is a no-op. */
 void thread_free(struct thread *t);
 
+/*
+ * The same, fed one message at a time: thread_input_add() keeps what the
+ * build needs of M (its ids hashed, the sort string of KEY) and nothing
+ * that points into it, so that a caller reading rows can hand each over
+ * and let its strings go. thread_input_build() makes the set (the input
+ * stays the caller's: thread_input_free() it).
+ */
+struct thread_input;
+struct thread_input *thread_input_new(enum thread_key key, int flags);
+void thread_input_add(struct thread_input *in, const struct thread_msg *m);
+size_t thread_input_count(const struct thread_input *in);
+struct thread *thread_input_build(const struct thread_input *in);
+void thread_input_free(struct thread_input *in);
+
 /* The number of display rows (fewer than the messages when collapsed). */
 size_t thread_rows(const struct thread *t);
 /* The message (index into the input) shown on ROW. */

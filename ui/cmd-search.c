@@ -85,6 +85,15 @@ searchop_filter(struct ui *ui, int64_t *ids, size_t *n)
 	*n = k;
 }
 
+int
+searchop_keeps(struct ui *ui, int64_t id)
+{
+	size_t n = 1;
+
+	searchop_filter(ui, &id, &n);
+	return n == 1;
+}
+
 void
 searchop_status(struct ui *ui, struct strbuf *sb)
 {

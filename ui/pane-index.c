@@ -271,53 +271,67 @@ index_spec(struct ui *ui, int sort, int reverse, struct index_spec *sp)
 }
 
 /*
- * Thread or sort the messages of ROWS whose ids are the N of IDS (all of
- * them, or those a limit keeps, in the rows' order) as SP says. The rows
- * themselves are freed once read (their strings stay until ROWS is
- * released): at 100,000 messages that is 5 MB less at the build's peak.
+ * A build being read: each row the limit keeps (UI: NULL when there is
+ * none, as for a helper) goes into IN, its id into IDS, and its strings
+ * go with the row.
  */
-static struct thread *
-index_thread_rows(struct store_thread_rows *rows, const int64_t *ids,
-    size_t n, const struct index_spec *sp)
+struct index_feed {
+	struct ui *ui;
+	struct thread_input *in;
+	int64_t *ids;
+	size_t n, alloc;
+};
+
+static int
+index_feed_row(void *arg, const struct store_thread_row *r)
 {
-	struct thread_msg *msgs;
-	struct thread *th;
-	size_t i, k;
+	struct index_feed *f = arg;
+	struct thread_msg m;
 
-	msgs = xcalloc(n > 0 ? n : 1, sizeof *msgs);
-	for (i = k = 0; i < rows->n && k < n; i++) {
-		const struct store_thread_row *r = &rows->rows[i];
-
-		if (r->id != ids[k])
-			continue;
-		msgs[k].date = r->date;
-		msgs[k].size = r->size;
-		msgs[k].message_id = r->message_id;
-		msgs[k].in_reply_to = r->in_reply_to;
-		msgs[k].references = r->references;
-		msgs[k].subject = r->subject;
-		msgs[k].from = r->from;
-		k++;
+	if (f->ui != NULL && !searchop_keeps(f->ui, r->id))
+		return 0;
+	if (f->n == f->alloc) {
+		f->alloc = f->alloc == 0 ? 1024 : f->alloc * 2;
+		f->ids = xreallocarray(f->ids, f->alloc, sizeof *f->ids);
 	}
-	free(rows->rows);
-	rows->rows = NULL;
-	rows->n = 0;
-	th = thread_build(msgs, n, sp->key, sp->flags);
-	free(msgs);
-	return th;
+	f->ids[f->n++] = r->id;
+	m.date = r->date;
+	m.size = r->size;
+	m.message_id = r->message_id;
+	m.in_reply_to = r->in_reply_to;
+	m.references = r->references;
+	m.subject = r->subject;
+	m.from = r->from;
+	thread_input_add(f->in, &m);
+	return 0;
 }
 
-/* The ids of ROWS, in their order: a new array. */
-static int64_t *
-index_row_ids(const struct store_thread_rows *rows)
+/*
+ * Read the open folder's rows from ST (those the limit keeps, with UI)
+ * and thread or sort them as SP says: the build in *TH_R, its messages'
+ * ids in *IDS_R (*N_R of them), the folder's generation in *GEN_R.
+ */
+static int
+index_read_build(struct store *st, int64_t folder_id, struct ui *ui,
+    const struct index_spec *sp, struct thread **th_r, int64_t **ids_r,
+    size_t *n_r, int64_t *gen_r)
 {
-	int64_t *ids = xreallocarray(NULL, rows->n > 0 ? rows->n : 1,
-	    sizeof *ids);
-	size_t i;
+	struct index_feed f;
+	int r;
 
-	for (i = 0; i < rows->n; i++)
-		ids[i] = rows->rows[i].id;
-	return ids;
+	memset(&f, 0, sizeof f);
+	f.ui = ui;
+	f.in = thread_input_new(sp->key, sp->flags);
+	r = store_thread_each(st, folder_id, sp->flags & THREAD_GROUP,
+	    index_feed_row, &f, gen_r);
+	if (r == 0) {
+		*th_r = thread_input_build(f.in);
+		*ids_r = f.ids != NULL ? f.ids : xcalloc(1, sizeof *f.ids);
+		*n_r = f.n;
+	} else
+		free(f.ids);
+	thread_input_free(f.in);
+	return r;
 }
 
 /*
@@ -352,17 +366,10 @@ static void *
 index_job_run(void *arg)
 {
 	struct index_job *j = arg;
-	struct store_thread_rows rows;
 
-	if (store_thread_rows(j->st, j->folder_id,
-	    j->spec.flags & THREAD_GROUP, &rows) == 0) {
-		j->ids = index_row_ids(&rows);
-		j->n = rows.n;
-		j->gen = rows.gen;
-		j->th = index_thread_rows(&rows, j->ids, j->n, &j->spec);
+	if (index_read_build(j->st, j->folder_id, NULL, &j->spec, &j->th,
+	    &j->ids, &j->n, &j->gen) == 0)
 		j->ok = 1;
-		store_thread_rows_release(&rows);
-	}
 	/* The UI thread takes over once this byte is there. */
 	while (write(j->fd[1], "x", 1) < 0 && errno == EINTR)
 		;
@@ -517,9 +524,9 @@ static int
 index_build(struct ui *ui, struct store *st, int sort, int reverse,
     size_t total)
 {
-	struct store_thread_rows rows;
 	struct index_spec sp;
-	int64_t *ids;
+	struct thread *th;
+	int64_t *ids, gen;
 	size_t n;
 	int keep;
 
@@ -538,16 +545,11 @@ index_build(struct ui *ui, struct store *st, int sort, int reverse,
 	if (!ui->srch.limited && total >= INDEX_ASYNC_MSGS &&
 	    index_job_start(ui, st, &sp, total) == 0)
 		return 1;
-	if (store_thread_rows(st, ui->folder_id, sp.flags & THREAD_GROUP,
-	    &rows) != 0)
+	/* The limit (l) keeps some ids. */
+	if (index_read_build(st, ui->folder_id, ui, &sp, &th, &ids, &n,
+	    &gen) != 0)
 		return -1;
-	/* The limit (l) keeps some ids, in order. */
-	ids = index_row_ids(&rows);
-	n = rows.n;
-	searchop_filter(ui, ids, &n);
-	index_take(ui, index_thread_rows(&rows, ids, n, &sp), ids, n, &sp,
-	    rows.gen, keep);
-	store_thread_rows_release(&rows);
+	index_take(ui, th, ids, n, &sp, gen, keep);
 	return 0;
 }
 

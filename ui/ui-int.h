@@ -723,6 +723,8 @@ void searchop_event(struct ui *ui, size_t acct,
     const struct account_event *ev);
 /* Keep of the N row ids IDS of the open folder those the limit shows. */
 void searchop_filter(struct ui *ui, int64_t *ids, size_t *n);
+/* Whether the limit (if any) keeps message ID. */
+int searchop_keeps(struct ui *ui, int64_t id);
 /* Append the limit in force to the status line. */
 void searchop_status(struct ui *ui, struct strbuf *sb);
 void searchop_free(struct ui *ui);
