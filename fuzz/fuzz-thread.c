@@ -6,7 +6,9 @@
  * message once, thread_row_of() inverts thread_msg(), depths and thread
  * sizes hang together, tree lines are safe and as wide as they say,
  * folding every thread leaves one row per thread and unfolding restores
- * the order, and ungrouped messages are sorted by date and size as asked.
+ * the order, and ungrouped messages are sorted by date and size as asked;
+ * a build saved and loaded back is the same, and the input read as a
+ * save (thread_load()) is refused or holds together as well.
  */
 #include "autoconfig.h"
 
@@ -108,6 +110,63 @@ fuzz_check_rows(struct thread *t, size_t n, unsigned char *seen)
 	strbuf_release(&sb);
 }
 
+/*
+ * T (N messages, every thread expanded) saved and loaded back: the same
+ * rows, depths and marks, each message's id (its index here) kept.
+ */
+static void
+fuzz_check_saved(const struct thread *t, size_t n, unsigned char *seen)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct thread *u;
+	int64_t *ids, *got;
+	size_t i, ng;
+
+	ids = xcalloc(n > 0 ? n : 1, sizeof *ids);
+	for (i = 0; i < n; i++)
+		ids[i] = (int64_t)i;
+	thread_save(t, ids, &sb);
+	u = thread_load(sb.buf, sb.len, &got, &ng);
+	if (u == NULL || ng != n)
+		fuzz_fail("a save of %zu messages does not load", n);
+	fuzz_check_rows(u, n, seen);
+	for (i = 0; i < n; i++) {
+		if (got[i] < 0 || (size_t)got[i] >= n)
+			fuzz_fail("loaded id %lld", (long long)got[i]);
+		if (got[thread_msg(u, i)] != (int64_t)thread_msg(t, i) ||
+		    thread_depth(u, i) != thread_depth(t, i) ||
+		    thread_marks(u, i) != thread_marks(t, i))
+			fuzz_fail("row %zu differs once loaded", i);
+	}
+	thread_free(u);
+	free(got);
+	free(ids);
+	strbuf_release(&sb);
+}
+
+/* Any bytes as a save: NULL, or threads that hold together. */
+static void
+fuzz_check_load(const uint8_t *data, size_t size)
+{
+	struct thread *u;
+	unsigned char *seen;
+	int64_t *got;
+	size_t ng;
+
+	if ((u = thread_load(data, size, &got, &ng)) == NULL) {
+		if (got != NULL || ng != 0)
+			fuzz_fail("a refused load left ids");
+		return;
+	}
+	seen = xmalloc(ng > 0 ? ng : 1);
+	fuzz_check_rows(u, ng, seen);
+	thread_collapse_all(u, 1);
+	fuzz_check_rows(u, ng, seen);
+	free(seen);
+	thread_free(u);
+	free(got);
+}
+
 /* Ungrouped messages are in the order of the key. */
 static void
 fuzz_check_order(struct thread *t, const struct thread_msg *msgs,
@@ -199,11 +258,15 @@ FUZZ_TARGET(thread)
 	if (thread_rows(t) != n)
 		fuzz_fail("expanding by message gives %zu rows of %zu",
 		    thread_rows(t), n);
+	fuzz_check_saved(t, n, seen);
 
 	thread_free(t);
 	free(order);
 	free(seen);
 	free(msgs);
 	free(text);
+
+	/* The input itself as a save: refused, or a sound set of threads. */
+	fuzz_check_load(data + 1, size - 1);
 	return (0);
 }
