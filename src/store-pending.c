@@ -11,6 +11,29 @@
 #include "store-private.h"
 #include "xmalloc.h"
 
+/* Queue a change of the flags (and a KEYWORD set, or NULL) of MSG_ID. */
+static int
+store_pending_queue(struct store *st, int64_t msg_id, unsigned int add,
+    unsigned int remove, const char *keyword)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	stmt = store_prepare(st, "INSERT INTO pending (kind, folder_id, uid,"
+	    " add_flags, remove_flags, keyword) SELECT ?2, folder_id, uid,"
+	    " ?3, ?4, ?5 FROM message WHERE id = ?1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, msg_id);
+	sqlite3_bind_int(stmt, 2, PENDING_FLAGS);
+	sqlite3_bind_int(stmt, 3, (int)add);
+	sqlite3_bind_int(stmt, 4, (int)remove);
+	store_bind_text(stmt, 5, keyword);
+	r = sqlite3_step(stmt);
+	store_stmt_done(st, stmt);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_pending_flags(struct store *st, int64_t msg_id, unsigned int add,
     unsigned int remove)
@@ -20,18 +43,7 @@ store_pending_flags(struct store *st, int64_t msg_id, unsigned int add,
 
 	if (store_begin(st) != 0)
 		return -1;
-	stmt = store_prepare(st, "INSERT INTO pending (kind, folder_id, uid,"
-	    " add_flags, remove_flags) SELECT ?2, folder_id, uid, ?3, ?4"
-	    " FROM message WHERE id = ?1");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, msg_id);
-	sqlite3_bind_int(stmt, 2, PENDING_FLAGS);
-	sqlite3_bind_int(stmt, 3, (int)add);
-	sqlite3_bind_int(stmt, 4, (int)remove);
-	r = sqlite3_step(stmt);
-	store_stmt_done(st, stmt);
-	if (r != SQLITE_DONE)
+	if (store_pending_queue(st, msg_id, add, remove, NULL) != 0)
 		goto fail;
 	stmt = store_prepare(st, "UPDATE message SET flags = (flags | ?2) & ~?3"
 	    " WHERE id = ?1");
@@ -79,17 +91,7 @@ store_pending_keyword(struct store *st, int64_t msg_id, const char *keyword)
 		goto fail;
 	if (sqlite3_changes(st->db) == 0)
 		return store_commit(st);	/* has it, or is gone */
-	stmt = store_prepare(st, "INSERT INTO pending (kind, folder_id, uid,"
-	    " add_flags, remove_flags, keyword) SELECT ?2, folder_id, uid,"
-	    " 0, 0, ?3 FROM message WHERE id = ?1");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, msg_id);
-	sqlite3_bind_int(stmt, 2, PENDING_FLAGS);
-	sqlite3_bind_text(stmt, 3, keyword, -1, SQLITE_STATIC);
-	r = sqlite3_step(stmt);
-	store_stmt_done(st, stmt);
-	if (r != SQLITE_DONE)
+	if (store_pending_queue(st, msg_id, 0, 0, keyword) != 0)
 		goto fail;
 	return store_commit(st);
 fail:
