@@ -42,6 +42,7 @@ static const enum account_req_dedupe account_req_dedupe[REQ_NKINDS] = {
 	[REQ_POP3_DELETE] = DEDUPE_SAME,
 	[REQ_POP3_FETCH] = DEDUPE_SAME,
 	[REQ_POP3_PREVIEW] = DEDUPE_SAME,
+	[REQ_COPIES] = DEDUPE_SAME,
 	[REQ_SYNC] = DEDUPE_SAME,
 	[REQ_FILL] = DEDUPE_NEWER,
 	[REQ_POLL] = DEDUPE_SAME,

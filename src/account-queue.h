@@ -33,6 +33,7 @@ enum account_req_kind {
 	REQ_POP3_FETCH,		/* u.pop3: download a message of the preview */
 	REQ_POP3_PREVIEW,	/* list what waits on the server */
 	/* The background lane. */
+	REQ_COPIES,		/* save the outbox's copies (Sent, Drafts) */
 	REQ_SYNC,		/* the folder list and the open folder, now */
 	REQ_FILL,		/* u.fill: bodies into the cache */
 	REQ_POLL,		/* the other folders' counts, now */

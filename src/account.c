@@ -14,6 +14,13 @@
  * (backend.h) choose the kind of session: a long one that serves requests
  * until it drops, waiting in IDLE or on the condition meanwhile (IMAP), or
  * a short one per piece of work that logs out when done (POP3).
+ *
+ * With connections = 2 a long-session account has a second connection, a
+ * thread of its own with its own session and store handle: while it is up
+ * it serves the background work that needs no open folder (REQS_SECOND:
+ * the body fill, the other folders' counts and syncs, the outbox's
+ * copies), so that what the user asks of the open folder never waits
+ * behind it. While it is down the worker serves everything, as with one.
  */
 #include "autoconfig.h"
 
@@ -66,6 +73,9 @@ static const struct account_timing account_timing_default = {
 #define REQS_CONNECT (REQ_BIT(REQ_SYNC) | REQS_POP3)
 /* What a long session serves. */
 #define REQS_LONG (REQS_ALL & ~REQS_POP3)
+/* What the second connection serves while it is up. */
+#define REQS_SECOND (REQ_BIT(REQ_COPIES) | REQ_BIT(REQ_FILL) | \
+	REQ_BIT(REQ_POLL))
 
 struct account {
 	struct account_config *cfg;
@@ -108,6 +118,30 @@ struct account {
 	int sender_kick;	/* account_send_now() came */
 	int sender_finished;
 	struct outbox *ob;	/* while the sender runs */
+
+	/*
+	 * The second connection (connections = 2; none for POP3, a one-shot
+	 * run or the ephemeral cache). It signs in once the worker is online
+	 * with the folder list, and serves REQS_SECOND while second_up.
+	 * Guarded by lock, like listed.
+	 */
+	pthread_t second;
+	int second_started;
+	int second_finished;
+	int second_up;		/* signing in or serving */
+	void *second_be;
+	int listed;		/* the worker's session has the folder list */
+	/* One session saves the outbox's copies at a time. */
+	pthread_mutex_t copy_lock;
+};
+
+/*
+ * A connection of the account as its backend's hooks see it: the worker's
+ * or the second's, with the store handle of that thread.
+ */
+struct account_link {
+	struct account *a;
+	struct store *st;
 };
 
 /* Events from the worker. */
@@ -162,8 +196,9 @@ account_post_headers(struct account *a, int64_t folder_id)
  * NULL), with BYTES of TOTAL_BYTES when counted.
  */
 static void
-account_progress(struct account *a, int64_t folder_id, const char *label,
-    long n, long total, int64_t bytes, int64_t total_bytes)
+account_progress(struct account *a, struct store *st, int64_t folder_id,
+    const char *label, long n, long total, int64_t bytes,
+    int64_t total_bytes)
 {
 	struct account_event ev = { .kind = EV_PROGRESS };
 	struct store_folder f;
@@ -175,7 +210,7 @@ account_progress(struct account *a, int64_t folder_id, const char *label,
 	ev.u.progress.total_bytes = total_bytes;
 	if (label != NULL)
 		ev.u.progress.label = account_text(label);
-	else if (store_folder_get_id(a->st, folder_id, &f) == 0) {
+	else if (store_folder_get_id(st, folder_id, &f) == 0) {
 		ev.u.progress.label = account_text(f.display);
 		store_folder_release(&f);
 	}
@@ -190,73 +225,95 @@ account_set_state(struct account *a, enum account_state state,
 
 	pthread_mutex_lock(&a->lock);
 	a->state = state;
+	/* The second connection waits for the worker to be online. */
+	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	ev.u.state.state = state;
 	ev.u.state.reason = account_text(why);
 	account_post(a, &ev);
 }
 
+/* The hooks of a backend's session (backend.h); ARG is its link. */
+
 static void
 hook_folders_changed(void *arg)
 {
-	account_post(arg, &(struct account_event){ .kind = EV_FOLDERS });
+	struct account_link *l = arg;
+
+	account_post(l->a, &(struct account_event){ .kind = EV_FOLDERS });
 }
 
 static void
 hook_headers_changed(void *arg, int64_t folder_id)
 {
-	account_post_headers(arg, folder_id);
+	struct account_link *l = arg;
+
+	account_post_headers(l->a, folder_id);
 }
 
 static void
 hook_progress(void *arg, int64_t folder_id, long n, long total)
 {
-	account_progress(arg, folder_id, NULL, n, total, 0, 0);
+	struct account_link *l = arg;
+
+	account_progress(l->a, l->st, folder_id, NULL, n, total, 0, 0);
 }
 
 static void
 hook_new_mail(void *arg, int64_t folder_id, long n)
 {
+	struct account_link *l = arg;
 	struct account_event ev = { .kind = EV_NEWMAIL };
 
 	ev.u.newmail.folder_id = folder_id;
 	ev.u.newmail.n = n;
-	account_post(arg, &ev);
+	account_post(l->a, &ev);
 }
 
 static void
 hook_gone(void *arg, int64_t folder_id, long n, long total)
 {
+	struct account_link *l = arg;
 	struct account_event ev = { .kind = EV_GONE };
 
 	ev.u.gone.folder_id = folder_id;
 	ev.u.gone.n = n;
 	ev.u.gone.total = total;
-	account_post(arg, &ev);
+	account_post(l->a, &ev);
 }
 
 static void
 hook_notice(void *arg, const char *text)
 {
-	account_notice(arg, text);
+	struct account_link *l = arg;
+
+	account_notice(l->a, text);
 }
+
 static void
 hook_progress_bytes(void *arg, int64_t folder_id, long n, long total,
     int64_t bytes, int64_t total_bytes)
 {
-	account_progress(arg, folder_id, NULL, n, total, bytes, total_bytes);
+	struct account_link *l = arg;
+
+	account_progress(l->a, l->st, folder_id, NULL, n, total, bytes,
+	    total_bytes);
 }
 
 static void
 hook_outbox_changed(void *arg)
 {
-	account_send_now(arg);
+	struct account_link *l = arg;
+
+	account_send_now(l->a);
 }
 
 static void
 hook_preview_changed(void *arg)
 {
-	account_post(arg, &(struct account_event){ .kind = EV_PREVIEW });
+	struct account_link *l = arg;
+
+	account_post(l->a, &(struct account_event){ .kind = EV_PREVIEW });
 }
 
 /* The clock: milliseconds that do not jump. */
@@ -309,6 +366,7 @@ account_new(struct account_config *cfg, struct evqueue *q,
 	a->ops = cfg->proto == PROTO_POP3 ? &pop3_backend : &imap_backend;
 	a->timing = account_timing_default;
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->copy_lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&a->cond, &attr);
@@ -357,14 +415,26 @@ account_short(const struct account *a)
 	return (a->ops->caps & BACKEND_CAP_SHORT_SESSION) != 0;
 }
 
-/* Wake the worker after a request was recorded (lock held). */
+/*
+ * Wake the thread that serves requests of KIND after one was recorded
+ * (lock held): the second connection when it is up and serves them, else
+ * the worker, which may be waiting in IDLE rather than on the condition.
+ */
 static void
-account_kick(struct account *a)
+account_kick(struct account *a, enum account_req_kind kind)
 {
-	pthread_cond_signal(&a->cond);
-	/* The worker may be waiting in IDLE rather than on the condition. */
+	pthread_cond_broadcast(&a->cond);
+	if (a->second_up && (REQ_BIT(kind) & REQS_SECOND))
+		return;
 	if (a->be != NULL && (a->ops->caps & BACKEND_CAP_IDLE))
 		a->ops->wake(a->be);
+}
+
+/* The kinds the worker's long session serves now (lock held). */
+static unsigned
+account_long_kinds(const struct account *a)
+{
+	return a->second_up ? REQS_LONG & ~REQS_SECOND : REQS_LONG;
 }
 
 /*
@@ -399,8 +469,8 @@ account_request(struct account *a, struct account_req *r)
 		return;
 	}
 	pthread_mutex_lock(&a->lock);
+	account_kick(a, r->kind);
 	account_reqq_add(&a->reqs, r);
-	account_kick(a);
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -459,7 +529,7 @@ account_open_folder(struct account *a, const char *folder)
 		r.u.open.folder = xstrdup(folder);
 		account_reqq_add(&a->reqs, &r);
 	}
-	account_kick(a);
+	account_kick(a, REQ_OPEN);
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -595,7 +665,7 @@ account_search(struct account *a, const char *folder,
 	pthread_mutex_lock(&a->lock);
 	serial = r.u.search.serial = ++a->search_last;
 	account_reqq_add(&a->reqs, &r);
-	account_kick(a);
+	account_kick(a, REQ_SEARCH);
 	pthread_mutex_unlock(&a->lock);
 	return serial;
 }
@@ -684,9 +754,8 @@ account_serve_urgent(struct account *a)
  * session has a new folder to open.
  */
 static int
-hook_between(void *arg)
+account_between(struct account *a)
 {
-	struct account *a = arg;
 	enum backend_status status;
 	int leave;
 
@@ -695,6 +764,85 @@ hook_between(void *arg)
 	leave = account_pending(a, account_short(a) ? 0 : REQ_BIT(REQ_OPEN));
 	pthread_mutex_unlock(&a->lock);
 	return leave || status == BACKEND_ERR_NET;
+}
+
+static int
+hook_between(void *arg)
+{
+	struct account_link *l = arg;
+
+	return account_between(l->a);
+}
+
+/*
+ * Between the batches of the second connection's work: end it when
+ * stopping. Nothing else waits for this connection.
+ */
+static int
+hook_between_second(void *arg)
+{
+	struct account_link *l = arg;
+
+	return account_stopping(l->a);
+}
+
+/*
+ * Whether the second connection's body fill should end early: stopping,
+ * the worker no longer online, or a newer fill (another open folder)
+ * waits.
+ */
+static int
+account_second_leaves(struct account *a)
+{
+	int leave;
+
+	pthread_mutex_lock(&a->lock);
+	leave = a->stop || a->state != ACCOUNT_ONLINE ||
+	    account_reqq_has(&a->reqs, REQ_BIT(REQ_FILL));
+	pthread_mutex_unlock(&a->lock);
+	return leave;
+}
+
+/*
+ * Save the outbox's copies on session BE after a push: one session at a
+ * time. With PASS, the second connection does it when it is up.
+ */
+static enum backend_status
+account_save_copies(struct account *a, void *be, int pass, char **err)
+{
+	enum backend_status status;
+	struct account_req r;
+
+	if (a->ops->save_copies == NULL)
+		return BACKEND_OK;
+	if (pass) {
+		pthread_mutex_lock(&a->lock);
+		if (a->second_up) {
+			memset(&r, 0, sizeof r);
+			r.kind = REQ_COPIES;
+			account_kick(a, r.kind);
+			account_reqq_add(&a->reqs, &r);
+			pthread_mutex_unlock(&a->lock);
+			return BACKEND_OK;
+		}
+		pthread_mutex_unlock(&a->lock);
+	}
+	pthread_mutex_lock(&a->copy_lock);
+	status = a->ops->save_copies(be, err);
+	pthread_mutex_unlock(&a->copy_lock);
+	return status;
+}
+
+/* Push the pending changes on session BE, then save the copies. */
+static enum backend_status
+account_push(struct account *a, void *be, int pass, char **err)
+{
+	enum backend_status status;
+
+	status = a->ops->push_pending(be, err);
+	if (status == BACKEND_OK)
+		status = account_save_copies(a, be, pass, err);
+	return status;
 }
 
 /*
@@ -849,13 +997,14 @@ out:
 }
 
 /*
- * Fetch at most MAX bodies that folder NAME lacks, newest first. In the
- * BACKGROUND, urgent requests are served between batches and a change of
- * folder ends the work early.
+ * Fetch at most MAX bodies that folder NAME lacks, newest first, on session
+ * BE with store ST. LEAVE (NULL: none) is asked between batches whether to
+ * end early: the worker serves its urgent requests there and leaves for a
+ * new open folder (account_between()).
  */
 static enum backend_status
-account_fill_bodies_of(struct account *a, const char *name, size_t max,
-    int background)
+account_fill_bodies_of(struct account *a, void *be, struct store *st,
+    const char *name, size_t max, int (*leave)(struct account *))
 {
 	enum backend_status status = BACKEND_OK;
 	struct store_folder f;
@@ -865,11 +1014,11 @@ account_fill_bodies_of(struct account *a, const char *name, size_t max,
 
 	if (a->ops->fetch_bodies == NULL)
 		return BACKEND_OK;
-	if (store_folder_get(a->st, name, &f) != 0)
+	if (store_folder_get(st, name, &f) != 0)
 		return BACKEND_OK;
-	if (store_msg_without_body(a->st, f.id, max, &ids, &n) != 0) {
+	if (store_msg_without_body(st, f.id, max, &ids, &n) != 0) {
 		err = xasprintf(_("cannot read the cache: %s"),
-		    store_errmsg(a->st));
+		    store_errmsg(st));
 		account_error(a, err);
 		goto out;
 	}
@@ -877,10 +1026,10 @@ account_fill_bodies_of(struct account *a, const char *name, size_t max,
 		goto out;
 	label = xasprintf(_("%s bodies"), f.display != NULL ? f.display :
 	    f.name);
-	account_progress(a, f.id, label, 0, (long)n, 0, 0);
+	account_progress(a, st, f.id, label, 0, (long)n, 0, 0);
 	for (i = 0; i < n && !account_stopping(a); i += k) {
 		k = n - i < ACCOUNT_BODY_STEP ? n - i : ACCOUNT_BODY_STEP;
-		status = a->ops->fetch_bodies(a->be, ids + i, k, &err);
+		status = a->ops->fetch_bodies(be, ids + i, k, &err);
 		if (status == BACKEND_ERR_NET || status == BACKEND_ERR_LOCAL) {
 			account_error(a, err);
 			goto out;
@@ -892,8 +1041,9 @@ account_fill_bodies_of(struct account *a, const char *name, size_t max,
 			err = NULL;
 			status = BACKEND_OK;
 		}
-		account_progress(a, f.id, label, (long)(i + k), (long)n, 0, 0);
-		if (background && i + k < n && hook_between(a))
+		account_progress(a, st, f.id, label, (long)(i + k), (long)n, 0,
+		    0);
+		if (leave != NULL && i + k < n && leave(a))
 			break;
 	}
 out:
@@ -970,6 +1120,8 @@ account_sync_open(struct account *a)
 		r.u.fill.max = (size_t)a->cfg->prefetch;
 		pthread_mutex_lock(&a->lock);
 		account_reqq_add(&a->reqs, &r);
+		/* The second connection's, when it is up. */
+		pthread_cond_broadcast(&a->cond);
 		pthread_mutex_unlock(&a->lock);
 		folder = NULL;
 	}
@@ -977,16 +1129,18 @@ account_sync_open(struct account *a)
 	return status == BACKEND_ERR_NET ? status : BACKEND_OK;
 }
 
-/* Ask for the other folders' counts (STATUS); only a drop is returned. */
+/*
+ * Ask for the other folders' counts (STATUS) on session BE; only a drop is
+ * returned.
+ */
 static enum backend_status
-account_serve_poll(struct account *a, char **err)
+account_serve_poll(struct account *a, void *be, char **err)
 {
 	enum backend_status status;
 	char *folder;
 
-	a->next_poll = account_now() + (int64_t)a->cfg->status_interval * 1000;
 	folder = account_open_name(a);
-	status = a->ops->poll_folders(a->be, folder, err);
+	status = a->ops->poll_folders(be, folder, err);
 	free(folder);
 	if (status != BACKEND_OK && status != BACKEND_ERR_NET) {
 		account_error(a, *err);
@@ -1019,7 +1173,13 @@ account_serve(struct account *a, struct account_req *r, char **err)
 		account_serve_gone(a, r);
 		break;
 	case REQ_PUSH:
-		status = a->ops->push_pending(a->be, err);
+		status = account_push(a, a->be, 1, err);
+		if (status == BACKEND_ERR_NET)
+			account_request(a, r);
+		break;
+	case REQ_COPIES:
+		/* Handed back by a second connection that went down. */
+		status = account_save_copies(a, a->be, 0, err);
 		if (status == BACKEND_ERR_NET)
 			account_request(a, r);
 		break;
@@ -1040,18 +1200,33 @@ account_serve(struct account *a, struct account_req *r, char **err)
 		if (status != BACKEND_OK)
 			break;
 		account_resolve_folder(a);
+		pthread_mutex_lock(&a->lock);
+		if (!a->listed) {
+			/*
+			 * The second connection signs in now: its work is
+			 * its own from here on (the body fill that follows).
+			 */
+			a->listed = 1;
+			if (a->second_started && !a->second_finished)
+				a->second_up = 1;
+			pthread_cond_broadcast(&a->cond);
+		}
+		pthread_mutex_unlock(&a->lock);
 		status = account_sync_open(a);
 		break;
 	case REQ_FILL:
 		folder = r->u.fill.folder != NULL ? xstrdup(r->u.fill.folder) :
 		    account_open_name(a);
-		status = account_fill_bodies_of(a, folder, r->u.fill.max, 1);
+		status = account_fill_bodies_of(a, a->be, a->st, folder,
+		    r->u.fill.max, account_between);
 		free(folder);
 		if (status != BACKEND_ERR_NET)
 			status = BACKEND_OK;
 		break;
 	case REQ_POLL:
-		status = account_serve_poll(a, err);
+		a->next_poll = account_now() +
+		    (int64_t)a->cfg->status_interval * 1000;
+		status = account_serve_poll(a, a->be, err);
 		break;
 	default:
 		/* The POP3 requests are a short session's work. */
@@ -1072,8 +1247,10 @@ account_oneshot_folder(struct account *a, const char *name, int fill)
 	struct account_req r;
 	char *err = NULL;
 
-	if (fill && (status = account_fill_bodies_of(a, name, SIZE_MAX, 0)) !=
-	    BACKEND_OK)
+	if (fill)
+		status = account_fill_bodies_of(a, a->be, a->st, name, SIZE_MAX,
+		    NULL);
+	if (status != BACKEND_OK)
 		return status;
 	if (account_take(a, REQ_BIT(REQ_SEARCH), &r))
 		status = account_serve(a, &r, &err);
@@ -1101,7 +1278,7 @@ account_run_oneshot(struct account *a)
 	/* tern sync --bodies: every folder synced gets its bodies. */
 	if ((fill = account_take(a, REQ_BIT(REQ_FILL), &r)))
 		account_req_release(&r);
-	if ((status = a->ops->push_pending(a->be, &err)) != BACKEND_OK)
+	if ((status = account_push(a, a->be, 0, &err)) != BACKEND_OK)
 		goto fail;
 	if (a->push_only)
 		return 0;
@@ -1162,15 +1339,21 @@ account_idle(struct account *a, char **err)
 	struct account_req r;
 	char *folder;
 	int64_t secs;
-	int busy;
+	int busy, polls, timed;
 
 	pthread_mutex_lock(&a->lock);
-	busy = account_pending(a, REQS_LONG);
+	busy = account_pending(a, account_long_kinds(a));
+	polls = !a->second_up;
 	pthread_mutex_unlock(&a->lock);
 	if ((a->ops->caps & BACKEND_CAP_IDLE) && !busy) {
 		secs = IDLE_MAX;
-		if (a->cfg->status_interval > 0 &&
-		    account_serves(a, REQ_POLL)) {
+		/*
+		 * The timer of the poll, or while a second connection polls
+		 * the other folders, of the open folder's check.
+		 */
+		timed = a->cfg->status_interval > 0 &&
+		    account_serves(a, REQ_POLL);
+		if (timed) {
 			secs = (a->next_poll - account_now() + 999) / 1000;
 			if (secs < 1)
 				secs = 1;
@@ -1179,6 +1362,19 @@ account_idle(struct account *a, char **err)
 		}
 		folder = account_open_name(a);
 		status = a->ops->wait(a->be, folder, (int)secs, err);
+		if (status == BACKEND_OK && timed && !polls &&
+		    a->ops->check_open != NULL &&
+		    account_now() >= a->next_poll) {
+			a->next_poll = account_now() +
+			    (int64_t)a->cfg->status_interval * 1000;
+			status = a->ops->check_open(a->be, folder, err);
+			if (status != BACKEND_OK && status != BACKEND_ERR_NET) {
+				account_error(a, *err);
+				free(*err);
+				*err = NULL;
+				status = BACKEND_OK;
+			}
+		}
 		free(folder);
 		if (status == BACKEND_OK) {
 			a->next_resync = account_now() + a->timing.resync;
@@ -1193,7 +1389,7 @@ account_idle(struct account *a, char **err)
 		*err = NULL;
 	}
 	pthread_mutex_lock(&a->lock);
-	while (!account_pending(a, REQS_LONG)) {
+	while (!account_pending(a, account_long_kinds(a))) {
 		if (account_now() >= a->next_resync) {
 			memset(&r, 0, sizeof r);
 			r.kind = REQ_SYNC;
@@ -1217,6 +1413,7 @@ account_run_long(struct account *a)
 	enum backend_status status;
 	struct account_req r;
 	char *err = NULL;
+	unsigned kinds;
 
 	/*
 	 * Changes queued while offline (or before a drop) go out first, then
@@ -1239,23 +1436,24 @@ account_run_long(struct account *a)
 			 * Leaving: send what the user just queued (an
 			 * expunge on quit); account_stop() bounds the time.
 			 */
-			status = a->ops->push_pending(a->be, &err);
+			status = account_push(a, a->be, 0, &err);
 			if (status != BACKEND_OK)
 				log_msg(LOG_WARN, "account: changes left queued "
 				    "at exit: %s", err != NULL ? err : "");
 			status = BACKEND_OK;
 			break;
 		}
-		if (a->cfg->status_interval > 0 &&
+		pthread_mutex_lock(&a->lock);
+		kinds = account_long_kinds(a);
+		if (a->cfg->status_interval > 0 && (kinds & REQ_BIT(REQ_POLL)) &&
 		    account_serves(a, REQ_POLL) &&
 		    account_now() >= a->next_poll) {
 			memset(&r, 0, sizeof r);
 			r.kind = REQ_POLL;
-			pthread_mutex_lock(&a->lock);
 			account_reqq_add(&a->reqs, &r);
-			pthread_mutex_unlock(&a->lock);
 		}
-		if (account_take(a, REQS_LONG, &r))
+		pthread_mutex_unlock(&a->lock);
+		if (account_take(a, kinds, &r))
 			status = account_serve(a, &r, &err);
 		else
 			status = account_idle(a, &err);
@@ -1327,7 +1525,7 @@ account_run_short(struct account *a, const struct account_reqq *work,
 			return status;
 	}
 	if (work->count[REQ_SYNC] > 0 && !account_stopping(a)) {
-		status = a->ops->push_pending(a->be, err);
+		status = account_push(a, a->be, 0, err);
 		if (status == BACKEND_OK)
 			status = a->ops->sync_folders(a->be, err);
 		if (status == BACKEND_OK)
@@ -1514,27 +1712,36 @@ account_engine(struct account *a)
 	return failed;
 }
 
+/* The hooks of a session on link L, with BETWEEN (NULL: none). */
+static void
+account_hooks(struct backend_hooks *hooks, struct account_link *l,
+    int (*between)(void *))
+{
+	memset(hooks, 0, sizeof *hooks);
+	hooks->arg = l;
+	hooks->folders_changed = hook_folders_changed;
+	hooks->headers_changed = hook_headers_changed;
+	hooks->progress = hook_progress;
+	hooks->between = between;
+	hooks->progress_bytes = hook_progress_bytes;
+	hooks->preview_changed = hook_preview_changed;
+	hooks->new_mail = hook_new_mail;
+	hooks->gone = hook_gone;
+	hooks->notice = hook_notice;
+	hooks->outbox_changed = hook_outbox_changed;
+}
+
 static void *
 account_worker(void *arg)
 {
 	struct account *a = arg;
+	struct account_link link = { a, a->st };
 	struct backend_hooks hooks;
 	char *err = NULL;
 	int failed;
 	void *be;
 
-	memset(&hooks, 0, sizeof hooks);
-	hooks.arg = a;
-	hooks.folders_changed = hook_folders_changed;
-	hooks.headers_changed = hook_headers_changed;
-	hooks.progress = hook_progress;
-	hooks.between = a->oneshot ? NULL : hook_between;
-	hooks.progress_bytes = hook_progress_bytes;
-	hooks.preview_changed = hook_preview_changed;
-	hooks.new_mail = hook_new_mail;
-	hooks.gone = hook_gone;
-	hooks.notice = hook_notice;
-	hooks.outbox_changed = hook_outbox_changed;
+	account_hooks(&hooks, &link, a->oneshot ? NULL : hook_between);
 	pthread_mutex_lock(&a->lock);
 	a->be = a->ops->new(a->cfg, a->st, &hooks);
 	pthread_mutex_unlock(&a->lock);
@@ -1559,6 +1766,215 @@ account_worker(void *arg)
 		    .u.done.failed = failed });
 	pthread_mutex_lock(&a->lock);
 	a->finished = 1;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+/*
+ * The second connection (connections = 2). Its thread signs in once the
+ * worker is online with the folder list, then serves REQS_SECOND on a
+ * session and a store handle of its own until stopped: the body fill, the
+ * other folders' counts (and the syncs they bring, on its own timer) and
+ * the outbox's copies. A drop is followed by a new sign-in at once; while
+ * a sign-in fails (a server that allows one connection, a network that is
+ * gone) it is down, and the worker serves those requests as with one
+ * connection, until a backoff delay has passed. It lives only while the
+ * worker's session does: when the worker is no longer online it logs out,
+ * so that the worker's new sign-in never meets a server's limit of
+ * connections taken by it. It posts no state: the account's state is the
+ * worker's.
+ */
+
+/* How the second connection's serving ended. */
+enum second_end { SECOND_STOP, SECOND_DROPPED, SECOND_ALONE };
+
+/* Mark the second connection UP or down (lock held); down wakes the worker. */
+static void
+account_second_set(struct account *a, int up)
+{
+	if (a->second_up == up)
+		return;
+	a->second_up = up;
+	if (!up && account_reqq_has(&a->reqs, REQS_SECOND)) {
+		/* What it leaves is the worker's now. */
+		pthread_cond_broadcast(&a->cond);
+		if (a->be != NULL && (a->ops->caps & BACKEND_CAP_IDLE))
+			a->ops->wake(a->be);
+	}
+}
+
+/*
+ * Wait (lock held) for work of the second connection or the time of its
+ * poll, *NEXT_POLL, then queue the poll if it is due. Returns 0 when
+ * stopping or when the worker is no longer online.
+ */
+static int
+account_second_wait(struct account *a, int64_t *next_poll)
+{
+	int polls = a->cfg->status_interval > 0 &&
+	    account_serves(a, REQ_POLL);
+	struct account_req r;
+
+	while (!a->stop && a->state == ACCOUNT_ONLINE &&
+	    !account_reqq_has(&a->reqs, REQS_SECOND)) {
+		if (polls && account_now() >= *next_poll) {
+			memset(&r, 0, sizeof r);
+			r.kind = REQ_POLL;
+			account_reqq_add(&a->reqs, &r);
+			break;
+		}
+		account_wait_until(a, polls ? *next_poll : -1);
+	}
+	return !a->stop && a->state == ACCOUNT_ONLINE;
+}
+
+/*
+ * Serve REQS_SECOND on the signed-in session BE with store ST until
+ * stopped, dropped (the request that failed queued again when it is worth
+ * repeating) or left alone by the worker.
+ */
+static enum second_end
+account_second_serve(struct account *a, void *be, struct store *st,
+    int64_t *next_poll)
+{
+	enum backend_status status = BACKEND_OK;
+	struct account_req r;
+	char *err = NULL, *folder;
+	int got, stop;
+
+	for (;;) {
+		pthread_mutex_lock(&a->lock);
+		got = account_second_wait(a, next_poll) &&
+		    account_reqq_take(&a->reqs, REQS_SECOND, &r);
+		stop = a->stop;
+		pthread_mutex_unlock(&a->lock);
+		if (!got)
+			return stop ? SECOND_STOP : SECOND_ALONE;
+		switch (r.kind) {
+		case REQ_COPIES:
+			status = account_save_copies(a, be, 0, &err);
+			break;
+		case REQ_FILL:
+			folder = r.u.fill.folder != NULL ?
+			    xstrdup(r.u.fill.folder) : account_open_name(a);
+			status = account_fill_bodies_of(a, be, st, folder,
+			    r.u.fill.max, account_second_leaves);
+			free(folder);
+			break;
+		default:
+			*next_poll = account_now() +
+			    (int64_t)a->cfg->status_interval * 1000;
+			status = account_serve_poll(a, be, &err);
+			break;
+		}
+		if (status == BACKEND_ERR_NET && r.kind != REQ_POLL)
+			account_request(a, &r);
+		account_req_release(&r);
+		if (status == BACKEND_ERR_NET) {
+			log_msg(LOG_INFO, "account %s: the second connection "
+			    "dropped: %s", a->cfg->name, err != NULL ? err : "");
+			free(err);
+			return SECOND_DROPPED;
+		}
+		if (status != BACKEND_OK && err != NULL)
+			account_error(a, err);
+		free(err);
+		err = NULL;
+	}
+}
+
+static void *
+account_second(void *arg)
+{
+	struct account *a = arg;
+	struct account_link link = { a, NULL };
+	struct backend_hooks hooks;
+	enum backend_status status;
+	int64_t backoff = a->timing.backoff_first, next_poll = 0, until = 0;
+	enum second_end end;
+	char *err = NULL;
+	void *be = NULL;
+	int go;
+
+	account_hooks(&hooks, &link, hook_between_second);
+	hooks.second = 1;
+	for (;;) {
+		/* Sign in while the worker is online with the folder list. */
+		pthread_mutex_lock(&a->lock);
+		while (!a->stop && (!a->listed || a->state != ACCOUNT_ONLINE ||
+		    account_now() < until))
+			account_wait_until(a, until > account_now() ? until : -1);
+		go = !a->stop;
+		pthread_mutex_unlock(&a->lock);
+		if (!go)
+			break;
+		/* The session and its store, made when first needed. */
+		if (be == NULL) {
+			if (link.st == NULL && store_open(a->store_path,
+			    a->cfg->name, &link.st, &err) != 0) {
+				log_msg(LOG_WARN, "account %s: no second "
+				    "connection: %s", a->cfg->name, err);
+				free(err);
+				break;
+			}
+			be = a->ops->new(a->cfg, link.st, &hooks);
+			pthread_mutex_lock(&a->lock);
+			a->second_be = be;
+			pthread_mutex_unlock(&a->lock);
+		}
+		/* Its work waits for this sign-in (bounded by timeout). */
+		pthread_mutex_lock(&a->lock);
+		a->second_up = 1;
+		pthread_mutex_unlock(&a->lock);
+		status = a->ops->connect(be, a->cred, &err);
+		if (status != BACKEND_OK) {
+			log_msg(LOG_WARN, "account %s: the second connection "
+			    "failed, its work goes to the first: %s",
+			    a->cfg->name, err != NULL ? err : "");
+			free(err);
+			err = NULL;
+			pthread_mutex_lock(&a->lock);
+			account_second_set(a, 0);
+			pthread_mutex_unlock(&a->lock);
+			until = account_now() + backoff;
+			backoff = backoff * 2 > a->timing.backoff_max ?
+			    a->timing.backoff_max : backoff * 2;
+			continue;
+		}
+		backoff = a->timing.backoff_first;
+		log_msg(LOG_INFO, "account %s: the second connection is up",
+		    a->cfg->name);
+		/* The worker polled as its session began. */
+		if (next_poll == 0)
+			next_poll = account_now() +
+			    (int64_t)a->cfg->status_interval * 1000;
+		end = account_second_serve(a, be, link.st, &next_poll);
+		if (end == SECOND_STOP)
+			break;
+		if (end == SECOND_ALONE) {
+			/* Log out; a new session once the worker has one. */
+			pthread_mutex_lock(&a->lock);
+			account_second_set(a, 0);
+			a->second_be = NULL;
+			pthread_mutex_unlock(&a->lock);
+			a->ops->free(be);
+			be = NULL;
+			log_msg(LOG_INFO, "account %s: the second connection "
+			    "logged out with the first", a->cfg->name);
+		}
+		/* After a drop, sign in again at once: still up meanwhile. */
+	}
+	pthread_mutex_lock(&a->lock);
+	account_second_set(a, 0);
+	be = a->second_be;
+	a->second_be = NULL;
+	pthread_mutex_unlock(&a->lock);
+	if (be != NULL)
+		a->ops->free(be);
+	store_close(link.st);
+	pthread_mutex_lock(&a->lock);
+	a->second_finished = 1;
 	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	return NULL;
@@ -1739,6 +2155,15 @@ account_start(struct account *a, const char *password, int oneshot,
 	if (pthread_create(&a->thread, NULL, account_worker, a) != 0)
 		return -1;
 	a->started = 1;
+	/* The second connection: a long session's, with a store file. */
+	if (!oneshot && a->cfg->connections >= 2 && !account_short(a) &&
+	    a->store_path != NULL) {
+		pthread_mutex_lock(&a->lock);
+		a->second_finished = 0;
+		if (pthread_create(&a->second, NULL, account_second, a) == 0)
+			a->second_started = 1;
+		pthread_mutex_unlock(&a->lock);
+	}
 	/* A one-shot run (tern sync, tern send) sends on its own thread. */
 	if (!oneshot && a->cfg->smtp_host != NULL) {
 		pthread_mutex_lock(&a->lock);
@@ -1767,9 +2192,14 @@ account_stop(struct account *a)
 	deadline = account_now() + a->timing.stop_grace;
 	while (!a->finished && account_now() < deadline)
 		account_wait_until(a, deadline);
+	while (a->second_started && !a->second_finished &&
+	    account_now() < deadline)
+		account_wait_until(a, deadline);
 	/* ... then unblock any network call; be is freed under the lock. */
 	if (!a->finished && a->be != NULL)
 		a->ops->interrupt(a->be);
+	if (a->second_started && !a->second_finished && a->second_be != NULL)
+		a->ops->interrupt(a->second_be);
 	/* The sender: a message in DATA is dropped by the server, kept. */
 	pthread_cond_broadcast(&a->sender_cond);
 	while (a->sender_started && !a->sender_finished &&
@@ -1779,6 +2209,9 @@ account_stop(struct account *a)
 		outbox_interrupt(a->ob);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
+	if (a->second_started)
+		pthread_join(a->second, NULL);
+	a->second_started = 0;
 	if (a->sender_started)
 		pthread_join(a->sender, NULL);
 	a->sender_started = 0;
@@ -1798,6 +2231,7 @@ account_free(struct account *a)
 	account_reqq_release(&a->reqs);
 	pthread_cond_destroy(&a->sender_cond);
 	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->copy_lock);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }

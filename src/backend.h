@@ -31,6 +31,11 @@ enum backend_status {
 /* What the backend tells the worker while it works. */
 struct backend_hooks {
 	void *arg;
+	/*
+	 * The session is the account's second connection (connections = 2):
+	 * its protocol trace in the log is named so ("imap2").
+	 */
+	int second;
 	/* The folder list in the store changed. */
 	void (*folders_changed)(void *arg);
 	/* Messages of FOLDER_ID changed in the store. */
@@ -109,6 +114,12 @@ struct backend_ops {
 	enum backend_status (*fetch_body)(void *b, int64_t msg_id, char **err);
 	/* Send the store's pending operations to the server, oldest first. */
 	enum backend_status (*push_pending)(void *b, char **err);
+	/*
+	 * Save the copies the outbox holds (store.h): the Sent copy of what
+	 * was sent, a postponed draft. Called after push_pending(), by one
+	 * session at a time. May be NULL.
+	 */
+	enum backend_status (*save_copies)(void *b, char **err);
 	/* Cancel a blocked operation; safe from any thread. */
 	void (*interrupt)(void *b);
 	/* Log out (if connected) and free the session. */
@@ -129,6 +140,14 @@ struct backend_ops {
 	 * (STATUS) and bring those that changed up to date. May be NULL.
 	 */
 	enum backend_status (*poll_folders)(void *b, const char *name,
+	    char **err);
+	/*
+	 * Ask whether the open folder NAME changed (a server whose IDLE does
+	 * not report, as mailutils's) and bring it up to date if so: the
+	 * part of poll_folders() that needs the folder selected, for when
+	 * another session polls the others. May be NULL.
+	 */
+	enum backend_status (*check_open)(void *b, const char *name,
 	    char **err);
 	/* A folder operation; NAME and TO are UTF-8. May be NULL. */
 	enum backend_status (*folder_op)(void *b, enum backend_folder_op op,

@@ -76,6 +76,7 @@ enum account_key {
 	AK_MASS_DELETE_PERCENT,
 	AK_MASS_DELETE_MIN,
 	AK_PREFETCH,
+	AK_CONNECTIONS,
 	AK_PASSWORD,
 	AK_TIMEOUT,
 	AK_AUTH,
@@ -208,6 +209,7 @@ static const char *account_key_names[AK_COUNT] = {
 	[AK_MASS_DELETE_PERCENT] = "mass_delete_percent",
 	[AK_MASS_DELETE_MIN] = "mass_delete_min",
 	[AK_PREFETCH] = "prefetch",
+	[AK_CONNECTIONS] = "connections",
 	[AK_PASSWORD] = "password",
 	[AK_TIMEOUT] = "timeout",
 	[AK_AUTH] = "auth",
@@ -419,6 +421,7 @@ config_account_new(const char *name, int line)
 	ac->mass_delete_percent = 50;
 	ac->mass_delete_min = 50;
 	ac->prefetch = 50;
+	ac->connections = 2;
 	ac->timeout = DEFAULT_TIMEOUT;
 	ac->line = line;
 	return ac;
@@ -1396,6 +1399,14 @@ config_account_key(struct config_parse *p, int k, const char *key,
 		return parse_number(p, line, key, value, &ac->mass_delete_min);
 	case AK_PREFETCH:
 		return parse_number(p, line, key, value, &ac->prefetch);
+	case AK_CONNECTIONS:
+		if (strcmp(value, "1") != 0 && strcmp(value, "2") != 0) {
+			config_error(p, line, _("key \"%s\": \"%s\" is not 1 "
+			    "or 2"), key, value);
+			return -1;
+		}
+		ac->connections = value[0] - '0';
+		return 0;
 	case AK_PASSWORD:
 		/* config_load() checks who else may read the file. */
 		ac->password = xstrdup(value);

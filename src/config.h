@@ -53,6 +53,7 @@ struct account_config {
 	int mass_delete_percent;	/* the mass-deletion guard: share */
 	int mass_delete_min;	/* ... and count of a folder's messages */
 	int prefetch;		/* cache = bodies: newest bodies fetched */
+	int connections;	/* IMAP: 2, a second one for background work */
 	int line;		/* line of the [account] header, 0 for a URL */
 	char *password;		/* "password": allowed only in a file that
 				 * group and others cannot read; NULL: none */

@@ -314,7 +314,7 @@ imap_c_greet(void *arg, mailstream *stream, int *preauth, const char **said)
 	tls_set_filter(stream, imap_filter, im->filter);
 	s = mailimap_new(0, NULL);
 	if (log_enabled(LOG_DEBUG)) {
-		im->wire.proto = "imap";
+		im->wire.proto = im->hooks.second ? "imap2" : "imap";
 		im->wire.secret = 0;
 		mailimap_set_logger(s, imap_logger, im);
 	}
@@ -2794,19 +2794,19 @@ imap_settle_unknown(struct imap *im, const struct store_outbox *e)
 	return MAILIMAP_NO_ERROR;
 }
 
-/* Save the copies the outbox holds. */
+/* Save the copies the outbox holds (backend_ops.save_copies). */
 static enum backend_status
-imap_save_outbox(struct imap *im, char **err)
+imap_save_outbox(void *b, char **err)
 {
+	struct imap *im = b;
 	struct store_outbox *list = NULL, e;
 	const char *why;
 	char *folder, *text;
 	size_t n = 0, i;
-	int r = MAILIMAP_NO_ERROR, found;
-
 	struct store_folder *folders = NULL;
 	size_t nfolders = 0;
 	enum backend_status status;
+	int r = MAILIMAP_NO_ERROR, found;
 
 	if (store_outbox_list(im->st, &list, &n) != 0) {
 		*err = xasprintf(_("cannot read the outbox: %s"),
@@ -2967,8 +2967,6 @@ imap_push_pending(void *b, char **err)
 		    store_errmsg(im->st));
 		status = BACKEND_ERR_LOCAL;
 	}
-	if (status == BACKEND_OK)
-		status = imap_save_outbox(im, err);
 out:
 	free(ids);
 	free(uids);
@@ -3439,6 +3437,18 @@ imap_check_open(struct imap *im, const char *name, char **err)
 	return imap_sync_folder(im, name, err);
 }
 
+/* backend_ops.check_open: the check, when NAME is the selected folder. */
+static enum backend_status
+imap_check_selected(void *b, const char *name, char **err)
+{
+	struct imap *im = b;
+
+	if (name == NULL || im->session == NULL || im->selected == NULL ||
+	    strcmp(im->selected, name) != 0)
+		return BACKEND_OK;
+	return imap_check_open(im, name, err);
+}
+
 static enum backend_status
 imap_poll_folders(void *b, const char *open, char **err)
 {
@@ -3451,9 +3461,7 @@ imap_poll_folders(void *b, const char *open, char **err)
 	uint32_t uidnext;
 	int total, unseen, r, changed = 0, listed = 0, ok;
 
-	if (open != NULL && im->selected != NULL &&
-	    strcmp(im->selected, open) == 0 &&
-	    (status = imap_check_open(im, open, err)) != BACKEND_OK)
+	if ((status = imap_check_selected(im, open, err)) != BACKEND_OK)
 		return status;
 	memset(&nw, 0, sizeof nw);
 	/* Every folder's counts in one command when the server can. */
@@ -3617,11 +3625,13 @@ const struct backend_ops imap_backend = {
 	.sync_folder = imap_sync_folder,
 	.fetch_body = imap_fetch_body,
 	.push_pending = imap_push_pending,
+	.save_copies = imap_save_outbox,
 	.interrupt = imap_interrupt,
 	.free = imap_free,
 	.wait = imap_wait,
 	.wake = imap_wake,
 	.poll_folders = imap_poll_folders,
+	.check_open = imap_check_selected,
 	.folder_op = imap_folder_op,
 	.search = imap_search,
 	.fetch_bodies = imap_fetch_bodies,

@@ -6,8 +6,10 @@
  * and a short-session one (as POP3) show reconnection with backoff, no
  * retry after a refused sign-in, urgent requests served between the
  * batches of a long sync before background ones, dedupe, a stop during a
- * blocked operation, one-shot runs, and a short session's work kept for
- * the next one when it fails.
+ * blocked operation, one-shot runs, a short session's work kept for
+ * the next one when it fails, and the second connection: the background
+ * work on a session of its own while the first serves the user, and back
+ * on the first while the second cannot sign in.
  */
 #include "autoconfig.h"
 
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "backend.h"
@@ -57,7 +60,10 @@ static struct fake {
 	/* What happened. */
 	int connects, sync_folders, sync_folder, bodies, pushes, polls;
 	int waits, interrupts, logouts, previews, fetch_ones, delete_ones;
-	int folder_ops;
+	int folder_ops, copies, checks, checks2;
+	/* The second connection (two): its session is &F2, its calls "2:". */
+	int two, news, second_fail, connects2, poll_gate, in_poll, frees2;
+	int drop_wait;		/* wait() returns a drop */
 	int64_t connect_at[64];
 	int64_t last_body;
 	int in_sync;		/* held in sync_folder() by the gate */
@@ -66,6 +72,16 @@ static struct fake {
 	int interrupted;
 	char log[4096];		/* the calls in order, space-separated */
 } F;
+
+/* The second connection's session. */
+static int F2;
+
+/* The log's prefix for the calls of session B. */
+static const char *
+who(const void *b)
+{
+	return b == &F2 ? "2:" : "";
+}
 
 static void
 fake_reset(void)
@@ -158,6 +174,9 @@ fake_new(const struct account_config *cfg, struct store *st,
 {
 	(void)cfg;
 	(void)st;
+	/* With two, the worker's session comes first: the second waits. */
+	if (F.two && F.news++ > 0)
+		return &F2;
 	F.hooks = hooks;
 	return &F;
 }
@@ -167,9 +186,18 @@ fake_connect(void *b, struct cred *cred, char **err)
 {
 	enum backend_status status;
 
-	(void)b;
 	(void)cred;
 	pthread_mutex_lock(&F.lock);
+	if (b == &F2) {
+		F.connects2++;
+		fake_log("2:connect");
+		pthread_cond_broadcast(&F.cond);
+		pthread_mutex_unlock(&F.lock);
+		if (!F.second_fail)
+			return BACKEND_OK;
+		*err = xstrdup("too many connections");
+		return BACKEND_ERR_NET;
+	}
 	if (F.connects < 64)
 		F.connect_at[F.connects] = now_ms();
 	status = F.connects < F.fail_connects ? BACKEND_ERR_NET :
@@ -236,12 +264,11 @@ fake_sync_folder(void *b, const char *name, char **err)
 static enum backend_status
 fake_fetch_body(void *b, int64_t msg_id, char **err)
 {
-	(void)b;
 	(void)err;
 	pthread_mutex_lock(&F.lock);
 	F.bodies++;
 	F.last_body = msg_id;
-	fake_log("body%lld", (long long)msg_id);
+	fake_log("%sbody%lld", who(b), (long long)msg_id);
 	pthread_cond_broadcast(&F.cond);
 	pthread_mutex_unlock(&F.lock);
 	return BACKEND_OK;
@@ -250,11 +277,38 @@ fake_fetch_body(void *b, int64_t msg_id, char **err)
 static enum backend_status
 fake_push_pending(void *b, char **err)
 {
-	(void)b;
 	(void)err;
 	pthread_mutex_lock(&F.lock);
 	F.pushes++;
-	fake_log("push");
+	fake_log("%spush", who(b));
+	pthread_cond_broadcast(&F.cond);
+	pthread_mutex_unlock(&F.lock);
+	return BACKEND_OK;
+}
+
+static enum backend_status
+fake_save_copies(void *b, char **err)
+{
+	(void)err;
+	pthread_mutex_lock(&F.lock);
+	F.copies++;
+	fake_log("%scopies", who(b));
+	pthread_cond_broadcast(&F.cond);
+	pthread_mutex_unlock(&F.lock);
+	return BACKEND_OK;
+}
+
+static enum backend_status
+fake_check_open(void *b, const char *name, char **err)
+{
+	(void)name;
+	(void)err;
+	pthread_mutex_lock(&F.lock);
+	if (b == &F2)
+		F.checks2++;
+	else
+		F.checks++;
+	fake_log("%scheck", who(b));
 	pthread_cond_broadcast(&F.cond);
 	pthread_mutex_unlock(&F.lock);
 	return BACKEND_OK;
@@ -274,7 +328,13 @@ fake_interrupt(void *b)
 static void
 fake_free(void *b)
 {
-	(void)b;
+	if (b != &F2)
+		return;
+	pthread_mutex_lock(&F.lock);
+	F.frees2++;
+	fake_log("2:free");
+	pthread_cond_broadcast(&F.cond);
+	pthread_mutex_unlock(&F.lock);
 }
 
 /* IDLE: block until wake() or SECONDS; idle says it blocks. */
@@ -290,6 +350,12 @@ fake_wait(void *b, const char *name, int seconds, char **err)
 	ts.tv_sec += seconds;
 	pthread_mutex_lock(&F.lock);
 	F.waits++;
+	if (F.drop_wait) {
+		F.drop_wait = 0;
+		pthread_mutex_unlock(&F.lock);
+		*err = xstrdup("dropped");
+		return BACKEND_ERR_NET;
+	}
 	if (!F.woken) {
 		F.idle = 1;
 		pthread_cond_broadcast(&F.cond);
@@ -316,12 +382,18 @@ fake_wake(void *b)
 static enum backend_status
 fake_poll_folders(void *b, const char *name, char **err)
 {
-	(void)b;
 	(void)name;
 	(void)err;
 	pthread_mutex_lock(&F.lock);
+	fake_log("%spoll{", who(b));
+	/* Held while the test keeps the gate shut. */
+	F.in_poll = 1;
+	pthread_cond_broadcast(&F.cond);
+	while (F.poll_gate && !F.interrupted)
+		pthread_cond_wait(&F.cond, &F.lock);
+	F.in_poll = 0;
 	F.polls++;
-	fake_log("poll");
+	fake_log("}");
 	pthread_cond_broadcast(&F.cond);
 	pthread_mutex_unlock(&F.lock);
 	return BACKEND_OK;
@@ -413,6 +485,26 @@ static const struct backend_ops fake_long = {
 	.folder_op = fake_folder_op,
 };
 
+/* The same with the outbox's copies, as IMAP. */
+static const struct backend_ops fake_copies = {
+	.name = "fake-copies",
+	.caps = BACKEND_CAP_IDLE,
+	.new = fake_new,
+	.connect = fake_connect,
+	.sync_folders = fake_sync_folders,
+	.sync_folder = fake_sync_folder,
+	.fetch_body = fake_fetch_body,
+	.push_pending = fake_push_pending,
+	.save_copies = fake_save_copies,
+	.interrupt = fake_interrupt,
+	.free = fake_free,
+	.wait = fake_wait,
+	.wake = fake_wake,
+	.poll_folders = fake_poll_folders,
+	.check_open = fake_check_open,
+	.folder_op = fake_folder_op,
+};
+
 /* Short sessions, as POP3. */
 static const struct backend_ops fake_short = {
 	.name = "fake-short",
@@ -448,7 +540,7 @@ struct rig {
 };
 
 static void
-rig_open(struct rig *r, const struct backend_ops *ops)
+rig_open_at(struct rig *r, const struct backend_ops *ops, const char *path)
 {
 	struct account_timing t = {
 		.backoff_first = T_BACKOFF_FIRST,
@@ -466,10 +558,60 @@ rig_open(struct rig *r, const struct backend_ops *ops)
 	r->cfg.proto = ops == &fake_short ? PROTO_POP3 : PROTO_IMAP;
 	r->cfg.cache = CACHE_HEADERS;
 	ck_assert((r->q = evqueue_new()) != NULL);
-	r->a = account_new(&r->cfg, r->q, NULL, &err);
+	r->a = account_new(&r->cfg, r->q, path, &err);
 	ck_assert_msg(r->a != NULL, "account_new: %s", err);
 	account_set_backend(r->a, ops);
 	account_set_timing(r->a, &t);
+}
+
+static void
+rig_open(struct rig *r, const struct backend_ops *ops)
+{
+	rig_open_at(r, ops, NULL);
+}
+
+/*
+ * The second connection needs a cache file: DIR (a new directory, removed
+ * by rig_remove()) holds it. Two connections; no timers of their own.
+ */
+static void
+rig_open_two(struct rig *r, char *dir, size_t size)
+{
+	char path[256];
+
+	snprintf(dir, size, "/tmp/check-account-XXXXXX");
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/fake.db", dir);
+	rig_open_at(r, &fake_copies, path);
+	F.two = 1;
+	r->cfg.connections = 2;
+	r->cfg.status_interval = 0;
+}
+
+/* Remove DIR of rig_open_two() and the cache files in it. */
+static void
+rig_remove(const char *dir)
+{
+	static const char *const files[] = { "fake.db", "fake.db-wal",
+	    "fake.db-shm", "fake.db.clean" };
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+
+/* Shut or open the gate of poll_folders(). */
+static void
+poll_gate(int shut)
+{
+	pthread_mutex_lock(&F.lock);
+	F.poll_gate = shut;
+	pthread_cond_broadcast(&F.cond);
+	pthread_mutex_unlock(&F.lock);
 }
 
 /* Read every event that waits. */
@@ -777,6 +919,112 @@ START_TEST(test_short_sessions)
 }
 END_TEST
 
+START_TEST(test_second_connection)
+{
+	struct rig r;
+	char dir[64];
+	long copies;
+
+	rig_open_two(&r, dir, sizeof dir);
+	ck_assert_int_eq(account_start(r.a, NULL, 0, NULL), 0);
+	ck_assert(until(&F.idle, 1, 2000));
+	/* It signs in once the first has the folder list. */
+	ck_assert(until(&F.connects2, 1, 2000));
+	ck_assert_msg(logpos("2:connect") > logpos("folders"), "%s", F.log);
+	sleep_ms(200);
+	/* A poll on the second, held there ... */
+	poll_gate(1);
+	account_poll_folders(r.a);
+	ck_assert(until(&F.in_poll, 1, 2000));
+	ck_assert_msg(logpos("2:poll{") >= 0, "the second polls: %s", F.log);
+	/* ... does not keep the first from fetching what the user opened. */
+	account_fetch_body(r.a, 42);
+	ck_assert(until(&F.bodies, 1, 2000));
+	ck_assert_int_eq(seen(&F.in_poll), 1);
+	ck_assert_int_eq(seen(&F.polls), 0);
+	ck_assert_msg(logpos("2:body42") < 0 && logpos("body42") >= 0, "%s",
+	    F.log);
+	poll_gate(0);
+	ck_assert(until(&F.polls, 1, 2000));
+	/* A push is the first's; the copies after it the second's. */
+	copies = seen(&F.copies);
+	account_push_pending(r.a);
+	ck_assert(until(&F.copies, (int)copies + 1, 2000));
+	ck_assert_msg(logpos("2:copies") > logpos_from("push", 0), "%s",
+	    F.log);
+	ck_assert_int_eq(seen(&F.connects), 1);
+	ck_assert_int_eq(seen(&F.connects2), 1);
+	/*
+	 * The first drops: the second logs out rather than hold a place the
+	 * first's new sign-in may need, and signs in again after it.
+	 */
+	pthread_mutex_lock(&F.lock);
+	F.drop_wait = 1;
+	pthread_mutex_unlock(&F.lock);
+	fake_wake(&F);
+	ck_assert(until(&F.frees2, 1, 2000));
+	ck_assert(until(&F.connects, 2, 2000));
+	ck_assert(until(&F.connects2, 2, 2000));
+	ck_assert_msg(logpos("2:free") < logpos_from("2:connect",
+	    logpos("2:free")), "%s", F.log);
+	rig_close(&r);
+	rig_remove(dir);
+}
+END_TEST
+
+/*
+ * A timed poll while the second is up: the second polls the other
+ * folders on its timer, and the first, whose IDLE the server may never
+ * report on, checks the open folder on the same timer.
+ */
+START_TEST(test_second_timed)
+{
+	struct rig r;
+	char dir[64];
+
+	rig_open_two(&r, dir, sizeof dir);
+	r.cfg.status_interval = 1;
+	ck_assert_int_eq(account_start(r.a, NULL, 0, NULL), 0);
+	ck_assert(until(&F.connects2, 1, 2000));
+	ck_assert(until(&F.checks, 2, 4000));
+	ck_assert(until(&F.polls, 2, 4000));
+	ck_assert_msg(logpos("2:poll{") >= 0, "%s", F.log);
+	/* The second never checks; the first polls at most at its start. */
+	ck_assert_int_eq(seen(&F.checks2), 0);
+	ck_assert_msg(logpos_from(" poll{", logpos("2:connect")) < 0, "%s",
+	    F.log);
+	rig_close(&r);
+	rig_remove(dir);
+}
+END_TEST
+
+START_TEST(test_second_refused)
+{
+	struct rig r;
+	char dir[64];
+
+	rig_open_two(&r, dir, sizeof dir);
+	F.second_fail = 1;
+	ck_assert_int_eq(account_start(r.a, NULL, 0, NULL), 0);
+	ck_assert(until(&F.connects2, 1, 2000));
+	ck_assert(until(&F.idle, 1, 2000));
+	/* The second cannot sign in: its work is the first's. */
+	account_poll_folders(r.a);
+	ck_assert(until(&F.polls, 1, 2000));
+	account_push_pending(r.a);
+	ck_assert(until(&F.copies, 2, 2000));
+	ck_assert_msg(logpos("2:poll") < 0 && logpos("2:copies") < 0 &&
+	    logpos("poll{") >= 0, "%s", F.log);
+	/* It tries again after the backoff, not in a loop. */
+	sleep_ms(3 * T_BACKOFF_FIRST);
+	ck_assert_int_ge(seen(&F.connects2), 2);
+	ck_assert_int_le(seen(&F.connects2), 6);
+	ck_assert_int_eq(seen(&F.connects), 1);
+	rig_close(&r);
+	rig_remove(dir);
+}
+END_TEST
+
 static Suite *
 account_suite(void)
 {
@@ -791,6 +1039,9 @@ account_suite(void)
 	tcase_add_test(tc, test_stop_blocked);
 	tcase_add_test(tc, test_oneshot);
 	tcase_add_test(tc, test_short_sessions);
+	tcase_add_test(tc, test_second_connection);
+	tcase_add_test(tc, test_second_timed);
+	tcase_add_test(tc, test_second_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

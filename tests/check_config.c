@@ -221,6 +221,8 @@ ok_field(const struct config *cfg, const char *what, const char **s)
 		return a->cache;
 	if (strcmp(what, "pop3_delete") == 0)
 		return a->pop3_delete;
+	if (strcmp(what, "connections") == 0)
+		return a->connections;
 	if (strcmp(what, "pop3_interval") == 0)
 		return a->pop3_interval;
 	if (strcmp(what, "pop3_max_size") == 0)
@@ -340,6 +342,10 @@ static const struct ok_row ok_rows[] = {
 	{ POP, "pop3_delete_with_local", 1, NULL },
 	{ POP "pop3_delete_with_local = no\n", "pop3_delete_with_local", 0,
 	  NULL },
+	/* A second connection for background work, unless told not to. */
+	{ ACC, "connections", 2, NULL },
+	{ ACC "connections = 1\n", "connections", 1, NULL },
+	{ ACC "connections = 2\n", "connections", 2, NULL },
 	{ ACC "tls_fingerprint = " FP64 "\n", "fingerprint0", 0x9f, NULL },
 	{ ACC "tls_fingerprint = " FP64 "\n", "fingerprint31", 0x08, NULL },
 	{ ACC "tls_fingerprint = SHA256:" FP64 "\n", "fingerprint31", 0x08,
@@ -466,6 +472,10 @@ static const struct err_row err_rows[] = {
 	{ "[ui]\nsort = date\nexpunge = sometimes\n",
 	  "config:3: key \"expunge\": \"sometimes\" is not one of ask, yes, "
 	  "no" },
+	{ ACC "connections = 3\n",
+	  "config:4: key \"connections\": \"3\" is not 1 or 2" },
+	{ ACC "connections = 0\n",
+	  "config:4: key \"connections\": \"0\" is not 1 or 2" },
 	{ "[ui]\nbell = loud\n",
 	  "config:2: key \"bell\": \"loud\" is not yes or no" },
 	{ "[ui]\nbell = yes\nbell = no\n",

@@ -36,10 +36,11 @@ count()
 	    2>/dev/null || true
 }
 
-# commands: the commands of tern's log, one a line, tags left out.
+# commands: the commands of tern's log, one a line, tags left out: both
+# connections' (the second, "imap2", polls the other folders).
 commands()
 {
-	sed -n 's/^.* imap: C: [^ ]* //p' "$log"
+	sed -n 's/^.* imap2\{0,1\}: C: [^ ]* //p' "$log"
 }
 
 tui_start 100 30 "$TERN" --log "$log"
@@ -50,7 +51,10 @@ wait_until 20 sh -c "[ \"\$(sed -n 's/^.* imap: C: [^ ]* //p' '$log' |
     tail -n 1)\" = IDLE ]" || fail "tern does not idle: $(commands | tail -5)"
 assert_eq 1 "$(count Receipts)" "Receipts's count at the start"
 
-# The start: one LIST-STATUS, no STATUS per folder.
+# The start: one LIST-STATUS, no STATUS per folder (the second connection
+# may send it after the first idles).
+wait_until 20 sh -c "grep -q 'C: [^ ]* LIST \"\" \"\\*\" RETURN (STATUS' '$log'" ||
+    fail "no LIST-STATUS: $(commands | tail -5)"
 assert_eq 1 "$(commands | grep -c '^LIST "" "\*" RETURN (STATUS')" \
     "one LIST-STATUS at the start"
 assert_eq 0 "$(commands | grep -c '^STATUS ')" "no STATUS command"
