@@ -227,6 +227,7 @@ compose_out_release(struct compose_out *out)
 	free(out->message_id);
 	free(out->env_from);
 	util_strv_free(out->rcpts, out->nrcpt);
+	util_strv_free(out->rcpt_names, out->nrcpt);
 	free(out->bcc);
 	free(out->subject);
 	free(out->to);
@@ -2480,6 +2481,10 @@ compose_add_rcpts(struct compose_out *out, const struct compose_mboxes *l)
 			continue;
 		out->rcpts = xreallocarray(out->rcpts, out->nrcpt + 2,
 		    sizeof *out->rcpts);
+		out->rcpt_names = xreallocarray(out->rcpt_names,
+		    out->nrcpt + 1, sizeof *out->rcpt_names);
+		out->rcpt_names[out->nrcpt] = l->v[i].name != NULL ?
+		    xstrdup(l->v[i].name) : NULL;
 		out->rcpts[out->nrcpt++] = xstrdup(l->v[i].addr);
 		out->rcpts[out->nrcpt] = NULL;
 		if (compose_utf8_addr(l->v[i].addr))

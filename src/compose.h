@@ -137,6 +137,7 @@ struct compose_out {
 	char *message_id;	/* "<random@from-domain>" */
 	char *env_from;		/* From's addr-spec: the envelope sender */
 	char **rcpts;		/* To, Cc and Bcc addr-specs, once each */
+	char **rcpt_names;	/* their display names (UTF-8), or NULL each */
 	size_t nrcpt;
 	char *bcc;		/* Bcc's value for the Sent copy, or NULL */
 	char *subject;		/* decoded, for lists; or NULL */

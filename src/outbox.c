@@ -378,6 +378,7 @@ outbox_queue(struct store *st, const struct compose_out *out,
 	e.message_id = out->message_id;
 	e.env_from = out->env_from;
 	e.rcpts = out->rcpts;
+	e.rcpt_names = out->rcpt_names;
 	e.nrcpt = out->nrcpt;
 	e.bcc = out->bcc;
 	e.subject = out->subject;

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store-private.h"
 #include "strbuf.h"
@@ -781,16 +782,103 @@ store_address_format(struct strbuf *sb, const char *name, const char *addr)
 }
 
 int
+store_address_note(struct store *st, const struct store_outbox *e,
+    int64_t when)
+{
+	sqlite3_stmt *stmt;
+	const char *name;
+	size_t i;
+	int r = SQLITE_DONE;
+
+	if (e->nrcpt == 0)
+		return 0;
+	/* A name given replaces the one kept; none keeps it. */
+	stmt = store_prepare(st, "INSERT INTO address (addr, name, uses, last)"
+	    " VALUES (?1, ?2, 1, ?3) ON CONFLICT (addr) DO UPDATE SET"
+	    " uses = uses + 1, last = max(last, excluded.last),"
+	    " name = coalesce(excluded.name, name)");
+	if (stmt == NULL)
+		return -1;
+	for (i = 0; i < e->nrcpt && r == SQLITE_DONE; i++) {
+		if (e->rcpts[i] == NULL || strchr(e->rcpts[i], '@') == NULL)
+			continue;
+		name = e->rcpt_names != NULL ? e->rcpt_names[i] : NULL;
+		store_bind_static(stmt, 1, e->rcpts[i]);
+		store_bind_static(stmt, 2,
+		    name != NULL && *name != '\0' ? name : NULL);
+		sqlite3_bind_int64(stmt, 3, when);
+		r = sqlite3_step(stmt);
+		sqlite3_reset(stmt);
+	}
+	store_stmt_done(st, stmt);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+/* The completions gathered: each shown form and its address. */
+struct store_address_set {
+	char **list, **addrs;
+	size_t n, max;
+};
+
+/*
+ * Add the rows of STMT (name, address) to SET, each address once
+ * whatever its case, up to its max: SQLITE_DONE, or an error.
+ */
+static int
+store_address_rows(sqlite3_stmt *stmt, struct store_address_set *set)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *name, *addr;
+	size_t i;
+	int r = SQLITE_DONE;
+
+	while (set->n < set->max && (r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(stmt, 0);
+		addr = (const char *)sqlite3_column_text(stmt, 1);
+		if (addr == NULL || *addr == '\0' || strchr(addr, '@') == NULL)
+			continue;
+		for (i = 0; i < set->n; i++)
+			if (strcasecmp(set->addrs[i], addr) == 0)
+				break;
+		if (i < set->n)
+			continue;
+		strbuf_reset(&sb);
+		store_address_format(&sb, name, addr);
+		set->list = xreallocarray(set->list, set->n + 1,
+		    sizeof *set->list);
+		set->addrs = xreallocarray(set->addrs, set->n + 1,
+		    sizeof *set->addrs);
+		set->list[set->n] = xstrdup(sb.buf);
+		set->addrs[set->n++] = xstrdup(addr);
+	}
+	strbuf_release(&sb);
+	return set->n >= set->max ? SQLITE_DONE : r;
+}
+
+int
 store_address_complete(struct store *st, const char *prefix, size_t max,
     char ***list_r, size_t *n_r)
 {
+	static const char *const sql[] = {
+		/* Those written to, most often and lately first. */
+		"SELECT name, addr FROM address"
+		" WHERE addr LIKE ?1 ESCAPE '\\'"
+		"  OR name LIKE ?1 ESCAPE '\\' OR name LIKE ?2 ESCAPE '\\'"
+		" ORDER BY uses DESC, last DESC LIMIT ?3",
+		/* Then those who write most: the senders of the cache. */
+		"SELECT from_name, from_addr FROM message"
+		" WHERE from_addr LIKE ?1 ESCAPE '\\'"
+		"  OR from_name LIKE ?1 ESCAPE '\\'"
+		"  OR from_name LIKE ?2 ESCAPE '\\'"
+		" GROUP BY lower(from_addr)"
+		" ORDER BY count(*) DESC, max(date) DESC LIMIT ?3",
+	};
 	struct strbuf like = STRBUF_INIT, word = STRBUF_INIT;
-	struct strbuf sb = STRBUF_INIT;
+	struct store_address_set set = { NULL, NULL, 0, max };
 	sqlite3_stmt *stmt;
-	const char *p, *name, *addr;
-	char **list = NULL;
-	size_t n = 0;
-	int r;
+	const char *p;
+	size_t i;
+	int r = SQLITE_DONE;
 
 	*list_r = NULL;
 	*n_r = 0;
@@ -802,40 +890,27 @@ store_address_complete(struct store *st, const char *prefix, size_t max,
 	}
 	strbuf_addf(&word, "%% %s%%", like.buf != NULL ? like.buf : "");
 	strbuf_addch(&like, '%');
-	/* Those who write most first: the senders of the cache. */
-	stmt = store_prepare(st, "SELECT from_name, from_addr FROM message"
-	    " WHERE from_addr LIKE ?1 ESCAPE '\\'"
-	    "  OR from_name LIKE ?1 ESCAPE '\\'"
-	    "  OR from_name LIKE ?2 ESCAPE '\\'"
-	    " GROUP BY lower(from_addr)"
-	    " ORDER BY count(*) DESC, max(date) DESC LIMIT ?3");
-	if (stmt == NULL) {
-		strbuf_release(&like);
-		strbuf_release(&word);
-		return -1;
+	for (i = 0; i < sizeof sql / sizeof *sql && set.n < max &&
+	    r == SQLITE_DONE; i++) {
+		if ((stmt = store_prepare(st, sql[i])) == NULL) {
+			r = SQLITE_ERROR;
+			break;
+		}
+		sqlite3_bind_text(stmt, 1, like.buf, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 2, word.buf, -1, SQLITE_TRANSIENT);
+		/* Room for the ones already taken, which may come again. */
+		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)(max + set.n));
+		r = store_address_rows(stmt, &set);
+		store_stmt_done(st, stmt);
 	}
-	sqlite3_bind_text(stmt, 1, like.buf, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, word.buf, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
-	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(stmt, 0);
-		addr = (const char *)sqlite3_column_text(stmt, 1);
-		if (addr == NULL || *addr == '\0' || strchr(addr, '@') == NULL)
-			continue;
-		strbuf_reset(&sb);
-		store_address_format(&sb, name, addr);
-		list = xreallocarray(list, n + 1, sizeof *list);
-		list[n++] = xstrdup(sb.buf);
-	}
-	store_stmt_done(st, stmt);
-	strbuf_release(&sb);
 	strbuf_release(&like);
 	strbuf_release(&word);
+	util_strv_free(set.addrs, set.n);
 	if (r != SQLITE_DONE) {
-		util_strv_free(list, n);
+		util_strv_free(set.list, set.n);
 		return -1;
 	}
-	*list_r = list;
-	*n_r = n;
+	*list_r = set.list;
+	*n_r = set.n;
 	return 0;
 }

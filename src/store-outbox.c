@@ -119,6 +119,9 @@ store_outbox_add(struct store *st, const struct store_outbox *e,
 			store_stmt_done(st, stmt);
 		}
 	}
+	if (r == SQLITE_DONE && e->state == OUTBOX_QUEUED &&
+	    store_address_note(st, e, e->created) != 0)
+		r = SQLITE_ERROR;
 	if (r != SQLITE_DONE || store_commit(st) != 0) {
 		store_rollback(st);
 		store_outbox_normal(st);

@@ -78,5 +78,12 @@ void store_bind_text(sqlite3_stmt *, int, const char *);
  * store_stmt_done()) to parameter COL, or NULL when S is NULL.
  */
 void store_bind_static(sqlite3_stmt *, int, const char *);
+struct store_outbox;
+/*
+ * Count each recipient of E (with its name, when E has one) as written
+ * to at WHEN, for completion: 0, or -1. Inside the caller's transaction.
+ */
+int store_address_note(struct store *st, const struct store_outbox *e,
+    int64_t when);
 
 #endif

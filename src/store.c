@@ -26,7 +26,7 @@
 #include "xmalloc.h"
 
 /* The schema version this code writes; older files are migrated. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Each step brings the schema from version N to N + 1. */
 static const char *store_migrations[] = {
@@ -197,6 +197,18 @@ static const char *store_migrations[] = {
 	"  OR OLD.refs IS NOT NEW.refs BEGIN"
 	" UPDATE folder SET thread_gen = thread_gen + 1"
 	"  WHERE id IN (OLD.folder_id, NEW.folder_id); END;",
+	/*
+	 * 8 -> 9: the addresses the user has written to (each recipient
+	 * of a message queued to send, store_outbox_add()), how often and
+	 * when last, for completion (store_address_complete()): the
+	 * message table knows senders, and its To and Cc are display text
+	 * that does not parse back safely.
+	 */
+	"CREATE TABLE address ("
+	" addr TEXT PRIMARY KEY COLLATE NOCASE,"
+	" name TEXT,"
+	" uses INTEGER NOT NULL DEFAULT 0,"
+	" last INTEGER NOT NULL DEFAULT 0);",
 };
 
 #define NMIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])

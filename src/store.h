@@ -222,9 +222,11 @@ int store_msg_uid_flags(struct store *st, int64_t folder_id,
 int store_msg_ids(struct store *st, int64_t folder_id, int sort, int reverse,
     int64_t **ids_r, size_t *n_r);
 /*
- * Up to MAX addresses of the cache ("Name <addr>", UTF-8, not sanitised)
- * whose address or a word of whose name starts with PREFIX, those seen
- * most first, into *LIST_R (free with util_strv_free()). 0, or -1.
+ * Up to MAX addresses ("Name <addr>", UTF-8, not sanitised) whose address
+ * or a word of whose name starts with PREFIX, into *LIST_R (free with
+ * util_strv_free()): first those written to (the recipients of queued
+ * messages), most often first, then the senders of the cache, those
+ * seen most first; each address once, whatever its case. 0, or -1.
  */
 int store_address_complete(struct store *st, const char *prefix, size_t max,
     char ***list_r, size_t *n_r);
@@ -522,6 +524,7 @@ struct store_outbox {
 	char *message_id;
 	char *env_from;		/* the envelope sender */
 	char **rcpts;		/* the envelope recipients */
+	char **rcpt_names;	/* store_outbox_add(): their names, or NULL */
 	size_t nrcpt;
 	char *bcc;		/* Bcc's value for the Sent copy, or NULL */
 	char *subject;		/* for lists, or NULL */
@@ -540,7 +543,9 @@ struct store_outbox {
 
 /*
  * Queue E (its state, message_id, env_from, rcpts, data and the fields
- * for lists; its id is ignored) durably; its id in *ID_R.
+ * for lists; its id is ignored) durably; its id in *ID_R. A message to
+ * send (not a draft) counts its recipients, with rcpt_names when given,
+ * as written to, for completion, in the same transaction.
  */
 int store_outbox_add(struct store *st, const struct store_outbox *e,
     int64_t *id_r);

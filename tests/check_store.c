@@ -494,6 +494,25 @@ START_TEST(test_ephemeral)
 END_TEST
 
 /* 5 -> 6: a queued message of a version-5 cache keeps its bytes. */
+/* Completing PREFIX in ST gives N addresses, the first FIRST. */
+static void
+expect_completion(struct store *st, const char *prefix, size_t n,
+    const char *first)
+{
+	char **list;
+	size_t got;
+
+	ck_assert_int_eq(store_address_complete(st, prefix, 20, &list, &got),
+	    0);
+	ck_assert_msg(got == n, "%s: %zu completions, not %zu", prefix, got,
+	    n);
+	if (n > 0)
+		ck_assert_str_eq(list[0], first);
+	for (size_t i = 0; i < got; i++)
+		free(list[i]);
+	free(list);
+}
+
 START_TEST(test_outbox_migrate)
 {
 	static const char data[] = "To: b@example.org\r\n\r\nold body\r\n";
@@ -520,7 +539,7 @@ START_TEST(test_outbox_migrate)
 	    " outbox_data; DROP INDEX message_by_flags;"
 	    " DROP TRIGGER message_thread_ins; DROP TRIGGER message_thread_del;"
 	    " DROP TRIGGER message_thread_upd; DROP TABLE thread_cache;"
-	    " ALTER TABLE folder DROP COLUMN thread_gen;"
+	    " ALTER TABLE folder DROP COLUMN thread_gen; DROP TABLE address;"
 	    " PRAGMA user_version = 5;' 2>/dev/null", path);
 	if (system(cmd) != 0) {
 		free(cmd);
@@ -541,6 +560,13 @@ START_TEST(test_outbox_migrate)
 	store_outbox_release(&e);
 	ck_assert_int_eq(store_outbox_remove(st, id), 0);
 	ck_assert_int_eq(store_outbox_get(st, id, &e), 1);
+	/* 8 -> 9 made the table of addresses written to. */
+	e.message_id = (char *)"<m9@example.org>";
+	ck_assert_int_eq(store_outbox_add(st, &e, &id), 0);
+	store_close(st);
+	st = NULL;
+	ck_assert_int_eq(store_open(path, "outbox5", &st, &err), 0);
+	expect_completion(st, "b@", 1, "b@example.org");
 	store_close(st);
 	free(path);
 }
@@ -854,6 +880,104 @@ START_TEST(test_clean_stamp)
 }
 END_TEST
 
+/*
+ * Completion: the addresses written to first, most often first, then
+ * the senders of the cache; each address once whatever its case; a draft
+ * counts nothing; the prefix's % and _ are literal.
+ */
+START_TEST(test_address_complete)
+{
+	struct store *st = open_store("complete");
+	struct store_folder f;
+	struct store_msg m;
+	struct store_outbox e;
+	char *r1[] = { (char *)"gina@example.org", (char *)"hal@example.org" };
+	char *n1[] = { (char *)"Gina Gale", NULL };
+	char *r2[] = { (char *)"Hal@Example.org" };
+	char *n2[] = { (char *)"Hal, the Second" };
+	char *r3[] = { (char *)"gus@example.org" };
+	static const char data[] = "To: x\r\n\r\nx\r\n";
+	static const char *const senders[] = {
+		"gus@example.org", "hal@example.org", "gabe@example.org",
+		"gabe@example.org", "50%_off@example.org",
+	};
+	char **list;
+	size_t n, i;
+	int64_t id;
+
+	add_folder_msgs(st, "INBOX", 0);
+	ck_assert_int_eq(store_folder_get(st, "INBOX", &f), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	for (i = 0; i < sizeof senders / sizeof *senders; i++) {
+		memset(&m, 0, sizeof m);
+		m.folder_id = f.id;
+		m.uid = (uint32_t)(i + 1);
+		m.date = 1000 + (int64_t)i;
+		m.from_addr = (char *)senders[i];
+		m.from_name = (char *)"Sender";
+		ck_assert_int_eq(store_msg_put(st, &m, NULL), 0);
+	}
+	ck_assert_int_eq(store_commit(st), 0);
+	store_folder_release(&f);
+
+	/* Senders only: gabe wrote twice. */
+	expect_completion(st, "g", 2, "Sender <gabe@example.org>");
+
+	memset(&e, 0, sizeof e);
+	e.state = OUTBOX_QUEUED;
+	e.created = 1700000000;
+	e.message_id = (char *)"<c1@example.org>";
+	e.env_from = (char *)"me@example.org";
+	e.rcpts = r1;
+	e.rcpt_names = n1;
+	e.nrcpt = 2;
+	e.data = (char *)data;
+	e.len = sizeof data - 1;
+	ck_assert_int_eq(store_outbox_add(st, &e, &id), 0);
+	e.message_id = (char *)"<c2@example.org>";
+	e.created++;
+	e.rcpts = r2;
+	e.rcpt_names = n2;
+	e.nrcpt = 1;
+	ck_assert_int_eq(store_outbox_add(st, &e, &id), 0);
+	/* A draft is not written to anybody yet. */
+	e.state = OUTBOX_DRAFT;
+	e.message_id = (char *)"<c3@example.org>";
+	e.rcpts = r3;
+	e.rcpt_names = NULL;
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(store_outbox_add(st, &e, &id), 0);
+
+	ck_assert_int_eq(store_address_complete(st, "g", 20, &list, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(list[0], "Gina Gale <gina@example.org>");
+	ck_assert_str_eq(list[1], "Sender <gabe@example.org>");
+	ck_assert_str_eq(list[2], "Sender <gus@example.org>");
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	/*
+	 * hal: written to twice, in two cases (the first is kept), named
+	 * the second time; its sender row is not offered again.
+	 */
+	expect_completion(st, "h", 1, "\"Hal, the Second\" <hal@example.org>");
+	/* A word of the name. */
+	expect_completion(st, "gal", 1, "Gina Gale <gina@example.org>");
+	expect_completion(st, "sec", 1, "\"Hal, the Second\" <hal@example.org>");
+	/* LIKE's own characters are literal. */
+	expect_completion(st, "50%_", 1, "Sender <50%_off@example.org>");
+	expect_completion(st, "5_", 0, NULL);
+	expect_completion(st, "%", 0, NULL);
+	/* MAX holds across both sources. */
+	ck_assert_int_eq(store_address_complete(st, "g", 2, &list, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	store_close(st);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -873,6 +997,7 @@ store_suite(void)
 	tcase_add_test(tc, test_clean_stamp);
 	tcase_add_test(tc, test_thread_cache);
 	tcase_add_test(tc, test_pending_keyword);
+	tcase_add_test(tc, test_address_complete);
 	suite_add_tcase(s, tc);
 	return s;
 }

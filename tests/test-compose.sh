@@ -11,7 +11,8 @@
 #     address; f: "Fwd: " and the original's text; forward = attach: a
 #     message/rfc822 part;
 #   - t, c, b, s edit the fields on the compose screen (Tab completes an
-#     address from the cache); Bcc reaches the envelope, not the data;
+#     address: those written to, then the cache's senders); Bcc reaches
+#     the envelope, not the data;
 #   - a attaches a file (its size shown), D detaches; the bytes sent
 #     are the file's; a file mentioned and not attached is warned about;
 #   - P postpones (Drafts in dovecot, \Draft), R recalls it with its
@@ -332,12 +333,21 @@ tui_wait_for "Compose (test): postponed message" 15
 screen=$(tui_screen)
 assert_contains "$screen" "henry@example.org" "R: To"
 assert_contains "$screen" "two.txt" "R: the attachment"
+# gina was only ever written to (Cc above), never a sender: completion
+# knows her from the message sent.
+tui_keys c
+tui_wait_for "Cc:"
+tui_keys -l "gin"
+tui_keys Tab
+tui_wait_for "gina@example.org"
+tui_keys Enter
 tui_keys y
 sent=$((sent + 1))
 wait_count $sent
 eml=$(last_eml)
 assert_contains "$eml" "Subject: A draft for later" "R: sent"
 assert_contains "$eml" "two.txt" "R: with its attachment"
+assert_contains "$eml" "gina@example.org" "c: completed from a recipient"
 wait_until 15 n_in_is Drafts "$drafts0" ||
     fail "R: the draft stays in Drafts ($(n_in Drafts))"
 
