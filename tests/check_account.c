@@ -112,6 +112,23 @@ fake_log(const char *fmt, ...)
 	}
 }
 
+/*
+ * A call of the backend that only counts: *COUNTER one up and PREFIX,
+ * WHAT and ARG (may be NULL) as a word of the log, the waiters woken.
+ * Returns OK.
+ */
+static enum backend_status
+fake_count(int *counter, const char *prefix, const char *what,
+    const char *arg)
+{
+	pthread_mutex_lock(&F.lock);
+	(*counter)++;
+	fake_log("%s%s%s", prefix, what, arg != NULL ? arg : "");
+	pthread_cond_broadcast(&F.cond);
+	pthread_mutex_unlock(&F.lock);
+	return BACKEND_OK;
+}
+
 /* Wait until *FIELD >= WANT or MS pass; returns whether it came. */
 static int
 until(const int *field, int want, int ms)
@@ -217,12 +234,7 @@ fake_sync_folders(void *b, char **err)
 {
 	(void)b;
 	(void)err;
-	pthread_mutex_lock(&F.lock);
-	F.sync_folders++;
-	fake_log("folders");
-	pthread_cond_broadcast(&F.cond);
-	pthread_mutex_unlock(&F.lock);
-	return BACKEND_OK;
+	return fake_count(&F.sync_folders, "", "folders", NULL);
 }
 
 static enum backend_status
@@ -278,24 +290,14 @@ static enum backend_status
 fake_push_pending(void *b, char **err)
 {
 	(void)err;
-	pthread_mutex_lock(&F.lock);
-	F.pushes++;
-	fake_log("%spush", who(b));
-	pthread_cond_broadcast(&F.cond);
-	pthread_mutex_unlock(&F.lock);
-	return BACKEND_OK;
+	return fake_count(&F.pushes, who(b), "push", NULL);
 }
 
 static enum backend_status
 fake_save_copies(void *b, char **err)
 {
 	(void)err;
-	pthread_mutex_lock(&F.lock);
-	F.copies++;
-	fake_log("%scopies", who(b));
-	pthread_cond_broadcast(&F.cond);
-	pthread_mutex_unlock(&F.lock);
-	return BACKEND_OK;
+	return fake_count(&F.copies, who(b), "copies", NULL);
 }
 
 static enum backend_status
@@ -407,12 +409,7 @@ fake_folder_op(void *b, enum backend_folder_op op, const char *name,
 	(void)op;
 	(void)to;
 	(void)err;
-	pthread_mutex_lock(&F.lock);
-	F.folder_ops++;
-	fake_log("folder:%s", name);
-	pthread_cond_broadcast(&F.cond);
-	pthread_mutex_unlock(&F.lock);
-	return BACKEND_OK;
+	return fake_count(&F.folder_ops, "", "folder:", name);
 }
 
 static enum backend_status
@@ -420,12 +417,7 @@ fake_preview(void *b, char **err)
 {
 	(void)b;
 	(void)err;
-	pthread_mutex_lock(&F.lock);
-	F.previews++;
-	fake_log("preview");
-	pthread_cond_broadcast(&F.cond);
-	pthread_mutex_unlock(&F.lock);
-	return BACKEND_OK;
+	return fake_count(&F.previews, "", "preview", NULL);
 }
 
 static enum backend_status
@@ -433,12 +425,7 @@ fake_fetch_one(void *b, const char *uidl, char **err)
 {
 	(void)b;
 	(void)err;
-	pthread_mutex_lock(&F.lock);
-	F.fetch_ones++;
-	fake_log("fetch:%s", uidl);
-	pthread_cond_broadcast(&F.cond);
-	pthread_mutex_unlock(&F.lock);
-	return BACKEND_OK;
+	return fake_count(&F.fetch_ones, "", "fetch:", uidl);
 }
 
 static enum backend_status
@@ -446,12 +433,7 @@ fake_delete_one(void *b, const char *uidl, char **err)
 {
 	(void)b;
 	(void)err;
-	pthread_mutex_lock(&F.lock);
-	F.delete_ones++;
-	fake_log("dele:%s", uidl);
-	pthread_cond_broadcast(&F.cond);
-	pthread_mutex_unlock(&F.lock);
-	return BACKEND_OK;
+	return fake_count(&F.delete_ones, "", "dele:", uidl);
 }
 
 static enum backend_status
@@ -459,12 +441,7 @@ fake_logout(void *b, char **err)
 {
 	(void)b;
 	(void)err;
-	pthread_mutex_lock(&F.lock);
-	F.logouts++;
-	fake_log("logout");
-	pthread_cond_broadcast(&F.cond);
-	pthread_mutex_unlock(&F.lock);
-	return BACKEND_OK;
+	return fake_count(&F.logouts, "", "logout", NULL);
 }
 
 /* A long session that can IDLE, as IMAP. */
